@@ -1,0 +1,41 @@
+# netpolicy: `make run` shows the bundled example, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+EXAMPLE := examples/trojanwall
+
+.PHONY: run test lint bench install install-test nftables clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python nftables
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Debian's nftables for the lab tests, when we are root and it is missing.
+nftables:
+	@if [ "$$(id -u)" = "0" ] && ! command -v nft >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's nftables and iproute2 for the lab tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/netpolicy matrix -f $(EXAMPLE)/manifests -f $(EXAMPLE)/k8s-policies
+	$(BIN)/netpolicy query -f $(EXAMPLE)/manifests -f $(EXAMPLE)/k8s-policies \
+		--from trojanwall/trojanwall-django --to trojanwall/postgresql --port 5432
+
+test: install-test
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

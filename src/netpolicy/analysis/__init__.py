@@ -1,0 +1,1 @@
+"""Analyses over engine results: lint findings, semantic diff, expectations."""

@@ -1,0 +1,1 @@
+"""Plain, immutable domain objects: the cluster (endpoints, namespaces, services) and the policy IR."""

@@ -1,0 +1,158 @@
+"""The cluster as the engine sees it: namespaces, endpoints (IP owners), services, policies, tiers, profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from netpolicy.errors import Location, Problem
+from netpolicy.model.addresses import IPAddress, IPNetwork
+from netpolicy.model.ir import Policy, Tier
+
+# Endpoint kinds.
+POD = "Pod"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
+                  "ReplicationController")
+NETWORK_SET = "NetworkSet"
+GLOBAL_NETWORK_SET = "GlobalNetworkSet"
+HOST_ENDPOINT = "HostEndpoint"
+EXTERNAL = "External"
+
+NAMESPACE_LABEL = "projectcalico.org/namespace"
+ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
+SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount"
+NAME_LABEL = "projectcalico.org/name"
+K8S_NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPort:
+    """A port an endpoint serves: container port (name may be None) or host endpoint port."""
+
+    name: str | None
+    protocol: int
+    port: int
+
+
+@dataclass(frozen=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str]
+    defined: bool = True
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    namespace: str
+    name: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    protocol: int
+    target_port: int | str | None
+    name: str | None = None
+    node_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    namespace: str
+    name: str
+    selector: Mapping[str, str] | None
+    ports: tuple[ServicePort, ...]
+    type: str = "ClusterIP"
+    cluster_ips: tuple[str, ...] = ()
+    location: Location | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An IP owner: a pod or workload (all its replicas), a host endpoint, a network set.
+
+    `labels` are the object's own labels; `selector_labels` are the labels Calico selectors see
+    (own labels, `projectcalico.org/*`, inherited `pcns.*`/`pcsa.*`). `policed` endpoints have policy
+    applied to them (pods, workloads, host endpoints); network sets only give addresses to selectors.
+    """
+
+    id: str
+    kind: str
+    name: str
+    namespace: str | None
+    labels: Mapping[str, str]
+    selector_labels: Mapping[str, str]
+    ips: tuple[IPAddress, ...] = ()
+    nets: tuple[IPNetwork, ...] = ()
+    ports: tuple[NamedPort, ...] = ()
+    service_account: str | None = None
+    profiles: tuple[str, ...] = ()
+    replicas: int = 1
+    policed: bool = True
+    ip_assigned: bool = False
+    node: str | None = None
+    interface: str | None = None
+    location: Location | None = None
+    env_refs_services: bool = False
+
+    @property
+    def display(self) -> str:
+        """`ns/name[Kind]`, as explanations show endpoints."""
+        return f"{self.id}[{self.kind}]"
+
+
+@dataclass
+class Cluster:
+    """Everything read from the input, with policies compiled to the IR."""
+
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    service_accounts: dict[tuple[str, str], ServiceAccount] = field(default_factory=dict)
+    policies: list[Policy] = field(default_factory=list)
+    tiers: dict[str, Tier] = field(default_factory=dict)
+    profiles: dict[str, Policy] = field(default_factory=dict)
+    objects: list = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def endpoint(self, endpoint_id: str) -> Endpoint | None:
+        return self._index().get(endpoint_id)
+
+    def _index(self) -> dict[str, Endpoint]:
+        cached = self.__dict__.get("_endpoint_index")
+        if cached is None or len(cached) != len(self.endpoints):
+            cached = {e.id: e for e in self.endpoints}
+            self.__dict__["_endpoint_index"] = cached
+        return cached
+
+
+def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_labels: Mapping[str, str],
+                  service_account: str | None, service_account_labels: Mapping[str, str],
+                  orchestrator: str | None = "k8s") -> dict[str, str]:
+    """Labels a Calico selector sees on a workload endpoint (calico-semantics.md §1.6).
+
+    Profile labels (`pcns.*` from the namespace, `pcsa.*` from the service account) come first and the
+    endpoint's own labels win over them; `projectcalico.org/*` overwrite the pod's labels.
+    """
+    labels: dict[str, str] = {}
+    if namespace is not None:
+        labels.update({f"pcns.{k}": v for k, v in namespace_labels.items()})
+        labels[f"pcns.{NAME_LABEL}"] = namespace
+    if service_account:
+        labels.update({f"pcsa.{k}": v for k, v in service_account_labels.items()})
+        labels[f"pcsa.{NAME_LABEL}"] = service_account
+    labels.update(own)
+    if namespace is not None:
+        labels[NAMESPACE_LABEL] = namespace
+    if orchestrator:
+        labels[ORCHESTRATOR_LABEL] = orchestrator
+    if service_account and len(service_account) < 63:
+        labels[SERVICE_ACCOUNT_LABEL] = service_account
+    return labels

@@ -1,0 +1,22 @@
+"""Analysis options that change semantics (not presentation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_POD_CIDR = "10.244.0.0/16"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Semantic switches.
+
+    - `pod_cidr`: where endpoints without an IP get a stable address.
+    - `ipblock_matches_pods`: Kubernetes ipBlock peers match pod addresses (Calico, upstream e2e);
+      False models CNIs such as Cilium where they do not.
+    - `calico_version`: selects Calico's policy tie-break scheme (3.32+ or older).
+    """
+
+    pod_cidr: str = DEFAULT_POD_CIDR
+    ipblock_matches_pods: bool = True
+    calico_version: tuple[int, int] = (3, 32)

@@ -1,0 +1,1 @@
+"""Validating policy objects and compiling each API kind into the policy IR."""

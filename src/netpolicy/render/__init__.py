@@ -1,0 +1,1 @@
+"""Rendering results: text (rich), JSON, CSV, Markdown and more."""

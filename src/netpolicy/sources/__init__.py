@@ -1,0 +1,1 @@
+"""Reading the cluster's objects: files, directories, stdin, `kubectl get -o json` dumps; workloads to endpoints."""
