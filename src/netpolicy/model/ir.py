@@ -176,3 +176,11 @@ class Policy:
             return f"{self.namespace}/knp.default.{self.name}"
         base = self.name if self.name.startswith(tier + ".") else f"{tier}.{self.name}"
         return f"{self.namespace}/{base}" if self.namespace else base
+
+
+def ordered_tiers(tiers: dict[str, Tier]) -> list[Tier]:
+    """Felix's tier order (policy_sorter.go TierLess): defined first, ordered before unordered,
+    ascending order, ties by name (byte order)."""
+    return sorted(tiers.values(), key=lambda t: (not t.defined, t.order is None,
+                                                  t.order if t.order is not None else 0.0,
+                                                  t.name.encode()))

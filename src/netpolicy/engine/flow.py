@@ -1,0 +1,288 @@
+"""The one-flow evaluator: the verdict of a single flow with the trace of both sides (the reference)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from netpolicy.engine.context import EngineContext
+from netpolicy.engine.match import rule_matches
+from netpolicy.engine.packet import Packet, Peer
+from netpolicy.errors import InputError
+from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.intervals import IntervalSet
+from netpolicy.model.ir import (
+    ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, PROFILE, Policy, Rule,
+)
+from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
+from netpolicy.options import Options
+
+ACCEPT, DROP = "allow", "deny"
+EPHEMERAL = (32768, 60999)
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of an explanation, in Calico's flow-log vocabulary (INTERFACES.md TraceStep)."""
+
+    tier: str | None
+    policy: str | None
+    kind: str | None
+    rule: str | None
+    action: str
+    reason: str
+    location: str | None = None
+
+    def to_json(self) -> dict:
+        out = {"tier": self.tier, "policy": self.policy, "kind": self.kind, "rule": self.rule,
+               "action": self.action, "reason": self.reason}
+        if self.location:
+            out["location"] = self.location
+        return out
+
+
+@dataclass(frozen=True)
+class SideResult:
+    """The verdict of one side (the source's egress or the destination's ingress) and its trace."""
+
+    verdict: str
+    trace: tuple[TraceStep, ...]
+
+    def to_json(self) -> dict:
+        return {"verdict": self.verdict, "trace": [s.to_json() for s in self.trace]}
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """The verdict of a flow; without a source port it holds only if every source port is allowed."""
+
+    src: str
+    dst: str
+    protocol: int
+    port: int | None
+    src_port: int | None
+    verdict: str
+    egress: SideResult
+    ingress: SideResult
+    allowed_src_ports: IntervalSet | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        out = {"from": self.src, "to": self.dst, "protocol": protocol_name(self.protocol),
+               "port": self.port, "src_port": self.src_port, "verdict": self.verdict,
+               "egress": self.egress.to_json(), "ingress": self.ingress.to_json()}
+        if self.allowed_src_ports is not None:
+            out["allowed_src_ports"] = self.allowed_src_ports.format()
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+def _location(policy: Policy, rule: Rule | None) -> str | None:
+    loc = (rule.location if rule is not None and rule.location else None) or policy.location
+    return str(loc) if loc else None
+
+
+def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet) -> SideResult:
+    """Felix's per-endpoint, per-direction algorithm (calico-semantics.md §4.3) with its trace."""
+    trace: list[TraceStep] = []
+    labels = subject.selector_labels
+    any_tier = False
+    for tier_policies in ctx.tiers:
+        tier = tier_policies.tier
+        applying = [p for p in tier_policies.policies
+                    if p.governs(direction) and p.selector.matches(labels)]
+        if not applying:
+            continue
+        any_tier = True
+        passed = False
+        for policy in applying:
+            for rule in policy.rules(direction):
+                hit, why = rule_matches(ctx, rule, packet)
+                if not hit:
+                    continue
+                step = TraceStep(tier.name, policy.id, policy.kind, rule.name, rule.action,
+                                 _rule_reason(rule, why), _location(policy, rule))
+                trace.append(step)
+                if rule.action == ALLOW:
+                    return SideResult(ACCEPT, tuple(trace))
+                if rule.action == DENY:
+                    return SideResult(DROP, tuple(trace))
+                if rule.action == PASS:
+                    passed = True
+                    break
+            if passed:
+                break
+        if passed:
+            continue
+        names = ", ".join(p.id for p in applying)
+        if tier.default_action == PASS:
+            trace.append(TraceStep(tier.name, None, None, None, "EndOfTier",
+                                   f"no rule of {names} decided; tier {tier.name} passes to the next tier"))
+            continue
+        trace.append(TraceStep(
+            tier.name, None, None, None, "EndOfTier",
+            f"{subject.id} is isolated for {direction} by {names} (tier {tier.name}); "
+            f"no rule admits {packet.describe()} {'from' if direction == INGRESS else 'to'} "
+            f"{(packet.src if direction == INGRESS else packet.dst).display}: end of tier drops it"))
+        return SideResult(DROP, tuple(trace))
+    if not any_tier:
+        trace.append(TraceStep(None, None, None, None, "NoPolicy",
+                               f"no policy selects {subject.id} for {direction}: it is not isolated"))
+    return _profiles(ctx, subject, direction, packet, trace)
+
+
+def _profiles(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet,
+              trace: list[TraceStep]) -> SideResult:
+    for profile in ctx.profiles_of(subject):
+        if isinstance(profile, str):
+            trace.append(TraceStep(None, profile, PROFILE, None, "Default",
+                                   f"profile {profile} is not in the input; skipped"))
+            continue
+        for rule in profile.rules(direction):
+            hit, why = rule_matches(ctx, rule, packet)
+            if not hit:
+                continue
+            if rule.action == LOG:
+                trace.append(TraceStep(None, profile.id, PROFILE, rule.name, LOG, why))
+                continue
+            if rule.action in (ALLOW, DENY):
+                reason = (f"profile {profile.id} {'allows' if rule.action == ALLOW else 'denies'} "
+                          "traffic that no policy decided")
+                trace.append(TraceStep(None, profile.id, PROFILE, rule.name, rule.action, reason,
+                                       _location(profile, rule)))
+                return SideResult(ACCEPT if rule.action == ALLOW else DROP, tuple(trace))
+            break  # Pass in a profile: on to the next profile
+    trace.append(TraceStep(None, None, None, None, "Default",
+                           f"no profile of {subject.id} allowed the traffic: dropped"))
+    return SideResult(DROP, tuple(trace))
+
+
+def _rule_reason(rule: Rule, why: str) -> str:
+    verb = {ALLOW: "allows", DENY: "denies", PASS: "passes to the next tier", LOG: "logs and continues"}
+    head = f"{rule.name}{f' ({rule.detail})' if rule.detail else ''} {verb[rule.action]}"
+    return f"{head}: {why}" if why else head
+
+
+def side(ctx: EngineContext, peer: Peer, direction: str, packet: Packet) -> SideResult:
+    """A side's result; traffic from or to an unpoliced peer (external, network set) is not filtered there."""
+    if not peer.policed:
+        what = "source" if direction == EGRESS else "destination"
+        return SideResult(ACCEPT, (TraceStep(None, None, None, None, "NoPolicy",
+                                             f"{what} {peer.display} is not a policed endpoint: "
+                                             f"no {direction} policy applies"),))
+    assert peer.endpoint is not None
+    return evaluate_side(ctx, peer.endpoint, direction, packet)
+
+
+class FlowEvaluator:
+    """Answers one flow at a time; build once per cluster."""
+
+    def __init__(self, cluster: Cluster, options: Options | None = None) -> None:
+        self.ctx = EngineContext(cluster, options or Options())
+
+    def peer(self, ref: str | Endpoint, family: int | None = None) -> Peer:
+        """An endpoint id (or Endpoint) or an IP address as a peer."""
+        if isinstance(ref, Endpoint):
+            endpoint = ref
+        else:
+            endpoint = self.ctx.cluster.endpoint(ref)
+        if endpoint is not None:
+            ips = [ip for ip in endpoint.ips if family is None or ip.version == family]
+            if not ips and endpoint.nets:
+                ips = [n.network_address for n in endpoint.nets if family is None or n.version == family]
+            if not ips:
+                raise InputError(f"endpoint {endpoint.id} has no IPv{family or ''} address")
+            address = ips[0]
+            owners = self.ctx.owners.owners(address)
+            if endpoint not in owners:
+                owners.insert(0, endpoint)
+            return Peer(address, endpoint, tuple(owners))
+        try:
+            address = ipaddress.ip_address(str(ref).strip())
+        except ValueError:
+            raise InputError(f"{ref!r} is neither an endpoint id nor an IP address",
+                             suggestion=_suggest(self.ctx.cluster, str(ref))) from None
+        owners = self.ctx.owners.owners(address)
+        policed = [o for o in owners if o.policed]
+        return Peer(address, policed[0] if policed else None, tuple(owners))
+
+    def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,
+                 port: int | None = None, src_port: int | None = None) -> FlowResult:
+        """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP."""
+        src_peer = self.peer(src)
+        dst_peer = self.peer(dst, src_peer.address.version)
+        if src_peer.address.version != dst_peer.address.version:
+            src_peer = self.peer(src, dst_peer.address.version)
+        if src_port is not None or protocol not in PORT_PROTOCOLS:
+            packet = Packet(src_peer, dst_peer, protocol, port, src_port)
+            egress = side(self.ctx, src_peer, EGRESS, packet)
+            ingress = side(self.ctx, dst_peer, INGRESS, packet)
+            verdict = ACCEPT if egress.verdict == ACCEPT and ingress.verdict == ACCEPT else DROP
+            return FlowResult(src_peer.display, dst_peer.display, protocol, port, src_port, verdict,
+                              egress, ingress)
+        return self._any_source_port(src_peer, dst_peer, protocol, port)
+
+    def _any_source_port(self, src: Peer, dst: Peer, protocol: int, port: int | None) -> FlowResult:
+        cells = source_port_cells(self.ctx, src, dst)
+        allowed: list[tuple[int, int]] = []
+        results = {}
+        for lo, hi in cells:
+            packet = Packet(src, dst, protocol, port, _representative(lo, hi))
+            egress = side(self.ctx, src, EGRESS, packet)
+            ingress = side(self.ctx, dst, INGRESS, packet)
+            ok = egress.verdict == ACCEPT and ingress.verdict == ACCEPT
+            results[(lo, hi)] = (ok, egress, ingress)
+            if ok:
+                allowed.append((lo, hi))
+        allowed_set = IntervalSet.of(allowed)
+        everything = allowed_set == IntervalSet.span(1, 65535)
+        # Explain with a typical client port, from a denied cell when the verdict is deny.
+        candidates = [cell for cell, (ok, _, _) in results.items() if ok == everything]
+        pick = max(candidates, key=lambda c: (_has_ephemeral(*c), c[1] - c[0]))
+        _, egress, ingress = results[pick]
+        partial = bool(allowed_set) and not everything
+        return FlowResult(src.display, dst.display, protocol, port, None, ACCEPT if everything else DROP,
+                          egress, ingress, allowed_src_ports=allowed_set if partial else None)
+
+
+def _representative(lo: int, hi: int) -> int:
+    """A source port inside [lo, hi], preferring the ephemeral range clients really use."""
+    if hi < EPHEMERAL[0] or lo > EPHEMERAL[1]:
+        return lo
+    return max(lo, EPHEMERAL[0])
+
+
+def _has_ephemeral(lo: int, hi: int) -> bool:
+    return not (hi < EPHEMERAL[0] or lo > EPHEMERAL[1])
+
+
+def source_port_cells(ctx: EngineContext, src: Peer, dst: Peer) -> list[tuple[int, int]]:
+    """Cut 1-65535 along every source-port boundary that a rule applying to either side mentions."""
+    cuts = {1, 65536}
+    for subject in (src.endpoint, dst.endpoint):
+        if subject is None:
+            continue
+        policies = [p for t in ctx.tiers for p in t.policies] + [
+            p for p in ctx.profiles_of(subject) if not isinstance(p, str)]
+        for policy in policies:
+            for rule in policy.ingress + policy.egress:
+                for ports in (rule.source.ports, rule.source.not_ports):
+                    if ports is None:
+                        continue
+                    for lo, hi in ports.numbers:
+                        cuts.update((lo, hi + 1))
+                    if ports.names and src.endpoint is not None:
+                        for np in src.endpoint.ports:
+                            if np.name in ports.names:
+                                cuts.update((np.port, np.port + 1))
+    points = sorted(c for c in cuts if 1 <= c <= 65536)
+    return [(a, b - 1) for a, b in zip(points, points[1:], strict=False)]
+
+
+def _suggest(cluster: Cluster, text: str) -> str:
+    import difflib
+
+    ids = [e.id for e in cluster.endpoints]
+    close = difflib.get_close_matches(text, ids, n=3)
+    return f"did you mean {', '.join(close)}?" if close else ""

@@ -1,0 +1,130 @@
+"""Does one rule match one packet? With the reason, for explanations."""
+
+from __future__ import annotations
+
+from netpolicy.engine.context import EngineContext, selector_matches_any
+from netpolicy.engine.packet import Packet, Peer
+from netpolicy.model.ir import EntityMatch, IcmpMatch, PortMatch, Rule
+from netpolicy.model.protocols import ICMP, ICMPV6, protocol_name
+
+
+def rule_family_ok(rule: Rule, family: int) -> bool:
+    """Felix renders a rule per IP family (calico-semantics.md §3.2); is it present for this one?"""
+    if rule.ip_version is not None and rule.ip_version != family:
+        return False
+    if rule.protocol == ICMP and family != 4 or rule.protocol == ICMPV6 and family != 6:
+        return False
+    for nets in (rule.source.nets, rule.source.not_nets, rule.destination.nets, rule.destination.not_nets):
+        if nets and not any(n.version == family for n in nets):
+            return False
+    return True
+
+
+def _icmp_hit(icmp: IcmpMatch, packet: Packet) -> bool:
+    if not packet.is_icmp or packet.first is None:
+        return False
+    return icmp.type == packet.first and (icmp.code is None or icmp.code == packet.second)
+
+
+def _port_hit(ports: PortMatch, port: int | None, packet: Packet, peer: Peer, positive_selector) -> bool:
+    if port is None or not packet.has_ports:
+        return False
+    if port in ports.numbers:
+        return True
+    endpoint = peer.endpoint
+    if not ports.names or endpoint is None:
+        return False
+    if positive_selector is not None and not positive_selector.matches(endpoint.selector_labels):
+        return False
+    return any(np.name in ports.names and np.protocol == packet.protocol and np.port == port
+               for np in endpoint.ports)
+
+
+def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
+                   packet: Packet, side: str) -> tuple[bool, str]:
+    """Match one side (`source` or `destination`) of a rule; returns (matched, why)."""
+    address = peer.address
+    owners = list(peer.owners)
+    if entity.nets and not any(address in n for n in entity.nets if n.version == address.version):
+        return False, f"{side} {peer.display} is not in {_nets(entity.nets)}"
+    if entity.not_nets and any(address in n for n in entity.not_nets if n.version == address.version):
+        return False, f"{side} {peer.display} is in excluded {_nets(entity.not_nets)}"
+    if entity.selector is not None and not selector_matches_any(entity.selector, owners):
+        return False, f"{side} {peer.display} does not match selector {entity.selector}"
+    if entity.not_selector is not None and selector_matches_any(entity.not_selector, owners):
+        return False, f"{side} {peer.display} matches excluded selector {entity.not_selector}"
+    if entity.services and not _service_hit(ctx, entity, peer, port, packet, side):
+        names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
+        return False, f"{side} {peer.display} is not a backend of service {names}"
+    if entity.ports is not None and not _port_hit(entity.ports, port, packet, peer, entity.selector):
+        return False, f"{side} port {_port_text(port, packet)} is not in {entity.ports.format()}"
+    if entity.not_ports is not None:
+        if not packet.has_ports or _port_hit(entity.not_ports, port, packet, peer, entity.selector):
+            return False, f"{side} port {_port_text(port, packet)} is excluded by notPorts {entity.not_ports.format()}"
+    return True, _entity_text(entity, peer, side)
+
+
+def _service_hit(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
+                 packet: Packet, side: str) -> bool:
+    for ref in entity.services:
+        for backend in ctx.service_backends(ref):
+            if peer.address not in backend.ips:
+                continue
+            if side == "source":
+                return True
+            if packet.has_ports and (packet.protocol, port) in ctx.service_target_ports(ref, backend):
+                return True
+    return False
+
+
+def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet) -> tuple[bool, str]:
+    """Whether the rule matches the packet, and a short reason (what matched, or what did not)."""
+    if not rule_family_ok(rule, packet.family):
+        return False, f"the rule does not exist for IPv{packet.family}"
+    if rule.protocol is not None and rule.protocol != packet.protocol:
+        return False, f"protocol {protocol_name(packet.protocol)} is not {protocol_name(rule.protocol)}"
+    if rule.not_protocol is not None and rule.not_protocol == packet.protocol:
+        return False, f"protocol {protocol_name(packet.protocol)} is excluded"
+    if rule.icmp is not None and not _icmp_hit(rule.icmp, packet):
+        return False, "ICMP type/code does not match"
+    if rule.not_icmp is not None and _icmp_hit(rule.not_icmp, packet):
+        return False, "ICMP type/code is excluded"
+    ok, src_why = entity_matches(ctx, rule.source, packet.src, packet.second, packet, "source")
+    if not ok:
+        return False, src_why
+    ok, dst_why = entity_matches(ctx, rule.destination, packet.dst, packet.first, packet, "destination")
+    if not ok:
+        return False, dst_why
+    parts = [w for w in (src_why, dst_why) if w]
+    if rule.protocol is not None:
+        parts.append(f"protocol {protocol_name(rule.protocol)}")
+    if rule.http:
+        parts.append("HTTP match not enforced at L4 (allowed at L4; the L7 restriction applies in the proxy)")
+    return True, "; ".join(parts) if parts else "the rule matches all traffic"
+
+
+def _nets(nets) -> str:
+    return ", ".join(str(n) for n in nets)
+
+
+def _port_text(port: int | None, packet: Packet) -> str:
+    return "(none)" if port is None or not packet.has_ports else str(port)
+
+
+def _entity_text(entity: EntityMatch, peer: Peer, side: str) -> str:
+    bits = []
+    if entity.selector is not None:
+        bits.append(f"matches {entity.selector}")
+    if entity.nets:
+        bits.append(f"is in {_nets(entity.nets)}")
+    if entity.not_nets:
+        bits.append(f"is not in {_nets(entity.not_nets)}")
+    if entity.not_selector is not None:
+        bits.append(f"does not match {entity.not_selector}")
+    if entity.services:
+        bits.append("is a service backend")
+    if entity.ports is not None:
+        bits.append(f"port in {entity.ports.format()}")
+    if entity.not_ports is not None:
+        bits.append(f"port not in {entity.not_ports.format()}")
+    return f"{side} {peer.display} " + " and ".join(bits) if bits else ""
