@@ -426,3 +426,21 @@ def _span(value: int):
 def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
     """The connectivity matrix of a cluster."""
     return Matrix(cluster, options)
+
+
+def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:
+    """Endpoints and external ranges on the rule's peer side (sources of ingress, destinations of egress)."""
+    _, fam_vec, src_vec, dst_vec, _, _ = matrix._rule_parts(rule, direction)
+    vec = (src_vec if direction == INGRESS else dst_vec) & fam_vec
+    seen: dict[str, Endpoint] = {}
+    for cls in matrix.classes:
+        if vec[cls.index]:
+            for member in cls.members:
+                seen.setdefault(member.id, member)
+    order = {e.id: i for i, e in enumerate(matrix.endpoints)}
+    return sorted(seen.values(), key=lambda e: order.get(e.id, 0))
+
+
+def selected_endpoints(matrix: Matrix, policy: Policy) -> list[Endpoint]:
+    """Policed endpoints the policy applies to."""
+    return [e for e in matrix.policed if policy.selector.matches(e.selector_labels)]

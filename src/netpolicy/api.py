@@ -1,0 +1,58 @@
+"""The library's front door: load a cluster from paths, then query flows or compute the matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from netpolicy.errors import Diagnostics
+from netpolicy.model.cluster import Cluster
+from netpolicy.options import Options
+
+K8S_POLICY_GROUP = "networking.k8s.io"
+ADMIN_GROUP = "policy.networking.k8s.io"
+
+
+def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin: IO[str] | None = None,
+                 diagnostics: Diagnostics | None = None) -> Cluster:
+    """Read every path, build endpoints, compile every policy kind; raise `InputErrors` on bad input."""
+    from netpolicy.policies.calico import builtin_profiles, builtin_tiers, compile_calico
+    from netpolicy.policies.k8s import compile_network_policy
+    from netpolicy.sources import build_cluster, read_objects
+
+    options = options or Options()
+    diags = diagnostics if diagnostics is not None else Diagnostics()
+    objects = read_objects(list(paths), diags, stdin=stdin)
+    cluster = build_cluster(objects, options, diags)
+    admin_kinds: dict[str, int] = {}
+    for obj in cluster.objects:
+        if obj.kind == "NetworkPolicy" and obj.group == K8S_POLICY_GROUP:
+            policy = compile_network_policy(obj, options, diags)
+            if policy is not None:
+                cluster.policies.append(policy)
+        elif obj.group == ADMIN_GROUP:
+            admin_kinds[obj.kind] = admin_kinds.get(obj.kind, 0) + 1
+    for kind, count in sorted(admin_kinds.items()):
+        diags.warn(f"{kind}: {count} object(s) recognised but not evaluated yet; "
+                   "results ignore admin network policies")
+    calico = compile_calico(cluster.objects, cluster, options, diags)
+    cluster.policies.extend(calico.policies)
+    cluster.endpoints.extend(calico.endpoints)
+    cluster.tiers = {**builtin_tiers(options.calico_version), **calico.tiers}
+    cluster.profiles = {**builtin_profiles(cluster), **calico.profiles}
+    diags.raise_if_errors()
+    cluster.warnings = diags.warnings
+    return cluster
+
+
+def load_documents(documents: Sequence[dict], options: Options | None = None, *, source: str = "<memory>",
+                   diagnostics: Diagnostics | None = None) -> Cluster:
+    """Like `load_cluster`, from already-parsed Kubernetes/Calico objects (dicts)."""
+    import json
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="netpolicy-", delete=True) as handle:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": list(documents)}, handle)
+        handle.flush()
+        cluster = load_cluster([handle.name], options, diagnostics=diagnostics)
+    return cluster

@@ -1,0 +1,49 @@
+"""A flow's verdict and both sides' traces as readable text."""
+
+from __future__ import annotations
+
+from netpolicy.engine.flow import FlowResult, SideResult
+from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
+
+
+def flow_headline(result: FlowResult) -> str:
+    proto = protocol_name(result.protocol)
+    what = proto
+    if result.port is not None:
+        what += f" {result.port}" if result.protocol in PORT_PROTOCOLS else f" type {result.port}"
+    if result.src_port is not None:
+        what += (f" from source port {result.src_port}" if result.protocol in PORT_PROTOCOLS
+                 else f" code {result.src_port}")
+    return f"{result.src} → {result.dst}  {what}"
+
+
+def render_flow(result: FlowResult, console) -> None:
+    """Print the verdict, then the source's egress and the destination's ingress step by step."""
+    style = "bold green" if result.verdict == "allow" else "bold red"
+    console.print(f"[bold]{_esc(flow_headline(result))}[/bold]: [{style}]{result.verdict.upper()}[/{style}]")
+    if result.allowed_src_ports is not None:
+        console.print(f"  only from source ports {result.allowed_src_ports.format(', ')}; "
+                      "a client on an ordinary ephemeral port is denied")
+    _side(console, f"Egress of {result.src}", result.egress)
+    _side(console, f"Ingress of {result.dst}", result.ingress)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {_esc(note)}")
+
+
+def _side(console, title: str, side: SideResult) -> None:
+    style = "green" if side.verdict == "allow" else "red"
+    console.print(f"\n[bold]{_esc(title)}[/bold]: [{style}]{side.verdict}[/{style}]")
+    for number, step in enumerate(side.trace, 1):
+        where = " ".join(x for x in (
+            f"tier {step.tier}" if step.tier else "",
+            f"{step.kind} {step.policy}" if step.policy else "",
+            step.rule or "") if x)
+        head = f"{step.action}" + (f"  [dim]{_esc(where)}[/dim]" if where else "")
+        console.print(f"  {number}. {head}")
+        console.print(f"     {_esc(step.reason)}")
+        if step.location:
+            console.print(f"     [dim]{_esc(step.location)}[/dim]")
+
+
+def _esc(text: str) -> str:
+    return text.replace("[", r"\[")

@@ -1,0 +1,59 @@
+"""Every k8s-netpol conformance case (Kubernetes e2e and cyclonus) through the public API."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from netpolicy.api import load_documents
+from netpolicy.engine.matrix import compute_matrix
+from netpolicy.model.protocols import NUMBER_BY_NAME
+from tests.conftest import conformance_root
+
+from .k8s_model import ConformanceState
+
+ROOT = conformance_root()
+CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
+
+
+def _steps(case: dict) -> list[dict]:
+    if "steps" in case:
+        return case["steps"]
+    return [{"setup": case.get("setup"), "policies": case.get("policies"),
+             "expectations": case["expectations"]}]
+
+
+def _mismatches(matrix, expectation: dict) -> list[str]:
+    protocol = NUMBER_BY_NAME[expectation["protocol"]]
+    port = expectation["port"]
+    table = expectation["matrix"]
+    wrong = []
+    for i, src in enumerate(table["from"]):
+        for j, dst in enumerate(table["to"]):
+            expected = table["rows"][i][j] == "1"
+            actual = matrix.connections(src, dst).allows(protocol, port)
+            if actual != expected:
+                wrong.append(f"{src}->{dst} {expectation['protocol']}/{port}: expected "
+                             f"{'allow' if expected else 'deny'}, got {'allow' if actual else 'deny'}")
+    return wrong
+
+
+@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
+                                         "or place them in ../shared/conformance")
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_k8s_netpol_case(path):
+    case = yaml.safe_load(path.read_text())
+    state = ConformanceState.initial(case["model"])
+    failures = []
+    for number, step in enumerate(_steps(case)):
+        for op in step.get("setup") or ():
+            state.apply(op)
+        state.set_policies(step)
+        matrix = compute_matrix(load_documents(state.documents()))
+        for expectation in step["expectations"]:
+            failures += [f"step {number}: {m}" for m in _mismatches(matrix, expectation)]
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_conformance_vectors_present_or_skipped(conformance):
+    assert len(CASES) == 194
