@@ -96,6 +96,8 @@ def _parse_protocol(text: str) -> int:
 def matrix(
     files: Files = [],  # noqa: B006 - typer reads the default
     output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
+    group_by: Annotated[str, typer.Option("--group-by", help="endpoint, or class: endpoints that behave identically.")] = "endpoint",
+    max_members: Annotated[int, typer.Option("--max-members", help="With --group-by class: members listed per class.")] = 50,
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -107,8 +109,17 @@ def matrix(
         from netpolicy.engine.matrix import compute_matrix
         from netpolicy.render import matrix_out
 
+        if group_by not in ("endpoint", "class"):
+            raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
         result = compute_matrix(cluster, options)
-        if output is MatrixFormat.json:
+        if group_by == "class":
+            if output is MatrixFormat.json:
+                print(json.dumps(matrix_out.matrix_classes_json(result, max_members), indent=2))
+            elif output is MatrixFormat.text:
+                matrix_out.render_classes_text(result, _console())
+            else:
+                raise InputError("--group-by class supports -o json and -o text")
+        elif output is MatrixFormat.json:
             print(json.dumps(matrix_out.matrix_json(result), indent=2))
         elif output is MatrixFormat.csv:
             sys.stdout.write(matrix_out.matrix_csv(result))

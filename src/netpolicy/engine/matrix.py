@@ -444,3 +444,27 @@ def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:
 def selected_endpoints(matrix: Matrix, policy: Policy) -> list[Endpoint]:
     """Policed endpoints the policy applies to."""
     return [e for e in matrix.policed if policy.selector.matches(e.selector_labels)]
+
+
+@dataclass
+class EndpointClass:
+    """Endpoints that behave identically: same treatment by every rule, same profiles."""
+
+    id: str
+    members: list[Endpoint]
+
+    @property
+    def representative(self) -> Endpoint:
+        return self.members[0]
+
+
+def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
+    """Group the matrix's endpoints into classes whose rows and columns are identical."""
+    groups: dict[tuple, list[Endpoint]] = {}
+    for endpoint in matrix.endpoints:
+        classes = tuple(sorted((f, matrix.peer_class[(endpoint.id, f)]) for f in matrix.cells
+                               if (endpoint.id, f) in matrix.peer_class))
+        profiles = tuple(p if isinstance(p, str) else p.name for p in matrix.ctx.profiles_of(endpoint))
+        key = (endpoint.policed, classes, profiles if endpoint.policed else ())
+        groups.setdefault(key, []).append(endpoint)
+    return [EndpointClass(f"class-{i}", members) for i, members in enumerate(groups.values())]

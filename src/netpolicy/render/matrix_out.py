@@ -30,6 +30,77 @@ def matrix_json(matrix: Matrix) -> dict:
     }
 
 
+def class_json(cls, max_members: int) -> dict:
+    members = [m.id for m in cls.members]
+    out = {"id": cls.id, "kind": "Class", "members": members[:max_members], "size": len(members)}
+    if len(members) > max_members:
+        out["members_truncated"] = True
+    common = common_labels(cls.members)
+    if common:
+        out["labels"] = common
+    return out
+
+
+def common_labels(members) -> dict[str, str]:
+    """Labels every member carries with the same value (plus the namespace when shared)."""
+    first = members[0]
+    common = {k: v for k, v in first.labels.items() if all(m.labels.get(k) == v for m in members[1:])}
+    return common
+
+
+def class_flows(matrix: Matrix, classes) -> list[tuple]:
+    """(source class, destination class, connections) for every class pair with something allowed."""
+    out = []
+    for src in classes:
+        for dst in classes:
+            a, b = src.representative, dst.representative
+            if not (a.policed or b.policed):
+                continue
+            conns = matrix.connections(a, b)
+            if conns:
+                out.append((src, dst, conns))
+    return out
+
+
+def matrix_classes_json(matrix: Matrix, max_members: int = 50) -> dict:
+    from netpolicy.engine.matrix import endpoint_classes
+
+    classes = endpoint_classes(matrix)
+    return {
+        "endpoints": [class_json(c, max_members) for c in classes],
+        "flows": [{"from": s.id, "to": d.id, "allowed": c.to_json()} for s, d, c in class_flows(matrix, classes)],
+    }
+
+
+def class_summary(cls) -> str:
+    """`trojanwall: app=django (3 endpoints)` style description of a class."""
+    members = cls.members
+    if members[0].kind == "External":
+        return ", ".join(m.name for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+    namespaces = sorted({m.namespace or "" for m in members})
+    labels = common_labels(members)
+    where = namespaces[0] if len(namespaces) == 1 else f"{len(namespaces)} namespaces"
+    what = ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "any labels"
+    return f"{where}: {what} ({len(members)} endpoint{'s' if len(members) != 1 else ''})"
+
+
+def render_classes_text(matrix: Matrix, console) -> None:
+    from rich.table import Table
+
+    from netpolicy.engine.matrix import endpoint_classes
+
+    classes = endpoint_classes(matrix)
+    table = Table(title="Connectivity between classes of endpoints", title_justify="left")
+    table.add_column("from", style="cyan")
+    table.add_column("to", style="magenta")
+    table.add_column("allowed")
+    flows = class_flows(matrix, classes)
+    for src, dst, conns in flows:
+        table.add_row(f"{src.id} {class_summary(src)}", f"{dst.id} {class_summary(dst)}", describe(conns))
+    console.print(table)
+    console.print(f"{len(classes)} classes, {len(flows)} allowed class pairs.")
+
+
 def matrix_csv(matrix: Matrix) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -1,0 +1,138 @@
+"""Property: the bulk matrix engine agrees with the one-flow evaluator on random clusters and policies."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netpolicy.engine.flow import FlowEvaluator
+from netpolicy.engine.matrix import compute_matrix
+from netpolicy.model.cluster import Cluster, Endpoint, NamedPort, Namespace, calico_labels
+from netpolicy.model.intervals import IntervalSet
+from netpolicy.model.ir import (
+    ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, EntityMatch, IcmpMatch, Policy, PortMatch, Rule, Tier,
+)
+from netpolicy.selectors.ast import AllNode, AndNode, CompareNode, HasNode, InNode, NotNode, Selector
+
+NAMESPACES = ("x", "y")
+KEYS = ("app", "tier")
+VALUES = ("a", "b", "c")
+PORTS = (53, 80, 81, 443, 5432)
+PORT_NAMES = ("http", "dns", "db")
+NETS = ("10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.168.0.0/16", "0.0.0.0/0")
+
+labels_st = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2)
+
+
+@st.composite
+def selector_st(draw, depth: int = 0):
+    kind = draw(st.integers(0, 6 if depth < 2 else 4))
+    key = draw(st.sampled_from(KEYS + ("projectcalico.org/namespace",)))
+    value = draw(st.sampled_from(VALUES + NAMESPACES))
+    if kind == 0:
+        return AllNode()
+    if kind == 1:
+        return CompareNode(key, draw(st.sampled_from(("==", "!="))), value)
+    if kind == 2:
+        return HasNode(key)
+    if kind == 3:
+        return InNode(key, frozenset(draw(st.lists(st.sampled_from(VALUES), max_size=2))), draw(st.booleans()))
+    if kind == 4:
+        return NotNode(CompareNode(key, "==", value))
+    return AndNode((draw(selector_st(depth + 1)), draw(selector_st(depth + 1))))
+
+
+@st.composite
+def ports_st(draw):
+    numbers = draw(st.lists(st.sampled_from(PORTS), max_size=2))
+    ranges = [(p, p + draw(st.integers(0, 2))) for p in numbers]
+    names = tuple(draw(st.lists(st.sampled_from(PORT_NAMES), max_size=1)))
+    return PortMatch(IntervalSet.of(ranges), names)
+
+
+@st.composite
+def entity_st(draw, allow_ports: bool):
+    nets = tuple(ipaddress.ip_network(n) for n in draw(st.lists(st.sampled_from(NETS), max_size=1)))
+    not_nets = tuple(ipaddress.ip_network(n) for n in draw(st.lists(st.sampled_from(NETS[1:4]), max_size=1)))
+    selector = Selector(draw(selector_st())) if draw(st.booleans()) else None
+    not_selector = Selector(draw(selector_st())) if draw(st.integers(0, 4)) == 0 else None
+    ports = draw(ports_st()) if allow_ports and draw(st.booleans()) else None
+    not_ports = draw(ports_st()) if allow_ports and draw(st.integers(0, 5)) == 0 else None
+    return EntityMatch(nets, not_nets, selector, not_selector, ports, not_ports)
+
+
+@st.composite
+def rule_st(draw, direction: str, index: int):
+    protocol = draw(st.sampled_from((None, 6, 6, 17, 1, 47)))
+    ports_ok = protocol in (6, 17)
+    icmp = None
+    if protocol == 1 and draw(st.booleans()):
+        icmp = IcmpMatch(draw(st.sampled_from((0, 8))), draw(st.sampled_from((None, 0))))
+    return Rule(
+        action=draw(st.sampled_from((ALLOW, ALLOW, DENY, PASS, LOG))), direction=direction, index=index,
+        name=f"{direction}[{index}]", protocol=protocol,
+        not_protocol=draw(st.sampled_from((None, None, None, 17))) if protocol is None else None,
+        icmp=icmp, source=draw(entity_st(ports_ok)), destination=draw(entity_st(ports_ok)),
+    )
+
+
+@st.composite
+def policy_st(draw, number: int):
+    namespace = draw(st.sampled_from(NAMESPACES + (None,)))
+    selector = Selector(draw(selector_st()))
+    if namespace:
+        selector = Selector(AndNode((CompareNode("projectcalico.org/namespace", "==", namespace), selector.root)))
+    types = frozenset(draw(st.lists(st.sampled_from((INGRESS, EGRESS)), min_size=1, max_size=2)))
+    ingress = tuple(draw(rule_st(INGRESS, i)) for i in range(draw(st.integers(0, 3))))
+    egress = tuple(draw(rule_st(EGRESS, i)) for i in range(draw(st.integers(0, 3))))
+    return Policy(name=f"p{number}", kind="CalicoNetworkPolicy" if namespace else "GlobalNetworkPolicy",
+                  namespace=namespace, tier=draw(st.sampled_from(("default", "security"))),
+                  order=float(draw(st.sampled_from((1, 10, 1000, float("inf"))))),
+                  selector=selector, types=types, ingress=ingress, egress=egress)
+
+
+@st.composite
+def cluster_st(draw):
+    namespaces = {ns: Namespace(ns, {"kubernetes.io/metadata.name": ns}) for ns in NAMESPACES}
+    endpoints = []
+    addresses = ["10.1.2.3", "10.1.2.4", "10.1.9.9", "10.2.0.1", "192.168.1.1", "172.16.0.1"]
+    for i in range(draw(st.integers(1, 4))):
+        ns = draw(st.sampled_from(NAMESPACES))
+        own = draw(labels_st)
+        ports = tuple(NamedPort(draw(st.sampled_from(PORT_NAMES)), draw(st.sampled_from((6, 17))),
+                                draw(st.sampled_from(PORTS))) for _ in range(draw(st.integers(0, 2))))
+        endpoints.append(Endpoint(
+            id=f"{ns}/pod{i}", kind="Pod", name=f"pod{i}", namespace=ns, labels=own,
+            selector_labels=calico_labels(own, namespace=ns, namespace_labels=namespaces[ns].labels,
+                                          service_account="default", service_account_labels={}),
+            ips=(ipaddress.ip_address(addresses[i]),), ports=ports))
+    if draw(st.booleans()):
+        own = draw(labels_st)
+        endpoints.append(Endpoint(id="x/set", kind="NetworkSet", name="set", namespace="x", labels=own,
+                                  selector_labels={**own, "projectcalico.org/namespace": "x"},
+                                  nets=(ipaddress.ip_network("10.1.0.0/16"),), policed=False))
+    policies = [draw(policy_st(i)) for i in range(draw(st.integers(0, 4)))]
+    tiers = {"default": Tier("default", 1_000_000.0),
+             "security": Tier("security", 100.0, draw(st.sampled_from((DENY, PASS))))}
+    return Cluster(namespaces=namespaces, endpoints=endpoints, policies=policies, tiers=tiers)
+
+
+PACKETS = [(6, 80, 40000), (6, 5432, 40000), (6, 53, 53), (17, 53, 40000), (17, 81, 80), (6, 443, 80),
+           (1, 8, 0), (1, 0, 0), (47, None, None)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cluster_st())
+def test_matrix_agrees_with_flow_evaluator(cluster):
+    matrix = compute_matrix(cluster)
+    flows = FlowEvaluator(cluster)
+    for src in matrix.endpoints:
+        for dst in matrix.endpoints:
+            if not (src.policed or dst.policed):
+                continue
+            conns = matrix.connections(src, dst)
+            for protocol, port, sport in PACKETS:
+                expected = flows.evaluate(src, dst, protocol, port, sport).verdict == "allow"
+                assert conns.allows(protocol, port, sport) == expected, (src.id, dst.id, protocol, port, sport)
