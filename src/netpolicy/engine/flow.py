@@ -9,7 +9,7 @@ from netpolicy.engine.context import EngineContext
 from netpolicy.engine.match import rule_matches
 from netpolicy.engine.packet import Packet, Peer
 from netpolicy.errors import InputError
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import (
     ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, PROFILE, Policy, Rule,
@@ -195,7 +195,7 @@ class FlowEvaluator:
                 raise InputError(f"endpoint {endpoint.id} has no IPv{family or ''} address")
             address = ips[0]
             owners = self.ctx.owners.owners(address)
-            if endpoint not in owners:
+            if endpoint not in owners and endpoint.kind != EXTERNAL:
                 owners.insert(0, endpoint)
             return Peer(address, endpoint, tuple(owners))
         try:
