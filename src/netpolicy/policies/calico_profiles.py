@@ -1,0 +1,133 @@
+"""Calico profiles: the built-in ones (kns.*, ksa.*, projectcalico-default-allow) and Profile objects.
+
+Profiles are evaluated after every tier (calico-semantics.md §2.5, §4.6). In the IR they are policies
+of kind `Profile` with tier None, selector `all()` (a profile is attached by name, never by selector)
+and both directions governed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from netpolicy.errors import Diagnostics
+from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
+from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PASS, PROFILE, Policy, Rule
+from netpolicy.policies.calico_models import ProfileSpec, load_spec
+from netpolicy.policies.calico_names import check_labels, is_subdomain
+from netpolicy.policies.calico_rule_checks import RuleScope, check_rule
+from netpolicy.policies.calico_rules import compile_rules
+from netpolicy.selectors.ast import ALL
+from netpolicy.sources.raw import RawObject
+
+DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow"
+NAMESPACE_PROFILE_PREFIX = "kns."
+SERVICE_ACCOUNT_PROFILE_PREFIX = "ksa."
+BOTH = frozenset({INGRESS, EGRESS})
+
+
+@dataclass(frozen=True)
+class CompiledProfile:
+    """A profile in the IR and the labels it gives to the endpoints that use it."""
+
+    policy: Policy
+    labels_to_apply: Mapping[str, str] = field(default_factory=dict)
+
+
+def namespace_labels(cluster: Cluster, namespace: str) -> Mapping[str, str]:
+    """A namespace's labels; a namespace not in the input has only its name label."""
+    known = cluster.namespaces.get(namespace)
+    return known.labels if known is not None else {K8S_NAMESPACE_NAME_LABEL: namespace}
+
+
+def namespace_profile_name(namespace: str) -> str:
+    """`kns.<namespace>`."""
+    return f"{NAMESPACE_PROFILE_PREFIX}{namespace}"
+
+
+def service_account_profile_name(namespace: str, service_account: str) -> str:
+    """`ksa.<namespace>.<service account>`."""
+    return f"{SERVICE_ACCOUNT_PROFILE_PREFIX}{namespace}.{service_account}"
+
+
+def default_profiles(endpoint: Endpoint) -> tuple[str, ...]:
+    """The profiles Calico gives an endpoint whose `profiles` are empty: `kns.<ns>`, `ksa.<ns>.<sa>` for
+    pods and workloads (service account `default` when none is named); nothing for host endpoints and
+    cluster-scoped endpoints."""
+    if endpoint.profiles or endpoint.kind == HOST_ENDPOINT or endpoint.namespace is None:
+        return endpoint.profiles
+    account = endpoint.service_account or "default"
+    return (namespace_profile_name(endpoint.namespace),
+            service_account_profile_name(endpoint.namespace, account))
+
+
+def builtin_profiles(cluster: Cluster) -> dict[str, Policy]:
+    """`kns.<ns>` for every namespace (allow all), `ksa.<ns>.<sa>` for every service account known or
+    used by an endpoint (no rules), and `projectcalico-default-allow` (allow all)."""
+    return {name: compiled.policy for name, compiled in builtin_compiled_profiles(cluster).items()}
+
+
+def builtin_compiled_profiles(cluster: Cluster) -> dict[str, CompiledProfile]:
+    """The built-in profiles with the `pcns.*` / `pcsa.*` labels they apply."""
+    profiles: dict[str, CompiledProfile] = {}
+    namespaces = set(cluster.namespaces) | {e.namespace for e in cluster.endpoints if e.namespace}
+    for namespace in sorted(namespaces):
+        labels = {f"pcns.{k}": v for k, v in namespace_labels(cluster, namespace).items()}
+        labels[f"pcns.{NAME_LABEL}"] = namespace
+        name = namespace_profile_name(namespace)
+        profiles[name] = CompiledProfile(_allow_all(name, "namespace profile: allow all"), labels)
+    accounts = {key: account.labels for key, account in cluster.service_accounts.items()}
+    for endpoint in cluster.endpoints:
+        if endpoint.namespace and endpoint.kind != HOST_ENDPOINT:
+            accounts.setdefault((endpoint.namespace, endpoint.service_account or "default"), {})
+    for (namespace, account), account_labels in sorted(accounts.items()):
+        labels = {f"pcsa.{k}": v for k, v in account_labels.items()}
+        labels[f"pcsa.{NAME_LABEL}"] = account
+        name = service_account_profile_name(namespace, account)
+        profiles[name] = CompiledProfile(_profile(name), labels)
+    profiles[DEFAULT_ALLOW_PROFILE] = CompiledProfile(
+        _allow_all(DEFAULT_ALLOW_PROFILE, "default-allow profile: allow all"))
+    return profiles
+
+
+def compile_profile(raw: RawObject, diags: Diagnostics) -> CompiledProfile | None:
+    """A Profile object; None if invalid. Rules are scoped like a GlobalNetworkPolicy's."""
+    errors_before = len(diags.errors)
+    name = raw.name
+    if not name:
+        diags.error("is required", raw.at("metadata.name"), "metadata.name", "the profile's name")
+    elif not is_subdomain(name):
+        diags.error(f"{name!r} is not a valid profile name", raw.at("metadata.name"), "metadata.name",
+                    "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'")
+    check_labels(raw, diags, raw.metadata.get("labels"))
+    spec = load_spec(ProfileSpec, raw, diags)
+    if spec is None:
+        return None
+    labels = check_labels(raw, diags, spec.labels_to_apply, "spec.labelsToApply")
+    scope = RuleScope(raw, diags, namespace="", policy_checks=False)
+    for direction in (INGRESS, EGRESS):
+        for i, rule in enumerate(getattr(spec, direction) or []):
+            path = f"spec.{direction}[{i}]"
+            check_rule(rule, direction, path, scope)
+            if rule.action == PASS:
+                scope.warn(f"{path}.action", "Pass in a Profile has no next tier: Felix ends this "
+                           "profile's evaluation and continues with the endpoint's next profile",
+                           suggestion="use Allow or Deny in profiles")
+    if len(diags.errors) > errors_before:
+        return None
+    policy = _profile(name, compile_rules(spec.ingress, INGRESS, "", raw),
+                      compile_rules(spec.egress, EGRESS, "", raw), raw)
+    return CompiledProfile(policy, labels)
+
+
+def _allow_all(name: str, detail: str) -> Policy:
+    return _profile(name, (Rule(ALLOW, INGRESS, 0, "ingress[0]", detail=detail),),
+                    (Rule(ALLOW, EGRESS, 0, "egress[0]", detail=detail),))
+
+
+def _profile(name: str, ingress: tuple[Rule, ...] = (), egress: tuple[Rule, ...] = (),
+             raw: RawObject | None = None) -> Policy:
+    return Policy(name=name, kind=PROFILE, namespace=None, tier=None, order=math.inf, selector=ALL,
+                  types=BOTH, ingress=ingress, egress=egress,
+                  location=raw.location if raw is not None else None)
