@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Annotated, Optional
 
 import typer
@@ -42,7 +42,9 @@ class QueryFormat(str, Enum):
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 140
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 def _options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> Options:
@@ -189,6 +191,197 @@ def policies(
             policies_out.render_report_text(report, _console())
     except NetpolicyError as error:
         _fail(error)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+
+
+class DiffGrouping(StrEnum):
+    auto = "auto"
+    pair = "pair"
+    klass = "class"
+
+
+@app.command()
+def diff(
+    before: Annotated[list[str], typer.Option(
+        "--before", help="The configuration before the change: file, directory or - (repeatable).")] = [],  # noqa: B006
+    after: Annotated[list[str], typer.Option(
+        "--after", help="The configuration after the change (repeatable).")] = [],  # noqa: B006
+    files: Annotated[list[str], typer.Option(
+        "-f", "--file", help="Paths compared: the after side, and with --git also the before side (repeatable).")] = [],  # noqa: B006
+    git: Annotated[str | None, typer.Option(
+        "--git", help="Take the before side from this git revision of the same paths (e.g. origin/main).")] = None,
+    output: Annotated[DiffFormat, typer.Option("-o", "--output", help="Output format.")] = DiffFormat.text,
+    group_by: Annotated[DiffGrouping, typer.Option(
+        "--group-by", help="One row per endpoint pair, per class of alike endpoints, or pairs unless there "
+        "are more than 100.")] = DiffGrouping.auto,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when connectivity changed.")] = False,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """What a change newly allows and newly blocks, and which rules are responsible on each side."""
+    try:
+        options = _options(pod_cidr, ipblock_matches_pods, calico_version)
+        after_paths = [*after, *files]
+        if not after_paths:
+            raise InputError("no after side: give --after PATH or -f PATH",
+                             suggestion="e.g. --before old/ --after new/, or --git origin/main -f deploy/")
+        if git is not None and before:
+            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        if git is None and not before:
+            raise InputError("no before side: give --before PATH or --git REF")
+        from netpolicy.analysis.diff import semantic_diff
+        from netpolicy.api import load_cluster
+
+        if git is not None:
+            from netpolicy.analysis.diff_git import GitSnapshot
+
+            with GitSnapshot(git, after_paths) as snapshot:
+                for path in snapshot.missing:
+                    print(f"warning: {path} does not exist at {git}: the before side has nothing from it",
+                          file=sys.stderr)
+                try:
+                    with snapshot.inside():
+                        old = load_cluster(snapshot.paths, options)
+                except InputError as error:
+                    raise snapshot.relabel(error) from None
+        else:
+            old = load_cluster(before, options, stdin=sys.stdin)
+        new = _load(after_paths, options)
+        result = semantic_diff(old, new, options)
+        grouping = group_by.value
+        if output is DiffFormat.json:
+            from netpolicy.render.diff_json import diff_json
+
+            print(json.dumps(diff_json(result, grouping), indent=2))
+        elif output is DiffFormat.md:
+            from netpolicy.render.diff_md import diff_markdown
+
+            sys.stdout.write(diff_markdown(result, grouping))
+        else:
+            from netpolicy.render.diff_text import render_diff_text
+
+            render_diff_text(result, _console(), grouping)
+    except NetpolicyError as error:
+        _fail(error)
+    if exit_code and not result.empty:
+        raise typer.Exit(1)
+
+
+@app.command("test")
+def run_expectations(
+    expectations: Annotated[list[str], typer.Argument(help="Expectations files (YAML).", show_default=False)],
+    files: Files = [],  # noqa: B006
+    output: Annotated[QueryFormat, typer.Option("-o", "--output", help="Output format.")] = QueryFormat.text,
+    junit: Annotated[str | None, typer.Option(
+        "--junit", help="Also write the results as JUnit XML to this file.")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show details of passing expectations too.")] = False,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Check expectations (who must and must not reach whom); exit 1 when any fails."""
+    try:
+        options = _options(pod_cidr, ipblock_matches_pods, calico_version)
+        if not files:
+            raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
+        from netpolicy.analysis.expectations import check_expectations
+        from netpolicy.analysis.expectations_load import load_suites
+        from netpolicy.analysis.expectations_pods import load_with_pods
+
+        suites = load_suites(expectations)
+        cluster = load_with_pods(files, [p for s in suites for p in s.pods], options, stdin=sys.stdin)
+        for warning in cluster.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        report = check_expectations(cluster, suites, options)
+        if junit is not None:
+            from netpolicy.render.expect_junit import report_junit
+
+            try:
+                with open(junit, "w", encoding="utf-8") as handle:
+                    handle.write(report_junit(report))
+            except OSError as exc:
+                raise InputError(f"--junit: cannot write {junit}: {exc.strerror}") from None
+        if output is QueryFormat.json:
+            from netpolicy.render.expect_json import report_json
+
+            print(json.dumps(report_json(report), indent=2))
+        else:
+            from netpolicy.render.expect_text import render_report_text
+
+            render_report_text(report, _console(), verbose)
+    except NetpolicyError as error:
+        _fail(error)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+@app.command()
+def lint(
+    files: Files = [],  # noqa: B006
+    output: Annotated[LintFormat, typer.Option("-o", "--output", help="Output format.")] = LintFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at or above this severity.")] = FailOn.error,
+    config: Annotated[Optional[str], typer.Option(  # noqa: UP007
+        "--config", help="Lint configuration file (default: .netpolicy.yaml in the working directory).")] = None,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Find mistakes: rules that do not do what they seem to, blocked DNS, selectors that select nothing."""
+    findings = []
+    try:
+        from netpolicy.analysis.lint import RULES, at_or_above, load_config, run_lint
+
+        if list_rules:
+            from netpolicy.render.lint_text import render_rules_text
+
+            render_rules_text(RULES, _console())
+            return
+        lint_config = load_config(config)
+        options = _options(pod_cidr, ipblock_matches_pods, calico_version)
+        cluster = _load(files, options)
+        findings = run_lint(cluster, options, lint_config)
+        if output is LintFormat.json:
+            from netpolicy.render.lint_json import findings_json
+
+            print(json.dumps(findings_json(findings), indent=2))
+        elif output is LintFormat.sarif:
+            from netpolicy.render.lint_sarif import findings_sarif
+
+            print(json.dumps(findings_sarif(findings, RULES), indent=2))
+        elif output is LintFormat.github:
+            from netpolicy.render.lint_github import github_annotations
+
+            sys.stdout.write(github_annotations(findings))
+        else:
+            from netpolicy.render.lint_text import render_findings_text
+
+            render_findings_text(findings, _console())
+    except NetpolicyError as error:
+        _fail(error)
+    if fail_on is not FailOn.never and any(at_or_above(f.severity, fail_on.value) for f in findings):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from netpolicy.errors import InputError
 from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import (
-    ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, PROFILE, Policy, Rule,
+    ALLOW, DENY, EGRESS, INGRESS, K8S_NETWORK_POLICY, LOG, PASS, PROFILE, Policy, Rule,
 )
 from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
 from netpolicy.options import Options
@@ -32,12 +32,15 @@ class TraceStep:
     action: str
     reason: str
     location: str | None = None
+    unmatched: tuple[tuple[str, str, str], ...] = ()  # (policy, rule, why it did not match)
 
     def to_json(self) -> dict:
         out = {"tier": self.tier, "policy": self.policy, "kind": self.kind, "rule": self.rule,
                "action": self.action, "reason": self.reason}
         if self.location:
             out["location"] = self.location
+        if self.unmatched:
+            out["unmatched"] = [{"policy": p, "rule": r, "reason": why} for p, r, why in self.unmatched]
         return out
 
 
@@ -96,13 +99,16 @@ def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet:
             continue
         any_tier = True
         passed = False
+        unmatched: list[tuple[str, str, str]] = []
         for policy in applying:
+            plain = policy.kind == K8S_NETWORK_POLICY
             for rule in policy.rules(direction):
-                hit, why = rule_matches(ctx, rule, packet)
+                hit, why = rule_matches(ctx, rule, packet, plain)
                 if not hit:
+                    _note_miss(unmatched, policy, rule, why)
                     continue
                 step = TraceStep(tier.name, policy.id, policy.kind, rule.name, rule.action,
-                                 _rule_reason(rule, why), _location(policy, rule))
+                                 _rule_reason(rule, why, packet, plain), _location(policy, rule))
                 trace.append(step)
                 if rule.action == ALLOW:
                     return SideResult(ACCEPT, tuple(trace))
@@ -118,13 +124,16 @@ def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet:
         names = ", ".join(p.id for p in applying)
         if tier.default_action == PASS:
             trace.append(TraceStep(tier.name, None, None, None, "EndOfTier",
-                                   f"no rule of {names} decided; tier {tier.name} passes to the next tier"))
+                                   f"no rule of {names} decided; tier {tier.name} passes to the next tier",
+                                   unmatched=tuple(unmatched)))
             continue
+        peer = packet.src if direction == INGRESS else packet.dst
         trace.append(TraceStep(
             tier.name, None, None, None, "EndOfTier",
             f"{subject.id} is isolated for {direction} by {names} (tier {tier.name}); "
             f"no rule admits {packet.describe()} {'from' if direction == INGRESS else 'to'} "
-            f"{(packet.src if direction == INGRESS else packet.dst).display}: end of tier drops it"))
+            f"{peer.display}: the end of the tier drops it",
+            unmatched=tuple(unmatched)))
         return SideResult(DROP, tuple(trace))
     if not any_tier:
         trace.append(TraceStep(None, None, None, None, "NoPolicy",
@@ -158,10 +167,20 @@ def _profiles(ctx: EngineContext, subject: Endpoint, direction: str, packet: Pac
     return SideResult(DROP, tuple(trace))
 
 
-def _rule_reason(rule: Rule, why: str) -> str:
+def _rule_reason(rule: Rule, why: str, packet: Packet, plain: bool) -> str:
     verb = {ALLOW: "allows", DENY: "denies", PASS: "passes to the next tier", LOG: "logs and continues"}
     head = f"{rule.name}{f' ({rule.detail})' if rule.detail else ''} {verb[rule.action]}"
+    if plain:
+        return f"{head} {packet.describe()} from {packet.src.display} to {packet.dst.display}"
     return f"{head}: {why}" if why else head
+
+
+def _note_miss(unmatched: list, policy: Policy, rule: Rule, why: str) -> None:
+    """Keep one reason per (policy, user-visible rule) and reason, to explain an end-of-tier drop."""
+    label = f"{rule.name} ({rule.detail})" if rule.detail else rule.name
+    entry = (policy.id, label, why)
+    if entry not in unmatched and len(unmatched) < 20:
+        unmatched.append(entry)
 
 
 def side(ctx: EngineContext, peer: Peer, direction: str, packet: Packet) -> SideResult:
@@ -228,7 +247,7 @@ class FlowEvaluator:
         allowed: list[tuple[int, int]] = []
         results = {}
         for lo, hi in cells:
-            packet = Packet(src, dst, protocol, port, _representative(lo, hi))
+            packet = Packet(src, dst, protocol, port, _representative(lo, hi), show_second=len(cells) > 1)
             egress = side(self.ctx, src, EGRESS, packet)
             ingress = side(self.ctx, dst, INGRESS, packet)
             ok = egress.verdict == ACCEPT and ingress.verdict == ACCEPT

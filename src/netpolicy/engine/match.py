@@ -41,8 +41,10 @@ def _port_hit(ports: PortMatch, port: int | None, packet: Packet, peer: Peer, po
 
 
 def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
-                   packet: Packet, side: str) -> tuple[bool, str]:
-    """Match one side (`source` or `destination`) of a rule; returns (matched, why)."""
+                   packet: Packet, side: str, plain: bool = False) -> tuple[bool, str]:
+    """Match one side (`source` or `destination`) of a rule; returns (matched, why).
+
+    `plain` leaves selectors out of the reasons (Kubernetes rules describe their peers themselves)."""
     address = peer.address
     owners = list(peer.owners)
     if entity.nets and not any(address in n for n in entity.nets if n.version == address.version):
@@ -50,9 +52,11 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     if entity.not_nets and any(address in n for n in entity.not_nets if n.version == address.version):
         return False, f"{side} {peer.display} is in excluded {_nets(entity.not_nets)}"
     if entity.selector is not None and not selector_matches_any(entity.selector, owners):
-        return False, f"{side} {peer.display} does not match selector {entity.selector}"
+        return False, (f"{side} {peer.display} is not one of the selected peers" if plain else
+                       f"{side} {peer.display} does not match selector {entity.selector}")
     if entity.not_selector is not None and selector_matches_any(entity.not_selector, owners):
-        return False, f"{side} {peer.display} matches excluded selector {entity.not_selector}"
+        return False, (f"{side} {peer.display} is excluded" if plain else
+                       f"{side} {peer.display} matches excluded selector {entity.not_selector}")
     if entity.services and not _service_hit(ctx, entity, peer, port, packet, side):
         names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
         return False, f"{side} {peer.display} is not a backend of service {names}"
@@ -61,7 +65,7 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     if entity.not_ports is not None:
         if not packet.has_ports or _port_hit(entity.not_ports, port, packet, peer, entity.selector):
             return False, f"{side} port {_port_text(port, packet)} is excluded by notPorts {entity.not_ports.format()}"
-    return True, _entity_text(entity, peer, side)
+    return True, _entity_text(entity, peer, side, plain)
 
 
 def _service_hit(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
@@ -77,7 +81,7 @@ def _service_hit(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int 
     return False
 
 
-def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet) -> tuple[bool, str]:
+def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet, plain: bool = False) -> tuple[bool, str]:
     """Whether the rule matches the packet, and a short reason (what matched, or what did not)."""
     if not rule_family_ok(rule, packet.family):
         return False, f"the rule does not exist for IPv{packet.family}"
@@ -89,10 +93,10 @@ def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet) -> tuple[bool, 
         return False, "ICMP type/code does not match"
     if rule.not_icmp is not None and _icmp_hit(rule.not_icmp, packet):
         return False, "ICMP type/code is excluded"
-    ok, src_why = entity_matches(ctx, rule.source, packet.src, packet.second, packet, "source")
+    ok, src_why = entity_matches(ctx, rule.source, packet.src, packet.second, packet, "source", plain)
     if not ok:
         return False, src_why
-    ok, dst_why = entity_matches(ctx, rule.destination, packet.dst, packet.first, packet, "destination")
+    ok, dst_why = entity_matches(ctx, rule.destination, packet.dst, packet.first, packet, "destination", plain)
     if not ok:
         return False, dst_why
     parts = [w for w in (src_why, dst_why) if w]
@@ -111,15 +115,15 @@ def _port_text(port: int | None, packet: Packet) -> str:
     return "(none)" if port is None or not packet.has_ports else str(port)
 
 
-def _entity_text(entity: EntityMatch, peer: Peer, side: str) -> str:
+def _entity_text(entity: EntityMatch, peer: Peer, side: str, plain: bool = False) -> str:
     bits = []
     if entity.selector is not None:
-        bits.append(f"matches {entity.selector}")
+        bits.append("is a selected peer" if plain else f"matches {entity.selector}")
     if entity.nets:
         bits.append(f"is in {_nets(entity.nets)}")
     if entity.not_nets:
         bits.append(f"is not in {_nets(entity.not_nets)}")
-    if entity.not_selector is not None:
+    if entity.not_selector is not None and not plain:
         bits.append(f"does not match {entity.not_selector}")
     if entity.services:
         bits.append("is a service backend")

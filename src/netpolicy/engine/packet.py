@@ -35,6 +35,7 @@ class Packet:
     protocol: int
     first: int | None = None
     second: int | None = None
+    show_second: bool = True
 
     @property
     def family(self) -> int:
@@ -53,7 +54,8 @@ class Packet:
         name = protocol_name(self.protocol)
         if self.has_ports:
             text = f"{name} {self.first}"
-            return text + (f" from source port {self.second}" if self.second is not None else "")
+            shown = self.second is not None and self.show_second
+            return text + (f" from source port {self.second}" if shown else "")
         if self.is_icmp and self.first is not None:
             return f"{name} type {self.first}" + (f" code {self.second}" if self.second is not None else "")
         return name if name[0].isalpha() else f"protocol {name}"

@@ -41,6 +41,8 @@ def _side(console, title: str, side: SideResult) -> None:
         head = f"{step.action}" + (f"  [dim]{_esc(where)}[/dim]" if where else "")
         console.print(f"  {number}. {head}")
         console.print(f"     {_esc(step.reason)}")
+        for policy, rule, why in step.unmatched:
+            console.print(f"       [dim]-[/dim] {_esc(policy)} {_esc(rule)}: {_esc(why)}")
         if step.location:
             console.print(f"     [dim]{_esc(step.location)}[/dim]")
 
