@@ -1,0 +1,253 @@
+"""Pods and workloads to endpoints: one per standalone pod and per top-level workload, with addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections import Counter
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from netpolicy.errors import Diagnostics
+from netpolicy.model.addresses import IPAddress
+from netpolicy.model.cluster import POD, Endpoint, Namespace, ServiceAccount, calico_labels
+from netpolicy.options import Options
+from netpolicy.sources import fields, kinds
+from netpolicy.sources.accept import Accepted
+from netpolicy.sources.env_refs import env_refs_services
+from netpolicy.sources.ip_pool import AddressPool, PoolExhausted, parse_pod_cidrs
+from netpolicy.sources.ownership import Owners
+from netpolicy.sources.pod_spec import PodSpecInfo, read_pod_spec
+
+#: Where each workload kind keeps its pod template (every other kind: `spec.template`).
+TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {"CronJob": ("spec", "jobTemplate", "spec", "template")}
+FINISHED_PHASES = ("Succeeded", "Failed")
+
+# Why a pod or workload is not an endpoint (calico-semantics.md §5, §6).
+HOST_NETWORK = "uses hostNetwork: its traffic carries its node's address and no policy applies to it"
+FINISHED = "has finished: it has no address"
+UNSCHEDULED = "is not scheduled to a node: it has no address"
+#: Past this many objects excluded for one reason, one warning lists the first few.
+_LISTED = 3
+
+
+@dataclass
+class _Draft:
+    """An endpoint being built: everything but its final id and, perhaps, its address."""
+
+    entry: Accepted
+    labels: dict[str, str]
+    spec: PodSpecInfo
+    replicas: int = 1
+    ips: list[IPAddress] = field(default_factory=list)
+    ip_assigned: bool = False
+    id: str = ""
+
+
+@dataclass
+class EndpointContext:
+    """What endpoints inherit or refer to: namespaces, service accounts, Service names, taken addresses."""
+
+    namespaces: Mapping[str, Namespace]
+    service_accounts: Mapping[tuple[str, str], ServiceAccount]
+    services_by_namespace: Mapping[str, Set[str]]
+    reserved: Iterable[IPAddress] = ()
+
+
+def build_endpoints(accepted: list[Accepted], context: EndpointContext, options: Options,
+                    diags: Diagnostics) -> list[Endpoint]:
+    """The endpoints of every standalone pod and top-level workload, sorted by id."""
+    workloads = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind != POD]
+    pods = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind == POD]
+    owners = Owners(workloads)
+    excluded: dict[str, list[Accepted]] = {}
+    drafts: list[_Draft] = []
+    folded: dict[int, list[IPAddress]] = {}
+    for pod in pods:
+        root = owners.root(pod)
+        reason = _pod_exclusion(pod.obj.data)
+        ips = _pod_ips(pod, diags) if reason is None else []
+        if root is not pod:
+            folded.setdefault(id(root), []).extend(ips)
+        elif reason is not None:
+            excluded.setdefault(reason, []).append(pod)
+        else:
+            spec = read_pod_spec(pod.obj.data.get("spec"), pod.obj, "spec", diags)
+            drafts.append(_Draft(pod, pod.labels, spec, ips=ips))
+    for workload in workloads:
+        if owners.root(workload) is workload:
+            draft = _workload_draft(workload, diags)
+            if draft.spec.host_network:
+                excluded.setdefault(HOST_NETWORK, []).append(workload)
+            else:
+                draft.ips = folded.get(id(workload), [])
+                drafts.append(draft)
+    for reason, entries in excluded.items():
+        _warn_excluded(reason, entries, diags)
+    _assign_ids(drafts)
+    drafts.sort(key=lambda d: d.id)
+    _warn_shared_addresses(drafts, diags)
+    for draft in drafts:
+        draft.ip_assigned = bool(draft.ips)
+    _assign_addresses(drafts, context.reserved, options, diags)
+    return [_endpoint(d, context) for d in drafts]
+
+
+def _pod_exclusion(pod: dict[str, Any]) -> str | None:
+    """Why a pod has no workload endpoint, or None: hostNetwork, finished, or (in a dump) unscheduled."""
+    spec = pod.get("spec") if isinstance(pod.get("spec"), dict) else {}
+    if spec.get("hostNetwork") is True:
+        return HOST_NETWORK
+    status = pod.get("status") if isinstance(pod.get("status"), dict) else {}
+    phase = status.get("phase")
+    if phase in FINISHED_PHASES:
+        return FINISHED
+    if phase == "Pending" and not spec.get("nodeName"):
+        return UNSCHEDULED
+    return None
+
+
+def _pod_ips(pod: Accepted, diags: Diagnostics) -> list[IPAddress]:
+    """`status.podIPs` (or `status.podIP`), each address once; invalid ones are errors."""
+    status = pod.obj.data.get("status")
+    if not isinstance(status, dict):
+        return []
+    found: list[tuple[str, Any]] = []
+    entries = status.get("podIPs")
+    for index, entry in fields.mappings(entries, pod.obj, "status.podIPs", diags):
+        found.append((f"status.podIPs[{index}].ip", entry.get("ip")))
+    if not found and status.get("podIP") not in (None, ""):
+        found.append(("status.podIP", status.get("podIP")))
+    ips: list[IPAddress] = []
+    for path, text in found:
+        try:
+            address = parse_ip(text)
+        except ValueError:
+            fields.report(diags, pod.obj, path, f"{fields.show(text)} is not an IP address",
+                          "an IPv4 or IPv6 address")
+            continue
+        if address not in ips:
+            ips.append(address)
+    return ips
+
+
+def parse_ip(text: Any) -> IPAddress:
+    """An IPv4 or IPv6 address from its text (IPv4 on a fast path); raises ValueError."""
+    if not isinstance(text, str):
+        raise ValueError(text)
+    try:
+        return ipaddress.IPv4Address(int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"))
+    except OSError:
+        return ipaddress.ip_address(text)
+
+
+def _workload_draft(workload: Accepted, diags: Diagnostics) -> _Draft:
+    obj, kind = workload.obj, workload.info.kind
+    template_keys = TEMPLATE_PATHS.get(kind, ("spec", "template"))
+    template: Any = obj.data
+    for depth, key in enumerate(template_keys):
+        template = fields.mapping(template.get(key), obj, ".".join(template_keys[:depth + 1]), diags)
+    path = ".".join(template_keys)
+    metadata = fields.mapping(template.get("metadata"), obj, f"{path}.metadata", diags)
+    labels = fields.string_map(metadata.get("labels"), obj, f"{path}.metadata.labels", diags)
+    spec = read_pod_spec(template.get("spec"), obj, f"{path}.spec", diags)
+    return _Draft(workload, labels, spec, replicas=_replicas(workload, diags))
+
+
+def _replicas(workload: Accepted, diags: Diagnostics) -> int:
+    """Pods a workload runs at once: `replicas`, a Job's `parallelism`; a DaemonSet counts as one."""
+    obj, kind = workload.obj, workload.info.kind
+    spec = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
+    if kind == "DaemonSet":
+        return 1
+    if kind == "Job":
+        return fields.count(spec.get("parallelism"), obj, "spec.parallelism", diags, 1)
+    if kind == "CronJob":
+        job = spec.get("jobTemplate", {}).get("spec") if isinstance(spec.get("jobTemplate"), dict) else None
+        parallelism = job.get("parallelism") if isinstance(job, dict) else None
+        return fields.count(parallelism, obj, "spec.jobTemplate.spec.parallelism", diags, 1)
+    return fields.count(spec.get("replicas"), obj, "spec.replicas", diags, 1)
+
+
+def _assign_ids(drafts: list[_Draft]) -> None:
+    """`namespace/name`; a workload whose namespace and name another endpoint shares: `namespace/Kind/name`."""
+    names = Counter((d.entry.namespace, d.entry.name) for d in drafts)
+    for draft in drafts:
+        namespace, name, kind = draft.entry.namespace, draft.entry.name, draft.entry.info.kind
+        shared = names[(namespace, name)] > 1 and kind != POD
+        draft.id = f"{namespace}/{kind}/{name}" if shared else f"{namespace}/{name}"
+
+
+def _warn_shared_addresses(drafts: list[_Draft], diags: Diagnostics) -> None:
+    owner: dict[tuple[int, int], str] = {}
+    for draft in drafts:
+        for address in draft.ips:
+            other = owner.setdefault((address.version, int(address)), draft.id)
+            if other != draft.id:
+                diags.warn(f"{draft.id} has the address {address}, which {other} has too",
+                           draft.entry.obj.location, suggestion="the input mixes pods of different times")
+
+
+def _assign_addresses(drafts: list[_Draft], reserved: Iterable[IPAddress], options: Options,
+                      diags: Diagnostics) -> None:
+    """Give each endpoint without an address the next free one of the pod CIDR(s), in id order."""
+    homeless = [d for d in drafts if not d.ips]
+    if not homeless:
+        return
+    try:
+        networks = parse_pod_cidrs(options.pod_cidr)
+    except ValueError:
+        diags.error(f"{fields.show(options.pod_cidr)} is not a pod CIDR", path="--pod-cidr",
+                    expected="a CIDR such as 10.244.0.0/16, or one IPv4 and one IPv6 CIDR separated by a comma")
+        return
+    taken = [address for d in drafts for address in d.ips]
+    pool = AddressPool(networks, [*taken, *reserved])
+    for draft in homeless:
+        try:
+            draft.ips = list(pool.allocate())
+        except PoolExhausted as exc:
+            diags.error(f"the pod CIDR {exc.network} has no free address left for {draft.id}",
+                        draft.entry.obj.location, suggestion="give a larger --pod-cidr")
+            return
+
+
+def _endpoint(draft: _Draft, context: EndpointContext) -> Endpoint:
+    entry, spec = draft.entry, draft.spec
+    namespace = entry.namespace or kinds.DEFAULT_NAMESPACE
+    account = spec.service_account
+    namespace_labels = context.namespaces[namespace].labels if namespace in context.namespaces else {}
+    service_account = context.service_accounts.get((namespace, account))
+    return Endpoint(
+        id=draft.id,
+        kind=entry.info.kind,
+        name=entry.name,
+        namespace=namespace,
+        labels=draft.labels,
+        selector_labels=calico_labels(
+            draft.labels, namespace=namespace, namespace_labels=namespace_labels,
+            service_account=account,
+            service_account_labels=service_account.labels if service_account else {}),
+        ips=tuple(draft.ips),
+        ports=spec.ports,
+        service_account=account,
+        profiles=(f"kns.{namespace}", f"ksa.{namespace}.{account}"),
+        replicas=draft.replicas,
+        ip_assigned=draft.ip_assigned,
+        node=spec.node,
+        location=entry.obj.location,
+        env_refs_services=env_refs_services(spec.env, namespace, context.services_by_namespace),
+    )
+
+
+def _warn_excluded(reason: str, entries: list[Accepted], diags: Diagnostics) -> None:
+    """One warning per object, or past a few, one warning naming the first ones and the count."""
+    if len(entries) <= _LISTED:
+        for entry in entries:
+            diags.warn(f"{entry.info.kind} {entry.namespace}/{entry.name} {reason}; it is not an endpoint",
+                       entry.obj.location)
+        return
+    names = ", ".join(f"{e.namespace}/{e.name}" for e in entries[:_LISTED])
+    kinds_named = sorted({e.info.kind for e in entries})
+    diags.warn(f"{len(entries)} objects ({'/'.join(kinds_named)}) {reason}; they are not endpoints: "
+               f"{names} and {len(entries) - _LISTED} more", entries[0].obj.location)

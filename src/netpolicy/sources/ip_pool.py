@@ -1,0 +1,56 @@
+"""Stable addresses for endpoints without one, taken in order from the pod CIDR(s)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from netpolicy.model.addresses import IPAddress, IPNetwork
+
+
+class PoolExhausted(Exception):
+    """Every usable address of a pod CIDR is taken."""
+
+    def __init__(self, network: IPNetwork) -> None:
+        super().__init__(str(network))
+        self.network = network
+
+
+def parse_pod_cidrs(text: str) -> list[IPNetwork]:
+    """`10.244.0.0/16` or a dual-stack `10.244.0.0/16,fd00:10:244::/64`; raises ValueError."""
+    networks = [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()]
+    if not networks:
+        raise ValueError("no CIDR")
+    if len({n.version for n in networks}) != len(networks):
+        raise ValueError("at most one CIDR per IP family")
+    return networks
+
+
+class AddressPool:
+    """Hands out the lowest free address of each network, skipping addresses already in use.
+
+    The network address and the last address (IPv4 broadcast) are never handed out.
+    """
+
+    def __init__(self, networks: list[IPNetwork], used: Iterable[IPAddress]) -> None:
+        self._networks = networks
+        self._used: dict[int, set[int]] = {4: set(), 6: set()}
+        for address in used:
+            self._used[address.version].add(int(address))
+        self._next = {id(n): int(n.network_address) + 1 for n in networks}
+
+    def allocate(self) -> tuple[IPAddress, ...]:
+        """One new address from each network; raises PoolExhausted."""
+        return tuple(self._take(network) for network in self._networks)
+
+    def _take(self, network: IPNetwork) -> IPAddress:
+        used = self._used[network.version]
+        candidate = self._next[id(network)]
+        last = int(network.broadcast_address) - 1
+        while candidate <= last and candidate in used:
+            candidate += 1
+        if candidate > last:
+            raise PoolExhausted(network)
+        self._next[id(network)] = candidate + 1
+        used.add(candidate)
+        return ipaddress.IPv4Address(candidate) if network.version == 4 else ipaddress.IPv6Address(candidate)

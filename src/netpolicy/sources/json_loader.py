@@ -1,0 +1,119 @@
+"""JSON streams (one or more documents, `kubectl get -o json` lists) with the line of each list item."""
+
+from __future__ import annotations
+
+import json
+import json.decoder
+import json.scanner
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from netpolicy.sources.lines import LineTable, ParsedDocument
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_scan_value = json.scanner.make_scanner(json.JSONDecoder())
+_scan_string = json.decoder.scanstring
+
+
+class JsonSyntaxError(Exception):
+    """The stream is not valid JSON."""
+
+    def __init__(self, problem: str, line: int, column: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+        self.column = column
+
+
+def parse_json(text: str) -> Iterator[ParsedDocument]:
+    """Each JSON document of `text` in order; the table records the line of every `items[i]`."""
+    lines = _LineCounter(text)
+    index = _skip(text, 0)
+    try:
+        while index < len(text):
+            start = index
+            table: LineTable = {}
+            data, index = _document(text, index, table, lines)
+            yield ParsedDocument(data, lines.line_at(start), index, table)
+            index = _skip(text, index)
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        line = lines.line_at(index)
+        raise JsonSyntaxError("nested too deeply", line, 1) from None
+
+
+def _document(text: str, index: int, table: LineTable, lines: _LineCounter) -> tuple[Any, int]:
+    """One top-level value; an object's `items` array is read item by item to learn their lines."""
+    if text[index] != "{":
+        return _value(text, index)
+    data: dict[str, Any] = {}
+    index = _skip(text, index + 1)
+    if text.startswith("}", index):
+        return data, index + 1
+    while True:
+        if not text.startswith('"', index):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+        key, index = _scan_string(text, index + 1)
+        index = _skip(text, index)
+        if not text.startswith(":", index):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
+        index = _skip(text, index + 1)
+        if key == "items" and text.startswith("[", index):
+            data[key], index = _items(text, index, table, lines)
+        else:
+            data[key], index = _value(text, index)
+        index = _skip(text, index)
+        if text.startswith("}", index):
+            return data, index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip(text, index + 1)
+
+
+def _items(text: str, index: int, table: LineTable, lines: _LineCounter) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    item_lines: list[int] = []
+    index = _skip(text, index + 1)
+    if text.startswith("]", index):
+        table[id(items)] = (items, item_lines)
+        return items, index + 1
+    while True:
+        item_lines.append(lines.line_at(index))
+        item, index = _value(text, index)
+        items.append(item)
+        index = _skip(text, index)
+        if text.startswith("]", index):
+            table[id(items)] = (items, item_lines)
+            return items, index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip(text, index + 1)
+
+
+def _value(text: str, index: int) -> tuple[Any, int]:
+    try:
+        return _scan_value(text, index)
+    except StopIteration:
+        raise json.JSONDecodeError("Expecting value", text, index) from None
+
+
+def _skip(text: str, index: int) -> int:
+    return _WHITESPACE.match(text, index).end()  # type: ignore[union-attr]
+
+
+class _LineCounter:
+    """1-based line of a character offset, for offsets asked in ascending order (linear overall)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._offset = 0
+        self._line = 1
+
+    def line_at(self, offset: int) -> int:
+        if offset < self._offset:
+            self._offset, self._line = 0, 1
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line

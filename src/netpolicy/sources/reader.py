@@ -1,0 +1,255 @@
+"""Reading `-f` inputs (files, directories, stdin) into RawObjects, with line numbers and clear errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from netpolicy.errors import Diagnostics, Location
+from netpolicy.sources.bulk import gc_paused
+from netpolicy.sources.json_loader import JsonSyntaxError, parse_json
+from netpolicy.sources.lines import FieldLines, LineTable, ParsedDocument, child_line, container_paths
+from netpolicy.sources.progress import ReadProgress
+from netpolicy.sources.raw import RawObject
+from netpolicy.sources.yaml_loader import YamlSyntaxError, parse_yaml
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+#: Files a directory contributes (hidden files and directories are skipped).
+EXTENSIONS = (".yaml", ".yml", ".json")
+_FIRST_CHARACTER = re.compile(r"\s*(\S)")
+
+
+@dataclass
+class _Source:
+    """One input to parse: a file, or stdin already read."""
+
+    name: str
+    path: str | None = None
+    text: str | None = None
+    size: int = 0
+
+
+def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None = None) -> list[RawObject]:
+    """Every object in `paths` (files, directories, `-` for stdin), Lists flattened, in input order.
+
+    Problems go to `diags` (errors for unreadable or invalid input, warnings for duplicate keys);
+    nothing is raised for bad input.
+    """
+    sources = _expand(paths, diags, stdin)
+    objects: list[RawObject] = []
+    with ReadProgress(sum(s.size for s in sources)) as progress, gc_paused():
+        done = 0
+        for source in sources:
+            text = source.text if source.text is not None else _read_file(source, diags)
+            if text is not None:
+                for document in _parse(source.name, text, diags):
+                    _warn_duplicate_keys(document, source.name, diags)
+                    _collect(document.data, document.line, "", document.table, source.name, diags, objects)
+                    progress.update(done + document.end, source.name)
+            done += source.size
+    return objects
+
+
+def _expand(paths: list[str], diags: Diagnostics, stdin: IO[Any] | None) -> list[_Source]:
+    """The inputs named by `paths`, directories walked in sorted order, each real file once."""
+    sources: list[_Source] = []
+    seen: set[str] = set()
+    for path in map(os.fspath, paths):
+        if path == STDIN:
+            if STDIN_NAME in seen:
+                diags.warn("stdin is named twice; it is read once", Location(STDIN_NAME))
+                continue
+            seen.add(STDIN_NAME)
+            text = _read_stdin(stdin, diags)
+            if text is not None:
+                sources.append(_Source(STDIN_NAME, text=text, size=len(text)))
+            continue
+        if os.path.isdir(path):
+            files = list(_files_in(path, diags))
+            if not files:
+                diags.warn("no .yaml, .yml or .json files in this directory", Location(path))
+        elif os.path.exists(path):
+            files = [path]
+        else:
+            diags.error("no such file or directory", Location(path))
+            continue
+        for file in files:
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                sources.append(_Source(file, path=file, size=_size(file)))
+    return sources
+
+
+def _files_in(directory: str, diags: Diagnostics) -> Iterator[str]:
+    def unreadable(exc: OSError) -> None:
+        diags.error(f"cannot read directory: {exc.strerror}", Location(exc.filename or directory))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
+                yield os.path.join(root, name)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _read_file(source: _Source, diags: Diagnostics) -> str | None:
+    try:
+        with open(source.path or source.name, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        diags.error(f"cannot read: {exc.strerror or exc}", Location(source.name))
+        return None
+    return _decode(data, source.name, diags)
+
+
+def _read_stdin(stdin: IO[Any] | None, diags: Diagnostics) -> str | None:
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
+    try:
+        data = stream.read()
+    except (OSError, ValueError) as exc:
+        diags.error(f"cannot read: {exc}", Location(STDIN_NAME))
+        return None
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    return _decode(data, STDIN_NAME, diags)
+
+
+def _decode(data: bytes, name: str, diags: Diagnostics) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        diags.error(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", Location(name, line),
+                    expected="a UTF-8 encoded YAML or JSON file")
+        return None
+
+
+def _parse(name: str, text: str, diags: Diagnostics) -> Iterator[ParsedDocument]:
+    """The documents of one input, by extension (`.json`, `.yaml`/`.yml`) or else by content."""
+    extension = os.path.splitext(name)[1].lower()
+    first = _FIRST_CHARACTER.match(text)
+    if extension == ".json" or (extension not in (".yaml", ".yml") and first and first.group(1) in "{["):
+        try:
+            documents = list(parse_json(text))
+        except JsonSyntaxError as exc:
+            if extension != ".json" and _parses_as_yaml(text):
+                yield from parse_yaml(text)
+                return
+            diags.error(f"invalid JSON: {exc.problem} (column {exc.column})", Location(name, exc.line))
+            return
+        yield from documents
+        return
+    try:
+        yield from parse_yaml(text)
+    except YamlSyntaxError as exc:
+        column = f" (column {exc.column})" if exc.column else ""
+        diags.error(f"invalid YAML: {exc.problem}{column}", Location(name, exc.line))
+
+
+def _parses_as_yaml(text: str) -> bool:
+    try:
+        for _ in parse_yaml(text):
+            pass
+    except YamlSyntaxError:
+        return False
+    return True
+
+
+def _collect(value: Any, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
+             out: list[RawObject], list_kind: str | None = None, list_api: str | None = None) -> None:
+    """Append the object in `value`, or the items of a `List`/`XList`, checking apiVersion and kind."""
+    if value is None and not path:
+        return
+    location = Location(name, line)
+    if not isinstance(value, dict):
+        diags.error(f"{_describe(value)} is not a Kubernetes object", location, path=path,
+                    expected="a mapping with apiVersion and kind")
+        return
+    if list_kind:
+        value.setdefault("kind", list_kind)
+        if list_api:
+            value.setdefault("apiVersion", list_api)
+    kind, api_version = value.get("kind"), value.get("apiVersion")
+    if _is_list(value):
+        _collect_items(value, line, path, table, name, diags, out)
+        return
+    prefix = f"{path}." if path else ""
+    if kind is None and api_version is None:
+        diags.error("not a Kubernetes object: apiVersion and kind are missing", location, path=path,
+                    expected="apiVersion and kind, such as `apiVersion: v1` and `kind: Pod`")
+        return
+    valid = True
+    for field, text, expected in (("apiVersion", api_version, "an API version such as v1 or apps/v1"),
+                                  ("kind", kind, "the object's kind, such as Pod or NetworkPolicy")):
+        if text is None or text == "":
+            diags.error("missing", location, path=prefix + field, expected=expected)
+            valid = False
+        elif not isinstance(text, str):
+            diags.error(f"{text!r} is not a string", Location(name, child_line(table, value, field) or line),
+                        path=prefix + field, expected=expected)
+            valid = False
+    if valid:
+        out.append(RawObject(value, location, FieldLines(value, table)))
+
+
+def _collect_items(value: dict, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
+                   out: list[RawObject]) -> None:
+    items = value.get("items")
+    items_path = f"{path}.items" if path else "items"
+    if items is None:
+        return
+    if not isinstance(items, list):
+        diags.error(f"{_describe(items)} is not a list", Location(name, child_line(table, value, "items") or line),
+                    path=items_path, expected="the list's objects")
+        return
+    kind = value.get("kind")
+    item_kind = kind[: -len("List")] if kind != "List" else None
+    api_version = value.get("apiVersion") if isinstance(value.get("apiVersion"), str) else None
+    for index, item in enumerate(items):
+        item_line = child_line(table, items, index) or line
+        _collect(item, item_line, f"{items_path}[{index}]", table, name, diags, out, item_kind, api_version)
+
+
+def _is_list(value: dict) -> bool:
+    """`kind: List` (kubectl), or a typed list such as `PodList` as the API server returns it."""
+    kind = value.get("kind")
+    if kind == "List":
+        return True
+    return isinstance(kind, str) and kind.endswith("List") and len(kind) > 4 and isinstance(value.get("items"), list)
+
+
+def _warn_duplicate_keys(document: ParsedDocument, name: str, diags: Diagnostics) -> None:
+    if not document.duplicates:
+        return
+    paths = container_paths(document.data)
+    for mapping, key, line in document.duplicates:
+        parent = paths.get(id(mapping), "")
+        diags.warn("key given twice; the last value is used, as kubectl does", Location(name, line),
+                   path=f"{parent}.{key}" if parent else key)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,75 @@
+"""Service objects to the cluster model: selector, ports (target ports defaulted), type, cluster IPs."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from netpolicy.errors import Diagnostics
+from netpolicy.model.cluster import Service, ServicePort
+from netpolicy.model.protocols import NUMBER_BY_NAME
+from netpolicy.sources import fields
+from netpolicy.sources.raw import RawObject
+
+SERVICE_PROTOCOLS = ("TCP", "UDP", "SCTP")
+#: `spec.clusterIP` values that are not addresses (headless services, unset).
+NO_ADDRESS = ("None", "")
+
+
+def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
+    """The Service `obj`; an empty selector means none (no endpoints are selected), as in Kubernetes."""
+    spec = fields.mapping(obj.data.get("spec"), obj, "spec", diags)
+    selector = fields.string_map(spec.get("selector"), obj, "spec.selector", diags) or None
+    ports = tuple(port for index, item in fields.mappings(spec.get("ports"), obj, "spec.ports", diags)
+                  if (port := _port(item, obj, f"spec.ports[{index}]", diags)) is not None)
+    service_type = fields.optional_string(spec.get("type"), obj, "spec.type", diags) or "ClusterIP"
+    return Service(namespace, obj.name, selector, ports, service_type, _cluster_ips(spec, obj, diags),
+                   obj.location)
+
+
+def _port(item: dict[str, Any], obj: RawObject, path: str, diags: Diagnostics) -> ServicePort | None:
+    number = fields.port_number(item.get("port"), obj, f"{path}.port", diags)
+    protocol = item.get("protocol", "TCP")
+    if protocol not in SERVICE_PROTOCOLS:
+        fields.report(diags, obj, f"{path}.protocol", f"{fields.show(protocol)} is not a service protocol",
+                      "TCP, UDP or SCTP")
+        return None
+    target = item.get("targetPort")
+    if target is None or target == "":
+        target = number
+    elif isinstance(target, int) and not isinstance(target, bool):
+        target = fields.port_number(target, obj, f"{path}.targetPort", diags)
+    elif not isinstance(target, str):
+        fields.report(diags, obj, f"{path}.targetPort", f"{fields.show(target)} is not a port",
+                      "a port number or a container port name")
+        target = None
+    node_port = item.get("nodePort")
+    if node_port is not None:
+        node_port = fields.port_number(node_port, obj, f"{path}.nodePort", diags)
+    name = fields.optional_string(item.get("name"), obj, f"{path}.name", diags)
+    if number is None or target is None:
+        return None
+    return ServicePort(number, NUMBER_BY_NAME[protocol], target, name, node_port)
+
+
+def _cluster_ips(spec: dict[str, Any], obj: RawObject, diags: Diagnostics) -> tuple[str, ...]:
+    if spec.get("clusterIPs") is not None:
+        path, values = "spec.clusterIPs", spec.get("clusterIPs")
+        if not isinstance(values, list):
+            fields.report(diags, obj, path, f"{fields.show(values)} is not a list", "a list of IP addresses")
+            return ()
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(values)]
+    else:
+        items = [("spec.clusterIP", spec.get("clusterIP"))]
+    out = []
+    for path, value in items:
+        if value is None or value in NO_ADDRESS:
+            continue
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            out.append(str(ipaddress.ip_address(value)))
+        except ValueError:
+            fields.report(diags, obj, path, f"{fields.show(value)} is not an IP address",
+                          'an IPv4 or IPv6 address, or "None" for a headless service')
+    return tuple(out)
