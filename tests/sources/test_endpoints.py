@@ -75,7 +75,7 @@ FOLDING_CASES = [
     pytest.param(
         workload("StatefulSet", "db") + pod("db-0", owners=owner("StatefulSet", "db"), status=RUNNING % "10.1.0.3")
         + pod("db-1", owners=owner("StatefulSet", "db"), status=RUNNING % "10.1.0.2"),
-        [("shop/db", "StatefulSet", ("10.1.0.3", "10.1.0.2"))],
+        [("shop/db", "StatefulSet", ("10.1.0.2", "10.1.0.3"))],  # address order, whatever the input order
         id="statefulset"),
     pytest.param(
         workload("DaemonSet", "agent") + pod("agent-x", owners=owner("DaemonSet", "agent")),
@@ -306,10 +306,10 @@ def test_invalid_pod_cidr_is_an_error(pod_cidr: str) -> None:
 
 
 EXCLUSIONS = [
-    ("{hostNetwork: true, containers: [{name: c}]}", "", "uses hostNetwork"),
-    ("{nodeName: n, containers: [{name: c}]}", "{phase: Succeeded, podIP: 10.0.0.1}", "has finished"),
-    ("{nodeName: n, containers: [{name: c}]}", "{phase: Failed}", "has finished"),
-    ("{containers: [{name: c}]}", "{phase: Pending}", "is not scheduled to a node"),
+    ("{hostNetwork: true, containers: [{name: c}]}", "", "hostNetwork: traffic carries the node's address"),
+    ("{nodeName: n, containers: [{name: c}]}", "{phase: Succeeded, podIP: 10.0.0.1}", "finished (phase Succeeded"),
+    ("{nodeName: n, containers: [{name: c}]}", "{phase: Failed}", "finished (phase Succeeded or Failed)"),
+    ("{containers: [{name: c}]}", "{phase: Pending}", "not scheduled to a node, so no address"),
 ]
 
 
@@ -319,7 +319,7 @@ def test_pods_that_are_not_endpoints(spec: str, status: str, reason: str) -> Non
     cluster = cluster_of(pod("p", spec=spec, status=status) + pod("q"), diags)
     assert [e.id for e in cluster.endpoints] == ["shop/q"]
     [warning] = messages(diags, "warning")
-    assert warning.startswith(f"<stdin>:2: Pod shop/p {reason}")
+    assert warning.startswith(f"<stdin>:2: Pod shop/p is not an endpoint: {reason}")
     assert diags.errors == []
     assert cluster.warnings == diags.warnings
 
@@ -342,8 +342,8 @@ def test_host_network_workloads_are_not_endpoints_nor_their_pods() -> None:
             + pod("proxy-x", owners=owner("DaemonSet", "proxy"), spec="{hostNetwork: true}",
                   status=RUNNING % "192.168.1.5"))
     assert cluster_of(text, diags).endpoints == []
-    assert messages(diags) == ["<stdin>:2: DaemonSet shop/proxy uses hostNetwork: its traffic carries its node's "
-                               "address and no policy applies to it; it is not an endpoint"]
+    assert messages(diags) == ["<stdin>:2: DaemonSet shop/proxy is not an endpoint: hostNetwork: traffic carries "
+                               "the node's address and no policy applies"]
 
 
 def test_finished_pods_of_a_workload_give_no_address() -> None:
@@ -360,8 +360,8 @@ def test_many_exclusions_are_one_warning() -> None:
     diags = Diagnostics()
     text = "".join(pod(f"done-{i}", status="{phase: Succeeded}") for i in range(5))
     assert cluster_of(text, diags).endpoints == []
-    assert messages(diags) == ["<stdin>:2: 5 objects (Pod) has finished: it has no address; they are not "
-                               "endpoints: shop/done-0, shop/done-1, shop/done-2 and 2 more"]
+    assert messages(diags) == ["<stdin>:2: 5 objects (Pod) are not endpoints: finished (phase Succeeded or Failed), "
+                               "so no address: shop/done-0, shop/done-1, shop/done-2 and 2 more"]
 
 
 def test_two_endpoints_with_one_address_is_a_warning() -> None:

@@ -219,8 +219,8 @@ NOT_AN_OBJECT = "a Kubernetes object (expected a mapping with apiVersion and kin
      ["bad.yaml:5: invalid YAML: mapping values are not allowed in this context (column 12)"]),
     ("bad.json", '{"apiVersion": "v1",\n "kind": Pod}', ["bad.json:2: invalid JSON: Expecting value (column 10)"]),
     ("list.yaml", "- a\n- b\n", [f"list.yaml:1: a list is not {NOT_AN_OBJECT}"]),
-    ("scalar.yaml", "---\nhello\n", [f"scalar.yaml:2: the string 'hello' is not {NOT_AN_OBJECT}"]),
-    ("number.yaml", "42\n", [f"number.yaml:1: the number 42 is not {NOT_AN_OBJECT}"]),
+    ("scalar.yaml", "---\nhello\n", [f'scalar.yaml:2: "hello" is not {NOT_AN_OBJECT}']),
+    ("number.yaml", "42\n", [f"number.yaml:1: 42 is not {NOT_AN_OBJECT}"]),
     ("values.yaml", "replicaCount: 1\nimage: {repository: x}\n",
      ["values.yaml:1: not a Kubernetes object: apiVersion and kind are missing "
       "(expected apiVersion and kind, such as `apiVersion: v1` and `kind: Pod`)"]),
@@ -231,9 +231,9 @@ NOT_AN_OBJECT = "a Kubernetes object (expected a mapping with apiVersion and kin
     ("kind5.yaml", "apiVersion: v1\nkind: 5\n",
      ["kind5.yaml:2: kind: 5 is not a string (expected the object's kind, such as Pod or NetworkPolicy)"]),
     ("items.yaml", "apiVersion: v1\nkind: List\nitems: {a: 1}\n",
-     ["items.yaml:3: items: a dict is not a list (expected the list's objects)"]),
+     ["items.yaml:3: items: a mapping is not a list (expected the list's objects)"]),
     ("item.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- 7\n- \n",
-     [f"item.yaml:7: items[1]: the number 7 is not {NOT_AN_OBJECT}",
+     [f"item.yaml:7: items[1]: 7 is not {NOT_AN_OBJECT}",
       f"item.yaml:8: items[2]: an empty value is not {NOT_AN_OBJECT}"]),
     ("tag.yaml", "apiVersion: v1\nkind: !Pod x\n",
      ["tag.yaml:2: invalid YAML: the tag !Pod is not supported "

@@ -13,7 +13,7 @@ from netpolicy.model.addresses import FAMILY_MAX, IPNetwork, format_address, ran
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
-from netpolicy.model.ir import PortMatch, Policy, Rule
+from netpolicy.model.ir import Policy, PortMatch, Rule
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS
 
 NAMED_PROTOCOLS = (6, 17, 132, 1, 58)
@@ -100,35 +100,46 @@ class PortAtoms:
     """The protocol × first × second space (ports, or ICMP type × code) cut into atoms.
 
     Every rule's protocol, port and ICMP conditions are unions of atoms, so a rule's match on the
-    connection dimensions is a boolean vector over atoms.
+    connection dimensions is a boolean vector over atoms. Each port protocol is cut only along the
+    ports that rules of that protocol (or of no protocol) mention, named ports resolved per endpoint.
     """
 
-    def __init__(self, rules: Iterable[Rule], extra_ports: Iterable[int] = ()) -> None:
+    def __init__(self, rules: Iterable[Rule], endpoints: Iterable[Endpoint] = ()) -> None:
+        rules = list(rules)
         protocols = set(NAMED_PROTOCOLS)
-        d_cuts, s_cuts = {1, 65536}, {1, 65536}
+        d_cuts = {p: {1, 65536} for p in PORT_PROTOCOLS}
+        s_cuts = {p: {1, 65536} for p in PORT_PROTOCOLS}
         t_cuts, c_cuts = {0, 256}, {0, 256}
+        d_names: dict[int, set[str]] = {p: set() for p in PORT_PROTOCOLS}
+        s_names: dict[int, set[str]] = {p: set() for p in PORT_PROTOCOLS}
         for rule in rules:
             for p in (rule.protocol, rule.not_protocol):
                 if p is not None:
                     protocols.add(p)
-            _add_port_cuts(d_cuts, rule.destination.ports, rule.destination.not_ports)
-            _add_port_cuts(s_cuts, rule.source.ports, rule.source.not_ports)
+            targets = [rule.protocol] if rule.protocol in PORT_PROTOCOLS else (
+                list(PORT_PROTOCOLS) if rule.protocol is None else [])
+            for p in targets:
+                _add_port_cuts(d_cuts[p], d_names[p], rule.destination.ports, rule.destination.not_ports)
+                _add_port_cuts(s_cuts[p], s_names[p], rule.source.ports, rule.source.not_ports)
             for icmp in (rule.icmp, rule.not_icmp):
                 if icmp is not None:
                     t_cuts.update((icmp.type, icmp.type + 1))
                     if icmp.code is not None:
                         c_cuts.update((icmp.code, icmp.code + 1))
-        for port in extra_ports:
-            d_cuts.update((port, port + 1))
-            s_cuts.update((port, port + 1))
+        for endpoint in endpoints:
+            for np_ in endpoint.ports:
+                if np_.protocol in PORT_PROTOCOLS and np_.name:
+                    if np_.name in d_names[np_.protocol]:
+                        d_cuts[np_.protocol].update((np_.port, np_.port + 1))
+                    if np_.name in s_names[np_.protocol]:
+                        s_cuts[np_.protocol].update((np_.port, np_.port + 1))
         self.tracked = sorted(protocols)
         self.other = IntervalSet.span(0, 255) - IntervalSet.of(self.tracked)
-        d_cells, s_cells = _cells(d_cuts), _cells(s_cuts)
         t_cells, c_cells = _cells(t_cuts), _cells(c_cuts)
         rows: list[tuple[int, int, int, int, int]] = []
         for p in self.tracked:
             if p in PORT_PROTOCOLS:
-                rows += [(p, d[0], d[1], s[0], s[1]) for d in d_cells for s in s_cells]
+                rows += [(p, d[0], d[1], s[0], s[1]) for d in _cells(d_cuts[p]) for s in _cells(s_cuts[p])]
             elif p in ICMP_PROTOCOLS:
                 rows += [(p, t[0], t[1], c[0], c[1]) for t in t_cells for c in c_cells]
             else:
@@ -175,11 +186,12 @@ class PortAtoms:
         return result
 
 
-def _add_port_cuts(cuts: set[int], *matches: PortMatch | None) -> None:
+def _add_port_cuts(cuts: set[int], names: set[str], *matches: PortMatch | None) -> None:
     for match in matches:
         if match is not None:
             for lo, hi in match.numbers:
                 cuts.update((lo, hi + 1))
+            names.update(match.names)
 
 
 def _cells(cuts: set[int]) -> list[tuple[int, int]]:

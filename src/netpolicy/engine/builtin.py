@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PROFILE, Policy, Rule
 from netpolicy.selectors.ast import ALL
 
 
-@lru_cache(maxsize=None)
+@cache
 def namespace_profile(namespace: str) -> Policy:
     """`kns.<ns>`: allow everything in and out (the Kubernetes default for pods)."""
     return allow_all_profile(f"kns.{namespace}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def allow_all_profile(name: str) -> Policy:
     """A profile with one Allow rule per direction."""
     return Policy(

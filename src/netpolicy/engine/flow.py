@@ -12,7 +12,16 @@ from netpolicy.errors import InputError
 from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import (
-    ALLOW, DENY, EGRESS, INGRESS, K8S_NETWORK_POLICY, LOG, PASS, PROFILE, Policy, Rule,
+    ALLOW,
+    DENY,
+    EGRESS,
+    INGRESS,
+    K8S_NETWORK_POLICY,
+    LOG,
+    PASS,
+    PROFILE,
+    Policy,
+    Rule,
 )
 from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
 from netpolicy.options import Options

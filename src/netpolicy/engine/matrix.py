@@ -1,30 +1,28 @@
 """The connectivity matrix over equivalence classes: rules become boolean arrays over peer classes × atoms.
 
-Peers (endpoint addresses and external cells) that every rule treats alike form one *peer class*;
-subjects (policed endpoints) with the same class and profiles form one *subject group*. For each
-direction and subject group the tiers are applied once, with first-match-wins, Pass and end-of-tier,
-to a (peer classes × atoms) array. A pair's connections are `egress[src group][dst class] &
-ingress[dst group][src class]`. No pod × pod table is ever built.
+Endpoints whose addresses every rule treats alike form one *peer class*: same IP cell, same set of
+selectors matching their labels (found through a label index, not by testing every selector against
+every endpoint), same named ports, same profiles. For each direction and subject the applicable
+policies are applied once, with first-match-wins, Pass and end-of-tier, over the few *local groups*
+of peer classes that the subject's own rules tell apart, times the protocol/port atoms. A pair's
+connections are `egress[src][dst class] & ingress[dst][src class]`. No pod × pod table is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 
-from netpolicy.engine.atoms import (
-    PortAtoms, external_endpoints, ip_cells, rule_networks,
-)
+from netpolicy.engine.atoms import PortAtoms, external_endpoints, ip_cells, rule_networks
 from netpolicy.engine.context import EngineContext
+from netpolicy.engine.labelindex import LabelIndex
 from netpolicy.engine.match import rule_family_ok
 from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
-from netpolicy.model.ir import (
-    ALLOW, DENY, EGRESS, INGRESS, PASS, EntityMatch, Policy, Rule,
-)
+from netpolicy.model.intervals import IntervalSet
+from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, PASS, EntityMatch, Policy, Rule, Tier
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
 
@@ -36,10 +34,38 @@ class PeerClass:
     index: int
     family: int
     cell: int                       # global cell index
-    own_labels: int                 # label-set id of the endpoint at the address, -1 for none
-    extra_labels: tuple[int, ...]   # label-set ids of other owners (network sets, shared IPs)
+    own_labels: int                 # selector signature of the endpoint's own labels, -1 for none
+    extra_labels: tuple[int, ...]   # selector signatures of other owners (network sets, shared IPs)
     endpoint: Endpoint | None       # a representative policed endpoint (named ports, services)
     members: list[Endpoint] = field(default_factory=list)
+
+
+@dataclass
+class SideTable:
+    """One subject's verdicts in one direction: peer class → local group → allowed atoms."""
+
+    local: np.ndarray               # int32 per peer class: its local group
+    table: np.ndarray               # bool (local groups × atoms)
+
+    def row(self, peer_class: int) -> np.ndarray:
+        return self.table[self.local[peer_class]]
+
+    def dense(self) -> np.ndarray:
+        return self.table[self.local]
+
+
+@dataclass
+class ClassRows:
+    """Per-peer-class atom rows stored once per distinct row: `rows[index[class]]`."""
+
+    index: np.ndarray               # int32 per peer class
+    rows: np.ndarray                # bool (distinct rows × atoms)
+
+    def row(self, peer_class: int) -> np.ndarray:
+        return self.rows[self.index[peer_class]]
+
+    def dense(self) -> np.ndarray:
+        return self.rows[self.index]
 
 
 class Matrix:
@@ -54,9 +80,10 @@ class Matrix:
         cluster = self.ctx.cluster
         self.policed = sorted((e for e in cluster.endpoints if e.policed), key=lambda e: e.id)
         network_sets = [e for e in cluster.endpoints if not e.policed and e.nets]
-        all_rules_policies = self.ctx.active_policies + list(cluster.profiles.values())
+        self._policies = self.ctx.active_policies + list(cluster.profiles.values())
+        self._rules = [r for p in self._policies for r in p.ingress + p.egress]
         families = {ip.version for e in self.policed for ip in e.ips} | {4}
-        nets = rule_networks(all_rules_policies) + [n for s in network_sets for n in s.nets]
+        nets = rule_networks(self._policies) + [n for s in network_sets for n in s.nets]
         families |= {n.version for n in nets}
         self.cells = ip_cells(nets, families)
         self._cell_offset: dict[int, int] = {}
@@ -65,21 +92,7 @@ class Matrix:
             self._cell_offset[family] = offset
             offset += len(self.cells[family].starts)
         self.n_cells = offset
-
-        self._label_ids: dict[frozenset, int] = {}
-        self.label_sets: list[dict[str, str]] = []
-        owners_by_cell: dict[tuple[int, int], list[Endpoint]] = {}
-        for netset in network_sets:
-            for family, cells in self.cells.items():
-                for net in netset.nets:
-                    if net.version != family:
-                        continue
-                    lo, hi = int(net.network_address), int(net.broadcast_address)
-                    for idx in range(cells.cell_of(lo), cells.cell_of(hi) + 1):
-                        bucket = owners_by_cell.setdefault((family, idx), [])
-                        if netset not in bucket:
-                            bucket.append(netset)
-        self._owners_by_cell = owners_by_cell
+        self._owners_by_cell = self._network_set_cells(network_sets)
 
         used: dict[int, list[int]] = {}
         for e in cluster.endpoints:
@@ -87,91 +100,195 @@ class Matrix:
                 used.setdefault(ip.version, []).append(int(ip))
         for values in used.values():
             values.sort()
-        self.externals = [ext for ext, _, _ in external_endpoints(self.cells, used, owners_by_cell)]
+        self.externals = [ext for ext, _, _ in external_endpoints(self.cells, used, self._owners_by_cell)]
         self.endpoints: list[Endpoint] = self.policed + self.externals
+        self._by_id = {e.id: e for e in self.endpoints}
 
-        self.classes: list[PeerClass] = []
-        self._class_keys: dict[tuple, int] = {}
-        self.peer_class: dict[tuple[str, int], int] = {}
+        self._signatures()
+        self._classify_all(cluster)
+        self.atoms = PortAtoms(self._rules, self.policed)
+        self._vec_cache: dict[tuple, np.ndarray] = {}
+        self._rule_cache: dict[tuple[int, str], tuple] = {}
+        self._sides: dict[tuple, SideTable] = {}
+        self._side_keys: dict[tuple[str, str], tuple] = {}
+        self._conn_cache: dict[bytes, ConnectionSet] = {}
+        self._applicable: dict[tuple[int, str], list[tuple[Tier, list[Policy]]]] = {}
+
+    def _network_set_cells(self, network_sets: list[Endpoint]) -> dict[tuple[int, int], list[Endpoint]]:
+        owners: dict[tuple[int, int], list[Endpoint]] = {}
+        for netset in network_sets:
+            for net in netset.nets:
+                cells = self.cells.get(net.version)
+                if cells is None:
+                    continue
+                lo, hi = int(net.network_address), int(net.broadcast_address)
+                for idx in range(cells.cell_of(lo), cells.cell_of(hi) + 1):
+                    bucket = owners.setdefault((net.version, idx), [])
+                    if netset not in bucket:
+                        bucket.append(netset)
+        return owners
+
+    def _signatures(self) -> None:
+        """Index every owner's labels; a label set's signature is the set of selectors matching it."""
+        self.index = LabelIndex()
+        owners = self.policed + [e for e in self.ctx.cluster.endpoints if not e.policed and e.nets]
+        for endpoint in owners:
+            self.index.add(endpoint.selector_labels)
+        selectors: dict[str, Selector] = {}
+        for policy in self._policies:
+            selectors.setdefault(policy.selector.canonical, policy.selector)
+            for rule in policy.ingress + policy.egress:
+                for entity in (rule.source, rule.destination):
+                    for sel in (entity.selector, entity.not_selector):
+                        if sel is not None:
+                            selectors.setdefault(sel.canonical, sel)
+        self._selector_list = list(selectors.values())
+        members: list[np.ndarray] = []
+        owners_of: list[np.ndarray] = []
+        for number, selector in enumerate(self._selector_list):
+            ids = self.index.matching(selector)
+            members.append(ids)
+            owners_of.append(np.full(len(ids), number, dtype=np.int64))
+        n_sets = len(self.index)
+        signature_ids: dict[tuple[int, ...], int] = {}
+        self.sig_of_set = np.zeros(n_sets, dtype=np.int64)
+        if members:
+            set_ids = np.concatenate(members)
+            sel_ids = np.concatenate(owners_of)
+            order = np.lexsort((sel_ids, set_ids))
+            set_ids, sel_ids = set_ids[order], sel_ids[order]
+            bounds = np.searchsorted(set_ids, np.arange(n_sets + 1))
+            for ls in range(n_sets):
+                key = tuple(sel_ids[bounds[ls]:bounds[ls + 1]].tolist())
+                self.sig_of_set[ls] = signature_ids.setdefault(key, len(signature_ids))
+        else:
+            self.sig_of_set[:] = signature_ids.setdefault((), 0)
+        self.n_signatures = max(len(signature_ids), 1)
+        self._sig_members = {sig: frozenset(key) for key, sig in signature_ids.items()}
+
+    def _signature(self, labels) -> int:
+        return int(self.sig_of_set[self.index.add(labels)])
+
+    def _label_id(self, labels) -> int:
+        """A stable id for what selectors see in these labels (their selector signature)."""
+        return self._signature(labels)
+
+    def _classify_all(self, cluster: Cluster) -> None:
+        used_names = {n for r in self._rules for e in (r.source, r.destination)
+                      for m in (e.ports, e.not_ports) if m is not None for n in m.names}
+        self._service_backends = self._services_used()
         ip_owners: dict = {}
         for e in cluster.endpoints:
             for ip in e.ips:
                 ip_owners.setdefault(ip, []).append(e)
+        self.classes: list[PeerClass] = []
+        self._class_keys: dict[tuple, int] = {}
+        self.peer_class: dict[tuple[str, int], int] = {}
+        self._profile_keys: dict[tuple, int] = {}
         for endpoint in self.endpoints:
             for family in sorted({ip.version for ip in endpoint.ips}):
                 address = next(ip for ip in endpoint.ips if ip.version == family)
-                self.peer_class[(endpoint.id, family)] = self._classify(endpoint, address, ip_owners)
-
-        self._rules = [r for p in all_rules_policies for r in p.ingress + p.egress]
-        extra_ports = {np_.port for e in self.policed for np_ in e.ports}
-        self.atoms = PortAtoms(self._rules, extra_ports)
-        self._selector_cache: dict[str, np.ndarray] = {}
-        self._nets_cache: dict[tuple, np.ndarray] = {}
-        self._rule_cache: dict[tuple[int, str], tuple] = {}
-        self._results: dict[tuple[str, tuple], np.ndarray] = {}
-        self._conn_cache: dict[bytes, ConnectionSet] = {}
+                self.peer_class[(endpoint.id, family)] = self._classify(endpoint, address, ip_owners, used_names)
         n = len(self.classes)
         self.class_family = np.array([c.family for c in self.classes], dtype=np.int64).reshape(n)
         self.class_cell = np.array([c.cell for c in self.classes], dtype=np.int64).reshape(n)
         self.class_own = np.array([c.own_labels for c in self.classes], dtype=np.int64).reshape(n)
+        self._classes_by_sig: dict[int, list[int]] = {}
+        self._extra_classes: list[int] = []
+        for cls in self.classes:
+            if cls.own_labels >= 0:
+                self._classes_by_sig.setdefault(cls.own_labels, []).append(cls.index)
+            if cls.extra_labels:
+                self._extra_classes.append(cls.index)
 
-    def _label_id(self, labels) -> int:
-        key = frozenset(labels.items())
-        found = self._label_ids.get(key)
-        if found is None:
-            found = self._label_ids[key] = len(self.label_sets)
-            self.label_sets.append(dict(labels))
-        return found
+    def _services_used(self) -> dict[str, tuple]:
+        """Endpoint id → service refs (named by rules) it backs."""
+        refs = {ref for r in self._rules for e in (r.source, r.destination) for ref in e.services}
+        backends: dict[str, list] = {}
+        for ref in sorted(refs, key=lambda r: (r.namespace, r.name)):
+            for backend in self.ctx.service_backends(ref):
+                backends.setdefault(backend.id, []).append(ref)
+        return {k: tuple(v) for k, v in backends.items()}
 
-    def _classify(self, endpoint: Endpoint, address, ip_owners) -> int:
+    def _classify(self, endpoint: Endpoint, address, ip_owners, used_names: set[str]) -> int:
         family = address.version
-        cells = self.cells[family]
-        local = cells.cell_of(int(address))
+        local = self.cells[family].cell_of(int(address))
         cell = self._cell_offset[family] + local
         policed = endpoint.policed
-        own = self._label_id(endpoint.selector_labels) if policed else -1
-        extra = {self._label_id(o.selector_labels) for o in self._owners_by_cell.get((family, local), [])}
-        extra |= {self._label_id(o.selector_labels) for o in ip_owners.get(address, []) if o is not endpoint}
-        extra_ids = tuple(sorted(extra))
-        key = (family, cell, own, extra_ids, endpoint.ports if policed else (),
-               endpoint.namespace if policed else None, endpoint.id if self._uses_services() and policed else None)
+        own = self._signature(endpoint.selector_labels) if policed else -1
+        extra = {self._signature(o.selector_labels) for o in self._owners_by_cell.get((family, local), [])}
+        extra |= {self._signature(o.selector_labels) for o in ip_owners.get(address, ())
+                  if o is not endpoint and (o.policed or o.nets)}
+        services = self._service_backends.get(endpoint.id, ()) if policed else ()
+        ports = (endpoint.ports if services else
+                 tuple(p for p in endpoint.ports if p.name in used_names)) if policed else ()
+        profiles = self._profile_key(endpoint) if policed else -1
+        key = (family, cell, own, tuple(sorted(extra)), ports, services, profiles)
         index = self._class_keys.get(key)
         if index is None:
             index = self._class_keys[key] = len(self.classes)
-            self.classes.append(PeerClass(index, family, cell, own, extra_ids, endpoint if policed else None))
+            self.classes.append(PeerClass(index, family, cell, own, tuple(sorted(extra)),
+                                          endpoint if policed else None))
         self.classes[index].members.append(endpoint)
         return index
 
-    def _uses_services(self) -> bool:
-        cached = self.__dict__.get("_services_used")
-        if cached is None:
-            cached = any(r.source.services or r.destination.services
-                         for p in self.ctx.active_policies + list(self.ctx.cluster.profiles.values())
-                         for r in p.ingress + p.egress)
-            self.__dict__["_services_used"] = cached
-        return cached
+    def _profile_key(self, endpoint: Endpoint) -> int:
+        content = tuple(p if isinstance(p, str) else (p.ingress, p.egress) for p in self.ctx.profiles_of(endpoint))
+        return self._profile_keys.setdefault(content, len(self._profile_keys))
 
     # ---- vectors over peer classes --------------------------------------------------------------
-    def _selector_vector(self, selector: Selector) -> np.ndarray:
-        """Peer classes at whose address some owner matches the selector."""
-        key = selector.canonical
-        cached = self._selector_cache.get(key)
+    def _selector_vector(self, selector: Selector, own_only: bool = False) -> np.ndarray:
+        """Peer classes at whose address some owner matches the selector (`own_only`: the endpoint itself)."""
+        key = ("own" if own_only else "sel", selector.canonical)
+        cached = self._vec_cache.get(key)
         if cached is None:
-            by_labels = np.fromiter((selector.matches(ls) for ls in self.label_sets), dtype=bool,
-                                    count=len(self.label_sets))
-            own = np.where(self.class_own >= 0, by_labels[np.maximum(self.class_own, 0)], False)
-            extra = np.array([any(by_labels[i] for i in c.extra_labels) for c in self.classes], dtype=bool)
-            cached = self._selector_cache[key] = own | extra
+            vec = np.zeros(len(self.classes), dtype=bool)
+            number = self._selector_number(selector)
+            if number is None:  # a selector no policy uses: match it directly
+                matching = set(self.index.matching(selector).tolist())
+                sigs = {int(self.sig_of_set[i]) for i in matching}
+                own = {c.index for c in self.classes if c.endpoint is not None
+                       and self.index.add(c.endpoint.selector_labels) in matching}
+                vec[list(own)] = True
+                extra_ok = lambda c: any(  # noqa: E731
+                    o.nets and self.index.add(o.selector_labels) in matching for o in self._extra_owners(c))
+            else:
+                sigs = self._sigs_with(number)
+                for sig in sigs:
+                    vec[self._classes_by_sig.get(sig, [])] = True
+                extra_ok = lambda c: any(s in sigs for s in c.extra_labels)  # noqa: E731
+            if not own_only:
+                for index in self._extra_classes:
+                    if extra_ok(self.classes[index]):
+                        vec[index] = True
+            cached = self._vec_cache[key] = vec
         return cached
 
-    def _own_selector_vector(self, selector: Selector) -> np.ndarray:
-        """Peer classes whose own endpoint matches (for named ports, filtered by the positive selector)."""
-        by_labels = np.fromiter((selector.matches(ls) for ls in self.label_sets), dtype=bool,
-                                count=len(self.label_sets))
-        return np.where(self.class_own >= 0, by_labels[np.maximum(self.class_own, 0)], False)
+    def _extra_owners(self, cls: PeerClass) -> list[Endpoint]:
+        member = cls.members[0]
+        address = next(ip for ip in member.ips if ip.version == cls.family)
+        local = self.cells[cls.family].cell_of(int(address))
+        return [o for o in self._owners_by_cell.get((cls.family, local), [])]
+
+    def _selector_number(self, selector: Selector) -> int | None:
+        numbers = self.__dict__.get("_sel_numbers")
+        if numbers is None:
+            numbers = self.__dict__["_sel_numbers"] = {s.canonical: i for i, s in enumerate(self._selector_list)}
+        return numbers.get(selector.canonical)
+
+    def _sigs_with(self, number: int) -> set[int]:
+        by_selector = self.__dict__.get("_sigs_by_selector")
+        if by_selector is None:
+            by_selector = {}
+            for sig, members in self._sig_members.items():
+                for sel in members:
+                    by_selector.setdefault(sel, set()).add(sig)
+            self.__dict__["_sigs_by_selector"] = by_selector
+        return by_selector.get(number, set())
 
     def _nets_vector(self, nets: tuple) -> np.ndarray:
-        cached = self._nets_cache.get(nets)
+        key = ("nets", nets)
+        cached = self._vec_cache.get(key)
         if cached is None:
             by_cell = np.zeros(self.n_cells, dtype=bool)
             for family, cells in self.cells.items():
@@ -182,7 +299,7 @@ class Matrix:
                     lo = cells.cell_of(int(net.network_address))
                     hi = cells.cell_of(int(net.broadcast_address))
                     by_cell[base + lo: base + hi + 1] = True
-            cached = self._nets_cache[nets] = by_cell[self.class_cell]
+            cached = self._vec_cache[key] = by_cell[self.class_cell]
         return cached
 
     def _entity_vector(self, entity: EntityMatch, side: str) -> np.ndarray:
@@ -202,49 +319,88 @@ class Matrix:
                             dtype=bool)
         return vec
 
-    def _port_array(self, entity: EntityMatch, side: str) -> np.ndarray | None:
-        """Atoms the side's ports allow: a vector, a (classes × atoms) array when named ports or
-        services make it depend on the endpoint, or None when the side does not restrict ports."""
+    def _port_array(self, entity: EntityMatch, side: str) -> np.ndarray | ClassRows | None:
+        """Atoms the side's ports allow: a vector, per-class rows when named ports or services make
+        it depend on the endpoint, or None when the side does not restrict ports."""
         atoms = self.atoms
         second = side == "source"
         mask_fn = atoms.second_mask if second else atoms.first_mask
-        parts: list[np.ndarray] = []
-        if entity.ports is not None:
-            parts.append(self._ports_match(entity, entity.ports, second, mask_fn))
-        if entity.not_ports is not None:
-            parts.append(atoms.is_port & ~self._ports_match(entity, entity.not_ports, second, mask_fn))
-        if entity.services and side == "destination":
-            rows = np.zeros((len(self.classes), atoms.size), dtype=bool)
-            for ref in entity.services:
-                for backend in self.ctx.service_backends(ref):
-                    for c in self.classes:
-                        if c.endpoint is not None and c.endpoint.id == backend.id:
-                            for proto, port in self.ctx.service_target_ports(ref, backend):
-                                rows[c.index] |= atoms.point_mask(proto, port)
-            parts.append(rows)
-        if not parts:
+        services = entity.services if side == "destination" else ()
+        if entity.ports is None and entity.not_ports is None and not services:
             return None
-        out = parts[0]
-        for part in parts[1:]:
-            out = out & part
-        return out
-
-    def _ports_match(self, entity: EntityMatch, ports, second: bool, mask_fn) -> np.ndarray:
-        atoms = self.atoms
-        numeric = atoms.is_port & mask_fn(ports.numbers)
-        if not ports.names:
+        numeric = np.ones(atoms.size, dtype=bool)
+        if entity.ports is not None:
+            numeric &= atoms.is_port & mask_fn(entity.ports.numbers)
+        if entity.not_ports is not None:
+            numeric &= atoms.is_port & ~mask_fn(entity.not_ports.numbers)
+        names = set(entity.ports.names if entity.ports else ()) | set(
+            entity.not_ports.names if entity.not_ports else ())
+        if not names and not services:
             return numeric
-        rows = np.zeros((len(self.classes), atoms.size), dtype=bool)
-        rows |= numeric
-        allowed = (self._own_selector_vector(entity.selector) if entity.selector is not None
-                   else np.ones(len(self.classes), dtype=bool))
-        for c in self.classes:
-            if c.endpoint is None or not allowed[c.index]:
-                continue
-            for np_ in c.endpoint.ports:
-                if np_.name in ports.names:
-                    rows[c.index] |= atoms.point_mask(np_.protocol, np_.port, second)
-        return rows
+        backends = {b.id: ref for ref in services for b in self.ctx.service_backends(ref)}
+        positive = (self._selector_vector(entity.selector, own_only=True) if entity.selector is not None
+                    else None)
+        default = numeric if not services else np.zeros(atoms.size, dtype=bool)
+        rows: dict[bytes, int] = {default.tobytes(): 0}
+        table = [default]
+        index = np.zeros(len(self.classes), dtype=np.int32)
+        memo: dict[tuple, int] = {}
+        for cls in self._classes_with(names, backends):
+            endpoint = cls.endpoint
+            own_ok = positive is None or bool(positive[cls.index])
+            key = (endpoint.ports, own_ok, endpoint.id if endpoint.id in backends else None)
+            found = memo.get(key)
+            if found is None:
+                row = self._endpoint_ports_row(entity, endpoint, second, own_ok, numeric, backends)
+                found = memo[key] = rows.setdefault(row.tobytes(), len(table))
+                if found == len(table):
+                    table.append(row)
+            index[cls.index] = found
+        return ClassRows(index, np.array(table, dtype=bool))
+
+    def _classes_with(self, names: set[str], backends: dict) -> list[PeerClass]:
+        """Peer classes whose endpoint has a port of one of these names or backs one of the services."""
+        by_name = self.__dict__.get("_classes_by_port_name")
+        if by_name is None:
+            by_name = {}
+            for cls in self.classes:
+                if cls.endpoint is not None:
+                    for np_ in cls.endpoint.ports:
+                        if np_.name:
+                            by_name.setdefault(np_.name, set()).add(cls.index)
+            self.__dict__["_classes_by_port_name"] = by_name
+        found = set().union(*(by_name.get(n, set()) for n in names)) if names else set()
+        if backends:
+            found |= {c.index for c in self.classes if c.endpoint is not None and c.endpoint.id in backends}
+        return [self.classes[i] for i in sorted(found)]
+
+    def _endpoint_ports_row(self, entity: EntityMatch, endpoint: Endpoint, second: bool, own_ok: bool,
+                            numeric: np.ndarray, backends: dict) -> np.ndarray:
+        atoms = self.atoms
+        mask_fn = atoms.second_mask if second else atoms.first_mask
+
+        def named(match) -> np.ndarray:
+            out = np.zeros(atoms.size, dtype=bool)
+            if match is not None and match.names and own_ok:
+                for np_ in endpoint.ports:
+                    if np_.name in match.names:
+                        out |= atoms.point_mask(np_.protocol, np_.port, second)
+            return out
+
+        row = np.ones(atoms.size, dtype=bool)
+        if entity.ports is not None:
+            row &= (atoms.is_port & mask_fn(entity.ports.numbers)) | named(entity.ports)
+        if entity.not_ports is not None:
+            row &= atoms.is_port & ~(mask_fn(entity.not_ports.numbers) | named(entity.not_ports))
+        if backends:
+            served = np.zeros(atoms.size, dtype=bool)
+            ref = backends.get(endpoint.id)
+            if ref is not None:
+                for ref_ in entity.services:
+                    for proto, port in self.ctx.service_target_ports(ref_, endpoint):
+                        served |= atoms.point_mask(proto, port)
+            row &= served
+        return row
 
     def _rule_parts(self, rule: Rule, direction: str) -> tuple:
         key = (id(rule), direction)
@@ -259,9 +415,9 @@ class Matrix:
             for icmp, negate in ((rule.icmp, False), (rule.not_icmp, True)):
                 if icmp is None:
                     continue
-                hit = atoms.is_icmp & atoms.first_mask(_span(icmp.type))
+                hit = atoms.is_icmp & atoms.first_mask(IntervalSet.span(icmp.type, icmp.type))
                 if icmp.code is not None:
-                    hit &= atoms.second_mask(_span(icmp.code))
+                    hit &= atoms.second_mask(IntervalSet.span(icmp.code, icmp.code))
                 base &= ~hit if negate else hit
             family_ok = {f: rule_family_ok(rule, f) for f in self.cells}
             fam_vec = np.array([family_ok[c.family] for c in self.classes], dtype=bool)
@@ -272,91 +428,134 @@ class Matrix:
             cached = self._rule_cache[key] = (base, fam_vec, src_vec, dst_vec, src_ports, dst_ports)
         return cached
 
-    def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
-        """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
+    def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]):
+        """(peer classes matched, atoms matched, per-class atoms or None) for a subject."""
         base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
         if direction == INGRESS:
             peer_vec, self_vec, peer_ports, self_ports = src_vec, dst_vec, src_ports, dst_ports
         else:
             peer_vec, self_vec, peer_ports, self_ports = dst_vec, src_vec, dst_ports, src_ports
-        # The subject's own side, looked up through its class in the peer's family.
         self_ok = np.zeros(len(self.classes), dtype=bool)
         for family, cls in subject_classes.items():
-            self_ok |= (self.class_family == family) & bool(self_vec[cls])
+            if self_vec[cls]:
+                self_ok |= self.class_family == family
         classes = fam_vec & peer_vec & self_ok
         atoms = base
         if self_ports is not None:
-            if self_ports.ndim == 2:
-                any_cls = next(iter(subject_classes.values()))
-                atoms = atoms & self_ports[any_cls]
-            else:
-                atoms = atoms & self_ports
+            own = next(iter(subject_classes.values()))
+            atoms = atoms & (self_ports.row(own) if isinstance(self_ports, ClassRows) else self_ports)
+        per_class = peer_ports if isinstance(peer_ports, ClassRows) else None
+        if peer_ports is not None and per_class is None:
+            atoms = atoms & peer_ports
+        return classes, atoms, per_class
+
+    def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
+        """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
+        classes, atoms, per_class = self._rule_terms(rule, direction, subject_classes)
         result = classes[:, None] & atoms[None, :]
-        if peer_ports is not None:
-            result &= peer_ports if peer_ports.ndim == 2 else peer_ports[None, :]
+        if per_class is not None:
+            result &= per_class.dense()
         return result
 
     # ---- evaluation -------------------------------------------------------------------------------
-    @cached_property
-    def _applicable(self) -> dict[tuple[int, str], list[tuple]]:
-        return {}
+    def _tiers_for(self, endpoint: Endpoint, direction: str) -> list[tuple[Tier, list[Policy]]]:
+        """Tiers with at least one policy applying to the endpoint in this direction, in order.
 
-    def _tiers_for(self, endpoint: Endpoint, direction: str) -> list[tuple]:
-        key = (self._label_id(endpoint.selector_labels), direction)
+        A policy applies when its selector is in the signature of the endpoint's labels."""
+        signature = self._signature(endpoint.selector_labels)
+        key = (signature, direction)
         found = self._applicable.get(key)
         if found is None:
-            labels = endpoint.selector_labels
+            matched = self._sig_members.get(signature, frozenset())
+            numbers = self._policy_selector_numbers()
             found = []
             for tier_policies in self.ctx.tiers:
                 applying = [p for p in tier_policies.policies
-                            if p.governs(direction) and p.selector.matches(labels)]
+                            if p.governs(direction) and numbers[id(p)] in matched]
                 if applying:
                     found.append((tier_policies.tier, applying))
             self._applicable[key] = found
         return found
 
-    def side(self, endpoint: Endpoint, direction: str) -> np.ndarray:
-        """(peer classes × atoms): what the endpoint's policies allow in this direction."""
-        subject_classes = {f: self.peer_class[(endpoint.id, f)] for f in self.cells
-                           if (endpoint.id, f) in self.peer_class}
-        profiles = tuple(p if isinstance(p, str) else p.name for p in self.ctx.profiles_of(endpoint))
-        key = (direction, (tuple(sorted(subject_classes.items())), profiles,
-                           self._label_id(endpoint.selector_labels)))
-        found = self._results.get(key)
+    def _policy_selector_numbers(self) -> dict[int, int]:
+        found = self.__dict__.get("_policy_numbers")
         if found is None:
-            found = self._results[key] = self._evaluate(endpoint, direction, subject_classes)
+            found = self.__dict__["_policy_numbers"] = {
+                id(p): self._selector_number(p.selector) for t in self.ctx.tiers for p in t.policies}
         return found
 
-    def _evaluate(self, endpoint: Endpoint, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
-        shape = (len(self.classes), self.atoms.size)
+    def _subject_classes(self, endpoint: Endpoint) -> dict[int, int]:
+        return {f: self.peer_class[(endpoint.id, f)] for f in self.cells if (endpoint.id, f) in self.peer_class}
+
+    def side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
+        """The endpoint's verdicts in one direction, grouped (sparse in peer classes)."""
+        key = self._side_keys.get((endpoint.id, direction))
+        if key is None:
+            subject = self._subject_classes(endpoint)
+            key = (direction, tuple(sorted(subject.items())))
+            self._side_keys[(endpoint.id, direction)] = key
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = self._evaluate(endpoint, direction, self._subject_classes(endpoint))
+        return found
+
+    def side(self, endpoint: Endpoint, direction: str) -> np.ndarray:
+        """(peer classes × atoms): what the endpoint's policies allow in this direction."""
+        return self.side_table(endpoint, direction).dense()
+
+    def _evaluate(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> SideTable:
+        steps: list[tuple[str, Tier | None, Rule | None]] = []
+        for tier, policies in self._tiers_for(endpoint, direction):
+            steps.append(("tier", tier, None))
+            steps += [("rule", tier, rule) for policy in policies for rule in policy.rules(direction)]
+            steps.append(("end", tier, None))
+        for profile in self.ctx.profiles_of(endpoint):
+            if isinstance(profile, str):
+                continue
+            steps.append(("profile", None, None))
+            steps += [("rule", None, rule) for rule in profile.rules(direction)]
+        terms = [(kind, tier, rule, self._rule_terms(rule, direction, subject) if rule is not None else None)
+                 for kind, tier, rule in steps
+                 if rule is None or rule.action in (ALLOW, DENY, PASS)]
+        local, reps = self._local_groups([t[3] for t in terms if t[3] is not None])
+        return SideTable(local, self._first_match(terms, reps))
+
+    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+        """Group peer classes that the given rule terms cannot tell apart; (group per class, reps)."""
+        n = len(self.classes)
+        if not terms or n == 0:
+            return np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64)
+        parts = [np.packbits(np.stack([t[0] for t in terms], axis=1), axis=1)]
+        parts += [t[2].index.astype(np.int32).reshape(n, 1).view(np.uint8).reshape(n, 4)
+                  for t in terms if t[2] is not None]
+        rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+        view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+        _, reps, local = np.unique(view, return_index=True, return_inverse=True)
+        return local.astype(np.int32).reshape(n), reps
+
+    def _first_match(self, terms: list[tuple], reps: np.ndarray) -> np.ndarray:
+        """Felix's algorithm over (local groups × atoms)."""
+        shape = (len(reps), self.atoms.size)
         allowed = np.zeros(shape, dtype=bool)
         decided = np.zeros(shape, dtype=bool)
-        for tier, policies in self._tiers_for(endpoint, direction):
-            in_tier = np.zeros(shape, dtype=bool)     # decided or passed within this tier
-            passed = np.zeros(shape, dtype=bool)
-            for policy in policies:
-                self._apply_rules(policy, direction, subject_classes, allowed, decided, in_tier, passed)
-            if tier.default_action == PASS:
-                undecided_here = ~(decided | in_tier)
-                passed |= undecided_here
-            decided |= ~passed & ~decided            # everything not passed is final after this tier
-        rest = ~decided
-        if rest.any():
-            for profile in self.ctx.profiles_of(endpoint):
-                if isinstance(profile, str):
-                    continue
-                in_profile = np.zeros(shape, dtype=bool)
+        in_tier = passed = None
+        tier: Tier | None = None
+        for kind, step_tier, rule, term in terms:
+            if kind in ("tier", "profile"):
+                in_tier = np.zeros(shape, dtype=bool)
                 passed = np.zeros(shape, dtype=bool)
-                # Pass in a profile ends that profile; the next profile sees the packet.
-                self._apply_rules(profile, direction, subject_classes, allowed, decided, in_profile, passed)
-        return allowed
-
-    def _apply_rules(self, policy: Policy, direction: str, subject_classes: dict[int, int],
-                     allowed: np.ndarray, decided: np.ndarray, in_tier: np.ndarray, passed: np.ndarray) -> None:
-        for rule in policy.rules(direction):
-            if rule.action not in (ALLOW, DENY, PASS):
+                tier = step_tier
                 continue
-            hit = self._rule_match(rule, direction, subject_classes) & ~decided & ~in_tier
+            if kind == "end":
+                if tier is not None and tier.default_action == PASS:
+                    passed |= ~(decided | in_tier)
+                decided |= ~passed
+                continue
+            classes, atoms, per_class = term
+            hit = classes[reps][:, None] & atoms[None, :]
+            if per_class is not None:
+                hit &= per_class.rows[per_class.index[reps]]
+            hit &= ~decided & ~in_tier
             if not hit.any():
                 continue
             if rule.action == ALLOW:
@@ -367,12 +566,11 @@ class Matrix:
             else:
                 passed |= hit
             in_tier |= hit
+        return allowed
 
     # ---- results ------------------------------------------------------------------------------
     def common_family(self, src: Endpoint, dst: Endpoint) -> int | None:
-        src_f = {ip.version for ip in src.ips}
-        dst_f = {ip.version for ip in dst.ips}
-        both = src_f & dst_f
+        both = {ip.version for ip in src.ips} & {ip.version for ip in dst.ips}
         return min(both) if both else None
 
     def mask(self, src: Endpoint, dst: Endpoint) -> np.ndarray | None:
@@ -382,45 +580,43 @@ class Matrix:
             return None
         vec = np.ones(self.atoms.size, dtype=bool)
         if src.policed:
-            vec &= self.side(src, EGRESS)[self.peer_class[(dst.id, family)]]
+            vec &= self.side_table(src, EGRESS).row(self.peer_class[(dst.id, family)])
         if dst.policed:
-            vec &= self.side(dst, INGRESS)[self.peer_class[(src.id, family)]]
+            vec &= self.side_table(dst, INGRESS).row(self.peer_class[(src.id, family)])
         return vec
 
-    def connections(self, src: str | Endpoint, dst: str | Endpoint) -> ConnectionSet:
-        """What src may open to dst."""
-        src_ep = src if isinstance(src, Endpoint) else self.endpoint(src)
-        dst_ep = dst if isinstance(dst, Endpoint) else self.endpoint(dst)
-        mask = self.mask(src_ep, dst_ep)
-        if mask is None:
-            return ConnectionSet.empty()
+    def to_connections(self, mask: np.ndarray) -> ConnectionSet:
         key = mask.tobytes()
         found = self._conn_cache.get(key)
         if found is None:
             found = self._conn_cache[key] = self.atoms.to_connections(mask)
         return found
 
+    def connections(self, src: str | Endpoint, dst: str | Endpoint) -> ConnectionSet:
+        """What src may open to dst."""
+        src_ep = src if isinstance(src, Endpoint) else self.endpoint(src)
+        dst_ep = dst if isinstance(dst, Endpoint) else self.endpoint(dst)
+        mask = self.mask(src_ep, dst_ep)
+        return ConnectionSet.empty() if mask is None else self.to_connections(mask)
+
     def endpoint(self, endpoint_id: str) -> Endpoint:
-        for e in self.endpoints:
-            if e.id == endpoint_id:
-                return e
-        raise KeyError(endpoint_id)
+        found = self._by_id.get(endpoint_id)
+        if found is None:
+            raise KeyError(endpoint_id)
+        return found
 
     def flows(self) -> Iterator[tuple[Endpoint, Endpoint, ConnectionSet]]:
         """Every ordered pair with something allowed; pairs of two unpoliced peers are not governed."""
-        for src in self.endpoints:
-            for dst in self.endpoints:
-                if not (src.policed or dst.policed):
+        classes = endpoint_classes(self)
+        found = {(a.id, b.id): conns for a, b, conns in class_pairs(self, classes)}
+        for src in classes:
+            for dst in classes:
+                conns = found.get((src.id, dst.id))
+                if conns is None:
                     continue
-                conns = self.connections(src, dst)
-                if conns:
-                    yield src, dst, conns
-
-
-def _span(value: int):
-    from netpolicy.model.intervals import IntervalSet
-
-    return IntervalSet.span(value, value)
+                for a in src.members:
+                    for b in dst.members:
+                        yield a, b, conns
 
 
 def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
@@ -452,6 +648,7 @@ class EndpointClass:
 
     id: str
     members: list[Endpoint]
+    classes: dict[int, int] = field(default_factory=dict)  # family → peer class
 
     @property
     def representative(self) -> Endpoint:
@@ -464,7 +661,83 @@ def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
     for endpoint in matrix.endpoints:
         classes = tuple(sorted((f, matrix.peer_class[(endpoint.id, f)]) for f in matrix.cells
                                if (endpoint.id, f) in matrix.peer_class))
-        profiles = tuple(p if isinstance(p, str) else p.name for p in matrix.ctx.profiles_of(endpoint))
-        key = (endpoint.policed, classes, profiles if endpoint.policed else ())
-        groups.setdefault(key, []).append(endpoint)
-    return [EndpointClass(f"class-{i}", members) for i, members in enumerate(groups.values())]
+        groups.setdefault((endpoint.policed, classes), []).append(endpoint)
+    return [EndpointClass(f"class-{i}", members, dict(key[1])) for i, (key, members) in enumerate(groups.items())]
+
+
+def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[EndpointClass, EndpointClass, ConnectionSet]]:
+    """Every ordered pair of classes with something allowed, without visiting every pair.
+
+    A side's table maps most peer classes to its most common local group (its *default*); pairs
+    where both ends use their defaults are found group by group, the rest one by one.
+    """
+    for family in sorted(matrix.cells):
+        members = [c for c in classes if family in c.classes]
+        by_peer: dict[int, list[EndpointClass]] = {}
+        for c in members:
+            by_peer.setdefault(c.classes[family], []).append(c)
+        egress = {c.id: _defaults(matrix, c, EGRESS) for c in members if c.representative.policed}
+        ingress = {c.id: _defaults(matrix, c, INGRESS) for c in members if c.representative.policed}
+        everything = np.ones(matrix.atoms.size, dtype=bool)
+        visited: set[tuple[str, str]] = set()
+
+        for c in members:
+            for direction, table in ((EGRESS, egress), (INGRESS, ingress)):
+                if c.id not in table:
+                    continue
+                side, default, exceptions = table[c.id]
+                for peer_class in exceptions:
+                    for other in by_peer.get(int(peer_class), ()):
+                        pair = (c, other) if direction == EGRESS else (other, c)
+                        if not (pair[0].representative.policed or pair[1].representative.policed):
+                            continue
+                        key = (pair[0].id, pair[1].id)
+                        if key in visited:
+                            continue
+                        visited.add(key)
+                        mask = _pair_row(pair[0], pair[1], family, egress, ingress, everything)
+                        if mask.any():
+                            yield pair[0], pair[1], matrix.to_connections(mask)
+        sources = _group_by_default(members, egress, everything)
+        targets = _group_by_default(members, ingress, everything)
+        for src_row, srcs in sources:
+            for dst_row, dsts in targets:
+                mask = src_row & dst_row
+                if not mask.any():
+                    continue
+                conns = matrix.to_connections(mask)
+                for a in srcs:
+                    for b in dsts:
+                        if (a.id, b.id) in visited or not (a.representative.policed or b.representative.policed):
+                            continue
+                        yield a, b, conns
+
+
+def _pair_row(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
+              everything: np.ndarray) -> np.ndarray:
+    out = everything
+    if src.id in egress:
+        out = out & egress[src.id][0].row(dst.classes[family])
+    if dst.id in ingress:
+        out = out & ingress[dst.id][0].row(src.classes[family])
+    return out
+
+
+def _defaults(matrix: Matrix, c: EndpointClass, direction: str) -> tuple[SideTable, int, np.ndarray]:
+    """(table, default local group, peer classes not in the default group)."""
+    side = matrix.side_table(c.representative, direction)
+    counts = np.bincount(side.local, minlength=len(side.table))
+    default = int(np.argmax(counts)) if len(counts) else 0
+    return side, default, np.flatnonzero(side.local != default)
+
+
+def _group_by_default(members: list[EndpointClass], tables: dict, everything: np.ndarray) -> list[tuple]:
+    """Classes grouped by the row they give peers in their default group (unpoliced: everything)."""
+    groups: dict[bytes, tuple[np.ndarray, list[EndpointClass]]] = {}
+    for c in members:
+        entry = tables.get(c.id)
+        row_ = everything if entry is None else entry[0].table[entry[1]]
+        if not row_.any():
+            continue
+        groups.setdefault(row_.tobytes(), (row_, []))[1].append(c)
+    return list(groups.values())

@@ -25,9 +25,9 @@ TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {"CronJob": ("spec", "jobTemplate",
 FINISHED_PHASES = ("Succeeded", "Failed")
 
 # Why a pod or workload is not an endpoint (calico-semantics.md §5, §6).
-HOST_NETWORK = "uses hostNetwork: its traffic carries its node's address and no policy applies to it"
-FINISHED = "has finished: it has no address"
-UNSCHEDULED = "is not scheduled to a node: it has no address"
+HOST_NETWORK = "hostNetwork: traffic carries the node's address and no policy applies"
+FINISHED = "finished (phase Succeeded or Failed), so no address"
+UNSCHEDULED = "not scheduled to a node, so no address"
 #: Past this many objects excluded for one reason, one warning lists the first few.
 _LISTED = 3
 
@@ -81,7 +81,7 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
             if draft.spec.host_network:
                 excluded.setdefault(HOST_NETWORK, []).append(workload)
             else:
-                draft.ips = folded.get(id(workload), [])
+                draft.ips = _sorted_unique(folded.get(id(workload), []))
                 drafts.append(draft)
     for reason, entries in excluded.items():
         _warn_excluded(reason, entries, diags)
@@ -130,6 +130,12 @@ def _pod_ips(pod: Accepted, diags: Diagnostics) -> list[IPAddress]:
         if address not in ips:
             ips.append(address)
     return ips
+
+
+def _sorted_unique(addresses: list[IPAddress]) -> list[IPAddress]:
+    """The addresses of a workload's pods in address order, each once, whatever the input order."""
+    by_value = {(a.version, int(a)): a for a in addresses}
+    return [by_value[key] for key in sorted(by_value)]
 
 
 def parse_ip(text: Any) -> IPAddress:
@@ -244,10 +250,10 @@ def _warn_excluded(reason: str, entries: list[Accepted], diags: Diagnostics) -> 
     """One warning per object, or past a few, one warning naming the first ones and the count."""
     if len(entries) <= _LISTED:
         for entry in entries:
-            diags.warn(f"{entry.info.kind} {entry.namespace}/{entry.name} {reason}; it is not an endpoint",
+            diags.warn(f"{entry.info.kind} {entry.namespace}/{entry.name} is not an endpoint: {reason}",
                        entry.obj.location)
         return
     names = ", ".join(f"{e.namespace}/{e.name}" for e in entries[:_LISTED])
-    kinds_named = sorted({e.info.kind for e in entries})
-    diags.warn(f"{len(entries)} objects ({'/'.join(kinds_named)}) {reason}; they are not endpoints: "
+    kinds_named = "/".join(sorted({e.info.kind for e in entries}))
+    diags.warn(f"{len(entries)} objects ({kinds_named}) are not endpoints: {reason}: "
                f"{names} and {len(entries) - _LISTED} more", entries[0].obj.location)

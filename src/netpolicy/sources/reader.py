@@ -11,8 +11,9 @@ from typing import IO, Any
 
 from netpolicy.errors import Diagnostics, Location
 from netpolicy.sources.bulk import gc_paused
+from netpolicy.sources.documents import document_objects
 from netpolicy.sources.json_loader import JsonSyntaxError, parse_json
-from netpolicy.sources.lines import FieldLines, LineTable, ParsedDocument, child_line, container_paths
+from netpolicy.sources.lines import ParsedDocument
 from netpolicy.sources.progress import ReadProgress
 from netpolicy.sources.raw import RawObject
 from netpolicy.sources.yaml_loader import YamlSyntaxError, parse_yaml
@@ -48,8 +49,7 @@ def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None 
             text = source.text if source.text is not None else _read_file(source, diags)
             if text is not None:
                 for document in _parse(source.name, text, diags):
-                    _warn_duplicate_keys(document, source.name, diags)
-                    _collect(document.data, document.line, "", document.table, source.name, diags, objects)
+                    objects.extend(document_objects(document, source.name, diags))
                     progress.update(done + document.end, source.name)
             done += source.size
     return objects
@@ -165,91 +165,3 @@ def _parses_as_yaml(text: str) -> bool:
     except YamlSyntaxError:
         return False
     return True
-
-
-def _collect(value: Any, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
-             out: list[RawObject], list_kind: str | None = None, list_api: str | None = None) -> None:
-    """Append the object in `value`, or the items of a `List`/`XList`, checking apiVersion and kind."""
-    if value is None and not path:
-        return
-    location = Location(name, line)
-    if not isinstance(value, dict):
-        diags.error(f"{_describe(value)} is not a Kubernetes object", location, path=path,
-                    expected="a mapping with apiVersion and kind")
-        return
-    if list_kind:
-        value.setdefault("kind", list_kind)
-        if list_api:
-            value.setdefault("apiVersion", list_api)
-    kind, api_version = value.get("kind"), value.get("apiVersion")
-    if _is_list(value):
-        _collect_items(value, line, path, table, name, diags, out)
-        return
-    prefix = f"{path}." if path else ""
-    if kind is None and api_version is None:
-        diags.error("not a Kubernetes object: apiVersion and kind are missing", location, path=path,
-                    expected="apiVersion and kind, such as `apiVersion: v1` and `kind: Pod`")
-        return
-    valid = True
-    for field, text, expected in (("apiVersion", api_version, "an API version such as v1 or apps/v1"),
-                                  ("kind", kind, "the object's kind, such as Pod or NetworkPolicy")):
-        if text is None or text == "":
-            diags.error("missing", location, path=prefix + field, expected=expected)
-            valid = False
-        elif not isinstance(text, str):
-            diags.error(f"{text!r} is not a string", Location(name, child_line(table, value, field) or line),
-                        path=prefix + field, expected=expected)
-            valid = False
-    if valid:
-        out.append(RawObject(value, location, FieldLines(value, table)))
-
-
-def _collect_items(value: dict, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
-                   out: list[RawObject]) -> None:
-    items = value.get("items")
-    items_path = f"{path}.items" if path else "items"
-    if items is None:
-        return
-    if not isinstance(items, list):
-        diags.error(f"{_describe(items)} is not a list", Location(name, child_line(table, value, "items") or line),
-                    path=items_path, expected="the list's objects")
-        return
-    kind = value.get("kind")
-    item_kind = kind[: -len("List")] if kind != "List" else None
-    api_version = value.get("apiVersion") if isinstance(value.get("apiVersion"), str) else None
-    for index, item in enumerate(items):
-        item_line = child_line(table, items, index) or line
-        _collect(item, item_line, f"{items_path}[{index}]", table, name, diags, out, item_kind, api_version)
-
-
-def _is_list(value: dict) -> bool:
-    """`kind: List` (kubectl), or a typed list such as `PodList` as the API server returns it."""
-    kind = value.get("kind")
-    if kind == "List":
-        return True
-    return isinstance(kind, str) and kind.endswith("List") and len(kind) > 4 and isinstance(value.get("items"), list)
-
-
-def _warn_duplicate_keys(document: ParsedDocument, name: str, diags: Diagnostics) -> None:
-    if not document.duplicates:
-        return
-    paths = container_paths(document.data)
-    for mapping, key, line in document.duplicates:
-        parent = paths.get(id(mapping), "")
-        diags.warn("key given twice; the last value is used, as kubectl does", Location(name, line),
-                   path=f"{parent}.{key}" if parent else key)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"the string {shown!r}"
-    return f"a {type(value).__name__}"

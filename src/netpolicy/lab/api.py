@@ -1,0 +1,258 @@
+"""The lab's operations as library calls: up, down, status, show_rules, exec_in, verify.
+
+    handle = up(cluster, matrix, options)        # build it; it stays until down()
+    print(show_rules(cluster, matrix))           # the nftables ruleset, commented
+    exec_in(handle.id, "x/a", ["ip", "addr"])    # run a command inside an endpoint
+    down(handle.id)  /  down(all_labs=True)
+    report = verify(cluster, matrix, options)    # up, probe, compare, down; report.exit_code
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from netpolicy.lab import netns, state
+from netpolicy.lab.build import build, destroy
+from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
+from netpolicy.lab.errors import LabError, LabNotFoundError
+from netpolicy.lab.nft import compile_ruleset
+from netpolicy.lab.plan import Probe, auto_ports, mentions_icmp, parse_ports, plan_probes
+from netpolicy.lab.prober import ALLOWED, Prober
+from netpolicy.lab.report import VerifyReport, compare
+from netpolicy.lab.topology import LAB_ID_RE, PREFIX, Topology, lab_prefix, plan_topology
+from netpolicy.model.cluster import Cluster
+from netpolicy.options import Options
+
+
+@contextmanager
+def interrupts_raise() -> Iterator[None]:
+    """Make SIGTERM (and SIGHUP) raise KeyboardInterrupt like Ctrl-C does, so `finally` blocks run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class LabHandle:
+    """A running lab: its topology, its ruleset, and the means to run commands in it or remove it."""
+
+    def __init__(self, topology: Topology, ruleset: str) -> None:
+        self.topology = topology
+        self.ruleset = ruleset
+        self.closed = False
+
+    @property
+    def id(self) -> str:
+        return self.topology.lab_id
+
+    def namespace(self, endpoint_id: str) -> str:
+        host = self.topology.host(endpoint_id)
+        if host is None:
+            raise LabNotFoundError(_unknown_endpoint(endpoint_id, [h.endpoint_id for h in self.topology.hosts]))
+        return host.netns
+
+    def exec(self, endpoint_id: str, argv: Sequence[str]) -> int:
+        """Run a command inside an endpoint's namespace; its exit status."""
+        return _run_inside(self.namespace(endpoint_id), argv)
+
+    def down(self) -> None:
+        if not self.closed:
+            destroy(self.topology.namespaces)
+            state.remove(self.id)
+            self.closed = True
+
+    def __enter__(self) -> LabHandle:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.down()
+
+
+def _unknown_endpoint(endpoint_id: str, known: Sequence[str]) -> str:
+    shown = ", ".join(sorted(known)[:10]) + (" …" if len(known) > 10 else "")
+    return f"no endpoint {endpoint_id!r} in this lab (endpoints: {shown or 'none'})"
+
+
+def _run_inside(namespace: str, argv: Sequence[str]) -> int:
+    if not argv:
+        raise LabError("no command given (expected: lab exec EP -- COMMAND ARGS…)")
+    with netns.inside(namespace):
+        try:
+            return subprocess.call(list(argv))
+        except FileNotFoundError:
+            raise LabError(f"command not found: {argv[0]}") from None
+
+
+def _new_id() -> str:
+    while True:
+        lab_id = secrets.token_hex(3)
+        if not netns.existing(lab_prefix(lab_id)) and state.load(lab_id) is None:
+            return lab_id
+
+
+def _endpoints(cluster: Cluster, matrix) -> list:
+    return list(matrix.endpoints) if matrix is not None else list(cluster.endpoints)
+
+
+def show_rules(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str = "rules") -> str:
+    """The nftables ruleset the lab loads for this cluster, commented (no root needed)."""
+    topology = plan_topology(lab_id, _endpoints(cluster, matrix))
+    return compile_ruleset(cluster, topology, options).render()
+
+
+def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str | None = None) -> LabHandle:
+    """Build the lab; it stays until `down`. On any failure (or Ctrl-C) nothing is left behind."""
+    require_lab_environment()
+    if lab_id is None:
+        lab_id = _new_id()
+    elif not LAB_ID_RE.match(lab_id):
+        raise LabError(f"{lab_id!r} is not a lab id (expected 1-12 lower-case letters or digits)")
+    elif netns.existing(lab_prefix(lab_id)) or state.load(lab_id) is not None:
+        raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
+    topology = plan_topology(lab_id, _endpoints(cluster, matrix))
+    ruleset = compile_ruleset(cluster, topology, options).render()
+    state.save(state.LabRecord.of(topology))
+    try:
+        with interrupts_raise():
+            build(topology, ruleset)
+    except BaseException:
+        destroy(topology.namespaces)
+        state.remove(lab_id)
+        raise
+    return LabHandle(topology, ruleset)
+
+
+def _ids_in_use() -> set[str]:
+    ids = set(state.recorded())
+    for name in netns.existing(PREFIX):
+        ids.add(name[len(PREFIX):].split("-", 1)[0])
+    return ids
+
+
+def down(lab_id: str | None = None, *, all_labs: bool = False) -> list[str]:
+    """Remove one lab, or every lab and leftover (`all_labs`); returns the ids removed."""
+    require_lab_environment()
+    if not all_labs and lab_id is None:
+        raise LabError("say which lab to remove, or all of them (lab down ID | lab down --all)")
+    ids = sorted(_ids_in_use()) if all_labs else [lab_id]
+    removed = []
+    for item in ids:
+        record = state.load(item)
+        names = set(netns.existing(lab_prefix(item))) | set(record.namespaces if record else ())
+        if not names and record is None:
+            if not all_labs:
+                raise LabNotFoundError(f"no lab {item!r} (running labs: {', '.join(sorted(_ids_in_use())) or 'none'})")
+            continue
+        destroy(sorted(names))
+        state.remove(item)
+        removed.append(item)
+    return removed
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    """A lab found on this machine: recorded by `lab up`, or namespaces left by a crashed run."""
+
+    lab_id: str
+    namespaces: int
+    endpoints: int
+    created: float | None
+    pid: int | None
+    recorded: bool
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.created)) if self.created else "unknown"
+        alive = ""
+        if self.pid:
+            alive = " (its process is running)" if _alive(self.pid) else ""
+        kind = "" if self.recorded else " — leftover of a crashed run: remove it with `netpolicy lab down --all`"
+        return (f"{self.lab_id}: {self.endpoints} endpoints in {self.namespaces} namespaces, "
+                f"created {when}{alive}{kind}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def status() -> list[LabStatus]:
+    """Every lab on this machine."""
+    out = []
+    for lab_id in sorted(_ids_in_use()):
+        record = state.load(lab_id)
+        present = netns.existing(lab_prefix(lab_id))
+        out.append(LabStatus(lab_id, len(present), len(record.endpoints) if record else max(len(present) - 2, 0),
+                             record.created if record else None, record.pid if record else None, record is not None))
+    return out
+
+
+def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
+    """Run a command inside an endpoint of a running lab (like `kubectl exec`); its exit status."""
+    require_lab_environment()
+    record = state.load(lab_id)
+    if record is None:
+        raise LabNotFoundError(f"no lab {lab_id!r} (running labs: {', '.join(sorted(_ids_in_use())) or 'none'})")
+    entry = record.endpoints.get(endpoint_id)
+    if entry is None:
+        raise LabNotFoundError(_unknown_endpoint(endpoint_id, list(record.endpoints)))
+    return _run_inside(entry["netns"], argv)
+
+
+def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,
+           timeout: float = 1.0, concurrency: int = 512, lab_id: str | None = None, icmp: bool | None = None,
+           explain: Callable[[Probe], str] | None = None) -> VerifyReport:
+    """Build the lab, probe every pair, compare each result with the engine, tear the lab down.
+
+    `ports` is "auto" (every declared port plus one no one declares) or a list (`80`, `"udp/53"`);
+    `icmp` None probes ICMP echo only when a rule mentions ICMP; `explain(probe)` may return the
+    engine's trace for a disagreement.
+    """
+    require_lab_environment()
+    started = time.monotonic()
+    port_list = auto_ports(matrix.endpoints) if ports == "auto" else parse_ports(ports)
+    if icmp is None:
+        icmp = mentions_icmp(list(cluster.policies) + list(cluster.profiles.values()))
+    raise_open_file_limit()
+    timings: dict[str, float] = {}
+    handle = up(cluster, matrix, options, lab_id=lab_id)
+    timings["up"] = time.monotonic() - started
+    try:
+        with interrupts_raise():
+            plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported())
+            probing = time.monotonic()
+            with Prober(handle.topology, timeout=timeout, concurrency=concurrency) as prober:
+                prober.listen(plan.listen)
+                outcomes = prober.run(plan.probes)
+                suspect = [p for p in plan.probes if (outcomes[p].result == ALLOWED) != p.expected
+                           or outcomes[p].result not in (ALLOWED, "denied")]
+                if suspect:
+                    outcomes.update(prober.run(suspect, timeout=timeout * 2))
+            timings["probe"] = time.monotonic() - probing
+    finally:
+        tearing = time.monotonic()
+        handle.down()
+        timings["down"] = time.monotonic() - tearing
+    timings["total"] = time.monotonic() - started
+    report = compare(handle.id, len(handle.topology.hosts), plan, outcomes, explain)
+    report.timings = timings
+    return report

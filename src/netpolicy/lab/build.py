@@ -1,0 +1,156 @@
+"""Build and tear down the lab's dataplane: namespaces, veths, Calico-style routing, the nftables table.
+
+Routing is Calico's: the node has a /32 (/128) route per endpoint address through the endpoint's
+veth and a static neighbour entry for it; an endpoint has its address on `eth0` and a default route
+via 169.254.1.1, which nothing owns: the node side of the veth answers for it by proxy ARP. For
+IPv6 the gateway is the node side's link-local address. Unknown destinations leave the node through
+an uplink veth into a namespace that drops everything, so nothing ever reaches the machine itself.
+
+Each endpoint also routes traffic to its own address out through the node (policy routing on
+locally generated packets), so that traffic from an endpoint to itself crosses its egress and
+ingress policy like traffic between two replicas of a workload does.
+"""
+
+from __future__ import annotations
+
+import time
+
+from netpolicy.lab import netns
+from netpolicy.lab.errors import LabSetupError
+from netpolicy.lab.topology import GATEWAY_V4, GATEWAY_V6, NODE_MAC, Host, Topology
+
+UPLINK_IFACE = "uplink0"
+HAIRPIN_TABLE = 100
+
+
+def _node_sysctls(families: set[int]) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = [
+        ("net.ipv4.ip_forward", 1),
+        ("net.ipv4.conf.all.rp_filter", 0), ("net.ipv4.conf.default.rp_filter", 0),
+        ("net.ipv4.conf.all.send_redirects", 0), ("net.ipv4.conf.default.send_redirects", 0),
+    ]
+    if 6 in families:
+        items += [("net.ipv6.conf.all.accept_dad", 0), ("net.ipv6.conf.default.accept_dad", 0),
+                  ("net.ipv6.conf.all.forwarding", 1)]
+    return items
+
+
+def _host_sysctls(families: set[int]) -> list[tuple[str, object]]:
+    items: list[tuple[str, object]] = [
+        ("net.ipv4.conf.all.rp_filter", 0), ("net.ipv4.conf.default.rp_filter", 0),
+        ("net.ipv4.conf.all.accept_local", 1), ("net.ipv4.conf.default.accept_local", 1),
+        ("net.ipv4.ping_group_range", "0 2147483647"),
+    ]
+    if 6 in families:
+        items += [("net.ipv6.conf.all.accept_dad", 0), ("net.ipv6.conf.default.accept_dad", 0)]
+    return items
+
+
+def _apply_sysctls(name: str, items: list[tuple[str, object]]) -> None:
+    with netns.inside(name):
+        for key, value in items:
+            netns.write_sysctl(key, value)
+
+
+def node_commands(topology: Topology) -> list[str]:
+    """`ip -batch` lines that wire the node: uplink, one veth per host, routes, static neighbours."""
+    lines = [
+        "link set lo up",
+        f"link add {UPLINK_IFACE} address {NODE_MAC} type veth peer name eth0 netns {topology.uplink}",
+        f"link set {UPLINK_IFACE} up",
+        f"route add default dev {UPLINK_IFACE}",
+    ]
+    if 6 in topology.families:
+        lines.append(f"route add ::/0 dev {UPLINK_IFACE}")
+    for host in topology.hosts:
+        iface = host.node_iface
+        lines += [
+            f"link add {iface} address {NODE_MAC} type veth peer name eth0 address {host.mac} netns {host.netns}",
+            f"link set {iface} up",
+            f"ntable change name arp_cache dev {iface} proxy_delay 0",
+        ]
+        for address in host.addresses:
+            bits = 32 if address.version == 4 else 128
+            lines += [f"route add {address}/{bits} dev {iface}",
+                      f"neigh add {address} lladdr {host.mac} dev {iface} nud permanent"]
+    return lines
+
+
+def host_commands(host: Host) -> tuple[list[str], list[str]]:
+    """`ip -batch` lines for one endpoint namespace, and the IPv6 policy-routing lines (`ip -6`)."""
+    lines = ["link set lo up", "link set eth0 up", "ntable change name arp_cache dev eth0 queue 8192"]
+    v6_rules: list[str] = []
+    for address in host.addresses:
+        lines.append(f"addr add {address}/32 dev eth0" if address.version == 4
+                     else f"addr add {address}/128 dev eth0 nodad")
+    if 4 in host.families:
+        lines += [f"route add {GATEWAY_V4} dev eth0 scope link",
+                  f"route add default via {GATEWAY_V4} dev eth0",
+                  f"route add default via {GATEWAY_V4} dev eth0 onlink table {HAIRPIN_TABLE}",
+                  "rule add pref 100 lookup local", "rule del pref 0 lookup local"]
+        lines += [f"rule add pref 10 iif lo to {a} lookup {HAIRPIN_TABLE}" for a in host.addresses if a.version == 4]
+    if 6 in host.families:
+        lines += [f"route add ::/0 via {GATEWAY_V6} dev eth0",
+                  f"route add ::/0 via {GATEWAY_V6} dev eth0 table {HAIRPIN_TABLE}"]
+        v6_rules = ["rule add pref 100 lookup local", "rule del pref 0 lookup local"]
+        v6_rules += [f"rule add pref 10 iif lo to {a} lookup {HAIRPIN_TABLE}" for a in host.addresses
+                     if a.version == 6]
+    return lines, v6_rules
+
+
+def build(topology: Topology, ruleset: str) -> None:
+    """Create every namespace, wire it, and load the ruleset into the node. Raises LabSetupError."""
+    netns.create(topology.namespaces)
+    families = topology.families
+    _apply_sysctls(topology.node, _node_sysctls(families))
+    for name in [topology.uplink] + [h.netns for h in topology.hosts]:
+        _apply_sysctls(name, _host_sysctls(families))
+    netns.ip_batch(node_commands(topology), netns=topology.node, what="wiring the lab node")
+    netns.ip_batch(["link set lo up", "link set eth0 up"], netns=topology.uplink, what="wiring the uplink")
+    _apply_sysctls(topology.node, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1) for h in topology.hosts])
+    for host in topology.hosts:
+        lines, v6_rules = host_commands(host)
+        netns.ip_batch(lines, netns=host.netns, what=f"wiring {host.endpoint_id}")
+        if v6_rules:
+            netns.run(["ip", "-6", "-batch", "-"], netns=host.netns, stdin="\n".join(v6_rules) + "\n",
+                      what=f"IPv6 routing of {host.endpoint_id}")
+    netns.run(["nft", "-f", "-"], netns=topology.node, stdin=ruleset, what="loading the nftables ruleset")
+    wait_until_links_carry_traffic(topology)
+
+
+def _not_ready(listing: str, names: set[str]) -> set[str]:
+    """Interfaces of `names` that the kernel has not activated yet (no queueing discipline, not UP)."""
+    ready = set()
+    for line in listing.splitlines():
+        parts = line.split(": ")
+        if len(parts) > 2:
+            name = parts[1].split("@")[0]
+            if "state UP" in line and "qdisc noop" not in line:
+                ready.add(name)
+    return names - ready
+
+
+def wait_until_links_carry_traffic(topology: Topology, limit: float = 10.0) -> None:
+    """Wait for the kernel to activate every new veth (it does so asynchronously, within about a second);
+    until then a veth drops what it is given."""
+    deadline = time.monotonic() + limit
+    pending_node = {h.node_iface for h in topology.hosts}
+    pending_hosts = list(topology.hosts)
+    while True:
+        if pending_node:
+            pending_node = _not_ready(netns.run(["ip", "-o", "link", "show"], netns=topology.node), pending_node)
+        if not pending_node:
+            pending_hosts = [h for h in pending_hosts
+                             if _not_ready(netns.run(["ip", "-o", "link", "show", "dev", "eth0"], netns=h.netns),
+                                           {"eth0"})]
+            if not pending_hosts:
+                return
+        if time.monotonic() > deadline:
+            waiting = sorted(pending_node) or [h.endpoint_id for h in pending_hosts]
+            raise LabSetupError(f"veths did not come up within {limit:g} s: {', '.join(waiting[:5])}")
+        time.sleep(0.05)
+
+
+def destroy(names: list[str]) -> None:
+    """Delete the namespaces; their veths and nftables tables go with them."""
+    netns.delete(names)

@@ -1,0 +1,245 @@
+"""The whole ruleset, laid out as Felix lays out its chains (felix/rules/endpoints.go, static.go).
+
+    cali-FORWARD (forward hook)
+      ├─ from a workload interface → cali-from-wl-dispatch → cali-fw-<iface>   (the endpoint's egress)
+      ├─ to a workload interface   → cali-to-wl-dispatch   → cali-tw-<iface>   (the endpoint's ingress)
+      └─ accept if a chain set the accept mark
+    cali-tw-/cali-fw-<iface>: conntrack, then per applicable tier its policies in order
+      (cali-pi-/cali-po-<tier>/<kind>/<policy>), end-of-tier drop, then profiles (cali-pri-/cali-pro-), drop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from netpolicy.lab.nft.model import NftChain, NftRule, NftTable
+from netpolicy.lab.nft.names import (
+    FORWARD,
+    FROM_WL_DISPATCH,
+    MARK_ACCEPT,
+    MARK_ALL,
+    MARK_PASS,
+    TABLE,
+    TO_WL_DISPATCH,
+    bits_clear,
+    bits_set,
+    clear_bits,
+    endpoint_chain,
+    policy_chain,
+    profile_chain,
+)
+from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
+from netpolicy.lab.nft.sets import SetRegistry
+from netpolicy.lab.topology import Topology
+from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.ir import (
+    ALLOW,
+    DENY,
+    EGRESS,
+    INGRESS,
+    PASS,
+    PROFILE,
+    Policy,
+    Rule,
+    Tier,
+    ordered_tiers,
+)
+from netpolicy.options import Options
+from netpolicy.selectors.ast import ALL
+
+DIRECTIONS = (INGRESS, EGRESS)
+
+
+@dataclass(frozen=True)
+class TierPlan:
+    """A tier and, in order, its policies that apply to one endpoint in one direction."""
+
+    tier: Tier
+    policies: tuple[Policy, ...]
+
+
+def endpoint_profiles(endpoint: Endpoint) -> tuple[str, ...]:
+    """The endpoint's profiles; none given means Calico's `kns.<ns>`, `ksa.<ns>.<sa>`."""
+    if endpoint.profiles or endpoint.namespace is None:
+        return tuple(endpoint.profiles)
+    return (f"kns.{endpoint.namespace}", f"ksa.{endpoint.namespace}.{endpoint.service_account or 'default'}")
+
+
+def allow_all_profile(name: str) -> Policy:
+    """`kns.<ns>` when the input has no such profile: allow everything in and out."""
+    return Policy(name=name, kind=PROFILE, namespace=None, tier=None, order=0.0, selector=ALL,
+                  types=frozenset(DIRECTIONS),
+                  ingress=(Rule(ALLOW, INGRESS, 0, "ingress[0]", detail="allow all"),),
+                  egress=(Rule(ALLOW, EGRESS, 0, "egress[0]", detail="allow all"),))
+
+
+class _Compiler:
+    def __init__(self, cluster: Cluster, topology: Topology, options: Options, families: Sequence[int]):
+        self.cluster = cluster
+        self.topology = topology
+        self.version = options.calico_version
+        self.families = sorted(families)
+        self.sets = SetRegistry(cluster.endpoints, cluster.services)
+        self.policy_chains: dict[str, NftChain] = {}
+        self.profile_chains: dict[str, NftChain] = {}
+        self.tiers = self._tiers()
+
+    def _tiers(self) -> list[TierPlan]:
+        active = [p for p in self.cluster.policies if not p.staged]
+        tiers = dict(self.cluster.tiers)
+        for policy in active:
+            name = policy.tier or "default"
+            tiers.setdefault(name, Tier(name, None, DENY, defined=False))
+        plans = []
+        for tier in ordered_tiers(tiers):
+            members = sorted((p for p in active if (p.tier or "default") == tier.name),
+                             key=lambda p: p.sort_key(self.version))
+            if members:
+                plans.append(TierPlan(tier, tuple(members)))
+        return plans
+
+    def applicable(self, endpoint: Endpoint, direction: str) -> list[TierPlan]:
+        """Tiers with at least one policy that applies to the endpoint and governs the direction."""
+        out = []
+        for plan in self.tiers:
+            policies = tuple(p for p in plan.policies
+                             if p.governs(direction) and p.selector.matches(endpoint.selector_labels))
+            if policies:
+                out.append(TierPlan(plan.tier, policies))
+        return out
+
+    # ---- rule chains -----------------------------------------------------------------------------
+    def _rules_into(self, chain: NftChain, owner: Policy, rules: Sequence[Rule]) -> None:
+        for rule in rules:
+            rendered, dropped = render_rule(rule, self.families, self.sets)
+            head = f"{rule.name}: {rule.action}" + (f" — {rule.detail}" if rule.detail else "")
+            notes = [head] + [f"  {d}" for d in dropped]
+            if rule.http:
+                notes.append("  its HTTP match is not enforced by the L3/L4 dataplane (Felix renders none)")
+            if not rendered:
+                chain.rules.append(NftRule(f"# {rule.name} has no nft rule here", "", tuple(notes)))
+                continue
+            for index, item in enumerate(rendered):
+                for number, statement in enumerate(item.statements):
+                    family = f" ({FAMILY_NAME[item.family]})" if item.family and len(self.families) > 1 else ""
+                    comment = f"{owner.id} {rule.name} {rule.action}{family}"
+                    first = index == 0 and number == 0
+                    chain.rules.append(NftRule(statement, comment, tuple(notes) if first else ()))
+
+    def policy(self, policy: Policy, direction: str) -> str:
+        name = policy_chain(policy, direction)
+        if name not in self.policy_chains:
+            order = "none" if math.isinf(policy.order) else f"{policy.order:g}"
+            chain = NftChain(name, notes=(
+                f"{policy.kind} {policy.id} — tier {policy.tier or 'default'}, order {order}: {direction} rules",
+            ))
+            self.policy_chains[name] = chain
+            self._rules_into(chain, policy, policy.rules(direction))
+            if not chain.rules:
+                chain.notes += (f"no {direction} rules: this policy decides nothing, so unless another policy of "
+                                "its tier does, the end of the tier drops the packet",)
+        return name
+
+    def profile(self, name: str, direction: str) -> str:
+        chain_name = profile_chain(name, direction)
+        if chain_name not in self.profile_chains:
+            profile = self.cluster.profiles.get(name)
+            note = f"Profile {name}: {direction} rules"
+            if profile is None and name.startswith("kns."):
+                profile = allow_all_profile(name)
+                note += " (Calico's namespace profile: allow all)"
+            elif profile is None:
+                note += " (not in the input: no rules)"
+            chain = NftChain(chain_name, notes=(note,))
+            self.profile_chains[chain_name] = chain
+            if profile is not None:
+                self._rules_into(chain, profile, profile.rules(direction))
+        return chain_name
+
+    # ---- endpoint chains -------------------------------------------------------------------------
+    def endpoint(self, endpoint: Endpoint, iface: str, direction: str) -> NftChain:
+        what = "ingress: traffic to the workload" if direction == INGRESS else "egress: traffic from the workload"
+        addresses = ", ".join(str(a) for a in endpoint.ips)
+        chain = NftChain(endpoint_chain(iface, direction), notes=(f"{endpoint.id} ({endpoint.kind}, {addresses}) — {what}",))
+        chain.add("ct state established,related accept", "", "connections already accepted, and their replies")
+        chain.add("ct state invalid drop")
+        chain.add(clear_bits(MARK_ACCEPT | MARK_PASS), "", "policy chains report their verdict in these mark bits")
+        tiers = self.applicable(endpoint, direction)
+        for plan in tiers:
+            chain.add(clear_bits(MARK_PASS), f"Start of tier {plan.tier.name}")
+            for policy in plan.policies:
+                chain.add(f"{bits_clear(MARK_PASS)} jump {self.policy(policy, direction)}")
+                chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if policy accepted")
+            if plan.tier.default_action == PASS:
+                chain.rules[-1].notes += (f"tier {plan.tier.name} passes by default: no end-of-tier drop",)
+            else:
+                chain.add(f"{bits_clear(MARK_PASS)} drop",
+                          f"End of tier {plan.tier.name}. Drop if no policies passed packet")
+        for number, name in enumerate(endpoint_profiles(endpoint)):
+            note = ("no policy applies in this direction: straight to the profiles",) \
+                if not tiers and number == 0 else ()
+            chain.add(f"jump {self.profile(name, direction)}", "", *note)
+            chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if profile accepted")
+        chain.add("drop", "Drop if no profiles matched")
+        return chain
+
+    # ---- the table -------------------------------------------------------------------------------
+    def table(self) -> NftTable:
+        table = NftTable("inet", TABLE, header=_header(self.families))
+        forward = NftChain(FORWARD, hook="type filter hook forward priority filter; policy accept;", notes=(
+            "Every forwarded packet: from a workload → its egress chain; to a workload → its ingress chain.",
+        ))
+        forward.add(clear_bits(MARK_ALL), "clear Calico's mark bits")
+        forward.add(f'iifname "cali*" jump {FROM_WL_DISPATCH}', "from a workload: its egress policy")
+        forward.add(f'oifname "cali*" jump {TO_WL_DISPATCH}', "to a workload: its ingress policy")
+        forward.add(f"{bits_set(MARK_ACCEPT)} accept", "Policy explicitly accepted packet.")
+        endpoints = {e.id: e for e in self.cluster.endpoints}
+        chains: list[NftChain] = []
+        from_map: list[str] = []
+        to_map: list[str] = []
+        for host in self.topology.workloads:
+            endpoint = endpoints.get(host.endpoint_id)
+            if endpoint is None:
+                continue
+            for direction in DIRECTIONS:
+                chains.append(self.endpoint(endpoint, host.node_iface, direction))
+            from_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, EGRESS)},  # {host.endpoint_id}')
+            to_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, INGRESS)},  # {host.endpoint_id}')
+        dispatch = []
+        for name, mapping, word in ((FROM_WL_DISPATCH, from_map, "iifname"), (TO_WL_DISPATCH, to_map, "oifname")):
+            chain = NftChain(name, notes=(f"{word}: each workload interface to its endpoint chain",))
+            if mapping:
+                chain.add(f"{word} vmap {{\n" + "\n".join(mapping) + "\n}")
+            chain.add("drop", "Unknown interface")
+            dispatch.append(chain)
+        table.chains = [forward, *dispatch, *chains, *self.policy_chains.values(), *self.profile_chains.values()]
+        table.sets = self.sets.sets
+        return table
+
+
+def _header(families: Sequence[int]) -> list[str]:
+    shown = " and ".join(FAMILY_NAME[f] for f in families)
+    return [
+        "netpolicy lab: the policies as Calico's Felix programs them into nftables.",
+        "",
+        "Read it from cali-FORWARD down. A packet leaving a workload runs that workload's egress chain",
+        "(cali-fw-<interface>); a packet entering one runs its ingress chain (cali-tw-<interface>). Each",
+        "endpoint chain accepts established connections, then walks the tiers that have a policy for the",
+        "endpoint in that direction. A policy chain (cali-pi-/cali-po-<tier>/<kind>/<namespace>/<name>)",
+        "returns with the accept mark (0x00010000) on Allow, the pass mark (0x00020000) on Pass, drops on",
+        "Deny, and logs and goes on on Log. A tier where no policy decided ends in a drop, unless the tier",
+        "passes by default; after the tiers come the profiles (cali-pri-/cali-pro-<profile>), then a drop.",
+        "Selectors are sets of addresses (cali40s-N / cali60s-N), named ports are sets of",
+        "address . protocol . port (cali40n-N), Services are sets of their backends (cali40v-N, cali40a-N).",
+        f"Rules are shown for {shown}, the address families present in this cluster.",
+        "",
+    ]
+
+
+def compile_ruleset(cluster: Cluster, topology: Topology, options: Options | None = None,
+                    families: Sequence[int] | None = None) -> NftTable:
+    """The nftables table enforcing the cluster's policies on the lab's workload interfaces."""
+    fams = families if families is not None else sorted(topology.families)
+    return _Compiler(cluster, topology, options or Options(), fams).table()

@@ -1,0 +1,151 @@
+"""The verdict of `lab verify`: agreements, every disagreement, what could not be probed, and timings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from netpolicy.lab.plan import NotProbed, Probe, ProbePlan
+from netpolicy.lab.prober import ALLOWED, Outcome
+from netpolicy.model.protocols import ICMP, ICMPV6, protocol_name
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A probe where the kernel and the engine differ."""
+
+    probe: Probe
+    kernel: str
+    detail: str = ""
+    trace: str = ""
+
+    def to_json(self) -> dict:
+        p = self.probe
+        out = {"from": p.src, "to": p.dst, "protocol": protocol_name(p.protocol), "src_address": p.src_address,
+               "dst_address": p.dst_address, "kernel": self.kernel, "engine": "allow" if p.expected else "deny"}
+        if p.protocol in (ICMP, ICMPV6):
+            out.update(icmp_type=p.port, icmp_code=p.sport)
+        else:
+            out.update(port=p.port, src_port=p.sport)
+        if self.detail:
+            out["detail"] = self.detail
+        if self.trace:
+            out["trace"] = self.trace
+        return out
+
+
+@dataclass
+class SummaryRow:
+    protocol: str
+    port: int | None
+    probes: int = 0
+    allowed: int = 0
+    denied: int = 0
+    agree: int = 0
+    disagree: int = 0
+
+
+@dataclass
+class VerifyReport:
+    """Kernel versus engine for every probe of one lab run."""
+
+    lab_id: str
+    endpoints: int
+    probes: int = 0
+    agreements: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+    not_probed: list[NotProbed] = field(default_factory=list)
+    summary: list[SummaryRow] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.disagreements
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the kernel and the engine disagree anywhere, else 0."""
+        return 0 if self.ok else 1
+
+    def to_json(self) -> dict:
+        reasons = Counter(n.reason for n in self.not_probed)
+        return {
+            "lab": self.lab_id, "result": "pass" if self.ok else "fail", "endpoints": self.endpoints,
+            "probes": self.probes, "agreements": self.agreements,
+            "disagreements": [d.to_json() for d in self.disagreements],
+            "not_probed": {"count": len(self.not_probed), "reasons": dict(sorted(reasons.items())),
+                           "flows": [_not_probed_json(n) for n in self.not_probed]},
+            "summary": [vars(row) for row in self.summary],
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _not_probed_json(item: NotProbed) -> dict:
+    out = {"from": item.src, "to": item.dst, "reason": item.reason}
+    if item.protocol is not None:
+        out["protocol"] = protocol_name(item.protocol)
+    if item.port is not None:
+        out["port"] = item.port
+    return out
+
+
+def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, Outcome],
+            explain: Callable[[Probe], str] | None = None) -> VerifyReport:
+    """Set each kernel outcome beside the engine's verdict."""
+    report = VerifyReport(lab_id, endpoints, probes=len(plan.probes), not_probed=list(plan.not_probed))
+    rows: dict[tuple[int, int | None], SummaryRow] = {}
+    for probe in plan.probes:
+        outcome = outcomes[probe]
+        port = None if probe.protocol in (ICMP, ICMPV6) else probe.port
+        row = rows.setdefault((probe.protocol, port), SummaryRow(protocol_name(probe.protocol), port))
+        row.probes += 1
+        kernel_allowed = outcome.result == ALLOWED
+        row.allowed += kernel_allowed
+        row.denied += not kernel_allowed
+        if kernel_allowed == probe.expected and outcome.result in (ALLOWED, "denied"):
+            report.agreements += 1
+            row.agree += 1
+        else:
+            row.disagree += 1
+            trace = explain(probe) if explain else ""
+            report.disagreements.append(Disagreement(probe, outcome.result, outcome.detail, trace))
+    report.summary = [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] or 0))]
+    return report
+
+
+def render_text(report: VerifyReport) -> str:
+    """The report as a person reads it: the verdict, a table per protocol and port, then every problem."""
+    t = report.timings
+    lines = [
+        f"lab verify: {report.probes} probes between {report.endpoints} endpoints: "
+        f"{report.agreements} agree with the engine, {len(report.disagreements)} disagree"
+        + (f", {len(report.not_probed)} flows not probed" if report.not_probed else ""),
+        f"(lab {report.lab_id}: up {t.get('up', 0):.1f} s, probes {t.get('probe', 0):.1f} s, "
+        f"down {t.get('down', 0):.1f} s, total {t.get('total', 0):.1f} s)",
+        "",
+        f"{'protocol':<9}{'port':>6}{'probes':>8}{'allowed':>9}{'denied':>8}{'agree':>7}{'disagree':>10}",
+    ]
+    for row in report.summary:
+        port = "-" if row.port is None else str(row.port)
+        lines.append(f"{row.protocol:<9}{port:>6}{row.probes:>8}{row.allowed:>9}{row.denied:>8}"
+                     f"{row.agree:>7}{row.disagree:>10}")
+    if report.disagreements:
+        lines += ["", "Disagreements (kernel vs engine):"]
+        for d in report.disagreements:
+            p = d.probe
+            what = (f"{protocol_name(p.protocol)} echo" if p.protocol in (ICMP, ICMPV6)
+                    else f"{protocol_name(p.protocol)} {p.port} from source port {p.sport}")
+            engine = "allows" if p.expected else "denies"
+            detail = f" ({d.detail})" if d.detail else ""
+            lines.append(f"  {p.src} → {p.dst}  {what}: kernel {d.kernel}{detail}, engine {engine}")
+            lines += [f"      {line}" for line in d.trace.splitlines()]
+    if report.not_probed:
+        lines += ["", "Not probed:"]
+        for reason, number in sorted(Counter(n.reason for n in report.not_probed).items()):
+            examples = [n for n in report.not_probed if n.reason == reason][:3]
+            shown = ", ".join(n.src if n.dst == "*" else f"{n.src} → {n.dst}" for n in examples)
+            lines.append(f"  {number} × {reason} (e.g. {shown})")
+    lines += ["", "PASS: the kernel agrees with the engine on every probe." if report.ok
+              else f"FAIL: {len(report.disagreements)} disagreements."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,167 @@
+"""The lab's layout, decided before anything is built: namespaces, interfaces, MACs and addresses.
+
+Every policed workload endpoint gets a namespace joined to the node by a veth whose node side is
+named as Calico names it (`cali` + 11 hex digits of a SHA-1 of `<namespace>.<name>`). Unpoliced
+address ranges (External cells, network sets) get a namespace on the node's far side holding one
+representative address of their range. Host endpoints are not built: their policy governs traffic
+that terminates on the host itself, which the lab does not model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from netpolicy.model.addresses import IPAddress, IPNetwork
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.intervals import IntervalSet
+
+PREFIX = "netpolicy-lab-"
+NODE_MAC = "ee:ee:ee:ee:ee:ee"
+GATEWAY_V4 = "169.254.1.1"
+GATEWAY_V6 = "fe80::ecee:eeff:feee:eeee"  # link-local address of a veth whose MAC is ee:ee:ee:ee:ee:ee
+LAB_ID_RE = re.compile(r"^[a-z0-9]{1,12}$")
+
+# Addresses a namespace cannot usefully hold as its own unicast address.
+_SPECIAL = {
+    4: [ipaddress.ip_network(n) for n in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3")],
+    6: [ipaddress.ip_network(n) for n in ("::/8", "fe80::/10", "ff00::/8")],
+}
+
+
+@dataclass(frozen=True)
+class Host:
+    """One endpoint's network namespace and the veth that joins it to the node."""
+
+    endpoint_id: str
+    netns: str
+    node_iface: str
+    mac: str
+    addresses: tuple[IPAddress, ...]
+    workload: bool
+
+    def address(self, family: int) -> IPAddress | None:
+        return next((a for a in self.addresses if a.version == family), None)
+
+    @property
+    def families(self) -> set[int]:
+        return {a.version for a in self.addresses}
+
+
+@dataclass(frozen=True)
+class Topology:
+    """The whole lab: the node, the uplink (a dead end for unknown destinations), and every host."""
+
+    lab_id: str
+    hosts: tuple[Host, ...]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def node(self) -> str:
+        return f"{PREFIX}{self.lab_id}-node"
+
+    @property
+    def uplink(self) -> str:
+        return f"{PREFIX}{self.lab_id}-uplink"
+
+    @property
+    def namespaces(self) -> list[str]:
+        return [self.node, self.uplink] + [h.netns for h in self.hosts]
+
+    @property
+    def families(self) -> set[int]:
+        return {a.version for h in self.hosts for a in h.addresses} or {4}
+
+    def host(self, endpoint_id: str) -> Host | None:
+        return next((h for h in self.hosts if h.endpoint_id == endpoint_id), None)
+
+    @property
+    def workloads(self) -> list[Host]:
+        return [h for h in self.hosts if h.workload]
+
+
+def lab_prefix(lab_id: str) -> str:
+    """`netpolicy-lab-<id>-`: every namespace of the lab starts with it."""
+    return f"{PREFIX}{lab_id}-"
+
+
+def workload_iface(endpoint: Endpoint) -> str:
+    """Calico's interface name: `cali` + the first 11 hex digits of SHA-1(`<namespace>.<name>`)."""
+    key = f"{endpoint.namespace}.{endpoint.name}" if endpoint.id == f"{endpoint.namespace}/{endpoint.name}" \
+        else endpoint.id
+    return "cali" + hashlib.sha1(key.encode()).hexdigest()[:11]
+
+
+def far_iface(endpoint: Endpoint) -> str:
+    return "ext" + hashlib.sha1(endpoint.id.encode()).hexdigest()[:12]
+
+
+def host_mac(endpoint_id: str) -> str:
+    digest = hashlib.sha1(("mac:" + endpoint_id).encode()).digest()
+    return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
+
+
+def slug(text: str) -> str:
+    """A namespace-name-safe form of an endpoint id (`x/a` → `x.a`)."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]", "-", text.replace("/", "."))
+    return cleaned[:100]
+
+
+def representative(nets: Iterable[IPNetwork], taken: set[IPAddress]) -> IPAddress | None:
+    """An address inside `nets` that a namespace can hold: not special, not used by anyone else."""
+    for family in (4, 6):
+        wanted = IntervalSet.of([(int(n.network_address), int(n.broadcast_address))
+                                 for n in nets if n.version == family])
+        special = IntervalSet.of([(int(n.network_address), int(n.broadcast_address))
+                                  for n in _SPECIAL[family]])
+        wanted -= special
+        wanted -= IntervalSet.of([int(a) for a in taken if a.version == family])
+        for lo, hi in wanted:
+            value = lo + 1 if hi > lo + 1 else lo
+            return ipaddress.ip_address(value) if family == 6 else ipaddress.IPv4Address(value)
+    return None
+
+
+def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
+    """Decide namespaces, interfaces and addresses for these endpoints (nothing is built here)."""
+    endpoints = list(endpoints)
+    taken: set[IPAddress] = {ip for e in endpoints if e.policed for ip in e.ips}
+    hosts: list[Host] = []
+    skipped: dict[str, str] = {}
+    used_names: set[str] = {lab_prefix(lab_id) + "node", lab_prefix(lab_id) + "uplink"}
+    used_ifaces: set[str] = set()
+
+    def unique(base: str, used: set[str], limit: int) -> str:
+        name, n = base[:limit], 1
+        while name in used:
+            n += 1
+            suffix = f"-{n}" if not base.startswith(("cali", "ext")) else f"{n:x}"
+            name = base[:limit - len(suffix)] + suffix
+        used.add(name)
+        return name
+
+    for endpoint in endpoints:
+        if endpoint.kind == HOST_ENDPOINT:
+            skipped[endpoint.id] = ("host endpoint: its policy governs traffic to and from the host itself, "
+                                    "which the lab does not model")
+            continue
+        if endpoint.policed:
+            if not endpoint.ips:
+                skipped[endpoint.id] = "no IP address"
+                continue
+            addresses = tuple(endpoint.ips)
+            iface = unique(workload_iface(endpoint), used_ifaces, 15)
+        else:
+            rep = representative(endpoint.nets or [ipaddress.ip_network(ip) for ip in endpoint.ips], taken)
+            if rep is None:
+                skipped[endpoint.id] = "its address range holds no address a namespace can use"
+                continue
+            taken.add(rep)
+            addresses = (rep,)
+            iface = unique(far_iface(endpoint), used_ifaces, 15)
+        netns = unique(lab_prefix(lab_id) + slug(endpoint.id), used_names, 200)
+        hosts.append(Host(endpoint.id, netns, iface, host_mac(endpoint.id), addresses, endpoint.policed))
+    return Topology(lab_id, tuple(hosts), skipped)

@@ -1,0 +1,94 @@
+"""Parsed documents to RawObjects: Lists flattened, apiVersion and kind checked, duplicate keys reported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netpolicy.errors import Diagnostics, Location
+from netpolicy.sources import fields
+from netpolicy.sources.lines import FieldLines, LineTable, ParsedDocument, child_line, container_paths
+from netpolicy.sources.raw import RawObject
+
+
+def document_objects(document: ParsedDocument, name: str, diags: Diagnostics) -> list[RawObject]:
+    """The objects of one document of the input `name` (none for an empty document)."""
+    if document.duplicates:
+        _warn_duplicate_keys(document, name, diags)
+    objects: list[RawObject] = []
+    _collect(document.data, document.line, "", document.table, name, diags, objects)
+    return objects
+
+
+def _collect(value: Any, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
+             out: list[RawObject], list_kind: str | None = None, list_api: str | None = None) -> None:
+    """Append the object in `value`, or the items of a `List`/`XList`, checking apiVersion and kind."""
+    if value is None and not path:
+        return
+    location = Location(name, line)
+    if not isinstance(value, dict):
+        diags.error(f"{_describe(value)} is not a Kubernetes object", location, path=path,
+                    expected="a mapping with apiVersion and kind")
+        return
+    if list_kind:
+        value.setdefault("kind", list_kind)
+        if list_api:
+            value.setdefault("apiVersion", list_api)
+    kind, api_version = value.get("kind"), value.get("apiVersion")
+    if _is_list(value):
+        _collect_items(value, line, path, table, name, diags, out)
+        return
+    prefix = f"{path}." if path else ""
+    if kind is None and api_version is None:
+        diags.error("not a Kubernetes object: apiVersion and kind are missing", location, path=path,
+                    expected="apiVersion and kind, such as `apiVersion: v1` and `kind: Pod`")
+        return
+    valid = True
+    for field, text, expected in (("apiVersion", api_version, "an API version such as v1 or apps/v1"),
+                                  ("kind", kind, "the object's kind, such as Pod or NetworkPolicy")):
+        if text is None or text == "":
+            diags.error("missing", location, path=prefix + field, expected=expected)
+            valid = False
+        elif not isinstance(text, str):
+            diags.error(f"{fields.show(text)} is not a string", Location(name, child_line(table, value, field) or line),
+                        path=prefix + field, expected=expected)
+            valid = False
+    if valid:
+        out.append(RawObject(value, location, FieldLines(value, table)))
+
+
+def _collect_items(value: dict, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
+                   out: list[RawObject]) -> None:
+    items = value.get("items")
+    items_path = f"{path}.items" if path else "items"
+    if items is None:
+        return
+    if not isinstance(items, list):
+        diags.error(f"{_describe(items)} is not a list", Location(name, child_line(table, value, "items") or line),
+                    path=items_path, expected="the list's objects")
+        return
+    kind = value.get("kind")
+    item_kind = kind[: -len("List")] if kind != "List" else None
+    api_version = value.get("apiVersion") if isinstance(value.get("apiVersion"), str) else None
+    for index, item in enumerate(items):
+        item_line = child_line(table, items, index) or line
+        _collect(item, item_line, f"{items_path}[{index}]", table, name, diags, out, item_kind, api_version)
+
+
+def _is_list(value: dict) -> bool:
+    """`kind: List` (kubectl), or a typed list such as `PodList` as the API server returns it."""
+    kind = value.get("kind")
+    if kind == "List":
+        return True
+    return isinstance(kind, str) and kind.endswith("List") and len(kind) > 4 and isinstance(value.get("items"), list)
+
+
+def _warn_duplicate_keys(document: ParsedDocument, name: str, diags: Diagnostics) -> None:
+    paths = container_paths(document.data)
+    for mapping, key, line in document.duplicates:
+        parent = paths.get(id(mapping), "")
+        diags.warn("key given twice; the last value is used, as kubectl does", Location(name, line),
+                   path=f"{parent}.{key}" if parent else key)
+
+
+def _describe(value: Any) -> str:
+    return "an empty value" if value is None else fields.show(value)

@@ -1,0 +1,63 @@
+"""`lab verify` with the engine's matrix: the conformance cases and the bundled example (root only).
+
+Every step of every k8s-netpol conformance case is built on the kernel, probed, and compared with
+the engine; any disagreement fails the test with the flows that differ.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from netpolicy.lab import api
+from netpolicy.lab.report import render_text
+from tests.conftest import EXAMPLE, conformance_root
+
+pytestmark = pytest.mark.usefixtures("lab_ready")
+matrix_module = pytest.importorskip("netpolicy.engine.matrix", reason="the engine's matrix is not available")
+netpolicy_api = pytest.importorskip("netpolicy.api", reason="the loading API is not available")
+
+ROOT = conformance_root()
+CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
+
+
+def verify_documents(documents: list[dict]):
+    cluster = netpolicy_api.load_documents(documents)
+    return api.verify(cluster, matrix_module.compute_matrix(cluster))
+
+
+def _steps(case: dict) -> list[dict]:
+    if "steps" in case:
+        return case["steps"]
+    return [{"setup": case.get("setup"), "policies": case.get("policies")}]
+
+
+@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
+                                         "or place them in ../shared/conformance")
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_kernel_agrees_with_engine_on_conformance_case(path):
+    from tests.conformance.k8s_model import ConformanceState
+
+    case = yaml.safe_load(path.read_text())
+    state = ConformanceState.initial(case["model"])
+    failures = []
+    for number, step in enumerate(_steps(case)):
+        for op in step.get("setup") or ():
+            state.apply(op)
+        state.set_policies(step)
+        report = verify_documents(state.documents())
+        assert report.probes > 0
+        if not report.ok:
+            failures.append(f"step {number}:\n{render_text(report)}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("policies", ["k8s-policies", "calico-policies"])
+def test_kernel_agrees_with_engine_on_the_example(policies):
+    paths = [EXAMPLE / "manifests", EXAMPLE / policies]
+    if not all(p.is_dir() for p in paths):
+        pytest.skip(f"the example {EXAMPLE.name} with {policies} is not in this checkout")
+    cluster = netpolicy_api.load_cluster([str(p) for p in paths])
+    report = api.verify(cluster, matrix_module.compute_matrix(cluster))
+    assert report.ok, render_text(report)
+    assert report.agreements == report.probes > 0
