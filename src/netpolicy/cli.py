@@ -446,7 +446,7 @@ def lab_up(
         from netpolicy.lab import api as lab
 
         handle = lab.up(cluster, matrix, options, lab_id=lab_id)
-        print(f"lab {handle.id} is up with {len(handle.topology.endpoints)} endpoints; "
+        print(f"lab {handle.id} is up with {len(handle.topology.hosts)} hosts; "
               f"`netpolicy lab exec {handle.id} ENDPOINT -- CMD` runs a command inside one, "
               f"`netpolicy lab down {handle.id}` removes it")
     except NetpolicyError as error:
