@@ -129,11 +129,13 @@ PACKETS = [(6, 80, 40000), (6, 5432, 40000), (6, 53, 53), (17, 53, 40000), (17, 
 def test_matrix_agrees_with_flow_evaluator(cluster):
     matrix = compute_matrix(cluster)
     flows = FlowEvaluator(cluster)
+    listed = {(src.id, dst.id): conns for src, dst, conns in matrix.flows()}
     for src in matrix.endpoints:
         for dst in matrix.endpoints:
             if not (src.policed or dst.policed):
                 continue
             conns = matrix.connections(src, dst)
+            assert listed.get((src.id, dst.id), conns) == conns and (bool(conns) == ((src.id, dst.id) in listed))
             for protocol, port, sport in PACKETS:
                 expected = flows.evaluate(src, dst, protocol, port, sport).verdict == "allow"
                 assert conns.allows(protocol, port, sport) == expected, (src.id, dst.id, protocol, port, sport)

@@ -1,4 +1,10 @@
-"""An index of distinct label sets, so selectors are matched through postings, not against every set."""
+"""An index of distinct label sets: selectors are matched through postings and label columns, vectorized.
+
+Felix indexes endpoints by their labels so that a selector only looks at candidates; here the
+candidates come from the selector's label restrictions (an equality on the namespace label narrows a
+selector to one namespace), and the selector is then evaluated over all candidates at once on
+columns of value codes (one integer array per label name, -1 where the label is absent).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,23 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from netpolicy.selectors.ast import Selector
+from netpolicy.selectors.ast import (
+    AllNode,
+    AndNode,
+    CompareNode,
+    GlobalNode,
+    HasNode,
+    InNode,
+    Node,
+    NotNode,
+    OrNode,
+    Selector,
+)
 from netpolicy.selectors.restrictions import label_restrictions
 
 
 class LabelIndex:
-    """Distinct label sets with postings `(label, value) → ids` and `label → ids` (as Felix indexes)."""
+    """Distinct label sets with postings `(label, value) → ids` and per-label value-code columns."""
 
     def __init__(self) -> None:
         self.sets: list[Mapping[str, str]] = []
@@ -19,6 +36,7 @@ class LabelIndex:
         self._by_pair: dict[tuple[str, str], list[int]] = {}
         self._by_label: dict[str, list[int]] = {}
         self._cache: dict[str, np.ndarray] = {}
+        self._columns: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
 
     def add(self, labels: Mapping[str, str]) -> int:
         """The id of a label set, adding it on first sight."""
@@ -31,36 +49,43 @@ class LabelIndex:
                 self._by_pair.setdefault(pair, []).append(found)
                 self._by_label.setdefault(pair[0], []).append(found)
             self._cache.clear()
+            self._columns.clear()
         return found
 
     def __len__(self) -> int:
         return len(self.sets)
 
-    def candidates(self, selector: Selector) -> list[int] | None:
+    def candidates(self, selector: Selector) -> np.ndarray | None:
         """Ids that can possibly match (from the selector's label restrictions); None means all."""
-        best: list[int] | None = None
+        best: tuple[int, str, frozenset[str] | None] | None = None
         for label, restriction in label_restrictions(selector).items():
             if restriction.must_have_one_of_values is not None:
-                ids: list[int] = []
-                for value in restriction.must_have_one_of_values:
-                    ids.extend(self._by_pair.get((label, value), ()))
+                size = sum(len(self._by_pair.get((label, v), ())) for v in restriction.must_have_one_of_values)
+                option = (size, label, restriction.must_have_one_of_values)
             elif restriction.must_be_present:
-                ids = self._by_label.get(label, [])
+                option = (len(self._by_label.get(label, ())), label, None)
             else:
                 continue
-            if best is None or len(ids) < len(best):
-                best = ids
-        return best
+            if best is None or option[0] < best[0]:
+                best = option
+        if best is None:
+            return None
+        _, label, values = best
+        if values is None:
+            ids = self._by_label.get(label, [])
+        else:
+            ids = [i for v in values for i in self._by_pair.get((label, v), ())]
+        return np.unique(np.asarray(ids, dtype=np.int64))
 
     def matching(self, selector: Selector) -> np.ndarray:
         """Sorted ids of the label sets the selector matches."""
         key = selector.canonical
         found = self._cache.get(key)
         if found is None:
-            candidates = self.candidates(selector)
-            pool = range(len(self.sets)) if candidates is None else sorted(set(candidates))
-            sets = self.sets
-            found = np.fromiter((i for i in pool if selector.matches(sets[i])), dtype=np.int64)
+            pool = self.candidates(selector)
+            if pool is None:
+                pool = np.arange(len(self.sets), dtype=np.int64)
+            found = pool[self._evaluate(selector.root, pool)] if len(pool) else pool
             self._cache[key] = found
         return found
 
@@ -69,3 +94,54 @@ class LabelIndex:
         out = np.zeros(len(self.sets), dtype=bool)
         out[self.matching(selector)] = True
         return out
+
+    # ---- vectorized evaluation ------------------------------------------------------------------
+    def _column(self, label: str) -> tuple[np.ndarray, dict[str, int], list[str]]:
+        """Value codes of one label over every set (-1: absent), with the code table."""
+        found = self._columns.get(label)
+        if found is None:
+            codes: dict[str, int] = {}
+            values: list[str] = []
+            column = np.full(len(self.sets), -1, dtype=np.int32)
+            for i in self._by_label.get(label, ()):
+                value = self.sets[i][label]
+                code = codes.get(value)
+                if code is None:
+                    code = codes[value] = len(values)
+                    values.append(value)
+                column[i] = code
+            found = self._columns[label] = (column, codes, values)
+        return found
+
+    def _evaluate(self, node: Node, ids: np.ndarray) -> np.ndarray:
+        """The node's value on the given label-set ids, as a boolean array."""
+        if isinstance(node, (AllNode, GlobalNode)):
+            return np.ones(len(ids), dtype=bool)
+        if isinstance(node, NotNode):
+            return ~self._evaluate(node.operand, ids)
+        if isinstance(node, AndNode):
+            out = np.ones(len(ids), dtype=bool)
+            for operand in node.operands:
+                out &= self._evaluate(operand, ids)
+            return out
+        if isinstance(node, OrNode):
+            out = np.zeros(len(ids), dtype=bool)
+            for operand in node.operands:
+                out |= self._evaluate(operand, ids)
+            return out
+        column, codes, values = self._column(node.label)  # type: ignore[attr-defined]
+        col = column[ids]
+        if isinstance(node, HasNode):
+            return col >= 0
+        if isinstance(node, InNode):
+            wanted = [codes[v] for v in node.values if v in codes]
+            hit = np.isin(col, wanted) if wanted else np.zeros(len(ids), dtype=bool)
+            return (~hit) if node.negated else hit
+        assert isinstance(node, CompareNode)
+        if node.op in ("==", "!="):
+            code = codes.get(node.value, -2)
+            return (col == code) if node.op == "==" else (col != code)
+        test = {"contains": lambda v: node.value in v, "starts with": lambda v: v.startswith(node.value),
+                "ends with": lambda v: v.endswith(node.value)}[node.op]
+        good = np.array([test(v) for v in values] + [False], dtype=bool)  # index -1 → absent → False
+        return good[col]

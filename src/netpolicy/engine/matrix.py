@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netpolicy.engine.atoms import PortAtoms, external_endpoints, ip_cells, rule_networks
-from netpolicy.engine.context import EngineContext
+from netpolicy.engine.context import EngineContext, default_profiles
 from netpolicy.engine.labelindex import LabelIndex
 from netpolicy.engine.match import rule_family_ok
 from netpolicy.model.cluster import Cluster, Endpoint
@@ -42,16 +42,58 @@ class PeerClass:
 
 @dataclass
 class SideTable:
-    """One subject's verdicts in one direction: peer class → local group → allowed atoms."""
+    """One subject's verdicts in one direction: peer class → local group → allowed atoms.
 
-    local: np.ndarray               # int32 per peer class: its local group
+    Most peer classes fall in the `default` group; only the others are listed (`exceptions`, sorted,
+    with their groups in `groups`), so a table costs memory in proportion to what its rules single out.
+    """
+
+    exceptions: np.ndarray          # int64 peer classes not in the default group, sorted
+    groups: np.ndarray              # int32 their local groups
+    default: int
     table: np.ndarray               # bool (local groups × atoms)
+    size: int                       # number of peer classes
+
+    def group(self, peer_class: int) -> int:
+        pos = int(np.searchsorted(self.exceptions, peer_class))
+        if pos < len(self.exceptions) and self.exceptions[pos] == peer_class:
+            return int(self.groups[pos])
+        return self.default
 
     def row(self, peer_class: int) -> np.ndarray:
-        return self.table[self.local[peer_class]]
+        return self.table[self.group(peer_class)]
+
+    @property
+    def local(self) -> np.ndarray:
+        """The group of every peer class."""
+        out = np.full(self.size, self.default, dtype=np.int32)
+        out[self.exceptions] = self.groups
+        return out
 
     def dense(self) -> np.ndarray:
         return self.table[self.local]
+
+    @property
+    def bits(self) -> list[int]:
+        """Each group's row as a Python int bit set (fast AND and emptiness tests)."""
+        found = self.__dict__.get("_bits")
+        if found is None:
+            found = self.__dict__["_bits"] = [_to_bits(row) for row in self.table]
+        return found
+
+    @property
+    def exception_map(self) -> dict[int, int]:
+        found = self.__dict__.get("_exc_map")
+        if found is None:
+            found = self.__dict__["_exc_map"] = dict(zip(self.exceptions.tolist(), self.groups.tolist(), strict=True))
+        return found
+
+    def row_bits(self, peer_class: int) -> int:
+        return self.bits[self.exception_map.get(peer_class, self.default)]
+
+
+def _to_bits(row: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(row).tobytes(), "big")
 
 
 @dataclass
@@ -109,13 +151,15 @@ class Matrix:
         self.atoms = PortAtoms(self._rules, self.policed)
         self._vec_cache: dict[tuple, np.ndarray] = {}
         self._rule_cache: dict[tuple[int, str], tuple] = {}
+        self._terms_cache: dict[tuple, tuple] = {}
+        self._tables: dict[tuple, SideTable] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
         self._applicable: dict[tuple[int, str], list[tuple[Tier, list[Policy]]]] = {}
 
     def _network_set_cells(self, network_sets: list[Endpoint]) -> dict[tuple[int, int], list[Endpoint]]:
-        owners: dict[tuple[int, int], list[Endpoint]] = {}
+        owners: dict[tuple[int, int], dict[str, Endpoint]] = {}
         for netset in network_sets:
             for net in netset.nets:
                 cells = self.cells.get(net.version)
@@ -123,17 +167,14 @@ class Matrix:
                     continue
                 lo, hi = int(net.network_address), int(net.broadcast_address)
                 for idx in range(cells.cell_of(lo), cells.cell_of(hi) + 1):
-                    bucket = owners.setdefault((net.version, idx), [])
-                    if netset not in bucket:
-                        bucket.append(netset)
-        return owners
+                    owners.setdefault((net.version, idx), {})[netset.id] = netset
+        return {key: list(found.values()) for key, found in owners.items()}
 
     def _signatures(self) -> None:
         """Index every owner's labels; a label set's signature is the set of selectors matching it."""
         self.index = LabelIndex()
         owners = self.policed + [e for e in self.ctx.cluster.endpoints if not e.policed and e.nets]
-        for endpoint in owners:
-            self.index.add(endpoint.selector_labels)
+        self._set_of_endpoint = {e.id: self.index.add(e.selector_labels) for e in owners}
         selectors: dict[str, Selector] = {}
         for policy in self._policies:
             selectors.setdefault(policy.selector.canonical, policy.selector)
@@ -163,11 +204,29 @@ class Matrix:
                 self.sig_of_set[ls] = signature_ids.setdefault(key, len(signature_ids))
         else:
             self.sig_of_set[:] = signature_ids.setdefault((), 0)
+        self._signature_ids = signature_ids
         self.n_signatures = max(len(signature_ids), 1)
         self._sig_members = {sig: frozenset(key) for key, sig in signature_ids.items()}
 
     def _signature(self, labels) -> int:
-        return int(self.sig_of_set[self.index.add(labels)])
+        """The selector signature of any label set (one not indexed is matched selector by selector)."""
+        key = frozenset(labels.items())
+        known = self.index._ids.get(key)
+        if known is not None and known < len(self.sig_of_set):
+            return int(self.sig_of_set[known])
+        members = tuple(i for i, sel in enumerate(self._selector_list) if sel.matches(labels))
+        found = self._signature_ids.get(members)
+        if found is None:
+            found = self._signature_ids[members] = len(self._signature_ids)
+            self._sig_members[found] = frozenset(members)
+            self.__dict__.pop("_sigs_by_selector", None)
+        return found
+
+    def _endpoint_signature(self, endpoint: Endpoint) -> int:
+        found = self._set_of_endpoint.get(endpoint.id)
+        if found is None:
+            return self._signature(endpoint.selector_labels)
+        return int(self.sig_of_set[found])
 
     def _label_id(self, labels) -> int:
         """A stable id for what selectors see in these labels (their selector signature)."""
@@ -185,6 +244,7 @@ class Matrix:
         self._class_keys: dict[tuple, int] = {}
         self.peer_class: dict[tuple[str, int], int] = {}
         self._profile_keys: dict[tuple, int] = {}
+        self._profile_names: dict[tuple[str, ...], int] = {}
         for endpoint in self.endpoints:
             for family in sorted({ip.version for ip in endpoint.ips}):
                 address = next(ip for ip in endpoint.ips if ip.version == family)
@@ -215,13 +275,13 @@ class Matrix:
         local = self.cells[family].cell_of(int(address))
         cell = self._cell_offset[family] + local
         policed = endpoint.policed
-        own = self._signature(endpoint.selector_labels) if policed else -1
-        extra = {self._signature(o.selector_labels) for o in self._owners_by_cell.get((family, local), [])}
-        extra |= {self._signature(o.selector_labels) for o in ip_owners.get(address, ())
+        own = self._endpoint_signature(endpoint) if policed else -1
+        extra = {self._endpoint_signature(o) for o in self._owners_by_cell.get((family, local), ())}
+        extra |= {self._endpoint_signature(o) for o in ip_owners.get(address, ())
                   if o is not endpoint and (o.policed or o.nets)}
         services = self._service_backends.get(endpoint.id, ()) if policed else ()
         ports = (endpoint.ports if services else
-                 tuple(p for p in endpoint.ports if p.name in used_names)) if policed else ()
+                 tuple(p for p in endpoint.ports if p.name in used_names)) if policed and used_names else ()
         profiles = self._profile_key(endpoint) if policed else -1
         key = (family, cell, own, tuple(sorted(extra)), ports, services, profiles)
         index = self._class_keys.get(key)
@@ -233,8 +293,12 @@ class Matrix:
         return index
 
     def _profile_key(self, endpoint: Endpoint) -> int:
-        content = tuple(p if isinstance(p, str) else (p.ingress, p.egress) for p in self.ctx.profiles_of(endpoint))
-        return self._profile_keys.setdefault(content, len(self._profile_keys))
+        names = default_profiles(endpoint)
+        found = self._profile_names.get(names)
+        if found is None:
+            content = tuple(p if isinstance(p, str) else (p.ingress, p.egress) for p in self.ctx.profiles_of(endpoint))
+            found = self._profile_names[names] = self._profile_keys.setdefault(content, len(self._profile_keys))
+        return found
 
     # ---- vectors over peer classes --------------------------------------------------------------
     def _selector_vector(self, selector: Selector, own_only: bool = False) -> np.ndarray:
@@ -429,29 +493,40 @@ class Matrix:
         return cached
 
     def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]):
-        """(peer classes matched, atoms matched, per-class atoms or None) for a subject."""
+        """(peer classes matched, atoms matched, per-class atoms or None, digest) for a subject.
+
+        Cached by what the subject contributes (its own side's match and named-port row), so that
+        subjects alike share one computation; `digest` identifies the terms' content."""
         base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
         if direction == INGRESS:
             peer_vec, self_vec, peer_ports, self_ports = src_vec, dst_vec, src_ports, dst_ports
         else:
             peer_vec, self_vec, peer_ports, self_ports = dst_vec, src_vec, dst_ports, src_ports
+        own = next(iter(subject_classes.values()))
+        self_row = int(self_ports.index[own]) if isinstance(self_ports, ClassRows) else -1
+        self_key = tuple((f, bool(self_vec[c])) for f, c in sorted(subject_classes.items()))
+        key = (id(rule), direction, self_key, self_row)
+        found = self._terms_cache.get(key)
+        if found is not None:
+            return found
         self_ok = np.zeros(len(self.classes), dtype=bool)
-        for family, cls in subject_classes.items():
-            if self_vec[cls]:
+        for family, ok in self_key:
+            if ok:
                 self_ok |= self.class_family == family
         classes = fam_vec & peer_vec & self_ok
         atoms = base
         if self_ports is not None:
-            own = next(iter(subject_classes.values()))
-            atoms = atoms & (self_ports.row(own) if isinstance(self_ports, ClassRows) else self_ports)
+            atoms = atoms & (self_ports.rows[self_row] if isinstance(self_ports, ClassRows) else self_ports)
         per_class = peer_ports if isinstance(peer_ports, ClassRows) else None
         if peer_ports is not None and per_class is None:
             atoms = atoms & peer_ports
-        return classes, atoms, per_class
+        digest = hash((np.packbits(classes).tobytes(), atoms.tobytes(), id(per_class)))
+        found = self._terms_cache[key] = (classes, atoms, per_class, digest)
+        return found
 
     def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
         """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
-        classes, atoms, per_class = self._rule_terms(rule, direction, subject_classes)
+        classes, atoms, per_class, _ = self._rule_terms(rule, direction, subject_classes)
         result = classes[:, None] & atoms[None, :]
         if per_class is not None:
             result &= per_class.dense()
@@ -462,7 +537,7 @@ class Matrix:
         """Tiers with at least one policy applying to the endpoint in this direction, in order.
 
         A policy applies when its selector is in the signature of the endpoint's labels."""
-        signature = self._signature(endpoint.selector_labels)
+        signature = self._endpoint_signature(endpoint)
         key = (signature, direction)
         found = self._applicable.get(key)
         if found is None:
@@ -517,21 +592,53 @@ class Matrix:
         terms = [(kind, tier, rule, self._rule_terms(rule, direction, subject) if rule is not None else None)
                  for kind, tier, rule in steps
                  if rule is None or rule.action in (ALLOW, DENY, PASS)]
-        local, reps = self._local_groups([t[3] for t in terms if t[3] is not None])
-        return SideTable(local, self._first_match(terms, reps))
+        content = tuple((kind, tier.default_action if tier else None, rule.action if rule else None,
+                         term[3] if term else None) for kind, tier, rule, term in terms)
+        found = self._tables.get(content)
+        if found is None:
+            groups = self._local_groups([t[3] for t in terms if t[3] is not None])
+            found = self._tables[content] = self._side_table(groups, terms)
+        return found
 
-    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
-        """Group peer classes that the given rule terms cannot tell apart; (group per class, reps)."""
+    def _side_table(self, groups: tuple, terms: list[tuple]) -> SideTable:
+        exceptions, members, default, reps = groups
+        return SideTable(exceptions, members, default, self._first_match(terms, reps), len(self.classes))
+
+    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """Group peer classes that the rule terms cannot tell apart.
+
+        Returns (exceptions, their groups, default group, a representative class per group): only
+        classes that some rule singles out are grouped one by one; the rest share group 0."""
         n = len(self.classes)
+        empty = np.zeros(0, dtype=np.int64)
         if not terms or n == 0:
-            return np.zeros(n, dtype=np.int32), np.zeros(min(n, 1), dtype=np.int64)
-        parts = [np.packbits(np.stack([t[0] for t in terms], axis=1), axis=1)]
-        parts += [t[2].index.astype(np.int32).reshape(n, 1).view(np.uint8).reshape(n, 4)
+            return empty, empty.astype(np.int32), 0, np.zeros(min(n, 1), dtype=np.int64)
+        touched = np.zeros(n, dtype=bool)
+        for classes, _, per_class, _ in terms:
+            touched |= classes
+            if per_class is not None:
+                touched |= per_class.index != 0
+        idx = np.flatnonzero(touched)
+        parts = [np.packbits(np.stack([t[0][idx] for t in terms], axis=1), axis=1)]
+        parts += [t[2].index[idx].astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
                   for t in terms if t[2] is not None]
         rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
         view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
-        _, reps, local = np.unique(view, return_index=True, return_inverse=True)
-        return local.astype(np.int32).reshape(n), reps
+        _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1).astype(np.int32)
+        if len(idx) < n:  # group 0: classes no rule singles out
+            untouched = int(np.argmin(touched))
+            reps = np.concatenate(([untouched], idx[first])).astype(np.int64)
+            groups = inverse + 1
+            counts = np.bincount(groups, minlength=len(reps))
+            counts[0] = n - len(idx)
+        else:
+            reps = idx[first].astype(np.int64)
+            groups = inverse
+            counts = np.bincount(groups, minlength=len(reps))
+        default = int(np.argmax(counts))
+        keep = groups != default
+        return idx[keep].astype(np.int64), groups[keep].astype(np.int32), default, reps
 
     def _first_match(self, terms: list[tuple], reps: np.ndarray) -> np.ndarray:
         """Felix's algorithm over (local groups × atoms)."""
@@ -551,7 +658,7 @@ class Matrix:
                     passed |= ~(decided | in_tier)
                 decided |= ~passed
                 continue
-            classes, atoms, per_class = term
+            classes, atoms, per_class, _ = term
             hit = classes[reps][:, None] & atoms[None, :]
             if per_class is not None:
                 hit &= per_class.rows[per_class.index[reps]]
@@ -584,6 +691,15 @@ class Matrix:
         if dst.policed:
             vec &= self.side_table(dst, INGRESS).row(self.peer_class[(src.id, family)])
         return vec
+
+    def bits_to_connections(self, bits: int) -> ConnectionSet:
+        """The connection set of an atom bit set (as SideTable.bits gives)."""
+        found = self._conn_cache.get(bits)
+        if found is None:
+            size = self.atoms.size
+            packed = np.frombuffer(bits.to_bytes((size + 7) // 8, "big"), dtype=np.uint8)
+            found = self._conn_cache[bits] = self.atoms.to_connections(np.unpackbits(packed)[:size].astype(bool))
+        return found
 
     def to_connections(self, mask: np.ndarray) -> ConnectionSet:
         key = mask.tobytes()
@@ -668,44 +784,42 @@ def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
 def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[EndpointClass, EndpointClass, ConnectionSet]]:
     """Every ordered pair of classes with something allowed, without visiting every pair.
 
-    A side's table maps most peer classes to its most common local group (its *default*); pairs
-    where both ends use their defaults are found group by group, the rest one by one.
+    A side's table maps most peer classes to its default local group; pairs where both ends use
+    their defaults are found group by group, the rest (what some rule singles out) one by one.
     """
+    everything = (1 << matrix.atoms.size) - 1
+    everything <<= (-matrix.atoms.size) % 8  # packbits pads on the right
     for family in sorted(matrix.cells):
         members = [c for c in classes if family in c.classes]
         by_peer: dict[int, list[EndpointClass]] = {}
         for c in members:
             by_peer.setdefault(c.classes[family], []).append(c)
-        egress = {c.id: _defaults(matrix, c, EGRESS) for c in members if c.representative.policed}
-        ingress = {c.id: _defaults(matrix, c, INGRESS) for c in members if c.representative.policed}
-        everything = np.ones(matrix.atoms.size, dtype=bool)
+        egress = {c.id: matrix.side_table(c.representative, EGRESS) for c in members if c.representative.policed}
+        ingress = {c.id: matrix.side_table(c.representative, INGRESS) for c in members if c.representative.policed}
         visited: set[tuple[str, str]] = set()
-
         for c in members:
-            for direction, table in ((EGRESS, egress), (INGRESS, ingress)):
-                if c.id not in table:
+            for direction, tables in ((EGRESS, egress), (INGRESS, ingress)):
+                side = tables.get(c.id)
+                if side is None:
                     continue
-                side, default, exceptions = table[c.id]
-                for peer_class in exceptions:
-                    for other in by_peer.get(int(peer_class), ()):
-                        pair = (c, other) if direction == EGRESS else (other, c)
-                        if not (pair[0].representative.policed or pair[1].representative.policed):
-                            continue
-                        key = (pair[0].id, pair[1].id)
+                for peer_class in side.exceptions.tolist():
+                    for other in by_peer.get(peer_class, ()):
+                        src, dst = (c, other) if direction == EGRESS else (other, c)
+                        key = (src.id, dst.id)
                         if key in visited:
                             continue
                         visited.add(key)
-                        mask = _pair_row(pair[0], pair[1], family, egress, ingress, everything)
-                        if mask.any():
-                            yield pair[0], pair[1], matrix.to_connections(mask)
+                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
+                        if bits:
+                            yield src, dst, matrix.bits_to_connections(bits)
         sources = _group_by_default(members, egress, everything)
         targets = _group_by_default(members, ingress, everything)
-        for src_row, srcs in sources:
-            for dst_row, dsts in targets:
-                mask = src_row & dst_row
-                if not mask.any():
+        for src_bits, srcs in sources:
+            for dst_bits, dsts in targets:
+                bits = src_bits & dst_bits
+                if not bits:
                     continue
-                conns = matrix.to_connections(mask)
+                conns = matrix.bits_to_connections(bits)
                 for a in srcs:
                     for b in dsts:
                         if (a.id, b.id) in visited or not (a.representative.policed or b.representative.policed):
@@ -713,31 +827,24 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
                         yield a, b, conns
 
 
-def _pair_row(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
-              everything: np.ndarray) -> np.ndarray:
+def _pair_bits(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
+               everything: int) -> int:
     out = everything
-    if src.id in egress:
-        out = out & egress[src.id][0].row(dst.classes[family])
-    if dst.id in ingress:
-        out = out & ingress[dst.id][0].row(src.classes[family])
+    side = egress.get(src.id)
+    if side is not None:
+        out &= side.row_bits(dst.classes[family])
+    side = ingress.get(dst.id)
+    if side is not None:
+        out &= side.row_bits(src.classes[family])
     return out
 
 
-def _defaults(matrix: Matrix, c: EndpointClass, direction: str) -> tuple[SideTable, int, np.ndarray]:
-    """(table, default local group, peer classes not in the default group)."""
-    side = matrix.side_table(c.representative, direction)
-    counts = np.bincount(side.local, minlength=len(side.table))
-    default = int(np.argmax(counts)) if len(counts) else 0
-    return side, default, np.flatnonzero(side.local != default)
-
-
-def _group_by_default(members: list[EndpointClass], tables: dict, everything: np.ndarray) -> list[tuple]:
+def _group_by_default(members: list[EndpointClass], tables: dict, everything: int) -> list[tuple[int, list]]:
     """Classes grouped by the row they give peers in their default group (unpoliced: everything)."""
-    groups: dict[bytes, tuple[np.ndarray, list[EndpointClass]]] = {}
+    groups: dict[int, list[EndpointClass]] = {}
     for c in members:
-        entry = tables.get(c.id)
-        row_ = everything if entry is None else entry[0].table[entry[1]]
-        if not row_.any():
-            continue
-        groups.setdefault(row_.tobytes(), (row_, []))[1].append(c)
-    return list(groups.values())
+        side = tables.get(c.id)
+        bits = everything if side is None else side.bits[side.default]
+        if bits:
+            groups.setdefault(bits, []).append(c)
+    return list(groups.items())
