@@ -15,14 +15,6 @@ from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import GLOBAL_NETWORK_SET, HOST_ENDPOINT, NETWORK_SET, Cluster, Endpoint
 from netpolicy.model.ir import Policy, Tier
 from netpolicy.options import Options
-from netpolicy.policies.calico_endpoints import compile_host_endpoint, compile_network_set
-from netpolicy.policies.calico_policies import (
-    POLICY_KINDS,
-    STAGED_ACTIONS,
-    STAGED_KUBERNETES_NETWORK_POLICY,
-    PolicyContext,
-    compile_policy,
-)
 from netpolicy.policies.calico_profiles import (
     CompiledProfile,
     builtin_compiled_profiles,
@@ -38,8 +30,10 @@ __all__ = ["CALICO_GROUPS", "CALICO_KINDS", "CalicoResult", "builtin_profiles", 
 
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 TIER, PROFILE = "Tier", "Profile"
-CALICO_KINDS = frozenset(POLICY_KINDS) | {STAGED_KUBERNETES_NETWORK_POLICY, TIER, PROFILE, NETWORK_SET,
-                                          GLOBAL_NETWORK_SET, HOST_ENDPOINT}
+STAGED_KUBERNETES_NETWORK_POLICY = "StagedKubernetesNetworkPolicy"
+CALICO_KINDS = frozenset({"NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy",
+                          STAGED_KUBERNETES_NETWORK_POLICY, TIER, PROFILE, NETWORK_SET, GLOBAL_NETWORK_SET,
+                          HOST_ENDPOINT})
 
 
 @dataclass
@@ -83,6 +77,15 @@ def compile_calico(objects: list[RawObject], cluster: Cluster, options: Options,
             profiles[raw.name] = compiled
             result.profiles[raw.name] = compiled.policy
     result.endpoints = _endpoints(by_kind, cluster, profiles, diags)
+    if not any(by_kind.get(kind) for kind in CALICO_KINDS - {TIER, PROFILE, NETWORK_SET, GLOBAL_NETWORK_SET,
+                                                             HOST_ENDPOINT}):
+        return result
+    from netpolicy.policies.calico_policies import (  # pydantic models
+        POLICY_KINDS,
+        PolicyContext,
+        compile_policy,
+    )
+
     ctx = PolicyContext(diags, frozenset(tier_names), options.calico_version)
     for kind in POLICY_KINDS:
         for raw in by_kind.get(kind, []):
@@ -113,6 +116,10 @@ def _last_of_each(objects: list[RawObject], diags: Diagnostics) -> list[RawObjec
 
 def _endpoints(by_kind: dict[str, list[RawObject]], cluster: Cluster,
                profiles: dict[str, CompiledProfile], diags: Diagnostics) -> list[Endpoint]:
+    if not any(by_kind.get(kind) for kind in (NETWORK_SET, GLOBAL_NETWORK_SET, HOST_ENDPOINT)):
+        return []
+    from netpolicy.policies.calico_endpoints import compile_host_endpoint, compile_network_set
+
     taken = {e.id for e in cluster.endpoints}
     endpoints: list[Endpoint] = []
     for kind in (NETWORK_SET, GLOBAL_NETWORK_SET):
@@ -136,6 +143,7 @@ def _endpoints(by_kind: dict[str, list[RawObject]], cluster: Cluster,
 def _compile_staged_kubernetes(raw: RawObject, cluster: Cluster, options: Options,
                                diags: Diagnostics) -> Policy | None:
     """A StagedKubernetesNetworkPolicy: its spec is a Kubernetes NetworkPolicy spec plus stagedAction."""
+    from netpolicy.policies.calico_policies import STAGED_ACTIONS
     from netpolicy.policies.k8s import compile_network_policy
 
     spec = dict(raw.data.get("spec") or {})

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PASS, PROFILE, Policy, Rule
-from netpolicy.policies.calico_models import ProfileSpec, load_spec
 from netpolicy.policies.calico_names import check_labels, is_subdomain
 from netpolicy.policies.calico_rule_checks import RuleScope, check_rule
 from netpolicy.policies.calico_rules import compile_rules
@@ -101,6 +100,8 @@ def compile_profile(raw: RawObject, diags: Diagnostics) -> CompiledProfile | Non
         diags.error(f"{name!r} is not a valid profile name", raw.at("metadata.name"), "metadata.name",
                     "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'")
     check_labels(raw, diags, raw.metadata.get("labels"))
+    from netpolicy.policies.calico_models import ProfileSpec, load_spec  # pydantic: loaded on first use
+
     spec = load_spec(ProfileSpec, raw, diags)
     if spec is None:
         return None

@@ -8,11 +8,11 @@ CEL rules on `Rule`, `EntityRule` and `ICMPFields` (api/pkg/apis/projectcalico/v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.ir import ACTIONS, ALLOW, EGRESS, INGRESS
 from netpolicy.model.protocols import ICMP, ICMP_PROTOCOLS, ICMPV6, TCP
-from netpolicy.policies import calico_models as m
 from netpolicy.policies.calico_names import is_subdomain
 from netpolicy.policies.calico_scoping import entity_rule_selectors
 from netpolicy.policies.calico_selectors import GlobalUse, check_selector
@@ -27,6 +27,9 @@ from netpolicy.policies.calico_values import (
 )
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.policies import calico_models as m
 
 MAX_NETS = 256
 MAX_PORTS = 50

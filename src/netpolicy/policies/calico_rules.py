@@ -18,13 +18,17 @@ What an `ir.Rule` carries, field by field:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from netpolicy.model import ir
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import parse_protocol
-from netpolicy.policies import calico_models as m
 from netpolicy.policies.calico_scoping import effective, entity_rule_selectors
 from netpolicy.policies.calico_values import ValueProblem, parse_net, parse_port
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.policies import calico_models as m
 
 
 def compile_rules(rules: list[m.Rule] | None, direction: str, namespace: str,

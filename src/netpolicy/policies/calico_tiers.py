@@ -6,7 +6,6 @@ import math
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.ir import DENY, PASS, Tier, ordered_tiers
-from netpolicy.policies.calico_models import TierSpec, load_spec
 from netpolicy.policies.calico_names import LABEL_MAX, TIER_NAME_RE, check_labels
 from netpolicy.policies.calico_values import case_hint
 from netpolicy.sources.raw import RawObject
@@ -51,6 +50,8 @@ def compile_tier(raw: RawObject, diags: Diagnostics, calico_version: tuple[int, 
         diags.error(f"{name!r} is not a valid tier name", raw.at("metadata.name"), "metadata.name",
                     "at most 63 lower-case letters, digits or '-', without dots")
     check_labels(raw, diags, raw.metadata.get("labels"))
+    from netpolicy.policies.calico_models import TierSpec, load_spec  # pydantic: loaded on first use
+
     spec = load_spec(TierSpec, raw, diags)
     if spec is None:
         return None
