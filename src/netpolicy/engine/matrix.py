@@ -722,17 +722,16 @@ class Matrix:
         return found
 
     def flows(self) -> Iterator[tuple[Endpoint, Endpoint, ConnectionSet]]:
-        """Every ordered pair with something allowed; pairs of two unpoliced peers are not governed."""
+        """Every ordered pair with something allowed, in endpoint order; pairs of two unpoliced peers
+        (external ranges) are not governed by any policy and are left out."""
         classes = endpoint_classes(self)
+        class_of = {m.id: c.id for c in classes for m in c.members}
         found = {(a.id, b.id): conns for a, b, conns in class_pairs(self, classes)}
-        for src in classes:
-            for dst in classes:
-                conns = found.get((src.id, dst.id))
-                if conns is None:
-                    continue
-                for a in src.members:
-                    for b in dst.members:
-                        yield a, b, conns
+        for src in self.endpoints:
+            for dst in self.endpoints:
+                conns = found.get((class_of[src.id], class_of[dst.id]))
+                if conns is not None:
+                    yield src, dst, conns
 
 
 def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
