@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
 
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.match import rule_matches
 from netpolicy.engine.packet import Packet, Peer
+from netpolicy.engine.staged import with_staged
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
@@ -78,6 +80,7 @@ class FlowResult:
     ingress: SideResult
     allowed_src_ports: IntervalSet | None = None
     notes: tuple[str, ...] = field(default=())
+    pending: FlowResult | None = None
 
     def to_json(self) -> dict:
         out = {"from": self.src, "to": self.dst, "protocol": protocol_name(self.protocol),
@@ -87,6 +90,9 @@ class FlowResult:
             out["allowed_src_ports"] = self.allowed_src_ports.format()
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.pending is not None:
+            out["pending"] = {"verdict": self.pending.verdict, "egress": self.pending.egress.to_json(),
+                              "ingress": self.pending.ingress.to_json()}
         return out
 
 
@@ -206,8 +212,10 @@ def side(ctx: EngineContext, peer: Peer, direction: str, packet: Packet) -> Side
 class FlowEvaluator:
     """Answers one flow at a time; build once per cluster."""
 
-    def __init__(self, cluster: Cluster, options: Options | None = None) -> None:
+    def __init__(self, cluster: Cluster, options: Options | None = None, *, preview_staged: bool = True) -> None:
         self.ctx = EngineContext(cluster, options or Options())
+        staged = with_staged(cluster) if preview_staged else None
+        self.staged = FlowEvaluator(staged, options, preview_staged=False) if staged is not None else None
 
     def peer(self, ref: str | Endpoint, family: int | None = None) -> Peer:
         """An endpoint id (or Endpoint) or an IP address as a peer."""
@@ -237,7 +245,30 @@ class FlowEvaluator:
 
     def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,
                  port: int | None = None, src_port: int | None = None) -> FlowResult:
-        """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP."""
+        """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP.
+
+        With staged policies in the input, `pending` holds the result they would give (Calico's
+        "pending" policy trace), and notes say what the policies that decided leave unmodelled."""
+        result = self._evaluate(src, dst, protocol, port, src_port)
+        notes = tuple(dict.fromkeys(
+            f"{step.policy}: {note}" for side_ in (result.egress, result.ingress) for step in side_.trace
+            for note in self._notes(step.policy) if not note.startswith("stagedAction")))
+        pending = self.staged._evaluate(src, dst, protocol, port, src_port) if self.staged else None
+        if notes or pending is not None:
+            result = dataclasses.replace(result, notes=result.notes + notes, pending=pending)
+        return result
+
+    def _notes(self, policy_id: str | None) -> tuple[str, ...]:
+        if policy_id is None:
+            return ()
+        index = self.__dict__.get("_notes_by_id")
+        if index is None:
+            index = self.__dict__["_notes_by_id"] = {p.id: p.notes for p in self.ctx.cluster.policies
+                                                     if p.notes and not p.staged}
+        return index.get(policy_id, ())
+
+    def _evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+                  port: int | None, src_port: int | None) -> FlowResult:
         src_peer = self.peer(src)
         dst_peer = self.peer(dst, src_peer.address.version)
         if src_peer.address.version != dst_peer.address.version:

@@ -28,6 +28,14 @@ def render_flow(result: FlowResult, console) -> None:
     _side(console, f"Ingress of {result.dst}", result.ingress)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {_esc(note)}")
+    if result.pending is not None:
+        pending = result.pending
+        style = "green" if pending.verdict == "allow" else "red"
+        change = "unchanged" if pending.verdict == result.verdict else "changes"
+        console.print(f"\n[bold]Pending[/bold] (with the staged policies enforced, the verdict {change}): "
+                      f"[{style}]{pending.verdict.upper()}[/{style}]")
+        _side(console, f"Egress of {result.src} (pending)", pending.egress)
+        _side(console, f"Ingress of {result.dst} (pending)", pending.ingress)
 
 
 def _side(console, title: str, side: SideResult) -> None:
