@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum, StrEnum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
@@ -27,14 +27,14 @@ IpBlockPods = Annotated[str, typer.Option(
 CalicoVersion = Annotated[str, typer.Option("--calico-version", help="Calico version whose tie-break rules apply.")]
 
 
-class MatrixFormat(str, Enum):
+class MatrixFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"
     md = "md"
 
 
-class QueryFormat(str, Enum):
+class QueryFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -139,8 +139,8 @@ def query(
     source: Annotated[str, typer.Option("--from", help="Source endpoint id (ns/name) or IP address.")] = "",
     destination: Annotated[str, typer.Option("--to", help="Destination endpoint id or IP address.")] = "",
     protocol: Annotated[str, typer.Option("--protocol", help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number.")] = "TCP",
-    port: Annotated[Optional[int], typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
-    src_port: Annotated[Optional[int], typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
+    port: Annotated[int | None, typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
+    src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
     output: Annotated[QueryFormat, typer.Option("-o", "--output", help="Output format.")] = QueryFormat.text,
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
@@ -435,7 +435,7 @@ def lab_verify(
 @lab_app.command("up")
 def lab_up(
     files: Files = [],  # noqa: B006
-    lab_id: Annotated[Optional[str], typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
+    lab_id: Annotated[str | None, typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -455,7 +455,7 @@ def lab_up(
 
 @lab_app.command("down")
 def lab_down(
-    lab_id: Annotated[Optional[str], typer.Argument(help="The lab to remove.")] = None,  # noqa: UP007
+    lab_id: Annotated[str | None, typer.Argument(help="The lab to remove.")] = None,  # noqa: UP007
     all_labs: Annotated[bool, typer.Option("--all", help="Remove every lab and any leftover of a crashed run.")] = False,
 ) -> None:
     """Remove a lab (or all of them)."""

@@ -13,7 +13,18 @@ from netpolicy.engine.matrix import compute_matrix
 from netpolicy.model.cluster import Cluster, Endpoint, NamedPort, Namespace, calico_labels
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import (
-    ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, EntityMatch, IcmpMatch, Policy, PortMatch, Rule, Tier,
+    ALLOW,
+    DENY,
+    EGRESS,
+    INGRESS,
+    LOG,
+    PASS,
+    EntityMatch,
+    IcmpMatch,
+    Policy,
+    PortMatch,
+    Rule,
+    Tier,
 )
 from netpolicy.selectors.ast import AllNode, AndNode, CompareNode, HasNode, InNode, NotNode, Selector
 

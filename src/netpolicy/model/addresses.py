@@ -21,7 +21,7 @@ class AddressSet:
     v6: IntervalSet = IntervalSet()
 
     @classmethod
-    def of_networks(cls, nets: "list[IPNetwork] | tuple[IPNetwork, ...]") -> AddressSet:
+    def of_networks(cls, nets: list[IPNetwork] | tuple[IPNetwork, ...]) -> AddressSet:
         v4 = [(int(n.network_address), int(n.broadcast_address)) for n in nets if n.version == 4]
         v6 = [(int(n.network_address), int(n.broadcast_address)) for n in nets if n.version == 6]
         return cls(IntervalSet.of(v4), IntervalSet.of(v6))
