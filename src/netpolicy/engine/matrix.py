@@ -408,22 +408,23 @@ class Matrix:
         rows: dict[bytes, int] = {default.tobytes(): 0}
         table = [default]
         index = np.zeros(len(self.classes), dtype=np.int32)
-        memo: dict[tuple, int] = {}
-        for cls in self._classes_with(names, backends):
-            endpoint = cls.endpoint
-            own_ok = positive is None or bool(positive[cls.index])
-            key = (endpoint.ports, own_ok, endpoint.id if endpoint.id in backends else None)
-            found = memo.get(key)
-            if found is None:
+        for (_ports, _backend), members in self._classes_by_ports(names, backends).items():
+            endpoint = self.classes[int(members[0])].endpoint
+            own = positive[members] if positive is not None else np.ones(len(members), dtype=bool)
+            for own_ok in (True, False):
+                chosen = members[own == own_ok]
+                if not len(chosen):
+                    continue
                 row = self._endpoint_ports_row(entity, endpoint, second, own_ok, numeric, backends)
-                found = memo[key] = rows.setdefault(row.tobytes(), len(table))
+                found = rows.setdefault(row.tobytes(), len(table))
                 if found == len(table):
                     table.append(row)
-            index[cls.index] = found
+                index[chosen] = found
         return ClassRows(index, np.array(table, dtype=bool))
 
-    def _classes_with(self, names: set[str], backends: dict) -> list[PeerClass]:
-        """Peer classes whose endpoint has a port of one of these names or backs one of the services."""
+    def _classes_by_ports(self, names: set[str], backends: dict) -> dict[tuple, np.ndarray]:
+        """Peer classes whose endpoint has a port of one of these names or backs one of the services,
+        grouped by the endpoint's ports (and, for service backends, the endpoint)."""
         by_name = self.__dict__.get("_classes_by_port_name")
         if by_name is None:
             by_name = {}
@@ -436,7 +437,11 @@ class Matrix:
         found = set().union(*(by_name.get(n, set()) for n in names)) if names else set()
         if backends:
             found |= {c.index for c in self.classes if c.endpoint is not None and c.endpoint.id in backends}
-        return [self.classes[i] for i in sorted(found)]
+        groups: dict[tuple, list[int]] = {}
+        for index in sorted(found):
+            endpoint = self.classes[index].endpoint
+            groups.setdefault((endpoint.ports, endpoint.id if endpoint.id in backends else None), []).append(index)
+        return {key: np.array(members, dtype=np.int64) for key, members in groups.items()}
 
     def _endpoint_ports_row(self, entity: EntityMatch, endpoint: Endpoint, second: bool, own_ok: bool,
                             numeric: np.ndarray, backends: dict) -> np.ndarray:
@@ -483,8 +488,7 @@ class Matrix:
                 if icmp.code is not None:
                     hit &= atoms.second_mask(IntervalSet.span(icmp.code, icmp.code))
                 base &= ~hit if negate else hit
-            family_ok = {f: rule_family_ok(rule, f) for f in self.cells}
-            fam_vec = np.array([family_ok[c.family] for c in self.classes], dtype=bool)
+            fam_vec = np.isin(self.class_family, [f for f in self.cells if rule_family_ok(rule, f)])
             src_vec = self._entity_vector(rule.source, "source")
             dst_vec = self._entity_vector(rule.destination, "destination")
             src_ports = self._port_array(rule.source, "source")
@@ -542,21 +546,30 @@ class Matrix:
         found = self._applicable.get(key)
         if found is None:
             matched = self._sig_members.get(signature, frozenset())
-            numbers = self._policy_selector_numbers()
+            by_selector = self._policies_by_selector()
+            applying = sorted((item for number in matched for item in by_selector.get(number, ())
+                               if item[2].governs(direction)), key=lambda item: item[0])
             found = []
-            for tier_policies in self.ctx.tiers:
-                applying = [p for p in tier_policies.policies
-                            if p.governs(direction) and numbers[id(p)] in matched]
-                if applying:
-                    found.append((tier_policies.tier, applying))
+            for _, tier, policy in applying:
+                if found and found[-1][0] is tier:
+                    found[-1][1].append(policy)
+                else:
+                    found.append((tier, [policy]))
             self._applicable[key] = found
         return found
 
-    def _policy_selector_numbers(self) -> dict[int, int]:
-        found = self.__dict__.get("_policy_numbers")
+    def _policies_by_selector(self) -> dict[int | None, list[tuple[int, Tier, Policy]]]:
+        """Selector number → (evaluation position, tier, policy) of the policies with that selector."""
+        found = self.__dict__.get("_by_selector")
         if found is None:
-            found = self.__dict__["_policy_numbers"] = {
-                id(p): self._selector_number(p.selector) for t in self.ctx.tiers for p in t.policies}
+            found = {}
+            position = 0
+            for tier_policies in self.ctx.tiers:
+                for policy in tier_policies.policies:
+                    number = self._selector_number(policy.selector)
+                    found.setdefault(number, []).append((position, tier_policies.tier, policy))
+                    position += 1
+            self.__dict__["_by_selector"] = found
         return found
 
     def _subject_classes(self, endpoint: Endpoint) -> dict[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import k8s_policy, lint, shop
+from .support import deployment, k8s_policy, lint, shop
 
 RULE = "reply-direction-rule"
 WEB, DB = {"matchLabels": {"app": "web"}}, {"matchLabels": {"app": "db"}}
@@ -49,6 +49,9 @@ def test_hit(documents, policy, rule):
          _policy("db", DB, egress=[{"to": [{"podSelector": WEB}], "ports": _tcp(8080)}])),
     # egress to an address range on the served port, with no ingress rule mirroring it
     shop(_policy("web", WEB, egress=[{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": _tcp(8080)}])),
+    # a port nobody on this side serves, but from peers that do not all serve it either
+    shop(deployment("cache", ports=[(6379, "TCP")]),
+         _policy("cache", {"matchLabels": {"app": "cache"}}, ingress=[{"from": [{"podSelector": {}}], "ports": _tcp(5432)}])),
 ])
 def test_miss(documents):
     assert lint(documents, RULE) == []

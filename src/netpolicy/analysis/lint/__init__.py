@@ -1,0 +1,13 @@
+"""Lint: what is wrong with a set of policies, as a senior network engineer would say it.
+
+`run_lint(cluster, options, config)` runs every rule of `RULES` (one module per rule, see `rules/`)
+and returns `Finding`s sorted by file and line. `load_config` reads `.netpolicy.yaml` or a given file.
+"""
+
+from netpolicy.analysis.lint.config import LintConfig, load_config
+from netpolicy.analysis.lint.finding import SEVERITIES, Finding, at_or_above
+from netpolicy.analysis.lint.rules import RULES
+from netpolicy.analysis.lint.runner import IGNORE_ANNOTATION, run_lint
+
+__all__ = ["IGNORE_ANNOTATION", "RULES", "SEVERITIES", "Finding", "LintConfig", "at_or_above", "load_config",
+           "run_lint"]

@@ -1,0 +1,221 @@
+"""What every lint rule reads: the cluster, the engine's matrix, and the input objects behind the IR."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from netpolicy.analysis.lint.config import LintConfig
+from netpolicy.analysis.lint.finding import DEFAULT_NAMESPACE, ObjectKey, raw_key
+from netpolicy.errors import Location
+from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
+from netpolicy.model.ir import (
+    CALICO_NETWORK_POLICY,
+    GLOBAL_NETWORK_POLICY,
+    K8S_NETWORK_POLICY,
+    PROFILE,
+    Policy,
+)
+from netpolicy.options import Options
+from netpolicy.selectors.ast import Selector
+from netpolicy.sources.raw import RawObject
+
+K8S_POLICY_GROUP = "networking.k8s.io"
+CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
+CALICO_POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy")
+
+
+def is_k8s_policy(raw: RawObject) -> bool:
+    """A `networking.k8s.io` NetworkPolicy."""
+    return raw.kind == "NetworkPolicy" and raw.group == K8S_POLICY_GROUP
+
+
+def is_calico_policy(raw: RawObject) -> bool:
+    """An enforced Calico policy: `NetworkPolicy` or `GlobalNetworkPolicy` of a Calico API group."""
+    return raw.kind in CALICO_POLICY_KINDS and raw.group in CALICO_GROUPS
+
+
+def _compiled_from(policy: Policy, raw: RawObject) -> bool:
+    """Whether `raw` (of the policy's name and place) is the object the policy was compiled from."""
+    if policy.namespace is not None and (raw.namespace or DEFAULT_NAMESPACE) != policy.namespace:
+        return False
+    if policy.kind == K8S_NETWORK_POLICY:
+        return is_k8s_policy(raw)
+    if policy.kind == CALICO_NETWORK_POLICY:
+        return raw.kind == "NetworkPolicy" and raw.group in CALICO_GROUPS
+    if policy.kind == GLOBAL_NETWORK_POLICY:
+        return raw.kind == "GlobalNetworkPolicy" and raw.group in CALICO_GROUPS
+    return raw.kind == policy.kind
+
+
+class LintContext:
+    """One lint run's view of the input; expensive parts (the matrix) are computed once, on first use."""
+
+    def __init__(self, cluster: Cluster, options: Options | None = None, config: LintConfig | None = None) -> None:
+        self.cluster = cluster
+        self.options = options or Options()
+        self.config = config or LintConfig()
+
+    def option(self, rule_id: str, name: str) -> Any:
+        """A rule option: the configured value, else the rule's default (its module's `OPTIONS`)."""
+        from netpolicy.analysis.lint.rules import RULES
+
+        return self.config.option(rule_id, name, RULES[rule_id].OPTIONS[name])
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value several rules share, computed by the first that asks."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    # ---- the engine -------------------------------------------------------------------------------
+    @cached_property
+    def matrix(self):
+        """The connectivity matrix of the input (`netpolicy.engine.matrix.Matrix`)."""
+        from netpolicy.engine.matrix import Matrix
+
+        return Matrix(self.cluster, self.options)
+
+    @cached_property
+    def decisions(self):
+        """Which rules ever decide a flow (`netpolicy.analysis.lint.decisions.Decisions`)."""
+        from netpolicy.analysis.lint.decisions import Decisions
+
+        return Decisions(self.matrix)
+
+    @cached_property
+    def policed(self) -> list[Endpoint]:
+        """Pods and workloads (the endpoints policies select), sorted by id; host endpoints excluded."""
+        return sorted((e for e in self.cluster.endpoints if e.policed and e.kind != HOST_ENDPOINT),
+                      key=lambda e: e.id)
+
+    @cached_property
+    def ip_owners(self) -> list[Endpoint]:
+        """Every endpoint a rule selector can match: pods, workloads, host endpoints, network sets."""
+        return list(self.cluster.endpoints)
+
+    @cached_property
+    def _label_index(self):
+        """The engine's index of distinct label sets over every IP owner, and the owners of each set."""
+        from netpolicy.engine.labelindex import LabelIndex
+
+        index = LabelIndex()
+        owners: list[list[Endpoint]] = []
+        for endpoint in self.ip_owners:
+            number = index.add(endpoint.selector_labels)
+            if number == len(owners):
+                owners.append([])
+            owners[number].append(endpoint)
+        return index, owners
+
+    def matching(self, selector: Selector) -> list[Endpoint]:
+        """The endpoints whose labels (as selectors see them) match, found through the label index."""
+        index, owners = self._label_index
+        return [e for number in index.matching(selector) for e in owners[number]]
+
+    def selected(self, policy: Policy) -> list[Endpoint]:
+        """The policed endpoints (host endpoints included) the policy applies to."""
+        return [e for e in self.matching(policy.selector) if e.policed]
+
+    def governing(self, endpoint: Endpoint, direction: str) -> list[Policy]:
+        """The enforced policies that apply to the endpoint in this direction, in evaluation order."""
+        return [p for _, policies in self.matrix._tiers_for(endpoint, direction) for p in policies]
+
+    # ---- the input objects --------------------------------------------------------------------------
+    @cached_property
+    def _raw_by_place(self) -> dict[tuple[str, int | None], list[RawObject]]:
+        index: dict[tuple[str, int | None], list[RawObject]] = {}
+        for raw in self.cluster.objects:
+            index.setdefault((raw.location.file, raw.location.line), []).append(raw)
+        return index
+
+    def raw_at(self, location: Location | None, name: str, kind: str | None = None,
+               namespace: str | None = None) -> RawObject | None:
+        """The input object of that name (kind, namespace) that starts at `location`."""
+        if location is None:
+            return None
+        for raw in self._raw_by_place.get((location.file, location.line), ()):
+            if raw.name == name and (kind is None or raw.kind == kind) and (
+                    namespace is None or (raw.namespace or DEFAULT_NAMESPACE) == namespace):
+                return raw
+        return None
+
+    def raw_of(self, policy: Policy) -> RawObject | None:
+        """The object a policy was compiled from (None for built-in profiles)."""
+        if policy.location is None:
+            return None
+        for raw in self._raw_by_place.get((policy.location.file, policy.location.line), ()):
+            if raw.name == policy.name and _compiled_from(policy, raw):
+                return raw
+        return None
+
+    def endpoint_raw(self, endpoint: Endpoint) -> RawObject | None:
+        """The pod or workload object an endpoint stands for."""
+        return self.raw_at(endpoint.location, endpoint.name, endpoint.kind, endpoint.namespace)
+
+    def endpoint_key(self, endpoint: Endpoint) -> ObjectKey | None:
+        raw = self.endpoint_raw(endpoint)
+        return raw_key(raw) if raw is not None else None
+
+    @cached_property
+    def policies(self) -> list[tuple[Policy, RawObject]]:
+        """Enforced policies (no profiles, no staged ones) with the objects they came from, in input order."""
+        out = []
+        for policy in self.cluster.policies:
+            if policy.staged or policy.kind == PROFILE:
+                continue
+            raw = self.raw_of(policy)
+            if raw is not None:
+                out.append((policy, raw))
+        return out
+
+    @cached_property
+    def k8s_policies(self) -> list[tuple[Policy, RawObject]]:
+        """The Kubernetes NetworkPolicies among `policies`."""
+        return [(p, r) for p, r in self.policies if p.kind == K8S_NETWORK_POLICY and is_k8s_policy(r)]
+
+    @cached_property
+    def calico_policies(self) -> list[tuple[Policy, RawObject]]:
+        """The Calico NetworkPolicies and GlobalNetworkPolicies among `policies`."""
+        return [(p, r) for p, r in self.policies if is_calico_policy(r)]
+
+    @cached_property
+    def known_namespaces(self) -> set[str]:
+        """Namespaces the input defines or deploys into."""
+        return {n for n, ns in self.cluster.namespaces.items() if ns.defined} | {
+            e.namespace for e in self.cluster.endpoints if e.namespace}
+
+    @cached_property
+    def populated_namespaces(self) -> set[str]:
+        """Namespaces holding pods or workloads of the input."""
+        return {e.namespace for e in self.policed if e.namespace}
+
+    def namespaces_matching(self, selector: Selector) -> list[str]:
+        """Known namespaces whose labels (with their name labels) match, sorted."""
+        cache = self.__dict__.setdefault("_namespaces_matching", {})
+        found = cache.get(selector.canonical)
+        if found is None:
+            found = cache[selector.canonical] = [n for n in sorted(self.known_namespaces)
+                                                 if selector.matches(self.namespace_labels(n))]
+        return found
+
+    def namespace_labels(self, name: str) -> dict[str, str]:
+        """A namespace's labels, with the name labels Kubernetes and Calico add."""
+        known = self.cluster.namespaces.get(name)
+        labels = dict(known.labels) if known is not None else {}
+        labels.setdefault(K8S_NAMESPACE_NAME_LABEL, name)
+        labels[NAME_LABEL] = name
+        return labels
+
+    @cached_property
+    def _policed_by_namespace(self) -> dict[str | None, list[Endpoint]]:
+        out: dict[str | None, list[Endpoint]] = {}
+        for endpoint in self.policed:
+            out.setdefault(endpoint.namespace, []).append(endpoint)
+        return out
+
+    def endpoints_in(self, namespace: str | None) -> list[Endpoint]:
+        """Policed endpoints of a namespace (every namespace for None)."""
+        return self.policed if namespace is None else self._policed_by_namespace.get(namespace, [])

@@ -1,0 +1,68 @@
+"""The rule catalogue: one module per rule, each with `ID`, `SEVERITY`, `DOC`, `OPTIONS` and `check(ctx)`."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from netpolicy.analysis.lint.rules import (
+    dns_egress_blocked,
+    duplicate_policy,
+    egress_rules_without_egress_type,
+    ipblock_covers_pods,
+    mergeable_policies,
+    missing_policy_types,
+    named_port_unresolved,
+    order_collision,
+    peer_and_vs_or,
+    redundant_policy,
+    redundant_rule,
+    reply_direction_rule,
+    selector_never_matches,
+    selects_nothing,
+    service_port_confusion,
+    shadowed_rule,
+    source_port_rule,
+    unknown_namespace,
+    unprotected_namespace,
+    unreachable_service,
+)
+
+#: In catalogue order: what the rules say about the input first, then how it is written.
+_MODULES = (
+    selects_nothing,
+    selector_never_matches,
+    dns_egress_blocked,
+    reply_direction_rule,
+    source_port_rule,
+    shadowed_rule,
+    redundant_rule,
+    redundant_policy,
+    order_collision,
+    ipblock_covers_pods,
+    named_port_unresolved,
+    service_port_confusion,
+    peer_and_vs_or,
+    missing_policy_types,
+    egress_rules_without_egress_type,
+    unknown_namespace,
+    duplicate_policy,
+    mergeable_policies,
+    unprotected_namespace,
+    unreachable_service,
+)
+
+RULES: dict[str, ModuleType] = {module.ID: module for module in _MODULES}
+
+
+def summary(module: ModuleType) -> str:
+    """The rule in one line: its module docstring without the leading `rule-id: `."""
+    text = (module.__doc__ or "").strip().split("\n")[0]
+    return text.split(": ", 1)[1] if text.startswith(f"{module.ID}: ") else text
+
+
+def get(rule_id: str) -> ModuleType:
+    """The rule module with this id; raises ValueError for an unknown id."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise ValueError(f"no such rule: {rule_id!r}") from None
