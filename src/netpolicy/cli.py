@@ -142,6 +142,9 @@ def query(
     port: Annotated[int | None, typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
     src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
     output: Annotated[QueryFormat, typer.Option("-o", "--output", help="Output format.")] = QueryFormat.text,
+    findings: Annotated[str, typer.Option(
+        "--findings", help="auto (clusters up to 2,000 endpoints), always or never: show lint findings on "
+                           "the rules the flow passes through.")] = "auto",
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -159,6 +162,7 @@ def query(
         from netpolicy.engine.flow import FlowEvaluator
 
         result = FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+        result = _with_findings(result, cluster, options, findings)
         if output is QueryFormat.json:
             print(json.dumps(result.to_json(), indent=2))
         else:
@@ -167,6 +171,19 @@ def query(
             render_flow(result, _console())
     except NetpolicyError as error:
         _fail(error)
+
+
+def _with_findings(result, cluster, options: Options, mode: str):
+    """Attach lint findings to the trace steps whose rules have them (`--findings`)."""
+    from netpolicy.analysis.trace_findings import FINDINGS_LIMIT, attach_findings
+
+    if mode not in ("auto", "always", "never"):
+        raise InputError(f"--findings: {mode!r} is not a choice", expected="auto, always or never")
+    if mode == "never" or (mode == "auto" and len(cluster.endpoints) > FINDINGS_LIMIT):
+        return result
+    from netpolicy.analysis.lint import load_config, run_lint
+
+    return attach_findings(result, run_lint(cluster, options, load_config(None)))
 
 
 @app.command()

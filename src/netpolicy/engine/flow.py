@@ -44,6 +44,7 @@ class TraceStep:
     reason: str
     location: str | None = None
     unmatched: tuple[tuple[str, str, str], ...] = ()  # (policy, rule, why it did not match)
+    findings: tuple[str, ...] = ()                    # lint findings on the rule that decided
 
     def to_json(self) -> dict:
         out = {"tier": self.tier, "policy": self.policy, "kind": self.kind, "rule": self.rule,
@@ -52,6 +53,8 @@ class TraceStep:
             out["location"] = self.location
         if self.unmatched:
             out["unmatched"] = [{"policy": p, "rule": r, "reason": why} for p, r, why in self.unmatched]
+        if self.findings:
+            out["findings"] = list(self.findings)
         return out
 
 

@@ -53,6 +53,8 @@ def _side(console, title: str, side: SideResult) -> None:
             console.print(f"       [dim]-[/dim] {_esc(policy)} {_esc(rule)}: {_esc(why)}")
         if step.location:
             console.print(f"     [dim]{_esc(step.location)}[/dim]")
+        for finding in step.findings:
+            console.print(f"     [yellow]lint:[/yellow] {_esc(finding)}")
 
 
 def _esc(text: str) -> str:

@@ -1,0 +1,35 @@
+"""Lint findings attached to the steps of a flow's trace: the rules a flow passed through that look wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from netpolicy.engine.flow import FlowResult, SideResult, TraceStep
+
+#: Above this many endpoints, `query` skips lint unless asked (lint reasons over the whole cluster).
+FINDINGS_LIMIT = 2000
+
+
+def attach_findings(result: FlowResult, findings: list) -> FlowResult:
+    """The result with each rule step carrying the findings about that rule of that policy."""
+
+    def side(result_side: SideResult) -> SideResult:
+        return dataclasses.replace(result_side, trace=tuple(_step(step, findings) for step in result_side.trace))
+
+    return dataclasses.replace(result, egress=side(result.egress), ingress=side(result.ingress))
+
+
+def _policy_of(obj: str) -> str:
+    """`ns/Kind/name` → `ns/name`; `Kind/name` → `name`."""
+    parts = obj.split("/")
+    return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else parts[-1]
+
+
+def _step(step: TraceStep, findings: list) -> TraceStep:
+    if not step.policy or not step.rule:
+        return step
+    mention = re.compile(re.escape(step.rule) + r"(?!\d)")
+    texts = tuple(f"{f.severity} {f.rule}: {f.message}" for f in findings
+                  if _policy_of(f.object) == step.policy and mention.search(f.message))
+    return dataclasses.replace(step, findings=texts) if texts else step
