@@ -34,8 +34,13 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check src tests bench
 
+# Timings per size into bench/RESULTS.md; e.g. make bench BENCH_ARGS="--sizes 500,1k --timeout 120".
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench run $(BENCH_ARGS)
+
+# Side by side with network-config-analyzer 2.1.0 (installed into bench/.venv-nca on first use).
+bench-compare: install
+	$(BIN)/python -m bench compare $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -26,10 +26,18 @@ def _policy_of(obj: str) -> str:
     return f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else parts[-1]
 
 
+RULE_NAME = re.compile(r"(?:ingress|egress)\[\d+\]")
+
+
+def _subject_rule(message: str) -> str | None:
+    """The rule a finding is about: the first rule its message names."""
+    found = RULE_NAME.search(message)
+    return found.group(0) if found else None
+
+
 def _step(step: TraceStep, findings: list) -> TraceStep:
     if not step.policy or not step.rule:
         return step
-    mention = re.compile(re.escape(step.rule) + r"(?!\d)")
     texts = tuple(f"{f.severity} {f.rule}: {f.message}" for f in findings
-                  if _policy_of(f.object) == step.policy and mention.search(f.message))
+                  if _policy_of(f.object) == step.policy and _subject_rule(f.message) == step.rule)
     return dataclasses.replace(step, findings=texts) if texts else step
