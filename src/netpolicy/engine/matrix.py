@@ -98,16 +98,45 @@ def _to_bits(row: np.ndarray) -> int:
 
 @dataclass
 class ClassRows:
-    """Per-peer-class atom rows stored once per distinct row: `rows[index[class]]`."""
+    """Per-peer-class atom rows stored once per distinct row: class → row id (0 for most classes).
 
-    index: np.ndarray               # int32 per peer class
+    Only the classes with another row than 0 are listed (`positions`, sorted; `values` their rows)."""
+
+    positions: np.ndarray           # int64 peer classes whose row is not row 0
+    values: np.ndarray              # int32 their row ids
     rows: np.ndarray                # bool (distinct rows × atoms)
+    size: int
+
+    def at(self, classes: np.ndarray) -> np.ndarray:
+        """Row ids of the given peer classes."""
+        out = np.zeros(len(classes), dtype=np.int32)
+        if len(self.positions):
+            pos = np.searchsorted(self.positions, classes)
+            pos = np.minimum(pos, len(self.positions) - 1)
+            hit = self.positions[pos] == classes
+            out[hit] = self.values[pos[hit]]
+        return out
 
     def row(self, peer_class: int) -> np.ndarray:
-        return self.rows[self.index[peer_class]]
+        return self.rows[int(self.at(np.array([peer_class]))[0])]
 
     def dense(self) -> np.ndarray:
-        return self.rows[self.index]
+        index = np.zeros(self.size, dtype=np.int32)
+        index[self.positions] = self.values
+        return self.rows[index]
+
+
+def _pack(vector: np.ndarray) -> np.ndarray:
+    return np.packbits(vector)
+
+
+def _unpack(bits: np.ndarray, size: int) -> np.ndarray:
+    return np.unpackbits(bits, count=size).view(bool)
+
+
+def _bits_at(bits: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The packed vector's values at the given positions."""
+    return ((bits[positions >> 3] >> (7 - (positions & 7))) & 1).astype(bool)
 
 
 class Matrix:
@@ -152,6 +181,7 @@ class Matrix:
         self._vec_cache: dict[tuple, np.ndarray] = {}
         self._rule_cache: dict[tuple[int, str], tuple] = {}
         self._terms_cache: dict[tuple, tuple] = {}
+        self._ports_groups: dict[tuple, dict] = {}
         self._tables: dict[tuple, SideTable] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
@@ -305,6 +335,8 @@ class Matrix:
         """Peer classes at whose address some owner matches the selector (`own_only`: the endpoint itself)."""
         key = ("own" if own_only else "sel", selector.canonical)
         cached = self._vec_cache.get(key)
+        if cached is not None:
+            return _unpack(cached, len(self.classes))
         if cached is None:
             vec = np.zeros(len(self.classes), dtype=bool)
             number = self._selector_number(selector)
@@ -325,8 +357,8 @@ class Matrix:
                 for index in self._extra_classes:
                     if extra_ok(self.classes[index]):
                         vec[index] = True
-            cached = self._vec_cache[key] = vec
-        return cached
+            self._vec_cache[key] = _pack(vec)
+        return vec
 
     def _extra_owners(self, cls: PeerClass) -> list[Endpoint]:
         member = cls.members[0]
@@ -363,8 +395,10 @@ class Matrix:
                     lo = cells.cell_of(int(net.network_address))
                     hi = cells.cell_of(int(net.broadcast_address))
                     by_cell[base + lo: base + hi + 1] = True
-            cached = self._vec_cache[key] = by_cell[self.class_cell]
-        return cached
+            vec = by_cell[self.class_cell]
+            self._vec_cache[key] = _pack(vec)
+            return vec
+        return _unpack(cached, len(self.classes))
 
     def _entity_vector(self, entity: EntityMatch, side: str) -> np.ndarray:
         """Peer classes whose address satisfies the side's address conditions (not ports)."""
@@ -407,7 +441,8 @@ class Matrix:
         default = numeric if not services else np.zeros(atoms.size, dtype=bool)
         rows: dict[bytes, int] = {default.tobytes(): 0}
         table = [default]
-        index = np.zeros(len(self.classes), dtype=np.int32)
+        positions: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         for (_ports, _backend), members in self._classes_by_ports(names, backends).items():
             endpoint = self.classes[int(members[0])].endpoint
             own = positive[members] if positive is not None else np.ones(len(members), dtype=bool)
@@ -419,12 +454,21 @@ class Matrix:
                 found = rows.setdefault(row.tobytes(), len(table))
                 if found == len(table):
                     table.append(row)
-                index[chosen] = found
-        return ClassRows(index, np.array(table, dtype=bool))
+                if found:
+                    positions.append(chosen)
+                    values.append(np.full(len(chosen), found, dtype=np.int32))
+        order_pos = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+        order_val = np.concatenate(values) if values else np.zeros(0, dtype=np.int32)
+        order = np.argsort(order_pos, kind="stable")
+        return ClassRows(order_pos[order], order_val[order], np.array(table, dtype=bool), len(self.classes))
 
     def _classes_by_ports(self, names: set[str], backends: dict) -> dict[tuple, np.ndarray]:
         """Peer classes whose endpoint has a port of one of these names or backs one of the services,
         grouped by the endpoint's ports (and, for service backends, the endpoint)."""
+        cache_key = (frozenset(names), frozenset(backends))
+        cached = self._ports_groups.get(cache_key)
+        if cached is not None:
+            return cached
         by_name = self.__dict__.get("_classes_by_port_name")
         if by_name is None:
             by_name = {}
@@ -441,7 +485,9 @@ class Matrix:
         for index in sorted(found):
             endpoint = self.classes[index].endpoint
             groups.setdefault((endpoint.ports, endpoint.id if endpoint.id in backends else None), []).append(index)
-        return {key: np.array(members, dtype=np.int64) for key, members in groups.items()}
+        found_groups = {key: np.array(members, dtype=np.int64) for key, members in groups.items()}
+        self._ports_groups[cache_key] = found_groups
+        return found_groups
 
     def _endpoint_ports_row(self, entity: EntityMatch, endpoint: Endpoint, second: bool, own_ok: bool,
                             numeric: np.ndarray, backends: dict) -> np.ndarray:
@@ -493,7 +539,8 @@ class Matrix:
             dst_vec = self._entity_vector(rule.destination, "destination")
             src_ports = self._port_array(rule.source, "source")
             dst_ports = self._port_array(rule.destination, "destination")
-            cached = self._rule_cache[key] = (base, fam_vec, src_vec, dst_vec, src_ports, dst_ports)
+            cached = self._rule_cache[key] = (base, _pack(fam_vec), _pack(src_vec), _pack(dst_vec),
+                                              src_ports, dst_ports)
         return cached
 
     def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]):
@@ -507,8 +554,8 @@ class Matrix:
         else:
             peer_vec, self_vec, peer_ports, self_ports = dst_vec, src_vec, dst_ports, src_ports
         own = next(iter(subject_classes.values()))
-        self_row = int(self_ports.index[own]) if isinstance(self_ports, ClassRows) else -1
-        self_key = tuple((f, bool(self_vec[c])) for f, c in sorted(subject_classes.items()))
+        self_row = int(self_ports.at(np.array([own]))[0]) if isinstance(self_ports, ClassRows) else -1
+        self_key = tuple((f, bool(_bits_at(self_vec, np.array([c]))[0])) for f, c in sorted(subject_classes.items()))
         key = (id(rule), direction, self_key, self_row)
         found = self._terms_cache.get(key)
         if found is not None:
@@ -517,21 +564,22 @@ class Matrix:
         for family, ok in self_key:
             if ok:
                 self_ok |= self.class_family == family
-        classes = fam_vec & peer_vec & self_ok
+        n = len(self.classes)
+        classes = _pack(_unpack(fam_vec, n) & _unpack(peer_vec, n) & self_ok)
         atoms = base
         if self_ports is not None:
             atoms = atoms & (self_ports.rows[self_row] if isinstance(self_ports, ClassRows) else self_ports)
         per_class = peer_ports if isinstance(peer_ports, ClassRows) else None
         if peer_ports is not None and per_class is None:
             atoms = atoms & peer_ports
-        digest = hash((np.packbits(classes).tobytes(), atoms.tobytes(), id(per_class)))
+        digest = hash((classes.tobytes(), atoms.tobytes(), id(per_class)))
         found = self._terms_cache[key] = (classes, atoms, per_class, digest)
         return found
 
     def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
         """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
         classes, atoms, per_class, _ = self._rule_terms(rule, direction, subject_classes)
-        result = classes[:, None] & atoms[None, :]
+        result = _unpack(classes, len(self.classes))[:, None] & atoms[None, :]
         if per_class is not None:
             result &= per_class.dense()
         return result
@@ -628,12 +676,12 @@ class Matrix:
             return empty, empty.astype(np.int32), 0, np.zeros(min(n, 1), dtype=np.int64)
         touched = np.zeros(n, dtype=bool)
         for classes, _, per_class, _ in terms:
-            touched |= classes
+            touched |= _unpack(classes, n)
             if per_class is not None:
-                touched |= per_class.index != 0
+                touched[per_class.positions] = True
         idx = np.flatnonzero(touched)
-        parts = [np.packbits(np.stack([t[0][idx] for t in terms], axis=1), axis=1)]
-        parts += [t[2].index[idx].astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
+        parts = [np.packbits(np.stack([_bits_at(t[0], idx) for t in terms], axis=1), axis=1)]
+        parts += [t[2].at(idx).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
                   for t in terms if t[2] is not None]
         rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
         view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
@@ -672,9 +720,9 @@ class Matrix:
                 decided |= ~passed
                 continue
             classes, atoms, per_class, _ = term
-            hit = classes[reps][:, None] & atoms[None, :]
+            hit = _bits_at(classes, reps)[:, None] & atoms[None, :]
             if per_class is not None:
-                hit &= per_class.rows[per_class.index[reps]]
+                hit &= per_class.rows[per_class.at(reps)]
             hit &= ~decided & ~in_tier
             if not hit.any():
                 continue
@@ -754,8 +802,9 @@ def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
 
 def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:
     """Endpoints and external ranges on the rule's peer side (sources of ingress, destinations of egress)."""
-    _, fam_vec, src_vec, dst_vec, _, _ = matrix._rule_parts(rule, direction)
-    vec = (src_vec if direction == INGRESS else dst_vec) & fam_vec
+    _, fam_bits, src_bits, dst_bits, _, _ = matrix._rule_parts(rule, direction)
+    n = len(matrix.classes)
+    vec = _unpack(src_bits if direction == INGRESS else dst_bits, n) & _unpack(fam_bits, n)
     seen: dict[str, Endpoint] = {}
     for cls in matrix.classes:
         if vec[cls.index]:
