@@ -116,13 +116,13 @@ def matrix(
         result = compute_matrix(cluster, options)
         if group_by == "class":
             if output is MatrixFormat.json:
-                print(json.dumps(matrix_out.matrix_classes_json(result, max_members), indent=2))
+                matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members)
             elif output is MatrixFormat.text:
                 matrix_out.render_classes_text(result, _console())
             else:
                 raise InputError("--group-by class supports -o json and -o text")
         elif output is MatrixFormat.json:
-            print(json.dumps(matrix_out.matrix_json(result), indent=2))
+            matrix_out.stream_matrix_json(result, sys.stdout)
         elif output is MatrixFormat.csv:
             sys.stdout.write(matrix_out.matrix_csv(result))
         elif output is MatrixFormat.md:

@@ -50,16 +50,10 @@ def common_labels(members) -> dict[str, str]:
 
 def class_flows(matrix: Matrix, classes) -> list[tuple]:
     """(source class, destination class, connections) for every class pair with something allowed."""
-    out = []
-    for src in classes:
-        for dst in classes:
-            a, b = src.representative, dst.representative
-            if not (a.policed or b.policed):
-                continue
-            conns = matrix.connections(a, b)
-            if conns:
-                out.append((src, dst, conns))
-    return out
+    from netpolicy.engine.matrix import class_pairs
+
+    order = {c.id: i for i, c in enumerate(classes)}
+    return sorted(class_pairs(matrix, classes), key=lambda f: (order[f[0].id], order[f[1].id]))
 
 
 def matrix_classes_json(matrix: Matrix, max_members: int = 50) -> dict:
@@ -70,6 +64,41 @@ def matrix_classes_json(matrix: Matrix, max_members: int = 50) -> dict:
         "endpoints": [class_json(c, max_members) for c in classes],
         "flows": [{"from": s.id, "to": d.id, "allowed": c.to_json()} for s, d, c in class_flows(matrix, classes)],
     }
+
+
+def write_json(document_parts, stream) -> None:
+    """Stream `{"endpoints": [...], "flows": [...]}` one item per line: large matrices never sit in memory
+    twice, and each connection set is serialised once."""
+    import json
+
+    endpoints, flows = document_parts
+    stream.write('{"endpoints": [\n')
+    for i, item in enumerate(endpoints):
+        stream.write(("" if i == 0 else ",\n") + "  " + json.dumps(item))
+    stream.write('\n], "flows": [\n')
+    encoded: dict[int, str] = {}
+    first = True
+    for src, dst, conns in flows:
+        text = encoded.get(id(conns))
+        if text is None:
+            text = encoded[id(conns)] = json.dumps(conns.to_json())
+        stream.write(("" if first else ",\n") + f'  {{"from": {json.dumps(src)}, "to": {json.dumps(dst)}, '
+                     f'"allowed": {text}}}')
+        first = False
+    stream.write("\n]}\n")
+
+
+def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max_members: int = 50) -> None:
+    """`matrix -o json` (per endpoint, or per class) written as it is computed."""
+    from netpolicy.engine.matrix import class_pairs, endpoint_classes
+
+    if group_by_class:
+        classes = endpoint_classes(matrix)
+        write_json(([class_json(c, max_members) for c in classes],
+                    ((s.id, d.id, conns) for s, d, conns in class_pairs(matrix, classes))), stream)
+    else:
+        write_json(([endpoint_json(e) for e in matrix.endpoints],
+                    ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream)
 
 
 def class_summary(cls) -> str:
