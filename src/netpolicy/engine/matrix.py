@@ -846,7 +846,8 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
     """Every ordered pair of classes with something allowed, without visiting every pair.
 
     A side's table maps most peer classes to its default local group; pairs where both ends use
-    their defaults are found group by group, the rest (what some rule singles out) one by one.
+    their defaults are found group by group, the rest (what some rule singles out) one by one. A pair
+    singled out by both ends is reported from the source's side only, so no pair is kept in memory.
     """
     everything = (1 << matrix.atoms.size) - 1
     everything <<= (-matrix.atoms.size) % 8  # packbits pads on the right
@@ -857,22 +858,26 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
             by_peer.setdefault(c.classes[family], []).append(c)
         egress = {c.id: matrix.side_table(c.representative, EGRESS) for c in members if c.representative.policed}
         ingress = {c.id: matrix.side_table(c.representative, INGRESS) for c in members if c.representative.policed}
-        visited: set[tuple[str, str]] = set()
+
         for c in members:
-            for direction, tables in ((EGRESS, egress), (INGRESS, ingress)):
-                side = tables.get(c.id)
-                if side is None:
-                    continue
+            side = egress.get(c.id)
+            if side is not None:
                 for peer_class in side.exceptions.tolist():
                     for other in by_peer.get(peer_class, ()):
-                        src, dst = (c, other) if direction == EGRESS else (other, c)
-                        key = (src.id, dst.id)
-                        if key in visited:
-                            continue
-                        visited.add(key)
-                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
+                        bits = _pair_bits(c, other, family, egress, ingress, everything)
                         if bits:
-                            yield src, dst, matrix.bits_to_connections(bits)
+                            yield c, other, matrix.bits_to_connections(bits)
+            side = ingress.get(c.id)
+            if side is not None:
+                for peer_class in side.exceptions.tolist():
+                    for other in by_peer.get(peer_class, ()):
+                        if not other.representative.policed and not c.representative.policed:
+                            continue
+                        if _singled_out(egress.get(other.id), c.classes[family]):
+                            continue
+                        bits = _pair_bits(other, c, family, egress, ingress, everything)
+                        if bits:
+                            yield other, c, matrix.bits_to_connections(bits)
         sources = _group_by_default(members, egress, everything)
         targets = _group_by_default(members, ingress, everything)
         for src_bits, srcs in sources:
@@ -883,9 +888,17 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
                 conns = matrix.bits_to_connections(bits)
                 for a in srcs:
                     for b in dsts:
-                        if (a.id, b.id) in visited or not (a.representative.policed or b.representative.policed):
+                        if not (a.representative.policed or b.representative.policed):
+                            continue
+                        if _singled_out(egress.get(a.id), b.classes[family]) or \
+                                _singled_out(ingress.get(b.id), a.classes[family]):
                             continue
                         yield a, b, conns
+
+
+def _singled_out(side: SideTable | None, peer_class: int) -> bool:
+    """Whether the side's rules single this peer class out (it is not in the side's default group)."""
+    return side is not None and peer_class in side.exception_map
 
 
 def _pair_bits(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
