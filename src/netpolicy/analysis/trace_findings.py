@@ -35,9 +35,18 @@ def _subject_rule(message: str) -> str | None:
     return found.group(0) if found else None
 
 
+def _about(findings: list, policy: str, rule: str) -> list[str]:
+    return [f"{f.severity} {f.rule}: {f.message}" for f in findings
+            if _policy_of(f.object) == policy and _subject_rule(f.message) == rule]
+
+
 def _step(step: TraceStep, findings: list) -> TraceStep:
-    if not step.policy or not step.rule:
-        return step
-    texts = tuple(f"{f.severity} {f.rule}: {f.message}" for f in findings
-                  if _policy_of(f.object) == step.policy and _subject_rule(f.message) == step.rule)
-    return dataclasses.replace(step, findings=texts) if texts else step
+    """Findings on the step's rule; for an end-of-tier drop, on the rules that did not match."""
+    texts: list[str] = []
+    if step.policy and step.rule:
+        texts = _about(findings, step.policy, step.rule)
+    for policy, label, _ in step.unmatched:
+        for text in _about(findings, policy, label.split(" ", 1)[0]):
+            if text not in texts:
+                texts.append(text)
+    return dataclasses.replace(step, findings=tuple(texts)) if texts else step
