@@ -675,12 +675,15 @@ class Matrix:
         if not terms or n == 0:
             return empty, empty.astype(np.int32), 0, np.zeros(min(n, 1), dtype=np.int64)
         touched = np.zeros(n, dtype=bool)
+        unpacked = []
         for classes, _, per_class, _ in terms:
-            touched |= _unpack(classes, n)
+            vector = _unpack(classes, n)
+            unpacked.append(vector)
+            touched |= vector
             if per_class is not None:
                 touched[per_class.positions] = True
         idx = np.flatnonzero(touched)
-        parts = [np.packbits(np.stack([_bits_at(t[0], idx) for t in terms], axis=1), axis=1)]
+        parts = [np.packbits(np.stack([vector[idx] for vector in unpacked], axis=1), axis=1)]
         parts += [t[2].at(idx).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
                   for t in terms if t[2] is not None]
         rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
