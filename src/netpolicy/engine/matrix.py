@@ -846,11 +846,12 @@ def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
 
 
 def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[EndpointClass, EndpointClass, ConnectionSet]]:
-    """Every ordered pair of classes with something allowed, without visiting every pair.
+    """Every ordered pair of classes with something allowed, in time proportional to what is allowed.
 
-    A side's table maps most peer classes to its default local group; pairs where both ends use
-    their defaults are found group by group, the rest (what some rule singles out) one by one. A pair
-    singled out by both ends is reported from the source's side only, so no pair is kept in memory.
+    A side is *closed* when its default group allows nothing: then only the classes its rules single
+    out can be reached (or reach it), and they are listed. A pair is found from its source when the
+    source's egress is closed, else from its destination when that ingress is closed; only pairs of
+    two open sides are tried one by one, and those are mostly allowed.
     """
     everything = (1 << matrix.atoms.size) - 1
     everything <<= (-matrix.atoms.size) % 8  # packbits pads on the right
@@ -862,46 +863,40 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
         egress = {c.id: matrix.side_table(c.representative, EGRESS) for c in members if c.representative.policed}
         ingress = {c.id: matrix.side_table(c.representative, INGRESS) for c in members if c.representative.policed}
 
-        for c in members:
-            side = egress.get(c.id)
-            if side is not None:
-                for peer_class in side.exceptions.tolist():
-                    for other in by_peer.get(peer_class, ()):
-                        bits = _pair_bits(c, other, family, egress, ingress, everything)
+        def is_open(side: SideTable | None) -> bool:
+            return side is None or side.bits[side.default] != 0
+
+        open_sources = [c for c in members if is_open(egress.get(c.id))]
+        open_targets = [c for c in members if is_open(ingress.get(c.id))]
+        for src in members:
+            side = egress.get(src.id)
+            if is_open(side):
+                continue
+            for peer_class, group in side.exception_map.items():
+                if side.bits[group]:
+                    for dst in by_peer.get(peer_class, ()):
+                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
                         if bits:
-                            yield c, other, matrix.bits_to_connections(bits)
-            side = ingress.get(c.id)
-            if side is not None:
-                for peer_class in side.exceptions.tolist():
-                    for other in by_peer.get(peer_class, ()):
-                        if not other.representative.policed and not c.representative.policed:
+                            yield src, dst, matrix.bits_to_connections(bits)
+        for dst in members:
+            side = ingress.get(dst.id)
+            if is_open(side):
+                continue
+            for peer_class, group in side.exception_map.items():
+                if side.bits[group]:
+                    for src in by_peer.get(peer_class, ()):
+                        if not is_open(egress.get(src.id)):
                             continue
-                        if _singled_out(egress.get(other.id), c.classes[family]):
-                            continue
-                        bits = _pair_bits(other, c, family, egress, ingress, everything)
+                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
                         if bits:
-                            yield other, c, matrix.bits_to_connections(bits)
-        sources = _group_by_default(members, egress, everything)
-        targets = _group_by_default(members, ingress, everything)
-        for src_bits, srcs in sources:
-            for dst_bits, dsts in targets:
-                bits = src_bits & dst_bits
-                if not bits:
+                            yield src, dst, matrix.bits_to_connections(bits)
+        for src in open_sources:
+            for dst in open_targets:
+                if not (src.representative.policed or dst.representative.policed):
                     continue
-                conns = matrix.bits_to_connections(bits)
-                for a in srcs:
-                    for b in dsts:
-                        if not (a.representative.policed or b.representative.policed):
-                            continue
-                        if _singled_out(egress.get(a.id), b.classes[family]) or \
-                                _singled_out(ingress.get(b.id), a.classes[family]):
-                            continue
-                        yield a, b, conns
-
-
-def _singled_out(side: SideTable | None, peer_class: int) -> bool:
-    """Whether the side's rules single this peer class out (it is not in the side's default group)."""
-    return side is not None and peer_class in side.exception_map
+                bits = _pair_bits(src, dst, family, egress, ingress, everything)
+                if bits:
+                    yield src, dst, matrix.bits_to_connections(bits)
 
 
 def _pair_bits(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
@@ -914,14 +909,3 @@ def _pair_bits(src: EndpointClass, dst: EndpointClass, family: int, egress: dict
     if side is not None:
         out &= side.row_bits(src.classes[family])
     return out
-
-
-def _group_by_default(members: list[EndpointClass], tables: dict, everything: int) -> list[tuple[int, list]]:
-    """Classes grouped by the row they give peers in their default group (unpoliced: everything)."""
-    groups: dict[int, list[EndpointClass]] = {}
-    for c in members:
-        side = tables.get(c.id)
-        bits = everything if side is None else side.bits[side.default]
-        if bits:
-            groups.setdefault(bits, []).append(c)
-    return list(groups.items())
