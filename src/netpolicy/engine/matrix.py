@@ -44,34 +44,40 @@ class PeerClass:
 class SideTable:
     """One subject's verdicts in one direction: peer class → local group → allowed atoms.
 
-    Most peer classes fall in the `default` group; only the others are listed (`exceptions`, sorted,
-    with their groups in `groups`), so a table costs memory in proportion to what its rules single out.
+    `base` gives every peer class a group and is shared by every table whose broad rules are the same;
+    the classes this table's own (narrower) rules single out are listed in `positions` with their
+    groups in `groups`. So a table costs memory in proportion to what its own rules single out.
     """
 
-    exceptions: np.ndarray          # int64 peer classes not in the default group, sorted
-    groups: np.ndarray              # int32 their local groups
-    default: int
+    base: np.ndarray                # int32 group of every peer class before this table's narrow rules
+    positions: np.ndarray           # int64 peer classes whose group differs from base, sorted
+    groups: np.ndarray              # int32 their groups
     table: np.ndarray               # bool (local groups × atoms)
-    size: int                       # number of peer classes
 
-    def group(self, peer_class: int) -> int:
-        pos = int(np.searchsorted(self.exceptions, peer_class))
-        if pos < len(self.exceptions) and self.exceptions[pos] == peer_class:
-            return int(self.groups[pos])
-        return self.default
-
-    def row(self, peer_class: int) -> np.ndarray:
-        return self.table[self.group(peer_class)]
+    @property
+    def size(self) -> int:
+        return len(self.base)
 
     @property
     def local(self) -> np.ndarray:
         """The group of every peer class."""
-        out = np.full(self.size, self.default, dtype=np.int32)
-        out[self.exceptions] = self.groups
+        out = self.base.copy()
+        out[self.positions] = self.groups
         return out
+
+    def group(self, peer_class: int) -> int:
+        found = self.override_map.get(peer_class)
+        return int(self.base[peer_class]) if found is None else found
+
+    def row(self, peer_class: int) -> np.ndarray:
+        return self.table[self.group(peer_class)]
 
     def dense(self) -> np.ndarray:
         return self.table[self.local]
+
+    def used_groups(self) -> set[int]:
+        """The groups some peer class is in."""
+        return set(np.unique(self.local).tolist())
 
     @property
     def bits(self) -> list[int]:
@@ -82,14 +88,28 @@ class SideTable:
         return found
 
     @property
-    def exception_map(self) -> dict[int, int]:
-        found = self.__dict__.get("_exc_map")
+    def override_map(self) -> dict[int, int]:
+        found = self.__dict__.get("_overrides")
         if found is None:
-            found = self.__dict__["_exc_map"] = dict(zip(self.exceptions.tolist(), self.groups.tolist(), strict=True))
+            found = self.__dict__["_overrides"] = dict(zip(self.positions.tolist(), self.groups.tolist(), strict=True))
         return found
 
     def row_bits(self, peer_class: int) -> int:
-        return self.bits[self.exception_map.get(peer_class, self.default)]
+        return self.bits[self.group(peer_class)]
+
+    @property
+    def reachable(self) -> np.ndarray:
+        """Peer classes whose row allows something."""
+        found = self.__dict__.get("_reachable")
+        if found is None:
+            nonempty = self.table.any(axis=1)
+            found = self.__dict__["_reachable"] = np.flatnonzero(nonempty[self.local])
+        return found
+
+    @property
+    def is_open(self) -> bool:
+        """Whether most peer classes are allowed something (then pairs are tried one by one)."""
+        return 2 * len(self.reachable) > self.size
 
 
 def _to_bits(row: np.ndarray) -> int:
@@ -183,6 +203,7 @@ class Matrix:
         self._terms_cache: dict[tuple, tuple] = {}
         self._ports_groups: dict[tuple, dict] = {}
         self._tables: dict[tuple, SideTable] = {}
+        self._bases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
@@ -573,12 +594,13 @@ class Matrix:
         if peer_ports is not None and per_class is None:
             atoms = atoms & peer_ports
         digest = hash((classes.tobytes(), atoms.tobytes(), id(per_class)))
-        found = self._terms_cache[key] = (classes, atoms, per_class, digest)
+        count = int(np.unpackbits(classes).sum())
+        found = self._terms_cache[key] = (classes, atoms, per_class, digest, count)
         return found
 
     def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
         """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
-        classes, atoms, per_class, _ = self._rule_terms(rule, direction, subject_classes)
+        classes, atoms, per_class, _, _ = self._rule_terms(rule, direction, subject_classes)
         result = _unpack(classes, len(self.classes))[:, None] & atoms[None, :]
         if per_class is not None:
             result &= per_class.dense()
@@ -662,47 +684,68 @@ class Matrix:
         return found
 
     def _side_table(self, groups: tuple, terms: list[tuple]) -> SideTable:
-        exceptions, members, default, reps = groups
-        return SideTable(exceptions, members, default, self._first_match(terms, reps), len(self.classes))
+        base, positions, members, reps = groups
+        return SideTable(base, positions, members, self._first_match(terms, reps))
 
-    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
-        """Group peer classes that the rule terms cannot tell apart.
+    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Group peer classes that the rule terms cannot tell apart: (base groups, classes the narrow
+        terms single out, their groups, a representative class per group).
 
-        Returns (exceptions, their groups, default group, a representative class per group): only
-        classes that some rule singles out are grouped one by one; the rest share group 0."""
+        Broad terms (touching many classes, typically cluster-wide policies) give a base partition that
+        is computed once and shared; narrow terms only regroup the classes they touch."""
         n = len(self.classes)
-        empty = np.zeros(0, dtype=np.int64)
-        if not terms or n == 0:
-            return empty, empty.astype(np.int32), 0, np.zeros(min(n, 1), dtype=np.int64)
+        if n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty.astype(np.int32), empty, empty.astype(np.int32), empty
+        broad, narrow = [], []
+        for term in terms:
+            (broad if term[4] > n // 16 else narrow).append(term)
+        base, base_reps = self._base_groups(tuple(broad))
         touched = np.zeros(n, dtype=bool)
         unpacked = []
-        for classes, _, per_class, _ in terms:
+        for classes, _, per_class, _, _ in narrow:
             vector = _unpack(classes, n)
             unpacked.append(vector)
             touched |= vector
             if per_class is not None:
                 touched[per_class.positions] = True
         idx = np.flatnonzero(touched)
-        parts = [np.packbits(np.stack([vector[idx] for vector in unpacked], axis=1), axis=1)]
+        if not len(idx):
+            return base, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), base_reps
+        # A base group's row must be computed for a class the narrow terms leave alone.
+        untouched = np.flatnonzero(~touched)
+        labels, first_untouched = np.unique(base[untouched], return_index=True)
+        base_reps = base_reps.copy()
+        base_reps[labels] = untouched[first_untouched]
+        parts = [base[idx].astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)]
+        parts.append(np.packbits(np.stack([vector[idx] for vector in unpacked], axis=1), axis=1))
         parts += [t[2].at(idx).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
-                  for t in terms if t[2] is not None]
+                  for t in narrow if t[2] is not None]
         rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
         view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
         _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1).astype(np.int32)
-        if len(idx) < n:  # group 0: classes no rule singles out
-            untouched = int(np.argmin(touched))
-            reps = np.concatenate(([untouched], idx[first])).astype(np.int64)
-            groups = inverse + 1
-            counts = np.bincount(groups, minlength=len(reps))
-            counts[0] = n - len(idx)
-        else:
-            reps = idx[first].astype(np.int64)
-            groups = inverse
-            counts = np.bincount(groups, minlength=len(reps))
-        default = int(np.argmax(counts))
-        keep = groups != default
-        return idx[keep].astype(np.int64), groups[keep].astype(np.int32), default, reps
+        groups = (len(base_reps) + inverse.reshape(-1)).astype(np.int32)
+        reps = np.concatenate((base_reps, idx[first])).astype(np.int64)
+        return base, idx.astype(np.int64), groups, reps
+
+    def _base_groups(self, broad: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """The partition of every peer class by the broad terms (shared by every table that has them)."""
+        key = tuple((t[3], id(t[2])) for t in broad)
+        found = self._bases.get(key)
+        if found is None:
+            n = len(self.classes)
+            if not broad:
+                found = (np.zeros(n, dtype=np.int32), np.zeros(1, dtype=np.int64))
+            else:
+                parts = [np.packbits(np.stack([_unpack(t[0], n) for t in broad], axis=1), axis=1)]
+                parts += [t[2].at(np.arange(n)).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(n, 4)
+                          for t in broad if t[2] is not None]
+                rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
+                view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+                _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+                found = (inverse.reshape(-1).astype(np.int32), first.astype(np.int64))
+            self._bases[key] = found
+        return found
 
     def _first_match(self, terms: list[tuple], reps: np.ndarray) -> np.ndarray:
         """Felix's algorithm over (local groups × atoms)."""
@@ -722,7 +765,7 @@ class Matrix:
                     passed |= ~(decided | in_tier)
                 decided |= ~passed
                 continue
-            classes, atoms, per_class, _ = term
+            classes, atoms, per_class, _, _ = term
             hit = _bits_at(classes, reps)[:, None] & atoms[None, :]
             if per_class is not None:
                 hit &= per_class.rows[per_class.at(reps)]
@@ -848,8 +891,8 @@ def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
 def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[EndpointClass, EndpointClass, ConnectionSet]]:
     """Every ordered pair of classes with something allowed, in time proportional to what is allowed.
 
-    A side is *closed* when its default group allows nothing: then only the classes its rules single
-    out can be reached (or reach it), and they are listed. A pair is found from its source when the
+    A side is *closed* when most peer classes are allowed nothing: then the classes it allows are
+    listed. A pair is found from its source when the
     source's egress is closed, else from its destination when that ingress is closed; only pairs of
     two open sides are tried one by one, and those are mostly allowed.
     """
@@ -864,7 +907,7 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
         ingress = {c.id: matrix.side_table(c.representative, INGRESS) for c in members if c.representative.policed}
 
         def is_open(side: SideTable | None) -> bool:
-            return side is None or side.bits[side.default] != 0
+            return side is None or side.is_open
 
         open_sources = [c for c in members if is_open(egress.get(c.id))]
         open_targets = [c for c in members if is_open(ingress.get(c.id))]
@@ -872,24 +915,22 @@ def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[
             side = egress.get(src.id)
             if is_open(side):
                 continue
-            for peer_class, group in side.exception_map.items():
-                if side.bits[group]:
-                    for dst in by_peer.get(peer_class, ()):
-                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
-                        if bits:
-                            yield src, dst, matrix.bits_to_connections(bits)
+            for peer_class in side.reachable.tolist():
+                for dst in by_peer.get(peer_class, ()):
+                    bits = _pair_bits(src, dst, family, egress, ingress, everything)
+                    if bits:
+                        yield src, dst, matrix.bits_to_connections(bits)
         for dst in members:
             side = ingress.get(dst.id)
             if is_open(side):
                 continue
-            for peer_class, group in side.exception_map.items():
-                if side.bits[group]:
-                    for src in by_peer.get(peer_class, ()):
-                        if not is_open(egress.get(src.id)):
-                            continue
-                        bits = _pair_bits(src, dst, family, egress, ingress, everything)
-                        if bits:
-                            yield src, dst, matrix.bits_to_connections(bits)
+            for peer_class in side.reachable.tolist():
+                for src in by_peer.get(peer_class, ()):
+                    if not is_open(egress.get(src.id)):
+                        continue
+                    bits = _pair_bits(src, dst, family, egress, ingress, everything)
+                    if bits:
+                        yield src, dst, matrix.bits_to_connections(bits)
         for src in open_sources:
             for dst in open_targets:
                 if not (src.representative.policed or dst.representative.policed):

@@ -50,5 +50,5 @@ def _admits_someone(ctx: LintContext, backend: Endpoint, target: tuple[int, int]
     columns = matrix.atoms.point_mask(*target)
     if not columns.any():
         return False
-    used = set(table.groups.tolist()) | ({table.default} if len(table.exceptions) < table.size else set())
+    used = table.used_groups()
     return any(table.table[group][columns].all() for group in used)
