@@ -1,0 +1,119 @@
+"""`python -m bench [run|compare|generate] …`: the benchmark's command line (`run` when none is named)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench.sizes import SIZES, parse_sizes
+
+ALL_SIZES = ",".join(SIZES)
+
+
+def _sizes(parser: argparse.ArgumentParser, text: str):
+    try:
+        return parse_sizes(text)
+    except ValueError as error:
+        parser.error(str(error))
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_main(argv: list[str]) -> int:
+    """Time every size end to end, print the table and write it to bench/RESULTS.md."""
+    from bench import report
+    from bench.run import run_benchmark
+    from bench.tables import QUERY_HEADERS, SIZE_HEADERS, query_rows, size_rows
+
+    parser = argparse.ArgumentParser(prog="python -m bench run", description=run_main.__doc__)
+    parser.add_argument("--sizes", default=ALL_SIZES, help=f"comma-separated: {ALL_SIZES}, or PODS/POLICIES/NAMESPACES")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per size and step (default 300)")
+    parser.add_argument("--keep-going", action="store_true", help="run larger sizes even after one timed out")
+    parser.add_argument("--no-query", action="store_true", help="skip `netpolicy query` on the largest size")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    specs = _sizes(parser, args.sizes)
+    info = report.machine()
+    results, query = run_benchmark(specs, args.timeout, keep_going=args.keep_going, query=not args.no_query, log=_log)
+    command = results[0].command if results else "matrix"
+    title = f"netpolicy {command}: load and analysis in-process, total and peak RSS end to end"
+    report.print_table(title, SIZE_HEADERS, size_rows(results))
+    body = [f"## `make bench`\n\n{report.machine_line(info)}\n\nTime limit {args.timeout:g} s per size and step. "
+            f"Load and analysis: `netpolicy.api.load_cluster` and `netpolicy.engine.matrix.compute_matrix` timed "
+            f"in one process; total and peak RSS: `netpolicy {command}` as a child process, output included.\n",
+            report.markdown_table(SIZE_HEADERS, size_rows(results))]
+    if query is not None:
+        report.print_table("netpolicy query on the largest size (answer = beyond loading)", QUERY_HEADERS,
+                           query_rows(query))
+        body += ["`netpolicy query -o json` (answer: `FlowEvaluator.evaluate` after loading):\n",
+                 report.markdown_table(QUERY_HEADERS, query_rows(query))]
+    if not args.no_write:
+        report.write_section("bench", "\n".join(body))
+        _log(f"written to {report.RESULTS}")
+    return 0
+
+
+def compare_main(argv: list[str]) -> int:
+    """Install network-config-analyzer in its own venv and time both tools on the same Kubernetes-only files."""
+    from bench import report
+    from bench.compare import (
+        COMPARE_HEADERS,
+        NCA_OUTPUT,
+        NCA_VERSION,
+        compare_rows,
+        ensure_nca,
+        our_matrix_args,
+        run_compare,
+    )
+    from bench.run import supports_group_by
+
+    parser = argparse.ArgumentParser(prog="python -m bench compare", description=compare_main.__doc__)
+    parser.add_argument("--sizes", default="500,1k,10k", help="comma-separated sizes (default 500,1k,10k)")
+    parser.add_argument("--peer-timeout", type=float, default=300, help="seconds NCA may take per size (default 300)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds netpolicy may take per size (default 300)")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    specs = _sizes(parser, args.sizes)
+    ensure_nca(log=_log)
+    info = report.machine()
+    group_by = supports_group_by()
+    ours = "netpolicy " + " ".join(our_matrix_args(group_by))
+    results = run_compare(specs, args.timeout, args.peer_timeout, group_by=group_by, log=_log)
+    rows = compare_rows(results)
+    report.print_table(f"{ours} vs NCA {NCA_VERSION} --connectivity -o {NCA_OUTPUT}", COMPARE_HEADERS, rows)
+    body = (f"## `make bench-compare`\n\n{report.machine_line(info)}\n\nSame Kubernetes-only files for both: "
+            f"`{ours}` and network-config-analyzer {NCA_VERSION} "
+            f"`nca --connectivity -r DIR -o {NCA_OUTPUT}`, each as a child process; NCA limited to "
+            f"{args.peer_timeout:g} s per size. Speed-up = NCA time / netpolicy time.\n\n"
+            + report.markdown_table(COMPARE_HEADERS, rows))
+    if not args.no_write:
+        report.write_section("compare", body)
+        _log(f"written to {report.RESULTS}")
+    return 0
+
+
+def generate_main(argv: list[str]) -> int:
+    """Only generate clusters (see `python -m bench generate --help`)."""
+    from bench.generate import main
+
+    return main(argv)
+
+
+COMMANDS = {"run": run_main, "compare": compare_main, "generate": generate_main}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a sub-command; options alone mean `run`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(f"usage: python -m bench [{'|'.join(COMMANDS)}] [options]  (run when none is named;"
+              " `python -m bench COMMAND --help` for its options)")
+        return 0
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "run"
+    return COMMANDS[command](argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

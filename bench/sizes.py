@@ -1,0 +1,69 @@
+"""Cluster specifications: how many pods, policies and namespaces, and the named benchmark sizes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+#: Where generated pods take their addresses (and what the tools are told the pod network is).
+POD_CIDR = "10.128.0.0/10"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What to generate. `form` is `pods` (one Pod object per replica) or `workloads`."""
+
+    name: str
+    pods: int
+    policies: int
+    namespaces: int
+    seed: int = 1
+    calico: bool = True
+    form: str = "pods"
+    file_format: str = "auto"
+
+    @property
+    def format(self) -> str:
+        """`yaml` or `json`: `auto` writes YAML up to a few thousand pods and kubectl JSON lists beyond."""
+        if self.file_format != "auto":
+            return self.file_format
+        return "yaml" if self.pods <= 2000 else "json"
+
+    @property
+    def variant(self) -> str:
+        """Directory name: the size name with the policy flavour."""
+        return f"{self.name}-{'calico' if self.calico else 'k8s'}"
+
+    def as_dict(self) -> dict:
+        """Plain data, for the cache stamp."""
+        return {**asdict(self), "format": self.format}
+
+    def kubernetes_only(self) -> ClusterSpec:
+        """The same cluster with every policy a Kubernetes NetworkPolicy."""
+        return replace(self, calico=False)
+
+
+SIZES: dict[str, ClusterSpec] = {
+    "500": ClusterSpec("500", 500, 100, 10),
+    "1k": ClusterSpec("1k", 1_000, 200, 20),
+    "10k": ClusterSpec("10k", 10_000, 1_000, 200),
+    "50k": ClusterSpec("50k", 50_000, 5_000, 1_000),
+    "150k": ClusterSpec("150k", 150_000, 10_000, 10_000),
+}
+
+
+def parse_sizes(text: str) -> list[ClusterSpec]:
+    """`500,1k,10k` → specs; a custom size is `PODS/POLICIES/NAMESPACES` (e.g. `2000/300/40`)."""
+    specs = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if item in SIZES:
+            specs.append(SIZES[item])
+            continue
+        fields = item.split("/")
+        if len(fields) != 3 or not all(f.isdigit() and int(f) > 0 for f in fields):
+            known = ", ".join(SIZES)
+            raise ValueError(f"unknown size {item!r} (expected one of {known}, or PODS/POLICIES/NAMESPACES)")
+        pods, policies, namespaces = (int(f) for f in fields)
+        specs.append(ClusterSpec(f"{pods}p{policies}n{namespaces}", pods, policies, namespaces))
+    return specs
