@@ -306,11 +306,14 @@ class Matrix:
         self.class_own = np.array([c.own_labels for c in self.classes], dtype=np.int64).reshape(n)
         self._classes_by_sig: dict[int, list[int]] = {}
         self._extra_classes: list[int] = []
+        self._classes_by_extra_sig: dict[int, list[int]] = {}
         for cls in self.classes:
             if cls.own_labels >= 0:
                 self._classes_by_sig.setdefault(cls.own_labels, []).append(cls.index)
             if cls.extra_labels:
                 self._extra_classes.append(cls.index)
+                for sig in cls.extra_labels:
+                    self._classes_by_extra_sig.setdefault(sig, []).append(cls.index)
 
     def _services_used(self) -> dict[str, tuple]:
         """Endpoint id → service refs (named by rules) it backs."""
@@ -373,8 +376,11 @@ class Matrix:
                 sigs = self._sigs_with(number)
                 for sig in sigs:
                     vec[self._classes_by_sig.get(sig, [])] = True
-                extra_ok = lambda c: any(s in sigs for s in c.extra_labels)  # noqa: E731
-            if not own_only:
+                if not own_only:
+                    for sig in sigs:
+                        vec[self._classes_by_extra_sig.get(sig, [])] = True
+                extra_ok = None
+            if not own_only and extra_ok is not None:
                 for index in self._extra_classes:
                     if extra_ok(self.classes[index]):
                         vec[index] = True
@@ -538,6 +544,13 @@ class Matrix:
             row &= served
         return row
 
+    def _family_vector(self, families: tuple[int, ...]) -> np.ndarray:
+        """Peer classes of these address families."""
+        found = self._vec_cache.get(("families", families))
+        if found is None:
+            found = self._vec_cache[("families", families)] = np.isin(self.class_family, list(families))
+        return found
+
     def _rule_parts(self, rule: Rule, direction: str) -> tuple:
         key = (id(rule), direction)
         cached = self._rule_cache.get(key)
@@ -555,7 +568,7 @@ class Matrix:
                 if icmp.code is not None:
                     hit &= atoms.second_mask(IntervalSet.span(icmp.code, icmp.code))
                 base &= ~hit if negate else hit
-            fam_vec = np.isin(self.class_family, [f for f in self.cells if rule_family_ok(rule, f)])
+            fam_vec = self._family_vector(tuple(f for f in sorted(self.cells) if rule_family_ok(rule, f)))
             src_vec = self._entity_vector(rule.source, "source")
             dst_vec = self._entity_vector(rule.destination, "destination")
             src_ports = self._port_array(rule.source, "source")
