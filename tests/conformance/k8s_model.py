@@ -84,3 +84,21 @@ class ConformanceState:
                          "status": {"phase": "Running", "podIP": pod_ip(pod, explicit)}})
         docs.extend(self.policies.values())
         return docs
+
+
+def case_steps(case: dict) -> list[dict]:
+    """A case's steps; a single-step case is one step of its top-level setup, policies and expectations."""
+    if "steps" in case:
+        return case["steps"]
+    return [{"setup": case.get("setup"), "policies": case.get("policies"),
+             "expectations": case.get("expectations") or []}]
+
+
+def replay(case: dict):
+    """Yield (step number, step, cluster documents) as the case's steps change the cluster."""
+    state = ConformanceState.initial(case["model"])
+    for number, step in enumerate(case_steps(case)):
+        for op in step.get("setup") or ():
+            state.apply(op)
+        state.set_policies(step)
+        yield number, step, state.documents()

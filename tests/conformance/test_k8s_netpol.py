@@ -10,17 +10,10 @@ from netpolicy.engine.matrix import compute_matrix
 from netpolicy.model.protocols import NUMBER_BY_NAME
 from tests.conftest import conformance_root
 
-from .k8s_model import ConformanceState
+from .k8s_model import replay
 
 ROOT = conformance_root()
 CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
-
-
-def _steps(case: dict) -> list[dict]:
-    if "steps" in case:
-        return case["steps"]
-    return [{"setup": case.get("setup"), "policies": case.get("policies"),
-             "expectations": case["expectations"]}]
 
 
 def _mismatches(matrix, expectation: dict) -> list[str]:
@@ -43,13 +36,9 @@ def _mismatches(matrix, expectation: dict) -> list[str]:
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_k8s_netpol_case(path):
     case = yaml.safe_load(path.read_text())
-    state = ConformanceState.initial(case["model"])
     failures = []
-    for number, step in enumerate(_steps(case)):
-        for op in step.get("setup") or ():
-            state.apply(op)
-        state.set_policies(step)
-        matrix = compute_matrix(load_documents(state.documents()))
+    for number, step, documents in replay(case):
+        matrix = compute_matrix(load_documents(documents))
         for expectation in step["expectations"]:
             failures += [f"step {number}: {m}" for m in _mismatches(matrix, expectation)]
     assert not failures, "\n".join(failures[:20])

@@ -26,26 +26,16 @@ def verify_documents(documents: list[dict]):
     return api.verify(cluster, matrix_module.compute_matrix(cluster))
 
 
-def _steps(case: dict) -> list[dict]:
-    if "steps" in case:
-        return case["steps"]
-    return [{"setup": case.get("setup"), "policies": case.get("policies")}]
-
-
 @pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
                                          "or place them in ../shared/conformance")
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_kernel_agrees_with_engine_on_conformance_case(path):
-    from tests.conformance.k8s_model import ConformanceState
+    from tests.conformance.k8s_model import replay
 
     case = yaml.safe_load(path.read_text())
-    state = ConformanceState.initial(case["model"])
     failures = []
-    for number, step in enumerate(_steps(case)):
-        for op in step.get("setup") or ():
-            state.apply(op)
-        state.set_policies(step)
-        report = verify_documents(state.documents())
+    for number, _step, documents in replay(case):
+        report = verify_documents(documents)
         assert report.probes > 0
         if not report.ok:
             failures.append(f"step {number}:\n{render_text(report)}")
