@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 EXAMPLE := examples/trojanwall
 
-.PHONY: run test lint bench install install-test nftables clean
+.PHONY: run test lint bench bench-compare install install-test nftables clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

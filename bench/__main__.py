@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 
 from bench.sizes import SIZES, parse_sizes
@@ -76,7 +77,11 @@ def compare_main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
     specs = _sizes(parser, args.sizes)
-    ensure_nca(log=_log)
+    try:
+        ensure_nca(log=_log)
+    except (OSError, subprocess.CalledProcessError) as error:
+        _log(f"could not install network-config-analyzer {NCA_VERSION}: {error}")
+        return 1
     info = report.machine()
     group_by = supports_group_by()
     ours = "netpolicy " + " ".join(our_matrix_args(group_by))
