@@ -12,6 +12,8 @@ import typer
 from netpolicy.errors import InputError, NetpolicyError
 from netpolicy.options import DEFAULT_POD_CIDR, Options
 
+LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
+
 app = typer.Typer(
     name="netpolicy",
     help="What your Kubernetes and Calico network policies really allow, and why.",
@@ -114,6 +116,9 @@ def matrix(
         if group_by not in ("endpoint", "class"):
             raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
         result = compute_matrix(cluster, options)
+        if group_by == "endpoint" and len(result.endpoints) > LARGE_MATRIX:
+            print(f"warning: {len(result.endpoints):,} endpoints: listing every pair is slow and large; "
+                  "--group-by class lists classes of endpoints that behave identically", file=sys.stderr)
         if group_by == "class":
             if output is MatrixFormat.json:
                 matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members)
