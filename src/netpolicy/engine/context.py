@@ -7,20 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, default_profiles
 from netpolicy.model.ir import DENY, Policy, ServiceRef, Tier, ordered_tiers
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
-
-ALLOW_ALL_PROFILE = "kns"
-
-
-def default_profiles(endpoint: Endpoint) -> tuple[str, ...]:
-    """The profiles Calico gives a pod: `kns.<ns>` then `ksa.<ns>.<sa>`."""
-    if endpoint.profiles or endpoint.kind == HOST_ENDPOINT or endpoint.namespace is None:
-        return endpoint.profiles
-    sa = endpoint.service_account or "default"
-    return (f"kns.{endpoint.namespace}", f"ksa.{endpoint.namespace}.{sa}")
 
 
 @dataclass
@@ -37,7 +27,6 @@ class EngineContext:
 
     cluster: Cluster
     options: Options = field(default_factory=Options)
-    include_staged: bool = False
 
     @cached_property
     def tiers(self) -> list[TierPolicies]:

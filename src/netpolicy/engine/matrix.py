@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netpolicy.engine.atoms import PortAtoms, external_endpoints, ip_cells, rule_networks
-from netpolicy.engine.context import EngineContext, default_profiles
+from netpolicy.engine.context import EngineContext
 from netpolicy.engine.labelindex import LabelIndex
 from netpolicy.engine.match import rule_family_ok
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import Cluster, Endpoint, default_profiles
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, PASS, EntityMatch, Policy, Rule, Tier
@@ -256,7 +256,6 @@ class Matrix:
         else:
             self.sig_of_set[:] = signature_ids.setdefault((), 0)
         self._signature_ids = signature_ids
-        self.n_signatures = max(len(signature_ids), 1)
         self._sig_members = {sig: frozenset(key) for key, sig in signature_ids.items()}
 
     def _signature(self, labels) -> int:

@@ -11,8 +11,6 @@ from netpolicy.model.ir import Policy, Tier
 
 # Endpoint kinds.
 POD = "Pod"
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
-                  "ReplicationController")
 NETWORK_SET = "NetworkSet"
 GLOBAL_NETWORK_SET = "GlobalNetworkSet"
 HOST_ENDPOINT = "HostEndpoint"
@@ -156,3 +154,13 @@ def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_la
     if service_account and len(service_account) < 63:
         labels[SERVICE_ACCOUNT_LABEL] = service_account
     return labels
+
+
+def default_profiles(endpoint: Endpoint) -> tuple[str, ...]:
+    """The profiles Calico gives an endpoint whose `profiles` are empty: `kns.<ns>`, `ksa.<ns>.<sa>` for
+    pods and workloads (service account `default` when none is named); nothing for host endpoints and
+    cluster-scoped endpoints."""
+    if endpoint.profiles or endpoint.kind == HOST_ENDPOINT or endpoint.namespace is None:
+        return endpoint.profiles
+    account = endpoint.service_account or "default"
+    return (f"kns.{endpoint.namespace}", f"ksa.{endpoint.namespace}.{account}")

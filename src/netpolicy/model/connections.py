@@ -191,31 +191,6 @@ class ConnectionSet:
             entries.extend({"protocol": str(p)} for p in others)
         return entries
 
-    @classmethod
-    def from_json(cls, entries: list[dict]) -> ConnectionSet:
-        """Inverse of `to_json`."""
-        from netpolicy.model.protocols import NUMBER_BY_NAME
-
-        result = cls.empty()
-        for entry in entries:
-            name = entry["protocol"]
-            if name == "other":
-                for lo, hi in IntervalSet.parse(entry["numbers"]):
-                    for p in range(lo, hi + 1):
-                        result |= cls.of(p)
-                continue
-            protocol = NUMBER_BY_NAME.get(name) or int(name)
-            if protocol in PORT_PROTOCOLS:
-                src = IntervalSet.parse(entry["src_ports"]) if "src_ports" in entry else None
-                result |= cls.of(protocol, IntervalSet.parse(entry["ports"]), src)
-            elif protocol in ICMP_PROTOCOLS and "icmp" in entry:
-                for item in entry["icmp"]:
-                    codes = None if item.get("code") is None else IntervalSet.parse(str(item["code"]))
-                    result |= cls.of(protocol, IntervalSet.parse(str(item["type"])), codes)
-            else:
-                result |= cls.of(protocol)
-        return result
-
 
 def icmp_json(step: Step) -> list[dict]:
     """ICMP restrictions: `[{"type": "8"}, {"type": "3", "code": "1-3"}]` (ranges as text)."""

@@ -106,4 +106,3 @@ class IntervalSet:
 
 
 ALL_PORTS = IntervalSet.span(1, 65535)
-ALL_PROTOCOLS = IntervalSet.span(0, 255)

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from netpolicy.errors import Location
-from netpolicy.model.addresses import AddressSet, IPNetwork
+from netpolicy.model.addresses import IPNetwork
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.selectors.ast import Selector
 
@@ -73,14 +73,6 @@ class EntityMatch:
     ports: PortMatch | None = None
     not_ports: PortMatch | None = None
     services: tuple[ServiceRef, ...] = ()
-
-    @property
-    def net_set(self) -> AddressSet | None:
-        return AddressSet.of_networks(self.nets) if self.nets else None
-
-    @property
-    def not_net_set(self) -> AddressSet | None:
-        return AddressSet.of_networks(self.not_nets) if self.not_nets else None
 
     @property
     def is_empty(self) -> bool:

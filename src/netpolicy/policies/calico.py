@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from netpolicy.errors import Diagnostics
-from netpolicy.model.cluster import GLOBAL_NETWORK_SET, HOST_ENDPOINT, NETWORK_SET, Cluster, Endpoint
+from netpolicy.model.cluster import (
+    GLOBAL_NETWORK_SET,
+    HOST_ENDPOINT,
+    NETWORK_SET,
+    Cluster,
+    Endpoint,
+    default_profiles,
+)
 from netpolicy.model.ir import Policy, Tier
 from netpolicy.options import Options
 from netpolicy.policies.calico_profiles import (
@@ -20,7 +27,6 @@ from netpolicy.policies.calico_profiles import (
     builtin_compiled_profiles,
     builtin_profiles,
     compile_profile,
-    default_profiles,
 )
 from netpolicy.policies.calico_tiers import builtin_tiers, compile_tier, tier_order
 from netpolicy.sources.raw import RawObject

@@ -12,7 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from netpolicy.errors import Diagnostics
-from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
+from netpolicy.model.cluster import (
+    HOST_ENDPOINT,
+    K8S_NAMESPACE_NAME_LABEL,
+    NAME_LABEL,
+    Cluster,
+)
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PASS, PROFILE, Policy, Rule
 from netpolicy.policies.calico_names import check_labels, is_subdomain
 from netpolicy.policies.calico_rule_checks import RuleScope, check_rule
@@ -48,17 +53,6 @@ def namespace_profile_name(namespace: str) -> str:
 def service_account_profile_name(namespace: str, service_account: str) -> str:
     """`ksa.<namespace>.<service account>`."""
     return f"{SERVICE_ACCOUNT_PROFILE_PREFIX}{namespace}.{service_account}"
-
-
-def default_profiles(endpoint: Endpoint) -> tuple[str, ...]:
-    """The profiles Calico gives an endpoint whose `profiles` are empty: `kns.<ns>`, `ksa.<ns>.<sa>` for
-    pods and workloads (service account `default` when none is named); nothing for host endpoints and
-    cluster-scoped endpoints."""
-    if endpoint.profiles or endpoint.kind == HOST_ENDPOINT or endpoint.namespace is None:
-        return endpoint.profiles
-    account = endpoint.service_account or "default"
-    return (namespace_profile_name(endpoint.namespace),
-            service_account_profile_name(endpoint.namespace, account))
 
 
 def builtin_profiles(cluster: Cluster) -> dict[str, Policy]:

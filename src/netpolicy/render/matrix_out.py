@@ -23,13 +23,6 @@ def endpoint_json(endpoint: Endpoint) -> dict:
     return out
 
 
-def matrix_json(matrix: Matrix) -> dict:
-    return {
-        "endpoints": [endpoint_json(e) for e in matrix.endpoints],
-        "flows": [{"from": s.id, "to": d.id, "allowed": c.to_json()} for s, d, c in matrix.flows()],
-    }
-
-
 def class_json(cls, max_members: int) -> dict:
     members = [m.id for m in cls.members]
     out = {"id": cls.id, "kind": "Class", "members": members[:max_members], "size": len(members)}
@@ -54,16 +47,6 @@ def class_flows(matrix: Matrix, classes) -> list[tuple]:
 
     order = {c.id: i for i, c in enumerate(classes)}
     return sorted(class_pairs(matrix, classes), key=lambda f: (order[f[0].id], order[f[1].id]))
-
-
-def matrix_classes_json(matrix: Matrix, max_members: int = 50) -> dict:
-    from netpolicy.engine.matrix import endpoint_classes
-
-    classes = endpoint_classes(matrix)
-    return {
-        "endpoints": [class_json(c, max_members) for c in classes],
-        "flows": [{"from": s.id, "to": d.id, "allowed": c.to_json()} for s, d, c in class_flows(matrix, classes)],
-    }
 
 
 def write_json(document_parts, stream) -> None:

@@ -52,7 +52,3 @@ def endpoint_name(endpoint: Endpoint) -> str:
     if endpoint.kind == "External":
         return endpoint.name
     return endpoint.id
-
-
-def endpoint_kind(endpoint: Endpoint) -> str:
-    return endpoint.kind
