@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         result = FlowEvaluator(cluster, options).evaluate(source, target, PROTOCOLS[protocol], int(port))
         _emit({"phase": "query", "seconds": time.perf_counter() - started, "verdict": result.to_json()["verdict"]})
     if not args.no_matrix:
-        from netpolicy.engine.matrix import class_pairs, compute_matrix, endpoint_classes
+        from netpolicy.engine.matrix import compute_matrix
+        from netpolicy.engine.pairs import class_pairs, endpoint_classes
 
         started = time.perf_counter()
         matrix = compute_matrix(cluster, options)

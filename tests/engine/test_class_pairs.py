@@ -9,7 +9,8 @@ from bench.generate import generate
 from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
-from netpolicy.engine.matrix import class_pairs, compute_matrix, endpoint_classes
+from netpolicy.engine.matrix import compute_matrix
+from netpolicy.engine.pairs import class_pairs, endpoint_classes
 from netpolicy.options import Options
 
 

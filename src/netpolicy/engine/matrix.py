@@ -37,6 +37,7 @@ class PeerClass:
     own_labels: int                 # selector signature of the endpoint's own labels, -1 for none
     extra_labels: tuple[int, ...]   # selector signatures of other owners (network sets, shared IPs)
     endpoint: Endpoint | None       # a representative policed endpoint (named ports, services)
+    profiles: int = -1              # id of the profiles' content (-1 for unpoliced peers)
     members: list[Endpoint] = field(default_factory=list)
 
 
@@ -49,7 +50,7 @@ class SideTable:
     groups in `groups`. So a table costs memory in proportion to what its own rules single out.
     """
 
-    base: np.ndarray                # int32 group of every peer class before this table's narrow rules
+    base: np.ndarray                # int16/int32 group of every peer class before this table's narrow rules
     positions: np.ndarray           # int64 peer classes whose group differs from base, sorted
     groups: np.ndarray              # int32 their groups
     table: np.ndarray               # bool (local groups × atoms)
@@ -61,7 +62,7 @@ class SideTable:
     @property
     def local(self) -> np.ndarray:
         """The group of every peer class."""
-        out = self.base.copy()
+        out = self.base.astype(np.int32)
         out[self.positions] = self.groups
         return out
 
@@ -80,22 +81,11 @@ class SideTable:
         return set(np.unique(self.local).tolist())
 
     @property
-    def bits(self) -> list[int]:
-        """Each group's row as a Python int bit set (fast AND and emptiness tests)."""
-        found = self.__dict__.get("_bits")
-        if found is None:
-            found = self.__dict__["_bits"] = [_to_bits(row) for row in self.table]
-        return found
-
-    @property
     def override_map(self) -> dict[int, int]:
         found = self.__dict__.get("_overrides")
         if found is None:
             found = self.__dict__["_overrides"] = dict(zip(self.positions.tolist(), self.groups.tolist(), strict=True))
         return found
-
-    def row_bits(self, peer_class: int) -> int:
-        return self.bits[self.group(peer_class)]
 
     @property
     def reachable(self) -> np.ndarray:
@@ -110,10 +100,6 @@ class SideTable:
     def is_open(self) -> bool:
         """Whether most peer classes are allowed something (then pairs are tried one by one)."""
         return 2 * len(self.reachable) > self.size
-
-
-def _to_bits(row: np.ndarray) -> int:
-    return int.from_bytes(np.packbits(row).tobytes(), "big")
 
 
 @dataclass
@@ -144,6 +130,53 @@ class ClassRows:
         index = np.zeros(self.size, dtype=np.int32)
         index[self.positions] = self.values
         return self.rows[index]
+
+
+class RuleTerm:
+    """A rule's match for one kind of subject: the peer classes it matches (packed bits), the atoms it
+    matches, per-class atom rows when named ports make them depend on the peer, and a content digest."""
+
+    __slots__ = ("classes", "atoms", "per_class", "digest", "count", "_indices", "_size")
+
+    def __init__(self, classes: np.ndarray, atoms: np.ndarray, per_class: ClassRows | None, size: int) -> None:
+        self.classes, self.atoms, self.per_class, self._size = classes, atoms, per_class, size
+        self.digest = hash((classes.tobytes(), atoms.tobytes(), id(per_class)))
+        self.count = int(np.unpackbits(classes).sum())
+        self._indices: np.ndarray | None = None
+
+    @property
+    def indices(self) -> np.ndarray:
+        """The matched peer classes."""
+        if self._indices is None:
+            self._indices = np.flatnonzero(_unpack(self.classes, self._size))
+        return self._indices
+
+
+def _refine(labels: np.ndarray, count: int, values: np.ndarray, n_values: int) -> tuple[np.ndarray, int]:
+    """Split the groups `labels` (0..count-1) by a per-item value in 0..n_values-1: new labels and count.
+
+    Renumbers through a lookup table when the combined range is small, else by sorting."""
+    combined = labels * n_values + values.astype(np.int64)
+    size = count * n_values
+    if size <= 4 * len(labels) + 4096:
+        present = np.zeros(size, dtype=bool)
+        present[combined] = True
+        numbers = np.cumsum(present, dtype=np.int64) - 1
+        return numbers[combined], int(numbers[-1]) + 1 if size else 0
+    unique, inverse = np.unique(combined, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64), len(unique)
+
+
+def _label_type(count: int) -> type:
+    """The smallest integer type for group labels below `count` (base partitions are kept per table)."""
+    return np.int16 if count < 2**15 else np.int32
+
+
+def _representatives(labels: np.ndarray, count: int, items: np.ndarray | None = None) -> np.ndarray:
+    """One item of each group (any: every member of a group is treated alike)."""
+    reps = np.zeros(count, dtype=np.int64)
+    reps[labels] = np.arange(len(labels)) if items is None else items
+    return reps
 
 
 def _pack(vector: np.ndarray) -> np.ndarray:
@@ -199,11 +232,14 @@ class Matrix:
         self._classify_all(cluster)
         self.atoms = PortAtoms(self._rules, self.policed)
         self._vec_cache: dict[tuple, np.ndarray] = {}
+        self._interned: dict[bytes, np.ndarray] = {}
         self._rule_cache: dict[tuple[int, str], tuple] = {}
-        self._terms_cache: dict[tuple, tuple] = {}
+        self._terms_cache: dict[tuple, RuleTerm] = {}
+        self._self_cache: dict[tuple[int, str], bool] = {}
+        self._steps_cache: dict[tuple, tuple] = {}
         self._ports_groups: dict[tuple, dict] = {}
         self._tables: dict[tuple, SideTable] = {}
-        self._bases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._bases: dict[tuple, tuple[np.ndarray, int, np.ndarray]] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
@@ -341,7 +377,7 @@ class Matrix:
         if index is None:
             index = self._class_keys[key] = len(self.classes)
             self.classes.append(PeerClass(index, family, cell, own, tuple(sorted(extra)),
-                                          endpoint if policed else None))
+                                          endpoint if policed else None, profiles))
         self.classes[index].members.append(endpoint)
         return index
 
@@ -383,8 +419,13 @@ class Matrix:
                 for index in self._extra_classes:
                     if extra_ok(self.classes[index]):
                         vec[index] = True
-            self._vec_cache[key] = _pack(vec)
+            self._vec_cache[key] = self._packed(vec)
         return vec
+
+    def _packed(self, vector: np.ndarray) -> np.ndarray:
+        """The vector packed into bits, one shared copy per distinct content (rules repeat vectors)."""
+        packed = _pack(vector)
+        return self._interned.setdefault(packed.tobytes(), packed)
 
     def _extra_owners(self, cls: PeerClass) -> list[Endpoint]:
         member = cls.members[0]
@@ -422,7 +463,7 @@ class Matrix:
                     hi = cells.cell_of(int(net.broadcast_address))
                     by_cell[base + lo: base + hi + 1] = True
             vec = by_cell[self.class_cell]
-            self._vec_cache[key] = _pack(vec)
+            self._vec_cache[key] = self._packed(vec)
             return vec
         return _unpack(cached, len(self.classes))
 
@@ -572,23 +613,47 @@ class Matrix:
             dst_vec = self._entity_vector(rule.destination, "destination")
             src_ports = self._port_array(rule.source, "source")
             dst_ports = self._port_array(rule.destination, "destination")
-            cached = self._rule_cache[key] = (base, _pack(fam_vec), _pack(src_vec), _pack(dst_vec),
+            cached = self._rule_cache[key] = (base, self._packed(fam_vec), self._packed(src_vec),
+                                              self._packed(dst_vec),
                                               src_ports, dst_ports)
         return cached
 
-    def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]):
-        """(peer classes matched, atoms matched, per-class atoms or None, digest) for a subject.
+    def _self_part(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> tuple:
+        """What a subject contributes to a rule's match: per family whether it satisfies the rule's own
+        side, and its row of the own side's named ports (-1 when they do not depend on the endpoint)."""
+        parts = self._rule_parts(rule, direction)
+        self_vec, self_ports = (parts[3], parts[5]) if direction == INGRESS else (parts[2], parts[4])
+        if not self._self_dependent(rule, direction):
+            return tuple((f, True) for f in sorted(subject_classes)), -1
+        own = next(iter(subject_classes.values()))
+        self_row = int(self_ports.at(np.array([own]))[0]) if isinstance(self_ports, ClassRows) else -1
+        classes = np.array([c for _, c in sorted(subject_classes.items())], dtype=np.int64)
+        bits = _bits_at(self_vec, classes).tolist()
+        return tuple(zip(sorted(subject_classes), bits, strict=True)), self_row
+
+    def _self_dependent(self, rule: Rule, direction: str) -> bool:
+        """Whether the rule's own side (destination of ingress, source of egress) tells subjects apart."""
+        key = (id(rule), direction)
+        found = self._self_cache.get(key)
+        if found is None:
+            parts = self._rule_parts(rule, direction)
+            self_vec, self_ports = (parts[3], parts[5]) if direction == INGRESS else (parts[2], parts[4])
+            found = self._self_cache[key] = (isinstance(self_ports, ClassRows)
+                                             or not _unpack(self_vec, len(self.classes)).all())
+        return found
+
+    def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> RuleTerm:
+        """The rule's match for a subject: peer classes × atoms (with per-class atoms where named ports
+        make them depend on the peer).
 
         Cached by what the subject contributes (its own side's match and named-port row), so that
         subjects alike share one computation; `digest` identifies the terms' content."""
         base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
         if direction == INGRESS:
-            peer_vec, self_vec, peer_ports, self_ports = src_vec, dst_vec, src_ports, dst_ports
+            peer_vec, peer_ports, self_ports = src_vec, src_ports, dst_ports
         else:
-            peer_vec, self_vec, peer_ports, self_ports = dst_vec, src_vec, dst_ports, src_ports
-        own = next(iter(subject_classes.values()))
-        self_row = int(self_ports.at(np.array([own]))[0]) if isinstance(self_ports, ClassRows) else -1
-        self_key = tuple((f, bool(_bits_at(self_vec, np.array([c]))[0])) for f, c in sorted(subject_classes.items()))
+            peer_vec, peer_ports, self_ports = dst_vec, dst_ports, src_ports
+        self_key, self_row = self._self_part(rule, direction, subject_classes)
         key = (id(rule), direction, self_key, self_row)
         found = self._terms_cache.get(key)
         if found is not None:
@@ -598,24 +663,22 @@ class Matrix:
             if ok:
                 self_ok |= self.class_family == family
         n = len(self.classes)
-        classes = _pack(_unpack(fam_vec, n) & _unpack(peer_vec, n) & self_ok)
+        classes = self._packed(_unpack(fam_vec, n) & _unpack(peer_vec, n) & self_ok)
         atoms = base
         if self_ports is not None:
             atoms = atoms & (self_ports.rows[self_row] if isinstance(self_ports, ClassRows) else self_ports)
         per_class = peer_ports if isinstance(peer_ports, ClassRows) else None
         if peer_ports is not None and per_class is None:
             atoms = atoms & peer_ports
-        digest = hash((classes.tobytes(), atoms.tobytes(), id(per_class)))
-        count = int(np.unpackbits(classes).sum())
-        found = self._terms_cache[key] = (classes, atoms, per_class, digest, count)
+        found = self._terms_cache[key] = RuleTerm(classes, atoms, per_class, n)
         return found
 
     def _rule_match(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> np.ndarray:
         """(peer classes × atoms) of packets the rule matches, for a subject (its class per family)."""
-        classes, atoms, per_class, _, _ = self._rule_terms(rule, direction, subject_classes)
-        result = _unpack(classes, len(self.classes))[:, None] & atoms[None, :]
-        if per_class is not None:
-            result &= per_class.dense()
+        term = self._rule_terms(rule, direction, subject_classes)
+        result = _unpack(term.classes, len(self.classes))[:, None] & term.atoms[None, :]
+        if term.per_class is not None:
+            result &= term.per_class.dense()
         return result
 
     # ---- evaluation -------------------------------------------------------------------------------
@@ -657,12 +720,38 @@ class Matrix:
     def _subject_classes(self, endpoint: Endpoint) -> dict[int, int]:
         return {f: self.peer_class[(endpoint.id, f)] for f in self.cells if (endpoint.id, f) in self.peer_class}
 
+    def _steps(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> tuple[tuple, list[tuple]]:
+        """The evaluation steps (tier starts, rules, tier ends, profiles) of a subject in one direction,
+        shared by subjects with the same labels (as selectors see them) and profiles; with the rules
+        whose own side tells subjects apart."""
+        profiles = self.classes[next(iter(subject.values()))].profiles if subject else -1
+        key = (self._endpoint_signature(endpoint), profiles, direction)
+        found = self._steps_cache.get(key)
+        if found is None:
+            steps: list[tuple[str, Tier | None, Rule | None]] = []
+            for tier, policies in self._tiers_for(endpoint, direction):
+                steps.append(("tier", tier, None))
+                steps += [("rule", tier, rule) for policy in policies for rule in policy.rules(direction)
+                          if rule.action in (ALLOW, DENY, PASS)]
+                steps.append(("end", tier, None))
+            for profile in self.ctx.profiles_of(endpoint):
+                if isinstance(profile, str):
+                    continue
+                steps.append(("profile", None, None))
+                steps += [("rule", None, rule) for rule in profile.rules(direction)
+                          if rule.action in (ALLOW, DENY, PASS)]
+            dependent = [rule for _, _, rule in steps if rule is not None and self._self_dependent(rule, direction)]
+            found = self._steps_cache[key] = (key, steps, dependent)
+        return found
+
     def side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
         """The endpoint's verdicts in one direction, grouped (sparse in peer classes)."""
         key = self._side_keys.get((endpoint.id, direction))
         if key is None:
             subject = self._subject_classes(endpoint)
-            key = (direction, tuple(sorted(subject.items())))
+            steps_key, _, dependent = self._steps(endpoint, direction, subject)
+            key = (steps_key, tuple(sorted(subject)),
+                   tuple(self._self_part(rule, direction, subject) for rule in dependent))
             self._side_keys[(endpoint.id, direction)] = key
         found = self._sides.get(key)
         if found is None:
@@ -674,21 +763,11 @@ class Matrix:
         return self.side_table(endpoint, direction).dense()
 
     def _evaluate(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> SideTable:
-        steps: list[tuple[str, Tier | None, Rule | None]] = []
-        for tier, policies in self._tiers_for(endpoint, direction):
-            steps.append(("tier", tier, None))
-            steps += [("rule", tier, rule) for policy in policies for rule in policy.rules(direction)]
-            steps.append(("end", tier, None))
-        for profile in self.ctx.profiles_of(endpoint):
-            if isinstance(profile, str):
-                continue
-            steps.append(("profile", None, None))
-            steps += [("rule", None, rule) for rule in profile.rules(direction)]
+        _, steps, _ = self._steps(endpoint, direction, subject)
         terms = [(kind, tier, rule, self._rule_terms(rule, direction, subject) if rule is not None else None)
-                 for kind, tier, rule in steps
-                 if rule is None or rule.action in (ALLOW, DENY, PASS)]
+                 for kind, tier, rule in steps]
         content = tuple((kind, tier.default_action if tier else None, rule.action if rule else None,
-                         term[3] if term else None) for kind, tier, rule, term in terms)
+                         term.digest if term else None) for kind, tier, rule, term in terms)
         found = self._tables.get(content)
         if found is None:
             groups = self._local_groups([t[3] for t in terms if t[3] is not None])
@@ -696,71 +775,57 @@ class Matrix:
         return found
 
     def _side_table(self, groups: tuple, terms: list[tuple]) -> SideTable:
-        base, positions, members, reps = groups
-        return SideTable(base, positions, members, self._first_match(terms, reps))
+        base, base_count, positions, members, reps, narrow = groups
+        return SideTable(base, positions, members, self._first_match(terms, reps, base_count, narrow))
 
-    def _local_groups(self, terms: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Group peer classes that the rule terms cannot tell apart: (base groups, classes the narrow
-        terms single out, their groups, a representative class per group).
+    def _local_groups(self, terms: list[RuleTerm]) -> tuple:
+        """Group peer classes that the rule terms cannot tell apart: (base groups, their number, classes
+        the narrow terms single out, their groups, a representative class per group, the narrow terms).
 
         Broad terms (touching many classes, typically cluster-wide policies) give a base partition that
-        is computed once and shared; narrow terms only regroup the classes they touch."""
+        is computed once and shared; narrow terms only regroup the classes they touch. The classes a
+        base group keeps are matched by no narrow term, so its row is found from the broad terms alone."""
         n = len(self.classes)
-        if n == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty.astype(np.int32), empty, empty.astype(np.int32), empty
         broad, narrow = [], []
         for term in terms:
-            (broad if term[4] > n // 16 else narrow).append(term)
-        base, base_reps = self._base_groups(tuple(broad))
-        touched = np.zeros(n, dtype=bool)
-        unpacked = []
-        for classes, _, per_class, _, _ in narrow:
-            vector = _unpack(classes, n)
-            unpacked.append(vector)
-            touched |= vector
-            if per_class is not None:
-                touched[per_class.positions] = True
-        idx = np.flatnonzero(touched)
-        if not len(idx):
-            return base, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), base_reps
-        # A base group's row must be computed for a class the narrow terms leave alone.
-        untouched = np.flatnonzero(~touched)
-        labels, first_untouched = np.unique(base[untouched], return_index=True)
-        base_reps = base_reps.copy()
-        base_reps[labels] = untouched[first_untouched]
-        parts = [base[idx].astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)]
-        parts.append(np.packbits(np.stack([vector[idx] for vector in unpacked], axis=1), axis=1))
-        parts += [t[2].at(idx).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(len(idx), 4)
-                  for t in narrow if t[2] is not None]
-        rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
-        view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
-        _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-        groups = (len(base_reps) + inverse.reshape(-1)).astype(np.int32)
-        reps = np.concatenate((base_reps, idx[first])).astype(np.int64)
-        return base, idx.astype(np.int64), groups, reps
+            (broad if term.count > n // 16 else narrow).append(term)
+        base, base_count, base_reps = self._base_groups(tuple(broad))
+        narrow_ids = {id(t) for t in narrow}
+        idx = (np.unique(np.concatenate([t.indices for t in narrow])) if narrow
+               else np.zeros(0, dtype=np.int64))
+        labels, count = base[idx].astype(np.int64), base_count
+        for term in narrow:
+            labels, count = _refine(labels, count, np.isin(idx, term.indices, assume_unique=True), 2)
+            if term.per_class is not None:
+                labels, count = _refine(labels, count, term.per_class.at(idx), len(term.per_class.rows))
+        groups = (base_count + labels).astype(np.int32)
+        reps = np.concatenate((base_reps, _representatives(labels, count, idx)))
+        return base, base_count, idx.astype(np.int64), groups, reps, narrow_ids
 
-    def _base_groups(self, broad: tuple) -> tuple[np.ndarray, np.ndarray]:
-        """The partition of every peer class by the broad terms (shared by every table that has them)."""
-        key = tuple((t[3], id(t[2])) for t in broad)
+    def _base_groups(self, broad: tuple) -> tuple[np.ndarray, int, np.ndarray]:
+        """The partition of every peer class by the broad terms (shared by every table that has them),
+        built by refining the partition of the longest prefix already known: (groups, count, a
+        representative class per group)."""
+        key = tuple((t.digest, id(t.per_class)) for t in broad)
         found = self._bases.get(key)
-        if found is None:
-            n = len(self.classes)
-            if not broad:
-                found = (np.zeros(n, dtype=np.int32), np.zeros(1, dtype=np.int64))
-            else:
-                parts = [np.packbits(np.stack([_unpack(t[0], n) for t in broad], axis=1), axis=1)]
-                parts += [t[2].at(np.arange(n)).astype(np.int32).reshape(-1, 1).view(np.uint8).reshape(n, 4)
-                          for t in broad if t[2] is not None]
-                rows = np.ascontiguousarray(np.concatenate(parts, axis=1))
-                view = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
-                _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-                found = (inverse.reshape(-1).astype(np.int32), first.astype(np.int64))
-            self._bases[key] = found
+        if found is not None:
+            return found
+        n = len(self.classes)
+        if not broad:
+            labels, count = np.zeros(n, dtype=np.int64), 1 if n else 0
+        else:
+            previous, count, _ = self._base_groups(broad[:-1])
+            term = broad[-1]
+            labels, count = _refine(previous.astype(np.int64), count, _unpack(term.classes, n), 2)
+            if term.per_class is not None:
+                labels, count = _refine(labels, count, term.per_class.at(np.arange(n)), len(term.per_class.rows))
+        found = self._bases[key] = (labels.astype(_label_type(count)), count, _representatives(labels, count))
         return found
 
-    def _first_match(self, terms: list[tuple], reps: np.ndarray) -> np.ndarray:
-        """Felix's algorithm over (local groups × atoms)."""
+    def _first_match(self, terms: list[tuple], reps: np.ndarray, base_count: int = 0,
+                     narrow: set[int] = frozenset()) -> np.ndarray:
+        """Felix's algorithm over (local groups × atoms); narrow terms do not match the first
+        `base_count` groups (the classes they leave alone)."""
         shape = (len(reps), self.atoms.size)
         allowed = np.zeros(shape, dtype=bool)
         decided = np.zeros(shape, dtype=bool)
@@ -777,10 +842,11 @@ class Matrix:
                     passed |= ~(decided | in_tier)
                 decided |= ~passed
                 continue
-            classes, atoms, per_class, _, _ = term
-            hit = _bits_at(classes, reps)[:, None] & atoms[None, :]
-            if per_class is not None:
-                hit &= per_class.rows[per_class.at(reps)]
+            hit = _bits_at(term.classes, reps)[:, None] & term.atoms[None, :]
+            if term.per_class is not None:
+                hit &= term.per_class.rows[term.per_class.at(reps)]
+            if id(term) in narrow:
+                hit[:base_count] = False
             hit &= ~decided & ~in_tier
             if not hit.any():
                 continue
@@ -811,15 +877,6 @@ class Matrix:
             vec &= self.side_table(dst, INGRESS).row(self.peer_class[(src.id, family)])
         return vec
 
-    def bits_to_connections(self, bits: int) -> ConnectionSet:
-        """The connection set of an atom bit set (as SideTable.bits gives)."""
-        found = self._conn_cache.get(bits)
-        if found is None:
-            size = self.atoms.size
-            packed = np.frombuffer(bits.to_bytes((size + 7) // 8, "big"), dtype=np.uint8)
-            found = self._conn_cache[bits] = self.atoms.to_connections(np.unpackbits(packed)[:size].astype(bool))
-        return found
-
     def to_connections(self, mask: np.ndarray) -> ConnectionSet:
         key = mask.tobytes()
         found = self._conn_cache.get(key)
@@ -843,14 +900,19 @@ class Matrix:
     def flows(self) -> Iterator[tuple[Endpoint, Endpoint, ConnectionSet]]:
         """Every ordered pair with something allowed, in endpoint order; pairs of two unpoliced peers
         (external ranges) are not governed by any policy and are left out."""
+        from netpolicy.engine.pairs import class_pairs, endpoint_classes
+
         classes = endpoint_classes(self)
+        position = {e.id: i for i, e in enumerate(self.endpoints)}
+        targets: dict[str, list[tuple[int, Endpoint, ConnectionSet]]] = {}
+        for src, dst, conns in class_pairs(self, classes):
+            targets.setdefault(src.id, []).extend((position[m.id], m, conns) for m in dst.members)
         class_of = {m.id: c.id for c in classes for m in c.members}
-        found = {(a.id, b.id): conns for a, b, conns in class_pairs(self, classes)}
+        for found in targets.values():
+            found.sort(key=lambda item: item[0])
         for src in self.endpoints:
-            for dst in self.endpoints:
-                conns = found.get((class_of[src.id], class_of[dst.id]))
-                if conns is not None:
-                    yield src, dst, conns
+            for _, dst, conns in targets.get(class_of[src.id], ()):
+                yield src, dst, conns
 
 
 def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
@@ -875,90 +937,3 @@ def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:
 def selected_endpoints(matrix: Matrix, policy: Policy) -> list[Endpoint]:
     """Policed endpoints the policy applies to."""
     return [e for e in matrix.policed if policy.selector.matches(e.selector_labels)]
-
-
-@dataclass
-class EndpointClass:
-    """Endpoints that behave identically: same treatment by every rule, same profiles."""
-
-    id: str
-    members: list[Endpoint]
-    classes: dict[int, int] = field(default_factory=dict)  # family → peer class
-
-    @property
-    def representative(self) -> Endpoint:
-        return self.members[0]
-
-
-def endpoint_classes(matrix: Matrix) -> list[EndpointClass]:
-    """Group the matrix's endpoints into classes whose rows and columns are identical."""
-    groups: dict[tuple, list[Endpoint]] = {}
-    for endpoint in matrix.endpoints:
-        classes = tuple(sorted((f, matrix.peer_class[(endpoint.id, f)]) for f in matrix.cells
-                               if (endpoint.id, f) in matrix.peer_class))
-        groups.setdefault((endpoint.policed, classes), []).append(endpoint)
-    return [EndpointClass(f"class-{i}", members, dict(key[1])) for i, (key, members) in enumerate(groups.items())]
-
-
-def class_pairs(matrix: Matrix, classes: list[EndpointClass]) -> Iterator[tuple[EndpointClass, EndpointClass, ConnectionSet]]:
-    """Every ordered pair of classes with something allowed, in time proportional to what is allowed.
-
-    A side is *closed* when most peer classes are allowed nothing: then the classes it allows are
-    listed. A pair is found from its source when the
-    source's egress is closed, else from its destination when that ingress is closed; only pairs of
-    two open sides are tried one by one, and those are mostly allowed.
-    """
-    everything = (1 << matrix.atoms.size) - 1
-    everything <<= (-matrix.atoms.size) % 8  # packbits pads on the right
-    for family in sorted(matrix.cells):
-        members = [c for c in classes if family in c.classes]
-        by_peer: dict[int, list[EndpointClass]] = {}
-        for c in members:
-            by_peer.setdefault(c.classes[family], []).append(c)
-        egress = {c.id: matrix.side_table(c.representative, EGRESS) for c in members if c.representative.policed}
-        ingress = {c.id: matrix.side_table(c.representative, INGRESS) for c in members if c.representative.policed}
-
-        def is_open(side: SideTable | None) -> bool:
-            return side is None or side.is_open
-
-        open_sources = [c for c in members if is_open(egress.get(c.id))]
-        open_targets = [c for c in members if is_open(ingress.get(c.id))]
-        for src in members:
-            side = egress.get(src.id)
-            if is_open(side):
-                continue
-            for peer_class in side.reachable.tolist():
-                for dst in by_peer.get(peer_class, ()):
-                    bits = _pair_bits(src, dst, family, egress, ingress, everything)
-                    if bits:
-                        yield src, dst, matrix.bits_to_connections(bits)
-        for dst in members:
-            side = ingress.get(dst.id)
-            if is_open(side):
-                continue
-            for peer_class in side.reachable.tolist():
-                for src in by_peer.get(peer_class, ()):
-                    if not is_open(egress.get(src.id)):
-                        continue
-                    bits = _pair_bits(src, dst, family, egress, ingress, everything)
-                    if bits:
-                        yield src, dst, matrix.bits_to_connections(bits)
-        for src in open_sources:
-            for dst in open_targets:
-                if not (src.representative.policed or dst.representative.policed):
-                    continue
-                bits = _pair_bits(src, dst, family, egress, ingress, everything)
-                if bits:
-                    yield src, dst, matrix.bits_to_connections(bits)
-
-
-def _pair_bits(src: EndpointClass, dst: EndpointClass, family: int, egress: dict, ingress: dict,
-               everything: int) -> int:
-    out = everything
-    side = egress.get(src.id)
-    if side is not None:
-        out &= side.row_bits(dst.classes[family])
-    side = ingress.get(dst.id)
-    if side is not None:
-        out &= side.row_bits(src.classes[family])
-    return out

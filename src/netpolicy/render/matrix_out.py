@@ -43,10 +43,18 @@ def common_labels(members) -> dict[str, str]:
 
 def class_flows(matrix: Matrix, classes) -> list[tuple]:
     """(source class, destination class, connections) for every class pair with something allowed."""
-    from netpolicy.engine.matrix import class_pairs
+    from netpolicy.engine.pairs import class_pairs
 
-    order = {c.id: i for i, c in enumerate(classes)}
-    return sorted(class_pairs(matrix, classes), key=lambda f: (order[f[0].id], order[f[1].id]))
+    return list(class_pairs(matrix, classes))
+
+
+def _write_endpoints(endpoints, stream) -> None:
+    import json
+
+    stream.write('{"endpoints": [\n')
+    for i, item in enumerate(endpoints):
+        stream.write(("" if i == 0 else ",\n") + "  " + json.dumps(item))
+    stream.write('\n], "flows": [\n')
 
 
 def write_json(document_parts, stream) -> None:
@@ -55,10 +63,7 @@ def write_json(document_parts, stream) -> None:
     import json
 
     endpoints, flows = document_parts
-    stream.write('{"endpoints": [\n')
-    for i, item in enumerate(endpoints):
-        stream.write(("" if i == 0 else ",\n") + "  " + json.dumps(item))
-    stream.write('\n], "flows": [\n')
+    _write_endpoints(endpoints, stream)
     encoded: dict[int, str] = {}
     first = True
     for src, dst, conns in flows:
@@ -71,14 +76,34 @@ def write_json(document_parts, stream) -> None:
     stream.write("\n]}\n")
 
 
+def write_class_json(matrix: Matrix, classes, stream, max_members: int) -> None:
+    """`matrix -o json --group-by class`: the class pairs written a block at a time, each line built
+    from pre-encoded pieces."""
+    import json
+
+    from netpolicy.engine.pairs import class_pair_blocks
+
+    _write_endpoints((class_json(c, max_members) for c in classes), stream)
+    heads = [f'  {{"from": {json.dumps(c.id)}, "to": ' for c in classes]
+    tails = [f'{json.dumps(c.id)}, "allowed": ' for c in classes]
+    texts: list[str] = []
+    separator = ""
+    for block in class_pair_blocks(matrix, classes):
+        texts += [json.dumps(conns.to_json()) + "}" for conns in block.connections[len(texts):]]
+        lines = [heads[s] + tails[d] + texts[k]
+                 for s, d, k in zip(block.sources.tolist(), block.targets.tolist(), block.kinds.tolist(), strict=True)]
+        if lines:
+            stream.write(separator + ",\n".join(lines))
+            separator = ",\n"
+    stream.write("\n]}\n")
+
+
 def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max_members: int = 50) -> None:
     """`matrix -o json` (per endpoint, or per class) written as it is computed."""
-    from netpolicy.engine.matrix import class_pairs, endpoint_classes
-
     if group_by_class:
-        classes = endpoint_classes(matrix)
-        write_json(([class_json(c, max_members) for c in classes],
-                    ((s.id, d.id, conns) for s, d, conns in class_pairs(matrix, classes))), stream)
+        from netpolicy.engine.pairs import endpoint_classes
+
+        write_class_json(matrix, endpoint_classes(matrix), stream, max_members)
     else:
         write_json(([endpoint_json(e) for e in matrix.endpoints],
                     ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream)
@@ -99,7 +124,7 @@ def class_summary(cls) -> str:
 def render_classes_text(matrix: Matrix, console) -> None:
     from rich.table import Table
 
-    from netpolicy.engine.matrix import endpoint_classes
+    from netpolicy.engine.pairs import endpoint_classes
 
     classes = endpoint_classes(matrix)
     table = Table(title="Connectivity between classes of endpoints", title_justify="left")
