@@ -93,7 +93,9 @@ class SideTable:
         found = self.__dict__.get("_reachable")
         if found is None:
             nonempty = self.table.any(axis=1)
-            found = self.__dict__["_reachable"] = np.flatnonzero(nonempty[self.local])
+            allows = nonempty[self.base]
+            allows[self.positions] = nonempty[self.groups]
+            found = self.__dict__["_reachable"] = np.flatnonzero(allows)
         return found
 
     @property

@@ -154,7 +154,10 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
         open_in = in_family & is_open[ingress]
         open_targets = np.flatnonzero(open_in)
         policed_open_targets = open_targets[ingress[open_targets] >= 0]
-        closed_in = _closed_ingress_index(tables, ingress, np.flatnonzero(in_family & ~open_in), len(matrix.classes))
+        wanted = np.zeros(len(matrix.classes), dtype=bool)
+        wanted[peer[open_out]] = True
+        closed_in = _closed_ingress_index(tables, ingress, np.flatnonzero(in_family & ~open_in), wanted,
+                                          len(matrix.classes))
         for pair_src, pair_dst in _candidates(np.flatnonzero(in_family), tables, egress, peer, open_out,
                                               expander, open_targets, policed_open_targets, closed_in):
             out_rows = rows.lookup(egress[pair_src], peer[pair_dst])
@@ -168,15 +171,24 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
             yield PairBlock(pair_src[allowed], pair_dst[allowed], pair_kind[allowed], connections)
 
 
-def _closed_ingress_index(tables: list, ingress: np.ndarray, closed: np.ndarray, n_peers: int) -> tuple:
-    """For destinations whose ingress is closed: peer class → those destinations that allow it something."""
-    lists = [tables[ingress[d]].reachable for d in closed.tolist()]
-    lengths = np.array([len(r) for r in lists], dtype=np.int64)
-    peers = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
-    targets = np.repeat(closed, lengths)
+def _closed_ingress_index(tables: list, ingress: np.ndarray, closed: np.ndarray, wanted: np.ndarray,
+                          n_peers: int) -> tuple[np.ndarray, np.ndarray]:
+    """For destinations whose ingress is closed: peer class → those destinations that allow it something,
+    for the `wanted` peer classes only (those of open sources, the only ones looked up)."""
+    dests_of: dict[int, list[int]] = {}
+    for dst, table in zip(closed.tolist(), ingress[closed].tolist(), strict=True):
+        dests_of.setdefault(table, []).append(dst)
+    peer_parts, target_parts = [], []
+    for table, dests in dests_of.items():
+        reachable = tables[table].reachable
+        reachable = reachable[wanted[reachable]]
+        if len(reachable):
+            peer_parts.append(np.repeat(reachable, len(dests)))
+            target_parts.append(np.tile(np.array(dests, dtype=np.int64), len(reachable)))
+    peers = np.concatenate(peer_parts) if peer_parts else np.zeros(0, dtype=np.int64)
+    targets = np.concatenate(target_parts) if target_parts else np.zeros(0, dtype=np.int64)
     order = np.argsort(peers, kind="stable")
-    peers, targets = peers[order], targets[order]
-    return np.searchsorted(peers, np.arange(n_peers + 1)), targets
+    return np.searchsorted(peers[order], np.arange(n_peers + 1)), targets[order]
 
 
 def _candidates(sources: np.ndarray, tables: list, egress: np.ndarray, peer: np.ndarray, open_out: np.ndarray,

@@ -1,0 +1,60 @@
+"""The array helpers behind the bulk pair walk and the partitions of peer classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bench.generate import generate
+from bench.sizes import POD_CIDR, ClusterSpec
+
+from netpolicy.api import load_cluster
+from netpolicy.engine import pairs
+from netpolicy.engine.matrix import _refine, compute_matrix
+from netpolicy.options import Options
+
+
+@pytest.mark.parametrize(("starts", "lengths", "expected"), [
+    ([0], [3], [0, 1, 2]),
+    ([5, 1], [2, 3], [5, 6, 1, 2, 3]),
+    ([4, 9, 2], [1, 0, 2], [4, 2, 3]),
+    ([7], [0], []),
+    ([], [], []),
+    ([3, 3], [2, 2], [3, 4, 3, 4]),
+])
+def test_ranges_concatenate_aranges(starts, lengths, expected):
+    got = pairs._ranges(np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize(("labels", "count", "values", "n_values", "groups"), [
+    ([0, 0, 0], 1, [0, 1, 0], 2, [[0, 2], [1]]),
+    ([0, 1, 0, 1], 2, [1, 1, 0, 0], 2, [[0], [1], [2], [3]]),
+    ([0, 0, 1, 1], 2, [3, 3, 3, 3], 4, [[0, 1], [2, 3]]),
+    ([2, 0, 2, 1], 3, [0, 0, 0, 0], 1, [[0, 2], [1], [3]]),
+    # a combined range too large for a lookup table is renumbered by sorting
+    ([0, 1], 10**6, [5, 5], 10**4, [[0], [1]]),
+])
+def test_refine_splits_groups_by_value(labels, count, values, n_values, groups):
+    new, new_count = _refine(np.array(labels, dtype=np.int64), count, np.array(values), n_values)
+    assert new_count == len(set(new.tolist()))
+    found = {}
+    for item, label in enumerate(new.tolist()):
+        found.setdefault(label, []).append(item)
+    assert sorted(found.values()) == sorted(groups)
+    assert max(new.tolist()) < new_count
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])
+def test_pair_blocks_do_not_depend_on_block_size(tmp_path, monkeypatch, block):
+    """The same pairs, in the same order (source, then destination), however the walk is cut."""
+    generate(ClusterSpec("blocks", 400, 60, 8, seed=4), tmp_path)
+    options = Options(pod_cidr=POD_CIDR)
+    matrix = compute_matrix(load_cluster([str(tmp_path)], options), options)
+    classes = pairs.endpoint_classes(matrix)
+    reference = [(s.id, d.id, c) for s, d, c in pairs.class_pairs(matrix, classes)]
+    monkeypatch.setattr(pairs, "BLOCK_PAIRS", block)
+    assert [(s.id, d.id, c) for s, d, c in pairs.class_pairs(matrix, classes)] == reference
+    order = {c.id: i for i, c in enumerate(classes)}
+    keys = [(order[s], order[d]) for s, d, _ in reference]
+    assert keys == sorted(keys)
+    assert any(not c.representative.policed for c in classes), "external ranges take part"
