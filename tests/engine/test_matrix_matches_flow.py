@@ -33,7 +33,8 @@ KEYS = ("app", "tier")
 VALUES = ("a", "b", "c")
 PORTS = (53, 80, 81, 443, 5432)
 PORT_NAMES = ("http", "dns", "db")
-NETS = ("10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.168.0.0/16", "0.0.0.0/0")
+NETS = ("10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.168.0.0/16", "0.0.0.0/0",
+        "fd00::/64", "fd00::2/128")
 
 labels_st = st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=2)
 
@@ -115,11 +116,14 @@ def cluster_st(draw):
         own = draw(labels_st)
         ports = tuple(NamedPort(draw(st.sampled_from(PORT_NAMES)), draw(st.sampled_from((6, 17))),
                                 draw(st.sampled_from(PORTS))) for _ in range(draw(st.integers(0, 2))))
+        ipv4, ipv6 = ipaddress.ip_address(addresses[i]), ipaddress.ip_address(f"fd00::{i + 1}")
+        stack = draw(st.sampled_from(("ipv4", "ipv4", "dual", "ipv6")))
+        ips = {"ipv4": (ipv4,), "dual": (ipv4, ipv6), "ipv6": (ipv6,)}[stack]
         endpoints.append(Endpoint(
             id=f"{ns}/pod{i}", kind="Pod", name=f"pod{i}", namespace=ns, labels=own,
             selector_labels=calico_labels(own, namespace=ns, namespace_labels=namespaces[ns].labels,
                                           service_account="default", service_account_labels={}),
-            ips=(ipaddress.ip_address(addresses[i]),), ports=ports))
+            ips=ips, ports=ports))
     if draw(st.booleans()):
         own = draw(labels_st)
         endpoints.append(Endpoint(id="x/set", kind="NetworkSet", name="set", namespace="x", labels=own,
@@ -141,11 +145,15 @@ def test_matrix_agrees_with_flow_evaluator(cluster):
     matrix = compute_matrix(cluster)
     flows = FlowEvaluator(cluster)
     listed = {(src.id, dst.id): conns for src, dst, conns in matrix.flows()}
+    assert len(listed) == sum(1 for _ in matrix.flows()), "a pair was listed twice"
     for src in matrix.endpoints:
         for dst in matrix.endpoints:
             if not (src.policed or dst.policed):
                 continue
             conns = matrix.connections(src, dst)
+            if matrix.common_family(src, dst) is None:  # IPv4-only and IPv6-only: no flow at all
+                assert not conns and (src.id, dst.id) not in listed
+                continue
             assert listed.get((src.id, dst.id), conns) == conns and (bool(conns) == ((src.id, dst.id) in listed))
             for protocol, port, sport in PACKETS:
                 expected = flows.evaluate(src, dst, protocol, port, sport).verdict == "allow"

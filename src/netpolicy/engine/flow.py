@@ -246,6 +246,23 @@ class FlowEvaluator:
         policed = [o for o in owners if o.policed]
         return Peer(address, policed[0] if policed else None, tuple(owners))
 
+    def _peers(self, src: str | Endpoint, dst: str | Endpoint) -> tuple[Peer, Peer]:
+        """Both ends in one address family: the lowest both have (as the matrix judges a pair)."""
+        src_peer, dst_peer = self.peer(src), self.peer(dst)
+        common = self._families(src, src_peer) & self._families(dst, dst_peer)
+        if not common:
+            raise InputError(f"{src_peer.display} and {dst_peer.display} share no address family",
+                             expected="two ends with an IPv4 or two with an IPv6 address")
+        family = min(common)
+        return self.peer(src, family), self.peer(dst, family)
+
+    def _families(self, ref: str | Endpoint, peer: Peer) -> set[int]:
+        """The address families a flow end can use (an IP address given as such: its own)."""
+        endpoint = ref if isinstance(ref, Endpoint) else self.ctx.cluster.endpoint(ref)
+        if endpoint is None:
+            return {peer.address.version}
+        return {ip.version for ip in endpoint.ips} or {n.version for n in endpoint.nets}
+
     def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,
                  port: int | None = None, src_port: int | None = None) -> FlowResult:
         """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP.
@@ -272,10 +289,7 @@ class FlowEvaluator:
 
     def _evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int,
                   port: int | None, src_port: int | None) -> FlowResult:
-        src_peer = self.peer(src)
-        dst_peer = self.peer(dst, src_peer.address.version)
-        if src_peer.address.version != dst_peer.address.version:
-            src_peer = self.peer(src, dst_peer.address.version)
+        src_peer, dst_peer = self._peers(src, dst)
         if src_port is not None or protocol not in PORT_PROTOCOLS:
             packet = Packet(src_peer, dst_peer, protocol, port, src_port)
             egress = side(self.ctx, src_peer, EGRESS, packet)

@@ -127,7 +127,8 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBlock]:
-    """The allowed pairs of classes, a block of sources at a time, ordered by source then destination.
+    """The allowed pairs of classes, a block of sources at a time, ordered by source then destination
+    (per address family: a pair is judged in the lowest family both have, as `Matrix.mask` does).
 
     Pairs of two unpoliced classes (external ranges) are governed by no policy and left out."""
     table_ids: dict[int, int] = {}
@@ -146,7 +147,10 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
     is_open = np.array([t.is_open for t in tables] + [True], dtype=bool)  # index -1: no policy
     kinds: dict[bytes, int] = {}
     connections: list[ConnectionSet] = []
-    for family in sorted(matrix.cells):
+    families = sorted(matrix.cells)
+    family_bits = np.array([sum(1 << families.index(f) for f in c.classes) for c in classes], dtype=np.int64)
+    for number, family in enumerate(families):
+        lower = (1 << number) - 1  # a pair sharing a lower family is judged in that family (Matrix.mask)
         peer = np.array([c.classes.get(family, -1) for c in classes], dtype=np.int64)
         expander = _Expander(peer, len(matrix.classes))
         in_family = peer >= 0
@@ -160,6 +164,9 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
                                           len(matrix.classes))
         for pair_src, pair_dst in _candidates(np.flatnonzero(in_family), tables, egress, peer, open_out,
                                               expander, open_targets, policed_open_targets, closed_in):
+            if lower:
+                keep = (family_bits[pair_src] & family_bits[pair_dst] & lower) == 0
+                pair_src, pair_dst = pair_src[keep], pair_dst[keep]
             out_rows = rows.lookup(egress[pair_src], peer[pair_dst])
             in_rows = rows.lookup(ingress[pair_dst], peer[pair_src])
             combined = out_rows * len(rows.rows) + in_rows
