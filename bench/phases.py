@@ -47,14 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         _emit({"phase": "query", "seconds": time.perf_counter() - started, "verdict": result.to_json()["verdict"]})
     if not args.no_matrix:
         from netpolicy.engine.matrix import compute_matrix
-        from netpolicy.engine.pairs import class_pairs, endpoint_classes
+        from netpolicy.engine.pairs import class_pair_blocks, endpoint_classes
 
         started = time.perf_counter()
         matrix = compute_matrix(cluster, options)
         _emit({"phase": "matrix", "seconds": time.perf_counter() - started})
         started = time.perf_counter()
         classes = endpoint_classes(matrix)
-        flows = sum(1 for _ in class_pairs(matrix, classes))
+        flows = sum(len(block.sources) for block in class_pair_blocks(matrix, classes))
         _emit({"phase": "classes", "seconds": time.perf_counter() - started, "classes": len(classes),
                "flows": flows})
     return 0
