@@ -6,16 +6,30 @@ import argparse
 import subprocess
 import sys
 
-from bench.sizes import SIZES, parse_sizes
+from bench.sizes import DEFAULT_PROFILE, PROFILES, SIZES, parse_sizes
 
 ALL_SIZES = ",".join(SIZES)
 
 
-def _sizes(parser: argparse.ArgumentParser, text: str):
+def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
     try:
-        return parse_sizes(text)
+        return parse_sizes(text, profile)
     except ValueError as error:
         parser.error(str(error))
+
+
+def _add_profile(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                        help="policy profile: mixed (default) or scale-test (the OpenShift scale test's shape)")
+
+
+def results_section(command: str, profile: str) -> tuple[str, str]:
+    """The results-file section of `command` on `profile` (plain for the default profile) and its heading."""
+    name = command if profile == DEFAULT_PROFILE else f"{command}-{profile}"
+    invocation = "make bench" if command == "bench" else "make bench-compare"
+    if profile != DEFAULT_PROFILE:
+        invocation += f' BENCH_ARGS="--profile {profile}"'
+    return name, f"## `{invocation}`: profile `{profile}`\n\nPolicies: {PROFILES[profile]}."
 
 
 def _log(message: str) -> None:
@@ -34,14 +48,17 @@ def run_main(argv: list[str]) -> int:
     parser.add_argument("--keep-going", action="store_true", help="run larger sizes even after one timed out")
     parser.add_argument("--no-query", action="store_true", help="skip `netpolicy query` on the largest size")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    _add_profile(parser)
     args = parser.parse_args(argv)
-    specs = _sizes(parser, args.sizes)
+    specs = _sizes(parser, args.sizes, args.profile)
     info = report.machine()
     results, query = run_benchmark(specs, args.timeout, keep_going=args.keep_going, query=not args.no_query, log=_log)
     command = results[0].command if results else "matrix"
-    title = f"netpolicy {command}: load and analysis in-process, total and peak RSS end to end"
+    title = (f"netpolicy {command}, profile {args.profile}: load and analysis in-process, "
+             f"total and peak RSS end to end")
     report.print_table(title, SIZE_HEADERS, size_rows(results))
-    body = [f"## `make bench`\n\n{report.machine_line(info)}\n\nTime limit {args.timeout:g} s per size and step. "
+    section, heading = results_section("bench", args.profile)
+    body = [f"{heading}\n\n{report.machine_line(info)}\n\nTime limit {args.timeout:g} s per size and step. "
             f"Load and analysis: `netpolicy.api.load_cluster` and `netpolicy.engine.matrix.compute_matrix` timed "
             f"in one process; total and peak RSS: `netpolicy {command}` as a child process, output included.\n",
             report.markdown_table(SIZE_HEADERS, size_rows(results))]
@@ -51,7 +68,7 @@ def run_main(argv: list[str]) -> int:
         body += ["`netpolicy query -o json` (answer: `FlowEvaluator.evaluate` after loading):\n",
                  report.markdown_table(QUERY_HEADERS, query_rows(query))]
     if not args.no_write:
-        report.write_section("bench", "\n".join(body))
+        report.write_section(section, "\n".join(body))
         _log(f"written to {report.RESULTS}")
     return 0
 
@@ -75,8 +92,9 @@ def compare_main(argv: list[str]) -> int:
     parser.add_argument("--peer-timeout", type=float, default=300, help="seconds NCA may take per size (default 300)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds netpolicy may take per size (default 300)")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    _add_profile(parser)
     args = parser.parse_args(argv)
-    specs = _sizes(parser, args.sizes)
+    specs = _sizes(parser, args.sizes, args.profile)
     try:
         ensure_nca(log=_log)
     except (OSError, subprocess.CalledProcessError) as error:
@@ -87,14 +105,16 @@ def compare_main(argv: list[str]) -> int:
     ours = "netpolicy " + " ".join(our_matrix_args(group_by))
     results = run_compare(specs, args.timeout, args.peer_timeout, group_by=group_by, log=_log)
     rows = compare_rows(results)
-    report.print_table(f"{ours} vs NCA {NCA_VERSION} --connectivity -o {NCA_OUTPUT}", COMPARE_HEADERS, rows)
-    body = (f"## `make bench-compare`\n\n{report.machine_line(info)}\n\nSame Kubernetes-only files for both: "
+    report.print_table(f"profile {args.profile}: {ours} vs NCA {NCA_VERSION} --connectivity -o {NCA_OUTPUT}",
+                       COMPARE_HEADERS, rows)
+    section, heading = results_section("compare", args.profile)
+    body = (f"{heading}\n\n{report.machine_line(info)}\n\nSame Kubernetes-only files for both: "
             f"`{ours}` and network-config-analyzer {NCA_VERSION} "
             f"`nca --connectivity -r DIR -o {NCA_OUTPUT}`, each as a child process; NCA limited to "
             f"{args.peer_timeout:g} s per size. Speed-up = NCA time / netpolicy time.\n\n"
             + report.markdown_table(COMPARE_HEADERS, rows))
     if not args.no_write:
-        report.write_section("compare", body)
+        report.write_section(section, body)
         _log(f"written to {report.RESULTS}")
     return 0
 

@@ -95,11 +95,11 @@ def compare_size(spec: ClusterSpec, ours_timeout: float, peer_timeout: float, *,
     scratch.mkdir(parents=True, exist_ok=True)
     ours = run_measured(netpolicy_command(*our_matrix_args(group_by), "-f", generated.directory,
                                           "--pod-cidr", POD_CIDR),
-                        ours_timeout, stdout_path=scratch / f"{spec.name}-netpolicy.json")
+                        ours_timeout, stdout_path=scratch / f"{spec.label}-netpolicy.json")
     peer = None
     if run_peer:
         peer = run_measured([str(nca_path()), "--connectivity", "-r", generated.directory, "-o", NCA_OUTPUT],
-                            peer_timeout, stdout_path=scratch / f"{spec.name}-nca.txt", cwd=scratch)
+                            peer_timeout, stdout_path=scratch / f"{spec.label}-nca.txt", cwd=scratch)
     return CompareResult(spec.name, generated.pods, generated.policies, generated.namespaces, ours, peer)
 
 

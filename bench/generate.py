@@ -9,7 +9,7 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from bench.calico_policies import calico_objects
@@ -22,15 +22,18 @@ from bench.cluster_gen import (
     workload_objects,
 )
 from bench.k8s_policies import kubernetes_policies
-from bench.sizes import ClusterSpec, parse_sizes
+from bench.scale_policies import scale_test_policies
+from bench.sizes import DEFAULT_PROFILE, PROFILES, ClusterSpec, parse_sizes
 from bench.writer import write_objects
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-GENERATOR_FILES = ("vocab.py", "sizes.py", "cluster_gen.py", "k8s_policies.py", "calico_policies.py",
-                   "writer.py", "generate.py")
-#: Share of the policy budget written as Calico policies in the Calico flavour.
+GENERATOR_FILES = ("vocab.py", "sizes.py", "cluster_gen.py", "k8s_policies.py", "scale_policies.py",
+                   "calico_policies.py", "writer.py", "generate.py")
+#: Share of the policy budget written as Calico policies in the Calico flavour (the same templates in every profile).
 CALICO_SHARE = 0.3
+#: What writes the Kubernetes NetworkPolicies of each profile.
+KUBERNETES_POLICIES = {"mixed": kubernetes_policies, "scale-test": scale_test_policies}
 
 
 @dataclass
@@ -62,12 +65,15 @@ def fingerprint() -> str:
 
 def generate(spec: ClusterSpec, directory: Path) -> Generated:
     """Generate `spec` into `directory` (created; existing manifests there are replaced)."""
+    if spec.profile not in KUBERNETES_POLICIES:
+        raise ValueError(f"unknown profile {spec.profile!r} (expected one of {', '.join(PROFILES)})")
     started = time.perf_counter()
     world = build_world(spec, random.Random(f"{spec.seed}:cluster"))
     calico_budget = round(spec.policies * CALICO_SHARE) if spec.calico else 0
     calico, calico_count = (calico_objects(random.Random(f"{spec.seed}:calico"), world, calico_budget)
                             if spec.calico else ([], 0))
-    policies = kubernetes_policies(random.Random(f"{spec.seed}:k8s"), world, spec.policies - calico_count)
+    policies = KUBERNETES_POLICIES[spec.profile](random.Random(f"{spec.seed}:k8s"), world,
+                                                 spec.policies - calico_count)
     if spec.form == "pods":
         endpoints = pod_objects(world, random.Random(f"{spec.seed}:pods"))
     elif spec.form == "workloads":
@@ -138,15 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k8s-only", action="store_true", help="only Kubernetes NetworkPolicies (for peer tools)")
     parser.add_argument("--form", choices=("pods", "workloads"), default="pods")
     parser.add_argument("--format", choices=("auto", "yaml", "json"), default="auto")
+    parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                        help="policy profile (default mixed)")
     parser.add_argument("--out", type=Path, default=OUT, help="cache directory (default bench/out)")
     args = parser.parse_args(argv)
     try:
-        specs = parse_sizes(args.sizes)
+        specs = parse_sizes(args.sizes, args.profile)
     except ValueError as error:
         parser.error(str(error))
     for base in specs:
-        spec = ClusterSpec(base.name, base.pods, base.policies, base.namespaces, seed=args.seed,
-                           calico=not args.k8s_only, form=args.form, file_format=args.format)
+        spec = replace(base, seed=args.seed, calico=not args.k8s_only, form=args.form, file_format=args.format)
         generated = ensure_generated(spec, args.out)
         print(f"{generated.directory}: {generated.pods} pods, {generated.policies} policies "
               f"({generated.calico_policies} Calico), {generated.namespaces} namespaces, "

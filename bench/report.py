@@ -106,7 +106,8 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Row]) -> str:
 
 
 def write_section(name: str, body: str, path: Path = RESULTS) -> None:
-    """Replace (or append) the section `name` of the results file, keeping the others."""
+    """Replace the section `name` of the results file, keeping the others; a new section goes after the last
+    one (before any notes that follow the sections)."""
     begin, end = f"<!-- begin {name} -->", f"<!-- end {name} -->"
     block = f"{begin}\n{body.rstrip()}\n{end}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else TITLE
@@ -114,5 +115,8 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     if pattern.search(text):
         text = pattern.sub(lambda _: block, text)
     else:
-        text = text.rstrip() + "\n\n" + block
+        ends = list(re.finditer(r"<!-- end [^>]*-->\n?", text))
+        cut = ends[-1].end() if ends else len(text)
+        before, after = text[:cut].rstrip(), text[cut:].lstrip("\n")
+        text = before + "\n\n" + block + ("\n" + after if after else "")
     path.write_text(text, encoding="utf-8")

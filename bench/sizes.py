@@ -7,10 +7,20 @@ from dataclasses import asdict, dataclass, replace
 #: Where generated pods take their addresses (and what the tools are told the pod network is).
 POD_CIDR = "10.128.0.0/10"
 
+#: Policy profiles: the shape of the Kubernetes NetworkPolicies, described for the results file.
+PROFILES: dict[str, str] = {
+    "mixed": "the shapes teams write: default denies, DNS, tier-to-tier on named ports, namespace selectors, "
+             "ipBlocks, port ranges",
+    "scale-test": "the OpenShift network-policy scale test's shape: every NetworkPolicy with 5 single ports, "
+                  "5 port ranges, 5 remote namespaces, 5 remote pod labels and 5 CIDRs",
+}
+DEFAULT_PROFILE = "mixed"
+
 
 @dataclass(frozen=True)
 class ClusterSpec:
-    """What to generate. `form` is `pods` (one Pod object per replica) or `workloads`."""
+    """What to generate. `form` is `pods` (one Pod object per replica) or `workloads`; `profile` is one of
+    `PROFILES` and decides the shape of the Kubernetes NetworkPolicies."""
 
     name: str
     pods: int
@@ -20,6 +30,7 @@ class ClusterSpec:
     calico: bool = True
     form: str = "pods"
     file_format: str = "auto"
+    profile: str = DEFAULT_PROFILE
 
     @property
     def format(self) -> str:
@@ -29,9 +40,15 @@ class ClusterSpec:
         return "yaml" if self.pods <= 2000 else "json"
 
     @property
+    def label(self) -> str:
+        """The size name, with the profile unless it is the default."""
+        return self.name if self.profile == DEFAULT_PROFILE else f"{self.name}-{self.profile}"
+
+    @property
     def variant(self) -> str:
-        """Directory name: the size name with the policy flavour."""
-        return f"{self.name}-{'calico' if self.calico else 'k8s'}"
+        """Directory name: the size name, the policy flavour, then the profile unless it is the default."""
+        flavour = f"{self.name}-{'calico' if self.calico else 'k8s'}"
+        return flavour if self.profile == DEFAULT_PROFILE else f"{flavour}-{self.profile}"
 
     def as_dict(self) -> dict:
         """Plain data, for the cache stamp."""
@@ -51,19 +68,22 @@ SIZES: dict[str, ClusterSpec] = {
 }
 
 
-def parse_sizes(text: str) -> list[ClusterSpec]:
-    """`500,1k,10k` → specs; a custom size is `PODS/POLICIES/NAMESPACES` (e.g. `2000/300/40`)."""
+def parse_sizes(text: str, profile: str = DEFAULT_PROFILE) -> list[ClusterSpec]:
+    """`500,1k,10k` → specs with policies of `profile`; a custom size is `PODS/POLICIES/NAMESPACES`
+    (e.g. `2000/300/40`)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (expected one of {', '.join(PROFILES)})")
     specs = []
     for item in (part.strip() for part in text.split(",")):
         if not item:
             continue
         if item in SIZES:
-            specs.append(SIZES[item])
+            specs.append(replace(SIZES[item], profile=profile))
             continue
         fields = item.split("/")
         if len(fields) != 3 or not all(f.isdigit() and int(f) > 0 for f in fields):
             known = ", ".join(SIZES)
             raise ValueError(f"unknown size {item!r} (expected one of {known}, or PODS/POLICIES/NAMESPACES)")
         pods, policies, namespaces = (int(f) for f in fields)
-        specs.append(ClusterSpec(f"{pods}p{policies}n{namespaces}", pods, policies, namespaces))
+        specs.append(ClusterSpec(f"{pods}p{policies}n{namespaces}", pods, policies, namespaces, profile=profile))
     return specs

@@ -102,6 +102,17 @@ def test_results_file_sections_are_replaced_and_kept(tmp_path):
     assert text.index("second bench") < text.index("first compare")
 
 
+def test_new_results_section_goes_after_the_others_and_before_notes(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    report.write_section("bench", "bench table", path)
+    path.write_text(path.read_text() + "\n## Reading the figures\n\nnotes\n")
+    report.write_section("compare-scale-test", "scale table", path)
+    report.write_section("compare-scale-test", "scale table again", path)
+    text = path.read_text()
+    assert text.index("bench table") < text.index("scale table again") < text.index("## Reading the figures")
+    assert "scale table\n" not in text and text.endswith("notes\n")
+
+
 def test_machine_description_names_cpus_memory_and_python():
     info = report.machine()
     line = report.machine_line(info)

@@ -238,6 +238,8 @@ class Matrix:
         self._rule_cache: dict[tuple[int, str], tuple] = {}
         self._terms_cache: dict[tuple, RuleTerm] = {}
         self._self_cache: dict[tuple[int, str], bool] = {}
+        self._alike_rules: dict[int, Rule] = {}
+        self._rules_by_content: dict[tuple, Rule] = {}
         self._steps_cache: dict[tuple, tuple] = {}
         self._ports_groups: dict[tuple, dict] = {}
         self._tables: dict[tuple, SideTable] = {}
@@ -593,7 +595,18 @@ class Matrix:
             found = self._vec_cache[("families", families)] = np.isin(self.class_family, list(families))
         return found
 
+    def _alike(self, rule: Rule) -> Rule:
+        """The first rule seen that matches the same packets (rules repeat across namespaces): caches
+        keyed by it are shared by every rule alike."""
+        found = self._alike_rules.get(id(rule))
+        if found is None:
+            content = (rule.protocol, rule.not_protocol, rule.icmp, rule.not_icmp, rule.ip_version,
+                       rule.source, rule.destination)
+            found = self._alike_rules[id(rule)] = self._rules_by_content.setdefault(content, rule)
+        return found
+
     def _rule_parts(self, rule: Rule, direction: str) -> tuple:
+        rule = self._alike(rule)
         key = (id(rule), direction)
         cached = self._rule_cache.get(key)
         if cached is None:
@@ -635,6 +648,7 @@ class Matrix:
 
     def _self_dependent(self, rule: Rule, direction: str) -> bool:
         """Whether the rule's own side (destination of ingress, source of egress) tells subjects apart."""
+        rule = self._alike(rule)
         key = (id(rule), direction)
         found = self._self_cache.get(key)
         if found is None:
@@ -645,21 +659,25 @@ class Matrix:
         return found
 
     def _rule_terms(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> RuleTerm:
-        """The rule's match for a subject: peer classes × atoms (with per-class atoms where named ports
-        make them depend on the peer).
+        """The rule's match for a subject (its peer class per family)."""
+        return self._term(rule, direction, self._self_part(rule, direction, subject_classes))
 
-        Cached by what the subject contributes (its own side's match and named-port row), so that
-        subjects alike share one computation; `digest` identifies the terms' content."""
+    def _term(self, rule: Rule, direction: str, self_part: tuple) -> RuleTerm:
+        """The rule's match for a subject that contributes `self_part` (see `_self_part`): peer classes ×
+        atoms, with per-class atoms where named ports make them depend on the peer.
+
+        Cached by what the subject contributes, so that subjects alike share one computation."""
+        rule = self._alike(rule)
+        key = (id(rule), direction, self_part)
+        found = self._terms_cache.get(key)
+        if found is not None:
+            return found
         base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
         if direction == INGRESS:
             peer_vec, peer_ports, self_ports = src_vec, src_ports, dst_ports
         else:
             peer_vec, peer_ports, self_ports = dst_vec, dst_ports, src_ports
-        self_key, self_row = self._self_part(rule, direction, subject_classes)
-        key = (id(rule), direction, self_key, self_row)
-        found = self._terms_cache.get(key)
-        if found is not None:
-            return found
+        self_key, self_row = self_part
         self_ok = np.zeros(len(self.classes), dtype=bool)
         for family, ok in self_key:
             if ok:
@@ -722,16 +740,17 @@ class Matrix:
     def _subject_classes(self, endpoint: Endpoint) -> dict[int, int]:
         return {f: self.peer_class[(endpoint.id, f)] for f in self.cells if (endpoint.id, f) in self.peer_class}
 
-    def _steps(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> tuple[tuple, list[tuple]]:
+    def _steps(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> tuple[tuple, list, list]:
         """The evaluation steps (tier starts, rules, tier ends, profiles) of a subject in one direction,
-        shared by subjects with the same labels (as selectors see them) and profiles; with the rules
-        whose own side tells subjects apart."""
+        shared by subjects with the same applying policies and profiles; with the rules whose own side
+        tells subjects apart."""
         profiles = self.classes[next(iter(subject.values()))].profiles if subject else -1
-        key = (self._endpoint_signature(endpoint), profiles, direction)
+        tiers = self._tiers_for(endpoint, direction)
+        key = (tuple(id(p) for _, policies in tiers for p in policies), profiles, direction)
         found = self._steps_cache.get(key)
         if found is None:
             steps: list[tuple[str, Tier | None, Rule | None]] = []
-            for tier, policies in self._tiers_for(endpoint, direction):
+            for tier, policies in tiers:
                 steps.append(("tier", tier, None))
                 steps += [("rule", tier, rule) for policy in policies for rule in policy.rules(direction)
                           if rule.action in (ALLOW, DENY, PASS)]
@@ -751,23 +770,28 @@ class Matrix:
         key = self._side_keys.get((endpoint.id, direction))
         if key is None:
             subject = self._subject_classes(endpoint)
-            steps_key, _, dependent = self._steps(endpoint, direction, subject)
-            key = (steps_key, tuple(sorted(subject)),
-                   tuple(self._self_part(rule, direction, subject) for rule in dependent))
+            steps_key, steps, dependent = self._steps(endpoint, direction, subject)
+            parts = tuple(self._self_part(rule, direction, subject) for rule in dependent)
+            key = (steps_key, tuple(sorted(subject)), parts)
             self._side_keys[(endpoint.id, direction)] = key
-        found = self._sides.get(key)
-        if found is None:
-            found = self._sides[key] = self._evaluate(endpoint, direction, self._subject_classes(endpoint))
-        return found
+            found = self._sides.get(key)
+            if found is None:
+                own_parts = dict(zip((id(rule) for rule in dependent), parts, strict=True))
+                found = self._sides[key] = self._evaluate(steps, direction, key[1], own_parts)
+            return found
+        return self._sides[key]
 
     def side(self, endpoint: Endpoint, direction: str) -> np.ndarray:
         """(peer classes × atoms): what the endpoint's policies allow in this direction."""
         return self.side_table(endpoint, direction).dense()
 
-    def _evaluate(self, endpoint: Endpoint, direction: str, subject: dict[int, int]) -> SideTable:
-        _, steps, _ = self._steps(endpoint, direction, subject)
-        terms = [(kind, tier, rule, self._rule_terms(rule, direction, subject) if rule is not None else None)
-                 for kind, tier, rule in steps]
+    def _evaluate(self, steps: list[tuple], direction: str, families: tuple[int, ...],
+                  own_parts: dict[int, tuple]) -> SideTable:
+        """The side table of the steps for a subject with these address families and, for the rules
+        whose own side tells subjects apart, these own parts."""
+        default = (tuple((f, True) for f in families), -1)
+        terms = [(kind, tier, rule, self._term(rule, direction, own_parts.get(id(rule), default))
+                  if rule is not None else None) for kind, tier, rule in steps]
         content = tuple((kind, tier.default_action if tier else None, rule.action if rule else None,
                          term.digest if term else None) for kind, tier, rule, term in terms)
         found = self._tables.get(content)
@@ -796,8 +820,11 @@ class Matrix:
         idx = (np.unique(np.concatenate([t.indices for t in narrow])) if narrow
                else np.zeros(0, dtype=np.int64))
         labels, count = base[idx].astype(np.int64), base_count
+        marks = np.zeros(n, dtype=bool)
         for term in narrow:
-            labels, count = _refine(labels, count, np.isin(idx, term.indices, assume_unique=True), 2)
+            marks[term.indices] = True
+            labels, count = _refine(labels, count, marks[idx], 2)
+            marks[term.indices] = False
             if term.per_class is not None:
                 labels, count = _refine(labels, count, term.per_class.at(idx), len(term.per_class.rows))
         groups = (base_count + labels).astype(np.int32)
