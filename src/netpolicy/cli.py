@@ -115,17 +115,21 @@ def matrix(
 
         if group_by not in ("endpoint", "class"):
             raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
-        result = compute_matrix(cluster, options)
+        if group_by == "class" and output not in (MatrixFormat.json, MatrixFormat.text):
+            raise InputError("--group-by class supports -o json and -o text")
+        from netpolicy.progress import Progress
+
+        with Progress() as progress:
+            result = compute_matrix(cluster, options, progress.stage)
+            if group_by == "class" and output is MatrixFormat.json:
+                matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members,
+                                              progress=progress.stage)
+                return
         if group_by == "endpoint" and len(result.endpoints) > LARGE_MATRIX:
             print(f"warning: {len(result.endpoints):,} endpoints: listing every pair is slow and large; "
                   "--group-by class lists classes of endpoints that behave identically", file=sys.stderr)
         if group_by == "class":
-            if output is MatrixFormat.json:
-                matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members)
-            elif output is MatrixFormat.text:
-                matrix_out.render_classes_text(result, _console())
-            else:
-                raise InputError("--group-by class supports -o json and -o text")
+            matrix_out.render_classes_text(result, _console())
         elif output is MatrixFormat.json:
             matrix_out.stream_matrix_json(result, sys.stdout)
         elif output is MatrixFormat.csv:

@@ -58,3 +58,22 @@ def test_pair_blocks_do_not_depend_on_block_size(tmp_path, monkeypatch, block):
     keys = [(order[s], order[d]) for s, d, _ in reference]
     assert keys == sorted(keys)
     assert any(not c.representative.policed for c in classes), "external ranges take part"
+
+
+def test_progress_is_reported_for_every_stage(tmp_path):
+    generate(ClusterSpec("progress", 300, 40, 6, seed=2), tmp_path)
+    options = Options(pod_cidr=POD_CIDR)
+    seen: list[tuple[str, int, int]] = []
+
+    def record(stage: str, done: int, total: int) -> None:
+        seen.append((stage, done, total))
+
+    matrix = compute_matrix(load_cluster([str(tmp_path)], options), options, record)
+    classes = pairs.endpoint_classes(matrix)
+    listed = sum(len(block.sources) for block in pairs.class_pair_blocks(matrix, classes, record))
+    assert listed > 0
+    stages = {stage for stage, _, _ in seen}
+    assert stages == {"classes of endpoints", "side tables", "class pairs (IPv4)"}
+    assert all(0 <= done <= total for _, done, total in seen)
+    last_pairs = [done for stage, done, total in seen if stage.startswith("class pairs")][-1]
+    assert last_pairs == len(classes)

@@ -197,8 +197,9 @@ def _bits_at(bits: np.ndarray, positions: np.ndarray) -> np.ndarray:
 class Matrix:
     """The connectivity of every ordered pair of endpoints (pods, workloads, host endpoints, externals)."""
 
-    def __init__(self, cluster: Cluster, options: Options | None = None) -> None:
+    def __init__(self, cluster: Cluster, options: Options | None = None, progress=None) -> None:
         self.ctx = EngineContext(cluster, options or Options())
+        self._progress = progress
         self._build()
 
     # ---- set-up -------------------------------------------------------------------------------
@@ -335,7 +336,9 @@ class Matrix:
         self.peer_class: dict[tuple[str, int], int] = {}
         self._profile_keys: dict[tuple, int] = {}
         self._profile_names: dict[tuple[str, ...], int] = {}
-        for endpoint in self.endpoints:
+        for number, endpoint in enumerate(self.endpoints):
+            if self._progress is not None and number % 4096 == 0:
+                self._progress("classes of endpoints", number, len(self.endpoints))
             for family in sorted({ip.version for ip in endpoint.ips}):
                 address = next(ip for ip in endpoint.ips if ip.version == family)
                 self.peer_class[(endpoint.id, family)] = self._classify(endpoint, address, ip_owners, used_names)
@@ -944,9 +947,10 @@ class Matrix:
                 yield src, dst, conns
 
 
-def compute_matrix(cluster: Cluster, options: Options | None = None) -> Matrix:
-    """The connectivity matrix of a cluster."""
-    return Matrix(cluster, options)
+def compute_matrix(cluster: Cluster, options: Options | None = None, progress=None) -> Matrix:
+    """The connectivity matrix of a cluster; `progress(stage, done, total)`, when given, is told how
+    far the set-up is."""
+    return Matrix(cluster, options, progress)
 
 
 def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:

@@ -10,7 +10,7 @@ work follows the number of allowed pairs, not the square of the number of classe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +18,9 @@ import numpy as np
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
+
+#: Told `(stage, done, total)` as the walk advances.
+Progress = Callable[[str, int, int], None]
 
 #: Candidate pairs handled per block (bounds the size of the arrays built at once).
 BLOCK_PAIRS = 1 << 20
@@ -126,17 +129,21 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(steps)
 
 
-def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBlock]:
+def class_pair_blocks(matrix, classes: list[EndpointClass], progress: Progress | None = None) -> Iterator[PairBlock]:
     """The allowed pairs of classes, a block of sources at a time, ordered by source then destination
     (per address family: a pair is judged in the lowest family both have, as `Matrix.mask` does).
 
-    Pairs of two unpoliced classes (external ranges) are governed by no policy and left out."""
+    Pairs of two unpoliced classes (external ranges) are governed by no policy and left out.
+    `progress(stage, done, total)` is told how far the side tables and the pairs are."""
+    report = progress or _silent
     table_ids: dict[int, int] = {}
     tables: list = []
     n_cls = len(classes)
     egress = np.full(n_cls, -1, dtype=np.int64)
     ingress = np.full(n_cls, -1, dtype=np.int64)
     for index, cls in enumerate(classes):
+        if index % 1024 == 0:
+            report("side tables", index, n_cls)
         if cls.representative.policed:
             for direction, column in ((EGRESS, egress), (INGRESS, ingress)):
                 table = matrix.side_table(cls.representative, direction)
@@ -164,6 +171,7 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
                                           len(matrix.classes))
         for pair_src, pair_dst in _candidates(np.flatnonzero(in_family), tables, egress, peer, open_out,
                                               expander, open_targets, policed_open_targets, closed_in):
+            report(f"class pairs (IPv{family})", int(pair_src[-1]) + 1, n_cls)
             if lower:
                 keep = (family_bits[pair_src] & family_bits[pair_dst] & lower) == 0
                 pair_src, pair_dst = pair_src[keep], pair_dst[keep]
@@ -176,6 +184,10 @@ def class_pair_blocks(matrix, classes: list[EndpointClass]) -> Iterator[PairBloc
             pair_kind = kind_of[inverse.reshape(-1)]
             allowed = pair_kind >= 0
             yield PairBlock(pair_src[allowed], pair_dst[allowed], pair_kind[allowed], connections)
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    """No progress reporting."""
 
 
 def _closed_ingress_index(tables: list, ingress: np.ndarray, closed: np.ndarray, wanted: np.ndarray,

@@ -76,7 +76,7 @@ def write_json(document_parts, stream) -> None:
     stream.write("\n]}\n")
 
 
-def write_class_json(matrix: Matrix, classes, stream, max_members: int) -> None:
+def write_class_json(matrix: Matrix, classes, stream, max_members: int, progress=None) -> None:
     """`matrix -o json --group-by class`: the class pairs written a block at a time, each line built
     from pre-encoded pieces."""
     import json
@@ -88,7 +88,7 @@ def write_class_json(matrix: Matrix, classes, stream, max_members: int) -> None:
     tails = [f'{json.dumps(c.id)}, "allowed": ' for c in classes]
     texts: list[str] = []
     separator = ""
-    for block in class_pair_blocks(matrix, classes):
+    for block in class_pair_blocks(matrix, classes, progress):
         texts += [json.dumps(conns.to_json()) + "}" for conns in block.connections[len(texts):]]
         lines = [heads[s] + tails[d] + texts[k]
                  for s, d, k in zip(block.sources.tolist(), block.targets.tolist(), block.kinds.tolist(), strict=True)]
@@ -98,12 +98,13 @@ def write_class_json(matrix: Matrix, classes, stream, max_members: int) -> None:
     stream.write("\n]}\n")
 
 
-def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max_members: int = 50) -> None:
+def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max_members: int = 50,
+                       progress=None) -> None:
     """`matrix -o json` (per endpoint, or per class) written as it is computed."""
     if group_by_class:
         from netpolicy.engine.pairs import endpoint_classes
 
-        write_class_json(matrix, endpoint_classes(matrix), stream, max_members)
+        write_class_json(matrix, endpoint_classes(matrix), stream, max_members, progress)
     else:
         write_json(([endpoint_json(e) for e in matrix.endpoints],
                     ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream)
