@@ -9,6 +9,8 @@ import sys
 from bench.sizes import DEFAULT_PROFILE, PROFILES, SIZES, parse_sizes
 
 ALL_SIZES = ",".join(SIZES)
+#: Sizes `compare` runs by default, per profile.
+COMPARE_SIZES = {"mixed": "500,1k,10k", "scale-test": "500,1k"}
 
 
 def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
@@ -21,6 +23,15 @@ def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
                         help="policy profile: mixed (default) or scale-test (the OpenShift scale test's shape)")
+
+
+def _profiles(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """A comma-separated list of profiles, each known."""
+    chosen = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PROFILES]
+    if unknown or not chosen:
+        parser.error(f"unknown profile {', '.join(unknown) or repr(text)} (expected {', '.join(PROFILES)})")
+    return chosen
 
 
 def results_section(command: str, profile: str) -> tuple[str, str]:
@@ -88,34 +99,38 @@ def compare_main(argv: list[str]) -> int:
     from bench.run import supports_group_by
 
     parser = argparse.ArgumentParser(prog="python -m bench compare", description=compare_main.__doc__)
-    parser.add_argument("--sizes", default="500,1k,10k", help="comma-separated sizes (default 500,1k,10k)")
-    parser.add_argument("--peer-timeout", type=float, default=300, help="seconds NCA may take per size (default 300)")
+    parser.add_argument("--sizes", help="comma-separated sizes (default: 500,1k,10k for mixed, 500,1k for "
+                                        "scale-test, where the peer needs minutes already at 1k)")
+    parser.add_argument("--peer-timeout", type=float, default=400, help="seconds NCA may take per size (default 400)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds netpolicy may take per size (default 300)")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
-    _add_profile(parser)
+    parser.add_argument("--profile", default=",".join(PROFILES),
+                        help=f"comma-separated policy profiles (default: all, {', '.join(PROFILES)})")
     args = parser.parse_args(argv)
-    specs = _sizes(parser, args.sizes, args.profile)
+    profiles = _profiles(parser, args.profile)
+    plans = [(profile, _sizes(parser, args.sizes or COMPARE_SIZES[profile], profile)) for profile in profiles]
     try:
         ensure_nca(log=_log)
     except (OSError, subprocess.CalledProcessError) as error:
         _log(f"could not install network-config-analyzer {NCA_VERSION}: {error}")
         return 1
-    info = report.machine()
     group_by = supports_group_by()
     ours = "netpolicy " + " ".join(our_matrix_args(group_by))
-    results = run_compare(specs, args.timeout, args.peer_timeout, group_by=group_by, log=_log)
-    rows = compare_rows(results)
-    report.print_table(f"profile {args.profile}: {ours} vs NCA {NCA_VERSION} --connectivity -o {NCA_OUTPUT}",
-                       COMPARE_HEADERS, rows)
-    section, heading = results_section("compare", args.profile)
-    body = (f"{heading}\n\n{report.machine_line(info)}\n\nSame Kubernetes-only files for both: "
-            f"`{ours}` and network-config-analyzer {NCA_VERSION} "
-            f"`nca --connectivity -r DIR -o {NCA_OUTPUT}`, each as a child process; NCA limited to "
-            f"{args.peer_timeout:g} s per size. Speed-up = NCA time / netpolicy time.\n\n"
-            + report.markdown_table(COMPARE_HEADERS, rows))
-    if not args.no_write:
-        report.write_section(section, body)
-        _log(f"written to {report.RESULTS}")
+    for profile, specs in plans:
+        info = report.machine()
+        results = run_compare(specs, args.timeout, args.peer_timeout, group_by=group_by, log=_log)
+        rows = compare_rows(results)
+        report.print_table(f"profile {profile}: {ours} vs NCA {NCA_VERSION} --connectivity -o {NCA_OUTPUT}",
+                           COMPARE_HEADERS, rows)
+        section, heading = results_section("compare", profile)
+        body = (f"{heading}\n\n{report.machine_line(info)}\n\nSame Kubernetes-only files for both: "
+                f"`{ours}` and network-config-analyzer {NCA_VERSION} "
+                f"`nca --connectivity -r DIR -o {NCA_OUTPUT}`, each as a child process; NCA limited to "
+                f"{args.peer_timeout:g} s per size. Speed-up = NCA time / netpolicy time.\n\n"
+                + report.markdown_table(COMPARE_HEADERS, rows))
+        if not args.no_write:
+            report.write_section(section, body)
+            _log(f"written to {report.RESULTS}")
     return 0
 
 

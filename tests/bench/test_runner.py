@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 
@@ -158,3 +159,29 @@ def test_tiny_run_end_to_end_fills_every_figure(tmp_path):
     assert query.verdict in ("allow", "deny")
     row = size_rows(results)[0]
     assert row[:4] == ("tiny", "40", "10", "4")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("mixed", ["mixed"]),
+    ("scale-test,mixed", ["scale-test", "mixed"]),
+    (" mixed , scale-test ", ["mixed", "scale-test"]),
+])
+def test_compare_takes_a_list_of_profiles(text, expected):
+    from bench.__main__ import _profiles
+
+    assert _profiles(argparse.ArgumentParser(), text) == expected
+
+
+@pytest.mark.parametrize("text", ["nope", "mixed,nope", ""])
+def test_compare_refuses_unknown_profiles(text):
+    from bench.__main__ import _profiles
+
+    with pytest.raises(SystemExit):
+        _profiles(argparse.ArgumentParser(), text)
+
+
+def test_compare_has_default_sizes_for_every_profile():
+    from bench.__main__ import COMPARE_SIZES
+    from bench.sizes import PROFILES
+
+    assert set(COMPARE_SIZES) == set(PROFILES)
