@@ -117,7 +117,12 @@ def test_cache_is_reused_until_the_spec_changes(tmp_path):
     TINY.kubernetes_only(),
     replace(TINY, file_format="json"),
     replace(TINY, form="workloads"),
-], ids=["calico-yaml", "k8s-yaml", "calico-json", "workloads"])
+    replace(TINY, profile="scale-test"),
+    replace(TINY, profile="scale-test", calico=False),
+    replace(TINY, profile="scale-test", calico=False, file_format="json"),
+    replace(TINY, profile="scale-test", calico=False, form="workloads"),
+], ids=["calico-yaml", "k8s-yaml", "calico-json", "workloads", "scale-test-calico-yaml", "scale-test-k8s-yaml",
+        "scale-test-k8s-json", "scale-test-workloads"])
 def test_loader_reads_generated_clusters_without_problems(tmp_path, spec):
     from netpolicy.api import load_cluster
     from netpolicy.options import Options

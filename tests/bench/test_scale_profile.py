@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from bench.__main__ import main, results_section
 from bench.generate import ensure_generated, generate, stamp_path
-from bench.sizes import POD_CIDR, ClusterSpec, parse_sizes
+from bench.sizes import ClusterSpec, parse_sizes
 
 from tests.bench.test_generate import file_bytes, read_objects
 
@@ -33,22 +33,6 @@ def scale_cluster(tmp_path_factory) -> list[dict]:
 
 def policies_of(objects: list[dict]) -> list[dict]:
     return [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
-
-
-@pytest.mark.parametrize("spec", [
-    SCALE,
-    replace(SCALE, calico=True),
-    replace(SCALE, file_format="json"),
-    replace(SCALE, form="workloads"),
-], ids=["k8s-yaml", "calico-yaml", "k8s-json", "workloads"])
-def test_loader_reads_scale_test_clusters_without_problems(tmp_path, spec):
-    from netpolicy.api import load_cluster
-    from netpolicy.options import Options
-
-    generated = generate(spec, tmp_path / "c")
-    cluster = load_cluster([generated.directory], Options(pod_cidr=POD_CIDR))
-    assert cluster.warnings == []
-    assert len(cluster.policies) == spec.policies == generated.policies
 
 
 def test_every_policy_has_five_ports_ranges_namespaces_pod_labels_and_cidrs(scale_cluster):
