@@ -16,21 +16,27 @@ ADMIN_GROUP = "policy.networking.k8s.io"
 def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin: IO[str] | None = None,
                  diagnostics: Diagnostics | None = None) -> Cluster:
     """Read every path, build endpoints, compile every policy kind; raise `InputErrors` on bad input."""
+    from netpolicy.sources.bulk import gc_paused
+
+    with gc_paused():  # what loading makes is acyclic: no collection needs to look at it
+        return _load(paths, options or Options(), stdin, diagnostics if diagnostics is not None else Diagnostics())
+
+
+def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics) -> Cluster:
     from netpolicy.policies.calico import builtin_profiles, builtin_tiers, compile_calico
     from netpolicy.policies.k8s import compile_network_policy
     from netpolicy.sources import build_cluster, read_objects
 
-    options = options or Options()
-    diags = diagnostics if diagnostics is not None else Diagnostics()
     objects = read_objects(list(paths), diags, stdin=stdin)
     cluster = build_cluster(objects, options, diags)
     admin_kinds: dict[str, int] = {}
     for obj in cluster.objects:
-        if obj.kind == "NetworkPolicy" and obj.group == K8S_POLICY_GROUP:
+        group = obj.group
+        if group == K8S_POLICY_GROUP and obj.kind == "NetworkPolicy":
             policy = compile_network_policy(obj, options, diags)
             if policy is not None:
                 cluster.policies.append(policy)
-        elif obj.group == ADMIN_GROUP:
+        elif group == ADMIN_GROUP:
             admin_kinds[obj.kind] = admin_kinds.get(obj.kind, 0) + 1
     for kind, count in sorted(admin_kinds.items()):
         diags.warn(f"{kind}: {count} object(s) recognised but not evaluated yet; "

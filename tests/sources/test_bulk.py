@@ -42,3 +42,20 @@ def test_large_batches_are_frozen(collector_state: None, monkeypatch: pytest.Mon
     with bulk.gc_paused():
         made = [{"n": i} for i in range(1000)]
     assert (gc.get_freeze_count() >= before + len(made)) is frozen
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("documents", [
+    [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}],
+    [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 5}}],  # bad input: load_cluster raises
+])
+def test_loading_leaves_the_collector_as_it_was(collector_state: None, enabled: bool, documents: list) -> None:
+    from netpolicy.api import load_documents
+    from netpolicy.errors import InputErrors
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        load_documents(documents)
+    except InputErrors:
+        assert documents[0]["metadata"]["name"] == 5
+    assert gc.isenabled() is enabled

@@ -237,3 +237,18 @@ def test_raw_objects_from_elsewhere_with_odd_values_do_not_raise() -> None:
         "odd.json: spec.replicas: true is not a count (expected a whole number, 0 or more)",
         'odd.json: spec.jobTemplate: "x" is not a mapping (expected a mapping of fields)',
     ]
+
+
+@pytest.mark.parametrize("cluster_ip, stored, error", [
+    ("10.96.0.1", ("10.96.0.1",), ""),
+    ("'FD00:0:0::0010'", ("fd00::10",), ""),
+    ("010.96.0.1", (), '"010.96.0.1" is not an IP address'),
+    ("5", (), "5 is not an IP address"),
+    ("''", (), ""),
+])
+def test_cluster_ips_are_stored_in_canonical_form(cluster_ip: str, stored: tuple[str, ...], error: str) -> None:
+    diags = Diagnostics()
+    [service] = cluster_of(f"apiVersion: v1\nkind: Service\nmetadata: {{name: s}}\nspec: {{clusterIP: {cluster_ip}}}\n",
+                           diags).services
+    assert service.cluster_ips == stored
+    assert [m.split(": ", 2)[2].split(" (")[0] for m in messages(diags, "error")] == ([error] if error else [])

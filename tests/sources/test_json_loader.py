@@ -68,3 +68,30 @@ def test_same_values_as_the_standard_library() -> None:
     value = {"items": [{"x": [1.5, None, True, "é\u2028", {"y": -3e10}]}], "kind": "List", "n": 7}
     text = json.dumps(value)
     assert next(parse_json(text)).data == json.loads(text)
+
+
+@pytest.mark.parametrize("text, lines", [
+    ('{"items": [\n{"a": 1},\n{"b": 2},\n{"c": 3}\n]}', [2, 3, 4]),  # one item a line
+    ('{"items": [{"a": 1}, {"b": 2},\n\n  {"c": 3}]}', [1, 1, 3]),
+    ('{"items": [\r\n  {"a": 1}\r\n  ,\r\n  {"b": [1,\r\n 2]}\r\n , 3 ]}', [2, 4, 6]),
+    ('{"kind": "List",\n "items": [], "more": {"items": [1]}}', []),
+    ('\n\n{"items": [\n\n"x"]}\n{"items": [1,\n2]}', [5, 6, 7]),
+])
+def test_item_lines_whatever_the_layout(text: str, lines: list[int]) -> None:
+    documents = list(parse_json(text))
+    assert [d.data for d in documents] == [json.loads(t) for t in text.replace("}\n{", "}\0{").split("\0")]
+    found = [child_line(d.table, d.data["items"], i) for d in documents for i in range(len(d.data["items"]))]
+    assert found == lines
+
+
+@pytest.mark.parametrize("text, line, column, problem", [
+    ('{"items": [1 2]}', 1, 14, "Expecting ',' delimiter"),
+    ('{"items": [1,\n  ]}', 2, 3, "Expecting value"),
+    ('{"items": [{"a": 1}\n  {"b": 2}]}', 2, 3, "Expecting ',' delimiter"),
+    ('{"items": [1, 2', 1, 16, "Expecting ',' delimiter"),
+    ('{"items": [1, 2]', 1, 17, "Expecting ',' delimiter"),
+])
+def test_item_list_errors_carry_line_and_column(text: str, line: int, column: int, problem: str) -> None:
+    with pytest.raises(JsonSyntaxError) as caught:
+        list(parse_json(text))
+    assert (caught.value.problem, caught.value.line, caught.value.column) == (problem, line, column)

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netpolicy.errors import Diagnostics
-from netpolicy.sources import read_objects, reader
+from netpolicy.options import Options
+from netpolicy.sources import build_cluster, read_objects, reader
 
 from .helpers import messages, read_text
 
@@ -312,3 +313,28 @@ def test_random_structures_never_raise(value: object, as_json: bool) -> None:
     diags = Diagnostics()
     objects = read_objects(["-"], diags, stdin=io.StringIO(text))
     assert all(isinstance(o.data, dict) for o in objects)
+
+
+def _pods(bad: int) -> list[dict]:
+    """Three pods; pod `bad` has a label that is not a string."""
+    return [{"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": f"p{i}", "labels": {"app": 5 if i == bad else "web"}}} for i in range(3)]
+
+
+@pytest.mark.parametrize("layout", ["kubectl", "one per line", "one line"])
+@pytest.mark.parametrize("bad", [0, 2])
+def test_errors_in_a_json_dump_name_the_file_and_the_item_line(tmp_path: Path, layout: str, bad: int) -> None:
+    pods = _pods(bad)
+    if layout == "kubectl":
+        text = json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}, indent=4)
+        line = [n for n, text_line in enumerate(text.splitlines(), 1) if text_line == "        {"][bad]
+    elif layout == "one per line":
+        text = '{"apiVersion": "v1", "kind": "List", "items": [\n' + ",\n".join(map(json.dumps, pods)) + "\n]}\n"
+        line = bad + 2
+    else:
+        text, line = json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}), 1
+    path = write(tmp_path, "dump.json", text)
+    diags = Diagnostics()
+    build_cluster(read_objects([str(path)], diags), Options(), diags)
+    assert messages(diags, "error") == [f"{path}:{line}: metadata.labels.app: 5 is not a string (expected a string); "
+                                        "quote the value in YAML so that it stays a string"]

@@ -80,6 +80,7 @@ def test_data_equals_pyyaml_safe_load() -> None:
     ("true: x\n", {"true": "x"}),
     ("base: &b {x: 1, y: 2}\nmerged:\n  <<: *b\n  y: 3\n", {"base": {"x": 1, "y": 2}, "merged": {"x": 1, "y": 3}}),
     ("a: &l [1]\nb: *l\n", {"a": [1], "b": [1]}),
+    ("&k 80: x\ny: *k\n", {"80": "x", "y": 80}),  # an anchored key is a string as a key, a number as a value
 ])
 def test_values(text: str, expected: object) -> None:
     assert next(parse_yaml(text)).data == expected
@@ -150,3 +151,58 @@ def test_pure_python_parser_gives_the_same_data_and_lines(monkeypatch: pytest.Mo
     pure = [(d.data, d.line, dict(FieldLines(d.data, d.table))) for d in parse_yaml(text)]
     assert pure == with_libyaml
     assert pure[1][2]["m.y[1].z"] == 21
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x 1\nb: *x\nc: [*x, *x]\n",
+    "a: &l [1, {b: 2}]\nb: [*l, *l]\n",
+    "base: &b {x: 1}\nm:\n  <<: [*b, {y: 2}]\n  z: 3\n",
+    "base: &b {x: 1}\nl: &L [*b, {x: 2, y: 2}]\nm:\n  <<: *L\n",
+    "m: {<<: {x: 1}, x: 2, <<: {y: 3}}\n",
+    "'<<': {a: 1}\n",
+    "a: !!str 1\nb: !!int '7'\nc: !!float '1.5'\nd: !!bool 'true'\ne: !!null ''\nf: ! 12\n",
+    "a: 0x1f\nb: 0o17\nc: 1_000\nd: 1:30\ne: .inf\nf: yes\ng: ~\nh:\n",
+    "x: [a, b, {c: d}]\n---\n- 1\n- &a 2\n- *a\n",
+    "k: |\n  text\n  more\nz: >\n  folded\n",
+])
+def test_anchors_merges_and_tags_as_pyyaml_reads_them(text: str) -> None:
+    assert [d.data for d in parse_yaml(text)] == list(yaml.safe_load_all(text))
+
+
+@pytest.mark.parametrize("text, path, line", [
+    ("a: &l [1]\nb:\n- *l\n- 2\n", "b[0]", 1),  # an alias item is where its anchor is
+    ("a: &l [1]\nb:\n- *l\n- 2\n", "b[1]", 4),
+    ("&k name: x\nm:\n  *k : y\n", "m.name", 1),
+    ("base: &b\n  x: 1\nl: &l [*b]\nm:\n  <<: *l\n  y: 2\n", "m.x", 2),
+])
+def test_lines_of_aliased_and_merged_fields(text: str, path: str, line: int) -> None:
+    assert lines_of(text)[path] == line
+
+
+@pytest.mark.parametrize("text, line, column, problem", [
+    ("a: !!int abc\n", 1, 4, "'abc' is not a valid int"),
+    ("a: !!bool maybe\n", 1, 4, "'maybe' is not a valid bool"),
+    ("a: !!float x\n", 1, 4, "'x' is not a valid float"),
+    ("a: &x 1\nb: &x 2\n", 2, 4, "second occurrence"),  # the composer's words for a duplicate anchor
+    ("merge: &m [{a: 1}, 3]\nx:\n  <<: *m\n", 1, 20, "expected a mapping or list of mappings to merge"),
+    ("m: &m\n  <<: *m\n", 1, 4, "an alias refers to a node that contains it"),
+    ("a: &c {x: 1}\nm:\n  *c : 1\n", 1, 4, "found a key that is not a string"),
+    ("a: !Ref x\nb: [\n", 3, 1, "did not find expected"),  # what the parser finds comes first
+    ("a: !Ref x\nb: *nowhere\n", 2, 4, "found undefined alias"),
+    ("a: [!Ref x, !!set {y}]\n", 1, 5, "the tag !Ref is not supported"),
+])
+def test_problems_as_composing_then_building_reports_them(text: str, line: int, column: int, problem: str) -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        list(parse_yaml(text))
+    assert (caught.value.line, caught.value.column) == (line, column)
+    assert caught.value.problem.startswith(problem)
+
+
+@pytest.mark.parametrize("depth, readable", [(yaml_loader.MAX_DEPTH, True), (yaml_loader.MAX_DEPTH + 1, False)])
+def test_nesting_limit(depth: int, readable: bool) -> None:
+    text = "[" * depth + "]" * depth
+    if readable:
+        assert len(list(parse_yaml(text))) == 1
+    else:
+        with pytest.raises(YamlSyntaxError, match="nested too deeply"):
+            list(parse_yaml(text))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from netpolicy.errors import Location, Problem
 from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.ir import Policy, Tier
+from netpolicy.model.quick_init import quick_init
 
 # Endpoint kinds.
 POD = "Pod"
@@ -48,6 +49,7 @@ class ServiceAccount:
     location: Location | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ServicePort:
     port: int
@@ -57,6 +59,7 @@ class ServicePort:
     node_port: int | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class Service:
     namespace: str
@@ -72,6 +75,7 @@ class Service:
         return f"{self.namespace}/{self.name}"
 
 
+@quick_init
 @dataclass(frozen=True)
 class Endpoint:
     """An IP owner: a pod or workload (all its replicas), a host endpoint, a network set.
@@ -139,6 +143,15 @@ def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_la
     Profile labels (`pcns.*` from the namespace, `pcsa.*` from the service account) come first and the
     endpoint's own labels win over them; `projectcalico.org/*` overwrite the pod's labels.
     """
+    inherited = profile_labels(namespace=namespace, namespace_labels=namespace_labels,
+                               service_account=service_account, service_account_labels=service_account_labels)
+    assigned = assigned_labels(namespace=namespace, service_account=service_account, orchestrator=orchestrator)
+    return {**inherited, **own, **assigned}
+
+
+def profile_labels(*, namespace: str | None, namespace_labels: Mapping[str, str], service_account: str | None,
+                   service_account_labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels a workload endpoint inherits from its profiles: `pcns.*`, then `pcsa.*` (its own labels win)."""
     labels: dict[str, str] = {}
     if namespace is not None:
         labels.update({f"pcns.{k}": v for k, v in namespace_labels.items()})
@@ -146,7 +159,13 @@ def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_la
     if service_account:
         labels.update({f"pcsa.{k}": v for k, v in service_account_labels.items()})
         labels[f"pcsa.{NAME_LABEL}"] = service_account
-    labels.update(own)
+    return labels
+
+
+def assigned_labels(*, namespace: str | None, service_account: str | None,
+                    orchestrator: str | None = "k8s") -> dict[str, str]:
+    """The `projectcalico.org/*` labels Calico sets on a workload endpoint (they win over its own labels)."""
+    labels: dict[str, str] = {}
     if namespace is not None:
         labels[NAMESPACE_LABEL] = namespace
     if orchestrator:

@@ -60,7 +60,7 @@ class CalicoResult:
 
 def is_calico_object(raw: RawObject) -> bool:
     """Whether `compile_calico` handles this object (a Calico API group and a kind it knows)."""
-    return raw.group in CALICO_GROUPS and raw.kind in CALICO_KINDS
+    return raw.kind in CALICO_KINDS and raw.group in CALICO_GROUPS
 
 
 def compile_calico(objects: list[RawObject], cluster: Cluster, options: Options,
@@ -76,7 +76,7 @@ def compile_calico(objects: list[RawObject], cluster: Cluster, options: Options,
         tier = compile_tier(raw, diags, options.calico_version)
         if tier is not None:
             result.tiers[tier.name] = tier
-    profiles = builtin_compiled_profiles(cluster)
+    profiles: dict[str, CompiledProfile] = {}
     for raw in by_kind.get(PROFILE, []):
         compiled = compile_profile(raw, diags)
         if compiled is not None:
@@ -122,6 +122,8 @@ def _last_of_each(objects: list[RawObject], diags: Diagnostics) -> list[RawObjec
 
 def _endpoints(by_kind: dict[str, list[RawObject]], cluster: Cluster,
                profiles: dict[str, CompiledProfile], diags: Diagnostics) -> list[Endpoint]:
+    """Network sets and host endpoints; `profiles` are the Profile objects (host endpoints also see the
+    built-in profiles)."""
     if not any(by_kind.get(kind) for kind in (NETWORK_SET, GLOBAL_NETWORK_SET, HOST_ENDPOINT)):
         return []
     from netpolicy.policies.calico_endpoints import compile_host_endpoint, compile_network_set
@@ -133,6 +135,9 @@ def _endpoints(by_kind: dict[str, list[RawObject]], cluster: Cluster,
             endpoint = compile_network_set(raw, diags, cluster, taken)
             if endpoint is not None:
                 endpoints.append(endpoint)
+    if not by_kind.get(HOST_ENDPOINT):
+        return endpoints
+    profiles = {**builtin_compiled_profiles(cluster), **profiles}
     labels = {name: compiled.labels_to_apply for name, compiled in profiles.items()}
     for raw in by_kind.get(HOST_ENDPOINT, []):
         endpoint = compile_host_endpoint(raw, diags, labels, taken)

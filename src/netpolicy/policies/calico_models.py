@@ -22,6 +22,10 @@ class CalicoModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow", populate_by_name=True, frozen=True)
 
 
+#: Values that can hold unknown fields: models, and lists of them.
+_NESTED = (CalicoModel, list)
+
+
 class ServiceMatch(CalicoModel):
     name: str = ""
     namespace: str = ""
@@ -176,20 +180,20 @@ def unknown_fields(model: CalicoModel, path: str) -> list[str]:
     """Field paths of every key the models do not know, depth first."""
     found = [join_path(path, (key,)) for key in (model.model_extra or {})]
     for name, info in type(model).model_fields.items():
-        key = info.alias or name
-        found.extend(_unknown_in(getattr(model, name), join_path(path, (key,))))
+        value = getattr(model, name)
+        if isinstance(value, _NESTED):
+            found.extend(_unknown_in(value, join_path(path, (info.alias or name,))))
     return found
 
 
 def _unknown_in(value: Any, path: str) -> list[str]:
     if isinstance(value, CalicoModel):
         return unknown_fields(value, path)
-    if isinstance(value, list):
-        found: list[str] = []
-        for i, item in enumerate(value):
+    found: list[str] = []
+    for i, item in enumerate(value):
+        if isinstance(item, _NESTED):
             found.extend(_unknown_in(item, f"{path}[{i}]"))
-        return found
-    return []
+    return found
 
 
 def join_path(base: str, loc: tuple) -> str:

@@ -19,9 +19,6 @@ from netpolicy.model.cluster import (
     Cluster,
 )
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PASS, PROFILE, Policy, Rule
-from netpolicy.policies.calico_names import check_labels, is_subdomain
-from netpolicy.policies.calico_rule_checks import RuleScope, check_rule
-from netpolicy.policies.calico_rules import compile_rules
 from netpolicy.selectors.ast import ALL
 from netpolicy.sources.raw import RawObject
 
@@ -58,34 +55,63 @@ def service_account_profile_name(namespace: str, service_account: str) -> str:
 def builtin_profiles(cluster: Cluster) -> dict[str, Policy]:
     """`kns.<ns>` for every namespace (allow all), `ksa.<ns>.<sa>` for every service account known or
     used by an endpoint (no rules), and `projectcalico-default-allow` (allow all)."""
-    return {name: compiled.policy for name, compiled in builtin_compiled_profiles(cluster).items()}
+    return _builtin_policies(*_builtin_owners(cluster))
 
 
 def builtin_compiled_profiles(cluster: Cluster) -> dict[str, CompiledProfile]:
     """The built-in profiles with the `pcns.*` / `pcsa.*` labels they apply."""
+    namespaces, accounts = _builtin_owners(cluster)
+    policies = _builtin_policies(namespaces, accounts)
     profiles: dict[str, CompiledProfile] = {}
-    namespaces = set(cluster.namespaces) | {e.namespace for e in cluster.endpoints if e.namespace}
-    for namespace in sorted(namespaces):
+    for namespace in namespaces:
         labels = {f"pcns.{k}": v for k, v in namespace_labels(cluster, namespace).items()}
         labels[f"pcns.{NAME_LABEL}"] = namespace
         name = namespace_profile_name(namespace)
-        profiles[name] = CompiledProfile(_allow_all(name, "namespace profile: allow all"), labels)
-    accounts = {key: account.labels for key, account in cluster.service_accounts.items()}
-    for endpoint in cluster.endpoints:
-        if endpoint.namespace and endpoint.kind != HOST_ENDPOINT:
-            accounts.setdefault((endpoint.namespace, endpoint.service_account or "default"), {})
-    for (namespace, account), account_labels in sorted(accounts.items()):
+        profiles[name] = CompiledProfile(policies[name], labels)
+    for (namespace, account), account_labels in accounts.items():
         labels = {f"pcsa.{k}": v for k, v in account_labels.items()}
         labels[f"pcsa.{NAME_LABEL}"] = account
         name = service_account_profile_name(namespace, account)
-        profiles[name] = CompiledProfile(_profile(name), labels)
-    profiles[DEFAULT_ALLOW_PROFILE] = CompiledProfile(
-        _allow_all(DEFAULT_ALLOW_PROFILE, "default-allow profile: allow all"))
+        profiles[name] = CompiledProfile(policies[name], labels)
+    profiles[DEFAULT_ALLOW_PROFILE] = CompiledProfile(policies[DEFAULT_ALLOW_PROFILE])
+    return profiles
+
+
+def _builtin_owners(cluster: Cluster) -> tuple[list[str], dict[tuple[str, str], Mapping[str, str]]]:
+    """The namespaces and the (namespace, service account) pairs with a built-in profile, sorted; each
+    account with its labels (none for an account only named by an endpoint)."""
+    namespaces = set(cluster.namespaces)
+    accounts: dict[tuple[str, str], Mapping[str, str]] = {
+        key: account.labels for key, account in cluster.service_accounts.items()}
+    for endpoint in cluster.endpoints:
+        namespace = endpoint.namespace
+        if namespace:
+            namespaces.add(namespace)
+            if endpoint.kind != HOST_ENDPOINT:
+                accounts.setdefault((namespace, endpoint.service_account or "default"), {})
+    return sorted(namespaces), dict(sorted(accounts.items()))
+
+
+def _builtin_policies(namespaces: list[str], accounts: Mapping[tuple[str, str], object]) -> dict[str, Policy]:
+    """The built-in profiles of these namespaces and service accounts, in that order, then default-allow."""
+    profiles: dict[str, Policy] = {}
+    for namespace in namespaces:
+        name = namespace_profile_name(namespace)
+        profiles[name] = _allow_all(name, "namespace profile: allow all")
+    for namespace, account in accounts:
+        name = service_account_profile_name(namespace, account)
+        profiles[name] = _profile(name)
+    profiles[DEFAULT_ALLOW_PROFILE] = _allow_all(DEFAULT_ALLOW_PROFILE, "default-allow profile: allow all")
     return profiles
 
 
 def compile_profile(raw: RawObject, diags: Diagnostics) -> CompiledProfile | None:
     """A Profile object; None if invalid. Rules are scoped like a GlobalNetworkPolicy's."""
+    # Only Profile objects need the rule checks (and the selector parser they load).
+    from netpolicy.policies.calico_names import check_labels, is_subdomain
+    from netpolicy.policies.calico_rule_checks import RuleScope, check_rule
+    from netpolicy.policies.calico_rules import compile_rules
+
     errors_before = len(diags.errors)
     name = raw.name
     if not name:

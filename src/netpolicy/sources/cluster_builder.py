@@ -11,7 +11,7 @@ from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, Cluster, Namespace
 from netpolicy.options import Options
 from netpolicy.sources.accept import Accepted, accept_objects
 from netpolicy.sources.bulk import gc_paused
-from netpolicy.sources.endpoints import EndpointContext, build_endpoints
+from netpolicy.sources.endpoints import EndpointContext, build_endpoints, parse_ip
 from netpolicy.sources.raw import RawObject
 from netpolicy.sources.services import read_service
 
@@ -66,7 +66,7 @@ def _of_kind(accepted: list[Accepted], kind: str) -> Iterator[Accepted]:
 
 
 def _service_addresses(services: list[Service]) -> Iterator[IPAddress]:
-    return (ipaddress.ip_address(ip) for service in services for ip in service.cluster_ips)
+    return (parse_ip(ip) for service in services for ip in service.cluster_ips)
 
 
 def _host_endpoint_addresses(accepted: list[Accepted]) -> Iterator[IPAddress]:

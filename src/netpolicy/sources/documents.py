@@ -69,9 +69,29 @@ def _collect_items(value: dict, line: int, path: str, table: LineTable, name: st
     kind = value.get("kind")
     item_kind = kind[: -len("List")] if kind != "List" else None
     api_version = value.get("apiVersion") if isinstance(value.get("apiVersion"), str) else None
+    entry = table.get(id(items))
+    item_lines = entry[1] if entry is not None and entry[0] is items else []
     for index, item in enumerate(items):
-        item_line = child_line(table, items, index) or line
-        _collect(item, item_line, f"{items_path}[{index}]", table, name, diags, out, item_kind, api_version)
+        item_line = item_lines[index] if index < len(item_lines) else line
+        if not _append_plain_object(item, item_line, table, name, out, item_kind, api_version):
+            _collect(item, item_line, f"{items_path}[{index}]", table, name, diags, out, item_kind, api_version)
+
+
+def _append_plain_object(item: Any, line: int, table: LineTable, name: str, out: list[RawObject],
+                         list_kind: str | None, list_api: str | None) -> bool:
+    """Append a list item that is plainly an object (the common case, checked cheaply); False otherwise."""
+    if item.__class__ is not dict:
+        return False
+    if list_kind:
+        item.setdefault("kind", list_kind)
+        if list_api:
+            item.setdefault("apiVersion", list_api)
+    kind, api_version = item.get("kind"), item.get("apiVersion")
+    if kind.__class__ is not str or api_version.__class__ is not str or not kind or not api_version \
+            or kind.endswith("List"):
+        return False
+    out.append(RawObject(item, Location(name, line), FieldLines(item, table)))
+    return True
 
 
 def _is_list(value: dict) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import POD, Endpoint, Namespace, ServiceAccount, calico_labels
+from netpolicy.model.cluster import POD, Endpoint, Namespace, ServiceAccount, assigned_labels, profile_labels
 from netpolicy.options import Options
 from netpolicy.sources import fields, kinds
 from netpolicy.sources.accept import Accepted
@@ -65,7 +65,7 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
     drafts: list[_Draft] = []
     folded: dict[int, list[IPAddress]] = {}
     for pod in pods:
-        root = owners.root(pod)
+        root = owners.root(pod) if workloads else pod
         reason = _pod_exclusion(pod.obj.data)
         ips = _pod_ips(pod, diags) if reason is None else []
         if root is not pod:
@@ -86,12 +86,17 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
     for reason, entries in excluded.items():
         _warn_excluded(reason, entries, diags)
     _assign_ids(drafts)
-    drafts.sort(key=lambda d: d.id)
-    _warn_shared_addresses(drafts, diags)
     for draft in drafts:
         draft.ip_assigned = bool(draft.ips)
+    in_input_order = list(drafts)
+    drafts.sort(key=lambda d: d.id)
+    _warn_shared_addresses(drafts, diags)
     _assign_addresses(drafts, context.reserved, options, diags)
-    return [_endpoint(d, context) for d in drafts]
+    inherited = _Inherited(context)
+    # Built in input order, where the objects read lie together in memory, then sorted.
+    endpoints = [_endpoint(d, context, inherited) for d in in_input_order]
+    endpoints.sort(key=lambda e: e.id)
+    return endpoints
 
 
 def _pod_exclusion(pod: dict[str, Any]) -> str | None:
@@ -113,8 +118,13 @@ def _pod_ips(pod: Accepted, diags: Diagnostics) -> list[IPAddress]:
     status = pod.obj.data.get("status")
     if not isinstance(status, dict):
         return []
-    found: list[tuple[str, Any]] = []
     entries = status.get("podIPs")
+    if entries.__class__ is list and len(entries) == 1 and entries[0].__class__ is dict:
+        try:
+            return [parse_ip(entries[0].get("ip"))]  # one address: the usual case
+        except ValueError:
+            pass
+    found: list[tuple[str, Any]] = []
     for index, entry in fields.mappings(entries, pod.obj, "status.podIPs", diags):
         found.append((f"status.podIPs[{index}].ip", entry.get("ip")))
     if not found and status.get("podIP") not in (None, ""):
@@ -181,7 +191,7 @@ def _assign_ids(drafts: list[_Draft]) -> None:
     names = Counter((d.entry.namespace, d.entry.name) for d in drafts)
     for draft in drafts:
         namespace, name, kind = draft.entry.namespace, draft.entry.name, draft.entry.info.kind
-        shared = names[(namespace, name)] > 1 and kind != POD
+        shared = kind != POD and names[(namespace, name)] > 1
         draft.id = f"{namespace}/{kind}/{name}" if shared else f"{namespace}/{name}"
 
 
@@ -218,31 +228,51 @@ def _assign_addresses(drafts: list[_Draft], reserved: Iterable[IPAddress], optio
             return
 
 
-def _endpoint(draft: _Draft, context: EndpointContext) -> Endpoint:
+class _Inherited:
+    """What the workload endpoints of one namespace and service account share, made once per pair: the
+    labels their profiles give, the `projectcalico.org/*` labels Calico sets, their profile names."""
+
+    def __init__(self, context: EndpointContext) -> None:
+        self._context = context
+        self._parts: dict[tuple[str, str], tuple[dict[str, str], dict[str, str], tuple[str, str]]] = {}
+
+    def parts(self, namespace: str, account: str) -> tuple[dict[str, str], dict[str, str], tuple[str, str]]:
+        """(profile labels, assigned labels, profile names) of a workload endpoint."""
+        found = self._parts.get((namespace, account))
+        if found is None:
+            context = self._context
+            namespace_labels = context.namespaces[namespace].labels if namespace in context.namespaces else {}
+            service_account = context.service_accounts.get((namespace, account))
+            found = self._parts[(namespace, account)] = (
+                profile_labels(namespace=namespace, namespace_labels=namespace_labels, service_account=account,
+                               service_account_labels=service_account.labels if service_account else {}),
+                assigned_labels(namespace=namespace, service_account=account),
+                (f"kns.{namespace}", f"ksa.{namespace}.{account}"),
+            )
+        return found
+
+
+def _endpoint(draft: _Draft, context: EndpointContext, inherited: _Inherited) -> Endpoint:
     entry, spec = draft.entry, draft.spec
     namespace = entry.namespace or kinds.DEFAULT_NAMESPACE
     account = spec.service_account
-    namespace_labels = context.namespaces[namespace].labels if namespace in context.namespaces else {}
-    service_account = context.service_accounts.get((namespace, account))
+    from_profiles, assigned, profiles = inherited.parts(namespace, account)
     return Endpoint(
         id=draft.id,
         kind=entry.info.kind,
         name=entry.name,
         namespace=namespace,
         labels=draft.labels,
-        selector_labels=calico_labels(
-            draft.labels, namespace=namespace, namespace_labels=namespace_labels,
-            service_account=account,
-            service_account_labels=service_account.labels if service_account else {}),
+        selector_labels={**from_profiles, **draft.labels, **assigned},
         ips=tuple(draft.ips),
         ports=spec.ports,
         service_account=account,
-        profiles=(f"kns.{namespace}", f"ksa.{namespace}.{account}"),
+        profiles=profiles,
         replicas=draft.replicas,
         ip_assigned=draft.ip_assigned,
         node=spec.node,
         location=entry.obj.location,
-        env_refs_services=env_refs_services(spec.env, namespace, context.services_by_namespace),
+        env_refs_services=bool(spec.env) and env_refs_services(spec.env, namespace, context.services_by_namespace),
     )
 
 

@@ -49,6 +49,9 @@ def mappings(value: Any, obj: RawObject, path: str, diags: Diagnostics) -> list[
     if not isinstance(value, list):
         report(diags, obj, path, f"{show(value)} is not a list", "a list")
         return []
+    out = [(index, item) for index, item in enumerate(value) if item.__class__ is dict]
+    if len(out) == len(value):
+        return out
     out = []
     for index, item in enumerate(value):
         if isinstance(item, dict):
@@ -65,6 +68,11 @@ def string_map(value: Any, obj: RawObject, path: str, diags: Diagnostics) -> dic
     if not isinstance(value, dict):
         report(diags, obj, path, f"{show(value)} is not a mapping", "a mapping of strings to strings")
         return {}
+    for item in value.values():
+        if item.__class__ is not str:
+            break
+    else:
+        return dict(value)
     out: dict[str, str] = {}
     for key, item in value.items():
         if isinstance(item, str):

@@ -12,6 +12,8 @@ from typing import Any
 from netpolicy.sources.lines import LineTable, ParsedDocument
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+#: What may follow a list item: the next item's comma or the list's end, with whitespace around.
+_SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _scan_value = json.scanner.make_scanner(json.JSONDecoder())
 _scan_string = json.decoder.scanstring
 
@@ -32,10 +34,10 @@ def parse_json(text: str) -> Iterator[ParsedDocument]:
     index = _skip(text, 0)
     try:
         while index < len(text):
-            start = index
+            line = lines.line_at(index)
             table: LineTable = {}
             data, index = _document(text, index, table, lines)
-            yield ParsedDocument(data, lines.line_at(start), index, table)
+            yield ParsedDocument(data, line, index, table)
             index = _skip(text, index)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(exc.msg, exc.lineno, exc.colno) from None
@@ -74,22 +76,23 @@ def _document(text: str, index: int, table: LineTable, lines: _LineCounter) -> t
 
 def _items(text: str, index: int, table: LineTable, lines: _LineCounter) -> tuple[list[Any], int]:
     items: list[Any] = []
-    item_lines: list[int] = []
+    starts: list[int] = []
     index = _skip(text, index + 1)
-    if text.startswith("]", index):
-        table[id(items)] = (items, item_lines)
-        return items, index + 1
-    while True:
-        item_lines.append(lines.line_at(index))
-        item, index = _value(text, index)
-        items.append(item)
-        index = _skip(text, index)
-        if text.startswith("]", index):
-            table[id(items)] = (items, item_lines)
-            return items, index + 1
-        if not text.startswith(",", index):
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-        index = _skip(text, index + 1)
+    if not text.startswith("]", index):
+        while True:
+            starts.append(index)
+            item, index = _value(text, index)
+            items.append(item)
+            separator = _SEPARATOR.match(text, index)
+            if separator is None:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, _skip(text, index))
+            index = separator.end()
+            if separator.group(1) == "]":
+                break
+    else:
+        index += 1
+    table[id(items)] = (items, lines.lines_at(starts))
+    return items, index
 
 
 def _value(text: str, index: int) -> tuple[Any, int]:
@@ -110,6 +113,20 @@ class _LineCounter:
         self._text = text
         self._offset = 0
         self._line = 1
+
+    def lines_at(self, offsets: list[int]) -> list[int]:
+        """The lines of ascending offsets (one pass over the text they span)."""
+        if offsets and offsets[0] < self._offset:
+            self._offset, self._line = 0, 1
+        count = self._text.count
+        line, last = self._line, self._offset
+        out = []
+        for offset in offsets:
+            line += count("\n", last, offset)
+            last = offset
+            out.append(line)
+        self._line, self._offset = line, last
+        return out
 
     def line_at(self, offset: int) -> int:
         if offset < self._offset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from netpolicy.sources.raw import RawObject
 
@@ -27,7 +28,7 @@ class KindInfo:
     namespaced: bool
     family: str
 
-    @property
+    @cached_property
     def identity_group(self) -> str:
         """The group that names the object: Calico's v3 API and its CRDs are the same objects."""
         return CALICO if self.family == CALICO else self.api_versions[0].rpartition("/")[0]
@@ -69,6 +70,10 @@ def lookup(api_version: str, kind: str) -> KindInfo | None:
 
 def kind_info(obj: RawObject) -> KindInfo | None:
     """The registered kind of `obj`, or None."""
+    data = obj.data
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if api_version.__class__ is str and kind.__class__ is str:
+        return _BY_VERSION_AND_KIND.get((api_version, kind))
     return _BY_VERSION_AND_KIND.get((obj.api_version, obj.kind))
 
 

@@ -66,6 +66,24 @@ class FieldLines(Mapping[str, int]):
             raise KeyError(path)
         return line
 
+    def nearest(self, path: str) -> int | None:
+        """The line of the field at `path`, else of its nearest ancestor whose line is known; None if none is.
+
+        One walk down the path gives what looking up each shorter prefix in turn would.
+        """
+        node = self._root
+        found = None
+        for part in split_path(path):
+            line = child_line(self._table, node, part)
+            if line is None:
+                break
+            try:
+                node = node[part]
+            except (KeyError, IndexError):
+                break
+            found = line
+        return found
+
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str):
             return False

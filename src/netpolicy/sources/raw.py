@@ -31,11 +31,13 @@ class RawObject:
 
     @property
     def kind(self) -> str:
-        return str(self.data.get("kind") or "")
+        kind = self.data.get("kind")
+        return kind if kind.__class__ is str else str(kind or "")
 
     @property
     def api_version(self) -> str:
-        return str(self.data.get("apiVersion") or "")
+        api_version = self.data.get("apiVersion")
+        return api_version if api_version.__class__ is str else str(api_version or "")
 
     @property
     def group(self) -> str:
@@ -57,7 +59,14 @@ class RawObject:
         return str(ns) if ns else None
 
     def line(self, path: str = "") -> int | None:
-        """The line of the field at `path`, or of its nearest known ancestor, or of the object."""
+        """The line of the field at `path`, or of its nearest known ancestor, or of the object.
+
+        `lines` that can find the nearest known line themselves (`FieldLines.nearest`) do so in one walk.
+        """
+        nearest = getattr(self.lines, "nearest", None)
+        if nearest is not None:
+            found = nearest(path)
+            return found if found is not None else self.location.line
         parts = split_path(path)
         while parts:
             key = _join(parts)

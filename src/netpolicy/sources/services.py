@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import NUMBER_BY_NAME
 from netpolicy.sources import fields
+from netpolicy.sources.endpoints import parse_ip
 from netpolicy.sources.raw import RawObject
 
 SERVICE_PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -66,9 +66,7 @@ def _cluster_ips(spec: dict[str, Any], obj: RawObject, diags: Diagnostics) -> tu
         if value is None or value in NO_ADDRESS:
             continue
         try:
-            if not isinstance(value, str):
-                raise ValueError(value)
-            out.append(str(ipaddress.ip_address(value)))
+            out.append(str(parse_ip(value)))
         except ValueError:
             fields.report(diags, obj, path, f"{fields.show(value)} is not an IP address",
                           'an IPv4 or IPv6 address, or "None" for a headless service')
