@@ -11,8 +11,8 @@ DELAY = 1.0
 
 
 class Progress:
-    """Reports `done` out of `total` for named stages (`reading pods.json`, `side tables`, ...); draws
-    one transient rich bar when worth it."""
+    """Reports `done` out of `total` (characters read, classes done) for named stages (`reading
+    pods.json`, `side tables`, ...); draws one transient rich bar when worth it."""
 
     def __init__(self, total: int = 1, *, stream: TextIO | None = None, delay: float = DELAY) -> None:
         self._total = max(total, 1)

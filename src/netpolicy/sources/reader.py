@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from netpolicy.errors import Diagnostics, Location
+from netpolicy.progress import Progress
 from netpolicy.sources.bulk import gc_paused
 from netpolicy.sources.documents import document_objects
 from netpolicy.sources.json_loader import JsonSyntaxError, parse_json
 from netpolicy.sources.lines import ParsedDocument
-from netpolicy.sources.progress import ReadProgress
 from netpolicy.sources.raw import RawObject
 from netpolicy.sources.yaml_loader import YamlSyntaxError, parse_yaml
 
@@ -43,14 +43,14 @@ def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None 
     """
     sources = _expand(paths, diags, stdin)
     objects: list[RawObject] = []
-    with ReadProgress(sum(s.size for s in sources)) as progress, gc_paused():
+    with Progress(sum(s.size for s in sources)) as progress, gc_paused():
         done = 0
         for source in sources:
             text = source.text if source.text is not None else _read_file(source, diags)
             if text is not None:
                 for document in _parse(source.name, text, diags):
                     objects.extend(document_objects(document, source.name, diags))
-                    progress.update(done + document.end, source.name)
+                    progress.update(done + document.end, f"reading {source.name}")
             done += source.size
     return objects
 
