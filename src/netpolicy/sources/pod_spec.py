@@ -53,6 +53,15 @@ def read_pod_spec(spec: Any, obj: RawObject, path: str, diags: Diagnostics) -> P
     return PodSpecInfo(tuple(ports), account, spec.get("hostNetwork") is True, node, tuple(env))
 
 
+def _mappings(value: Any) -> list[dict] | None:
+    """`value` as a list of mappings (empty when absent); None when it is anything else."""
+    if value is None:
+        return []
+    if value.__class__ is not list or any(item.__class__ is not dict for item in value):
+        return None
+    return value
+
+
 def _plain_pod_spec(spec: Any) -> PodSpecInfo | None:
     """What `read_pod_spec` reads from a spec with nothing to report (the usual case), in one quick pass;
     None for a spec that has something to report, left to the reading that reports it."""
@@ -61,35 +70,23 @@ def _plain_pod_spec(spec: Any) -> PodSpecInfo | None:
     ports: list[NamedPort] = []
     env: list[tuple[str, str]] = []
     for group in ("containers", "initContainers"):
-        containers = spec.get(group)
+        containers = _mappings(spec.get(group))
         if containers is None:
-            continue
-        if containers.__class__ is not list:
             return None
         for container in containers:
-            if container.__class__ is not dict:
+            container_ports, variables = _mappings(container.get("ports")), _mappings(container.get("env"))
+            if container_ports is None or variables is None:
                 return None
-            container_ports, variables = container.get("ports"), container.get("env")
-            if container_ports is not None:
-                if container_ports.__class__ is not list:
+            for port in container_ports:
+                number, name, protocol = port.get("containerPort"), port.get("name"), port.get("protocol", "TCP")
+                if (number.__class__ is not int or not 1 <= number <= 65535 or protocol not in CONTAINER_PROTOCOLS
+                        or (name is not None and name.__class__ is not str)):
                     return None
-                for port in container_ports:
-                    if port.__class__ is not dict:
-                        return None
-                    number, name, protocol = port.get("containerPort"), port.get("name"), port.get("protocol", "TCP")
-                    if (number.__class__ is not int or not 1 <= number <= 65535 or protocol not in CONTAINER_PROTOCOLS
-                            or (name is not None and name.__class__ is not str)):
-                        return None
-                    ports.append(_named_port(name or None, NUMBER_BY_NAME[protocol], number))
-            if variables is not None:
-                if variables.__class__ is not list:
-                    return None
-                for variable in variables:
-                    if variable.__class__ is not dict:
-                        return None
-                    name, value = variable.get("name"), variable.get("value")
-                    if name.__class__ is str:
-                        env.append((name, value if value.__class__ is str else ""))
+                ports.append(_named_port(name or None, NUMBER_BY_NAME[protocol], number))
+            for variable in variables:
+                name, value = variable.get("name"), variable.get("value")
+                if name.__class__ is str:
+                    env.append((name, value if value.__class__ is str else ""))
     account, fallback, node = spec.get("serviceAccountName"), spec.get("serviceAccount"), spec.get("nodeName")
     for value in (account, fallback, node):
         if value is not None and value.__class__ is not str:
