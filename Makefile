@@ -10,11 +10,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Editable installs are not byte-compiled by pip: compile once so start-up never recompiles.
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q src >/dev/null
 
 install-test: $(BIN)/python nftables
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src >/dev/null
 
 # Debian's nftables for the lab tests, when we are root and it is missing.
 nftables:

@@ -146,6 +146,8 @@ class PortAtoms:
                 rows.append((p, 0, 0, 0, 0))
         if self.other:
             rows.append((OTHER, 0, 0, 0, 0))
+        self._rows = rows
+        self._second_sets: dict[tuple, IntervalSet] = {}
         table = np.array(rows, dtype=np.int64)
         self.proto, self.d_lo, self.d_hi, self.s_lo, self.s_hi = (table[:, i] for i in range(5))
         self.size = len(rows)
@@ -166,19 +168,27 @@ class PortAtoms:
         lo, hi = (self.s_lo, self.s_hi) if second else (self.d_lo, self.d_hi)
         return (self.proto == protocol) & (lo <= port) & (hi >= port)
 
+    def _second_set(self, cells: list[tuple[int, int]]) -> IntervalSet:
+        """The source ports (or ICMP codes) of these cells, built once per distinct list."""
+        key = tuple(cells)
+        found = self._second_sets.get(key)
+        if found is None:
+            found = self._second_sets[key] = IntervalSet.of(cells)
+        return found
+
     def to_connections(self, mask: np.ndarray) -> ConnectionSet:
         """The connection set a boolean atom vector stands for."""
         cells: dict[int, dict[tuple[int, int], list[tuple[int, int]]]] = {}
         other = False
-        for i in np.flatnonzero(mask):
-            p = int(self.proto[i])
+        rows = self._rows
+        for i in np.flatnonzero(mask).tolist():
+            p, d_lo, d_hi, s_lo, s_hi = rows[i]
             if p == OTHER:
                 other = True
                 continue
-            cells.setdefault(p, {}).setdefault((int(self.d_lo[i]), int(self.d_hi[i])), []).append(
-                (int(self.s_lo[i]), int(self.s_hi[i])))
+            cells.setdefault(p, {}).setdefault((d_lo, d_hi), []).append((s_lo, s_hi))
         result = ConnectionSet.from_cells({
-            p: [(d[0], d[1], IntervalSet.of(seconds)) for d, seconds in by_first.items()]
+            p: [(d[0], d[1], self._second_set(seconds)) for d, seconds in by_first.items()]
             for p, by_first in cells.items()})
         if other:
             result = result | ConnectionSet.from_cells({p: [(0, 0, IntervalSet.span(0, 0))]
