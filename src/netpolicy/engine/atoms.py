@@ -210,7 +210,14 @@ def _cells(cuts: set[int]) -> list[tuple[int, int]]:
 
 
 def _range_mask(lo: np.ndarray, hi: np.ndarray, values: IntervalSet) -> np.ndarray:
+    """Atoms `[lo, hi]` lying inside `values`: the range holding `lo` (the last to start at or before
+    it, the ranges being sorted and disjoint) must reach `hi`."""
     mask = np.zeros(lo.shape, dtype=bool)
-    for a, b in values:
-        mask |= (lo >= a) & (hi <= b)
+    if not values:
+        return mask
+    starts = np.fromiter((a for a, _ in values), dtype=np.int64)
+    ends = np.fromiter((b for _, b in values), dtype=np.int64)
+    holder = np.searchsorted(starts, lo, side="right") - 1
+    inside = holder >= 0
+    mask[inside] = hi[inside] <= ends[holder[inside]]
     return mask

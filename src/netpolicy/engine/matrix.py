@@ -860,36 +860,36 @@ class Matrix:
         `base_count` groups (the classes they leave alone)."""
         shape = (len(reps), self.atoms.size)
         allowed = np.zeros(shape, dtype=bool)
-        decided = np.zeros(shape, dtype=bool)
-        in_tier = passed = None
+        undecided = np.ones(shape, dtype=bool)
+        open_ = passed = undecided          # open_: undecided and not yet matched in this tier
         tier: Tier | None = None
         for kind, step_tier, rule, term in terms:
             if kind in ("tier", "profile"):
-                in_tier = np.zeros(shape, dtype=bool)
+                open_ = undecided.copy()
                 passed = np.zeros(shape, dtype=bool)
                 tier = step_tier
                 continue
             if kind == "end":
                 if tier is not None and tier.default_action == PASS:
-                    passed |= ~(decided | in_tier)
-                decided |= ~passed
+                    passed |= open_
+                undecided &= passed
                 continue
             hit = _bits_at(term.classes, reps)[:, None] & term.atoms[None, :]
             if term.per_class is not None:
                 hit &= term.per_class.rows[term.per_class.at(reps)]
             if id(term) in narrow:
                 hit[:base_count] = False
-            hit &= ~decided & ~in_tier
+            hit &= open_
             if not hit.any():
                 continue
+            open_ &= ~hit
             if rule.action == ALLOW:
                 allowed |= hit
-                decided |= hit
+                undecided &= ~hit
             elif rule.action == DENY:
-                decided |= hit
+                undecided &= ~hit
             else:
                 passed |= hit
-            in_tier |= hit
         return allowed
 
     # ---- results ------------------------------------------------------------------------------
