@@ -1,4 +1,4 @@
-"""The array helpers behind the bulk pair walk and the partitions of peer classes."""
+"""The array helpers of the engine: pair walk, partitions of peer classes, port masks; progress reports."""
 
 from __future__ import annotations
 
@@ -77,3 +77,21 @@ def test_progress_is_reported_for_every_stage(tmp_path):
     assert all(0 <= done <= total for _, done, total in seen)
     last_pairs = [done for stage, done, total in seen if stage.startswith("class pairs")][-1]
     assert last_pairs == len(classes)
+
+
+@pytest.mark.parametrize(("atoms", "ranges", "inside"), [
+    ([(1, 79), (80, 80), (81, 442), (443, 443), (444, 65535)], [(80, 80), (443, 443)], [0, 1, 0, 1, 0]),
+    ([(1, 79), (80, 90), (91, 65535)], [(80, 90)], [0, 1, 0]),
+    ([(1, 79), (80, 90), (91, 65535)], [(1, 65535)], [1, 1, 1]),
+    ([(1, 79), (80, 90), (91, 65535)], [], [0, 0, 0]),
+    ([(1, 9), (10, 19), (20, 29)], [(1, 9), (20, 29)], [1, 0, 1]),
+    # an atom only partly inside a range is not inside (atoms are cut along every range boundary)
+    ([(1, 50), (51, 100)], [(40, 60)], [0, 0]),
+])
+def test_range_mask_takes_atoms_inside_the_ranges(atoms, ranges, inside):
+    from netpolicy.engine.atoms import _range_mask
+    from netpolicy.model.intervals import IntervalSet
+
+    lo = np.array([a for a, _ in atoms], dtype=np.int64)
+    hi = np.array([b for _, b in atoms], dtype=np.int64)
+    assert _range_mask(lo, hi, IntervalSet.of(ranges)).astype(int).tolist() == inside
