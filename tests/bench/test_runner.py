@@ -185,3 +185,36 @@ def test_compare_has_default_sizes_for_every_profile():
     from bench.sizes import PROFILES
 
     assert set(COMPARE_SIZES) == set(PROFILES)
+
+
+@pytest.mark.parametrize(("runs", "repeat", "calls", "best"), [
+    ([2.0, 1.0, 3.0], 3, 3, 1.0),
+    ([2.0, 1.0, 3.0], 1, 1, 2.0),
+    ([200.0, 1.0], 3, 1, 200.0),        # a long run is not repeated
+    ([2.0, 500.0, 1.5], 3, 3, 1.5),
+])
+def test_best_of_keeps_the_fastest_short_run(runs, repeat, calls, best):
+    from bench.compare import best_of
+
+    made = iter(runs)
+    taken = []
+
+    def run() -> Measured:
+        taken.append(1)
+        return Measured("ok", next(made), 10.0, "", "")
+
+    assert best_of(run, repeat).seconds == best
+    assert len(taken) == calls
+
+
+def test_best_of_does_not_repeat_a_failure():
+    from bench.compare import best_of
+
+    taken = []
+
+    def run() -> Measured:
+        taken.append(1)
+        return Measured("timeout", 5.0, None, "", "")
+
+    assert best_of(run, 3).status == "timeout"
+    assert len(taken) == 1
