@@ -319,10 +319,6 @@ class Matrix:
             return self._signature(endpoint.selector_labels)
         return int(self.sig_of_set[found])
 
-    def _label_id(self, labels) -> int:
-        """A stable id for what selectors see in these labels (their selector signature)."""
-        return self._signature(labels)
-
     def _classify_all(self, cluster: Cluster) -> None:
         used_names = {n for r in self._rules for e in (r.source, r.destination)
                       for m in (e.ports, e.not_ports) if m is not None for n in m.names}
@@ -636,11 +632,18 @@ class Matrix:
                                               src_ports, dst_ports)
         return cached
 
+    def _peer_and_own(self, rule: Rule, direction: str) -> tuple:
+        """(atoms, families, peer vector, peer ports, own vector, own ports) of the rule: the peer side is
+        the source of an ingress rule and the destination of an egress rule, the own side the other."""
+        base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
+        if direction == INGRESS:
+            return base, fam_vec, src_vec, src_ports, dst_vec, dst_ports
+        return base, fam_vec, dst_vec, dst_ports, src_vec, src_ports
+
     def _self_part(self, rule: Rule, direction: str, subject_classes: dict[int, int]) -> tuple:
         """What a subject contributes to a rule's match: per family whether it satisfies the rule's own
         side, and its row of the own side's named ports (-1 when they do not depend on the endpoint)."""
-        parts = self._rule_parts(rule, direction)
-        self_vec, self_ports = (parts[3], parts[5]) if direction == INGRESS else (parts[2], parts[4])
+        *_, self_vec, self_ports = self._peer_and_own(rule, direction)
         if not self._self_dependent(rule, direction):
             return tuple((f, True) for f in sorted(subject_classes)), -1
         own = next(iter(subject_classes.values()))
@@ -655,8 +658,7 @@ class Matrix:
         key = (id(rule), direction)
         found = self._self_cache.get(key)
         if found is None:
-            parts = self._rule_parts(rule, direction)
-            self_vec, self_ports = (parts[3], parts[5]) if direction == INGRESS else (parts[2], parts[4])
+            *_, self_vec, self_ports = self._peer_and_own(rule, direction)
             found = self._self_cache[key] = (isinstance(self_ports, ClassRows)
                                              or not _unpack(self_vec, len(self.classes)).all())
         return found
@@ -675,11 +677,7 @@ class Matrix:
         found = self._terms_cache.get(key)
         if found is not None:
             return found
-        base, fam_vec, src_vec, dst_vec, src_ports, dst_ports = self._rule_parts(rule, direction)
-        if direction == INGRESS:
-            peer_vec, peer_ports, self_ports = src_vec, src_ports, dst_ports
-        else:
-            peer_vec, peer_ports, self_ports = dst_vec, dst_ports, src_ports
+        base, fam_vec, peer_vec, peer_ports, _, self_ports = self._peer_and_own(rule, direction)
         self_key, self_row = self_part
         self_ok = np.zeros(len(self.classes), dtype=bool)
         for family, ok in self_key:
@@ -955,9 +953,9 @@ def compute_matrix(cluster: Cluster, options: Options | None = None, progress=No
 
 def rule_peers(matrix: Matrix, rule: Rule, direction: str) -> list[Endpoint]:
     """Endpoints and external ranges on the rule's peer side (sources of ingress, destinations of egress)."""
-    _, fam_bits, src_bits, dst_bits, _, _ = matrix._rule_parts(rule, direction)
+    _, fam_bits, peer_bits, *_ = matrix._peer_and_own(rule, direction)
     n = len(matrix.classes)
-    vec = _unpack(src_bits if direction == INGRESS else dst_bits, n) & _unpack(fam_bits, n)
+    vec = _unpack(peer_bits, n) & _unpack(fam_bits, n)
     seen: dict[str, Endpoint] = {}
     for cls in matrix.classes:
         if vec[cls.index]:

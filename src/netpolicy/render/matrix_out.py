@@ -41,13 +41,6 @@ def common_labels(members) -> dict[str, str]:
     return common
 
 
-def class_flows(matrix: Matrix, classes) -> list[tuple]:
-    """(source class, destination class, connections) for every class pair with something allowed."""
-    from netpolicy.engine.pairs import class_pairs
-
-    return list(class_pairs(matrix, classes))
-
-
 def _write_endpoints(endpoints, stream) -> None:
     import json
 
@@ -125,14 +118,14 @@ def class_summary(cls) -> str:
 def render_classes_text(matrix: Matrix, console) -> None:
     from rich.table import Table
 
-    from netpolicy.engine.pairs import endpoint_classes
+    from netpolicy.engine.pairs import class_pairs, endpoint_classes
 
     classes = endpoint_classes(matrix)
     table = Table(title="Connectivity between classes of endpoints", title_justify="left")
     table.add_column("from", style="cyan")
     table.add_column("to", style="magenta")
     table.add_column("allowed")
-    flows = class_flows(matrix, classes)
+    flows = list(class_pairs(matrix, classes))
     for src, dst, conns in flows:
         table.add_row(f"{src.id} {class_summary(src)}", f"{dst.id} {class_summary(dst)}", describe(conns))
     console.print(table)

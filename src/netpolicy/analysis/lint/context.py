@@ -31,6 +31,11 @@ def is_k8s_policy(raw: RawObject) -> bool:
     return raw.kind == "NetworkPolicy" and raw.group == K8S_POLICY_GROUP
 
 
+def types_field(raw: RawObject) -> str:
+    """Where the policy lists its directions: `policyTypes` (Kubernetes) or `types` (Calico)."""
+    return "policyTypes" if is_k8s_policy(raw) else "types"
+
+
 def is_calico_policy(raw: RawObject) -> bool:
     """An enforced Calico policy: `NetworkPolicy` or `GlobalNetworkPolicy` of a Calico API group."""
     return raw.kind in CALICO_POLICY_KINDS and raw.group in CALICO_GROUPS

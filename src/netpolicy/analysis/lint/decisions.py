@@ -75,7 +75,7 @@ class Decisions:
                        if (endpoint.id, f) in matrix.peer_class}
             if not subject:
                 continue
-            key = (tuple(sorted(subject.items())), matrix._label_id(endpoint.selector_labels))
+            key = (tuple(sorted(subject.items())), matrix._signature(endpoint.selector_labels))
             if key in seen:
                 continue
             seen.add(key)

@@ -6,7 +6,7 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import replace
 
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy
+from netpolicy.analysis.lint.context import LintContext, is_k8s_policy, types_field
 from netpolicy.analysis.lint.finding import ERROR, WARNING, Finding, enumeration, finding_at
 from netpolicy.analysis.lint.portable import portable_cluster
 from netpolicy.errors import InputError
@@ -133,7 +133,7 @@ def _message(endpoint: Endpoint, missing: list[str], governing: list[Policy], ta
 def _egress_type_path(raw: RawObject) -> str:
     """The `Egress` entry of policyTypes/types, else the egress rules, else the spec."""
     spec = raw.data.get("spec") or {}
-    field = "policyTypes" if is_k8s_policy(raw) else "types"
+    field = types_field(raw)
     types = spec.get(field)
     if isinstance(types, list) and "Egress" in types:
         return f"spec.{field}[{types.index('Egress')}]"

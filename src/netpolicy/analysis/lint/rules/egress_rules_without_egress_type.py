@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy
+from netpolicy.analysis.lint.context import LintContext, types_field
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
 
 ID = "egress-rules-without-egress-type"
@@ -20,7 +20,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     """Policies with rules in a direction their declared types do not include."""
     for policy, raw in ctx.policies:
         spec = k8s_fields.spec(raw)
-        field = "policyTypes" if is_k8s_policy(raw) else "types"
+        field = types_field(raw)
         declared = spec.get(field)
         if not isinstance(declared, list) or not declared:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy
+from netpolicy.analysis.lint.context import LintContext, is_k8s_policy, types_field
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
 
 ID = "missing-policy-types"
@@ -22,7 +22,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     """Policies whose isolated directions come from defaulting."""
     for policy, raw in ctx.policies:
         spec = k8s_fields.spec(raw)
-        field = "policyTypes" if is_k8s_policy(raw) else "types"
+        field = types_field(raw)
         if spec.get(field):
             continue
         directions = [d.capitalize() for d in ("ingress", "egress") if d in policy.types]
