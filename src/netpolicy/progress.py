@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 #: Seconds work must run before a bar appears (short work never flashes one).
 DELAY = 1.0
+
+#: What long computations are given to say how far they are: `(stage, done, total)`.
+StageReport = Callable[[str, int, int], None]
 
 
 class Progress:

@@ -248,19 +248,19 @@ class FlowEvaluator:
 
     def _peers(self, src: str | Endpoint, dst: str | Endpoint) -> tuple[Peer, Peer]:
         """Both ends in one address family: the lowest both have (as the matrix judges a pair)."""
-        src_peer, dst_peer = self.peer(src), self.peer(dst)
-        common = self._families(src, src_peer) & self._families(dst, dst_peer)
+        common = self._families(src) & self._families(dst)
         if not common:
-            raise InputError(f"{src_peer.display} and {dst_peer.display} share no address family",
+            names = [ref.id if isinstance(ref, Endpoint) else str(ref) for ref in (src, dst)]
+            raise InputError(f"{names[0]} and {names[1]} share no address family",
                              expected="two ends with an IPv4 or two with an IPv6 address")
         family = min(common)
         return self.peer(src, family), self.peer(dst, family)
 
-    def _families(self, ref: str | Endpoint, peer: Peer) -> set[int]:
+    def _families(self, ref: str | Endpoint) -> set[int]:
         """The address families a flow end can use (an IP address given as such: its own)."""
         endpoint = ref if isinstance(ref, Endpoint) else self.ctx.cluster.endpoint(ref)
         if endpoint is None:
-            return {peer.address.version}
+            return {self.peer(ref).address.version}
         return {ip.version for ip in endpoint.ips} or {n.version for n in endpoint.nets}
 
     def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,

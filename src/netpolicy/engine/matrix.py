@@ -24,6 +24,7 @@ from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, PASS, EntityMatch, Policy, Rule, Tier
 from netpolicy.options import Options
+from netpolicy.progress import StageReport
 from netpolicy.selectors.ast import Selector
 
 
@@ -197,7 +198,8 @@ def _bits_at(bits: np.ndarray, positions: np.ndarray) -> np.ndarray:
 class Matrix:
     """The connectivity of every ordered pair of endpoints (pods, workloads, host endpoints, externals)."""
 
-    def __init__(self, cluster: Cluster, options: Options | None = None, progress=None) -> None:
+    def __init__(self, cluster: Cluster, options: Options | None = None,
+                 progress: StageReport | None = None) -> None:
         self.ctx = EngineContext(cluster, options or Options())
         self._progress = progress
         self._build()
@@ -945,7 +947,8 @@ class Matrix:
                 yield src, dst, conns
 
 
-def compute_matrix(cluster: Cluster, options: Options | None = None, progress=None) -> Matrix:
+def compute_matrix(cluster: Cluster, options: Options | None = None,
+                   progress: StageReport | None = None) -> Matrix:
     """The connectivity matrix of a cluster; `progress(stage, done, total)`, when given, is told how
     far the set-up is."""
     return Matrix(cluster, options, progress)

@@ -10,7 +10,7 @@ work follows the number of allowed pairs, not the square of the number of classe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +18,7 @@ import numpy as np
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
-
-#: Told `(stage, done, total)` as the walk advances.
-Progress = Callable[[str, int, int], None]
+from netpolicy.progress import StageReport
 
 #: Candidate pairs handled per block (bounds the size of the arrays built at once).
 BLOCK_PAIRS = 1 << 20
@@ -129,7 +127,7 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(steps)
 
 
-def class_pair_blocks(matrix, classes: list[EndpointClass], progress: Progress | None = None) -> Iterator[PairBlock]:
+def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageReport | None = None) -> Iterator[PairBlock]:
     """The allowed pairs of classes, a block of sources at a time, ordered by source then destination
     (per address family: a pair is judged in the lowest family both have, as `Matrix.mask` does).
 

@@ -7,6 +7,7 @@ import io
 
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Endpoint
+from netpolicy.progress import StageReport
 from netpolicy.render.words import describe, endpoint_name
 
 
@@ -69,7 +70,8 @@ def write_json(document_parts, stream) -> None:
     stream.write("\n]}\n")
 
 
-def write_class_json(matrix: Matrix, classes, stream, max_members: int, progress=None) -> None:
+def write_class_json(matrix: Matrix, classes, stream, max_members: int,
+                     progress: StageReport | None = None) -> None:
     """`matrix -o json --group-by class`: the class pairs written a block at a time, each line built
     from pre-encoded pieces."""
     import json
@@ -92,7 +94,7 @@ def write_class_json(matrix: Matrix, classes, stream, max_members: int, progress
 
 
 def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max_members: int = 50,
-                       progress=None) -> None:
+                       progress: StageReport | None = None) -> None:
     """`matrix -o json` (per endpoint, or per class) written as it is computed."""
     if group_by_class:
         from netpolicy.engine.pairs import endpoint_classes
