@@ -1,4 +1,4 @@
-"""The quick paths for usual input give exactly what the general reading gives, and leave odd input to it."""
+"""Metadata checks as a table; the quick paths for usual input give exactly what the general reading gives, and leave odd input to it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 
 from netpolicy.errors import Diagnostics, Location
 from netpolicy.model.cluster import calico_labels
-from netpolicy.sources import accept, documents, pod_spec
+from netpolicy.sources import documents, pod_spec
 from netpolicy.sources.accept import accept_objects
 from netpolicy.sources.documents import document_objects
 from netpolicy.sources.json_loader import parse_json
@@ -21,42 +21,53 @@ from .helpers import cluster_of, messages, pod, read_text
 
 def general_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     """Turn every quick path off, so that only the general reading runs."""
-    monkeypatch.setattr(accept, "_valid_metadata", lambda obj, info: None)
     monkeypatch.setattr(documents, "_append_plain_object", lambda *args: False)
     monkeypatch.setattr(pod_spec, "_plain_pod_spec", lambda spec: None)
 
 
+NOT_A_STRING = "f.yaml:3: metadata.labels.app: 5 is not a string (expected a string); quote the value in YAML so that it stays a string"
+NOT_A_MAPPING = "f.yaml:3: metadata.labels: a list is not a mapping (expected a mapping of strings to strings)"
+MISSING_NAME = "f.yaml:3: metadata.name: missing (expected a name)"
+
+# metadata → (Pod: namespaced, GlobalNetworkSet: cluster-scoped), each (name, namespace, labels) or None, and messages
 METADATA = [
-    {"name": "a"},
-    {"name": "a", "namespace": "n", "labels": {"app": "x", "tier": "web"}},
-    {"name": "a", "namespace": ""},
-    {"name": "a", "namespace": 5},
-    {"name": "", "namespace": "n"},
-    {"name": 7},
-    {"namespace": "n"},
-    {"name": "a", "labels": None},
-    {"name": "a", "labels": {"app": 5, "ok": "y"}},
-    {"name": "a", "labels": ["app"]},
-    "meta",
-    None,
+    ({"name": "a"}, ("a", "default", {}), ("a", None, {}), [], []),
+    ({"name": "a", "namespace": "n", "labels": {"app": "x", "tier": "web"}},
+     ("a", "n", {"app": "x", "tier": "web"}), ("a", None, {"app": "x", "tier": "web"}),
+     [], ["f.yaml:3: metadata.namespace: ignored: GlobalNetworkSet is not a namespaced kind"]),
+    ({"name": "a", "namespace": ""}, ("a", "default", {}), ("a", None, {}), [], []),
+    ({"name": "a", "namespace": 5}, ("a", "default", {}), ("a", None, {}),
+     ["f.yaml:3: metadata.namespace: 5 is not a string (expected a string)"],
+     ["f.yaml:3: metadata.namespace: ignored: GlobalNetworkSet is not a namespaced kind"]),
+    ({"name": "", "namespace": "n"}, None, None, [MISSING_NAME], [MISSING_NAME]),
+    ({"name": 7}, None, None, ["f.yaml:3: metadata.name: 7 is not a name (expected a string)"],
+     ["f.yaml:3: metadata.name: 7 is not a name (expected a string)"]),
+    ({"namespace": "n"}, None, None, [MISSING_NAME], [MISSING_NAME]),
+    ({"name": "a", "labels": None}, ("a", "default", {}), ("a", None, {}), [], []),
+    ({"name": "a", "labels": {"app": 5, "ok": "y"}}, ("a", "default", {"ok": "y"}), ("a", None, {"ok": "y"}),
+     [NOT_A_STRING], [NOT_A_STRING]),
+    ({"name": "a", "labels": ["app"]}, ("a", "default", {}), ("a", None, {}), [NOT_A_MAPPING], [NOT_A_MAPPING]),
+    ("meta", None, None,
+     ['f.yaml:3: metadata: "meta" is not a mapping (expected a mapping with name, namespace and labels)'],
+     ['f.yaml:3: metadata: "meta" is not a mapping (expected a mapping with name, namespace and labels)']),
+    (None, None, None, [MISSING_NAME], [MISSING_NAME]),
 ]
 
 
-@pytest.mark.parametrize("metadata", METADATA)
-@pytest.mark.parametrize("kind, api_version", [("Pod", "v1"), ("Namespace", "v1"), ("GlobalNetworkSet", "projectcalico.org/v3")])
-def test_accepted_metadata_as_the_general_check_gives(monkeypatch: pytest.MonkeyPatch, metadata: Any, kind: str,
-                                                        api_version: str) -> None:
-    def accepted() -> tuple[list, list[str]]:
-        diags = Diagnostics()
-        data = {"apiVersion": api_version, "kind": kind}
-        if metadata is not None:
-            data["metadata"] = metadata
-        entries = accept_objects([RawObject(data, Location("f.yaml", 3))], diags)
-        return [(e.name, e.namespace, e.labels, e.info.kind) for e in entries], messages(diags)
-
-    quick = accepted()
-    general_reading(monkeypatch)
-    assert quick == accepted()
+@pytest.mark.parametrize(("metadata", "namespaced", "cluster_scoped", "namespaced_messages", "cluster_messages"),
+                         METADATA)
+@pytest.mark.parametrize(("kind", "api_version"), [("Pod", "v1"), ("GlobalNetworkSet", "projectcalico.org/v3")])
+def test_accepted_metadata(metadata: Any, namespaced, cluster_scoped, namespaced_messages, cluster_messages,
+                           kind: str, api_version: str) -> None:
+    diags = Diagnostics()
+    data = {"apiVersion": api_version, "kind": kind}
+    if metadata is not None:
+        data["metadata"] = metadata
+    entries = accept_objects([RawObject(data, Location("f.yaml", 3))], diags)
+    expected, expected_messages = ((namespaced, namespaced_messages) if kind == "Pod"
+                                   else (cluster_scoped, cluster_messages))
+    assert [(e.name, e.namespace, e.labels) for e in entries] == ([expected] if expected else [])
+    assert messages(diags) == expected_messages
 
 
 LIST_ITEMS = [

@@ -40,7 +40,7 @@ def accept_objects(objects: list[RawObject], diags: Diagnostics) -> list[Accepte
         if info is None:
             unknown.setdefault((obj.kind, obj.api_version), []).append(obj)
             continue
-        entry = _valid_metadata(obj, info) or _check_metadata(obj, info, diags)
+        entry = _check_metadata(obj, info, diags)
         if entry is None:
             continue
         first = first_seen.setdefault(entry.key, obj)
@@ -53,32 +53,6 @@ def accept_objects(objects: list[RawObject], diags: Diagnostics) -> list[Accepte
     for (kind, api_version), ignored in unknown.items():
         _warn_unknown(kind, api_version, ignored, diags)
     return accepted
-
-
-def _valid_metadata(obj: RawObject, info: KindInfo) -> Accepted | None:
-    """The entry of an object whose metadata is plainly valid (the common case, checked cheaply), else None."""
-    metadata = obj.data.get("metadata")
-    if metadata.__class__ is not dict:
-        return None
-    name, namespace, labels = metadata.get("name"), metadata.get("namespace"), metadata.get("labels")
-    if name.__class__ is not str or not name:
-        return None
-    if info.namespaced:
-        if namespace.__class__ is not str and namespace is not None:
-            return None
-        namespace = namespace or kinds.DEFAULT_NAMESPACE
-    elif namespace not in (None, ""):
-        return None
-    else:
-        namespace = None
-    if labels is None:
-        return Accepted(obj, info, name, namespace, {})
-    if labels.__class__ is not dict:
-        return None
-    for value in labels.values():
-        if value.__class__ is not str:
-            return None
-    return Accepted(obj, info, name, namespace, dict(labels))
 
 
 def _check_metadata(obj: RawObject, info: KindInfo, diags: Diagnostics) -> Accepted | None:
