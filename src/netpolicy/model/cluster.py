@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from netpolicy.errors import Location, Problem
 from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.ir import Policy, Tier
-from netpolicy.model.quick_init import quick_init
 
 # Endpoint kinds.
 POD = "Pod"
@@ -49,7 +48,6 @@ class ServiceAccount:
     location: Location | None = None
 
 
-@quick_init
 @dataclass(frozen=True)
 class ServicePort:
     port: int
@@ -59,7 +57,6 @@ class ServicePort:
     node_port: int | None = None
 
 
-@quick_init
 @dataclass(frozen=True)
 class Service:
     namespace: str
@@ -75,7 +72,6 @@ class Service:
         return f"{self.namespace}/{self.name}"
 
 
-@quick_init
 @dataclass(frozen=True)
 class Endpoint:
     """An IP owner: a pod or workload (all its replicas), a host endpoint, a network set.

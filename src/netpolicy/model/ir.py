@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from netpolicy.errors import Location
 from netpolicy.model.addresses import IPNetwork
 from netpolicy.model.intervals import IntervalSet
-from netpolicy.model.quick_init import quick_init
 from netpolicy.selectors.ast import Selector
 
 ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
@@ -119,7 +118,6 @@ class Tier:
     location: Location | None = None
 
 
-@quick_init
 @dataclass(frozen=True)
 class Policy:
     """A policy (or profile) in the IR.
