@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from netpolicy.errors import InputError, NetpolicyError
+from netpolicy.escape import terminal_lines
 from netpolicy.options import DEFAULT_POD_CIDR, Options
 
 LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
@@ -42,11 +44,21 @@ class QueryFormat(StrEnum):
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from netpolicy.render.console import make_console
 
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() else 140
-    return Console(stderr=stderr, highlight=False, width=width)
+    return make_console(stderr)
+
+
+def _screen_rows() -> int:
+    """Rows a text table may have before it is grouped: the terminal's height, or a default when piped."""
+    from netpolicy.render.matrix_tables import GROUP_AFTER
+
+    return max(os.get_terminal_size().lines - 5, 10) if sys.stdout.isatty() else GROUP_AFTER
+
+
+def _say(text: str) -> None:
+    """A message on stderr, escaped for the terminal."""
+    print(terminal_lines(text), file=sys.stderr)
 
 
 def _options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> Options:
@@ -74,7 +86,7 @@ def _load(files: list[str], options: Options):
         raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
     cluster = load_cluster(files, options, stdin=sys.stdin)
     for warning in cluster.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        _say(f"warning: {warning}")
     return cluster
 
 
@@ -82,7 +94,7 @@ def _fail(error: NetpolicyError) -> None:
     problems = getattr(error, "problems", None)
     lines = [str(p) for p in problems] if problems else [str(error)]
     for line in lines:
-        print(line, file=sys.stderr)
+        _say(line)
     raise typer.Exit(2)
 
 
@@ -111,7 +123,7 @@ def matrix(
         options = _options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = _load(files, options)
         from netpolicy.engine.matrix import compute_matrix
-        from netpolicy.render import matrix_out
+        from netpolicy.render import matrix_out, matrix_tables
 
         if group_by not in ("endpoint", "class"):
             raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
@@ -133,11 +145,11 @@ def matrix(
         elif output is MatrixFormat.json:
             matrix_out.stream_matrix_json(result, sys.stdout)
         elif output is MatrixFormat.csv:
-            sys.stdout.write(matrix_out.matrix_csv(result))
+            matrix_tables.write_csv(result, sys.stdout)
         elif output is MatrixFormat.md:
-            sys.stdout.write(matrix_out.matrix_markdown(result))
+            matrix_tables.write_markdown(result, sys.stdout)
         else:
-            matrix_out.render_matrix_text(result, _console())
+            matrix_tables.write_text(result, sys.stdout, _screen_rows())
     except NetpolicyError as error:
         _fail(error)
 
@@ -269,8 +281,7 @@ def diff(
 
             with GitSnapshot(git, after_paths) as snapshot:
                 for path in snapshot.missing:
-                    print(f"warning: {path} does not exist at {git}: the before side has nothing from it",
-                          file=sys.stderr)
+                    _say(f"warning: {path} does not exist at {git}: the before side has nothing from it")
                 try:
                     with snapshot.inside():
                         old = load_cluster(snapshot.paths, options)
@@ -323,7 +334,7 @@ def run_expectations(
         suites = load_suites(expectations)
         cluster = load_with_pods(files, [p for s in suites for p in s.pods], options, stdin=sys.stdin)
         for warning in cluster.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            _say(f"warning: {warning}")
         report = check_expectations(cluster, suites, options)
         if junit is not None:
             from netpolicy.render.expect_junit import report_junit
@@ -452,7 +463,7 @@ def lab_verify(
         if output is QueryFormat.json:
             print(json.dumps(report.to_json(), indent=2))
         else:
-            print(render_text(report))
+            print(terminal_lines(render_text(report)))
         raise typer.Exit(report.exit_code)
     except NetpolicyError as error:
         _fail(error)
@@ -536,9 +547,28 @@ def lab_exec(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: any unexpected error becomes one line and exit 2 (NETPOLICY_DEBUG=1: traceback)."""
     try:
         app()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the reader left: say nothing more
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the guard of last resort
+        if os.environ.get("NETPOLICY_DEBUG") == "1":
+            raise
+        _say(internal_error(exc))
+        sys.exit(2)
+
+
+def internal_error(exc: BaseException) -> str:
+    """`netpolicy: internal error at FILE:LINE: Type: message` for an error no check anticipated."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    message = str(exc).splitlines()[0][:300] if str(exc) else ""
+    return (f"netpolicy: internal error{place}: {type(exc).__name__}: {message} "
+            "(please report it; NETPOLICY_DEBUG=1 shows the traceback)")

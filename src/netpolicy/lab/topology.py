@@ -92,15 +92,15 @@ def workload_iface(endpoint: Endpoint) -> str:
     """Calico's interface name: `cali` + the first 11 hex digits of SHA-1(`<namespace>.<name>`)."""
     key = f"{endpoint.namespace}.{endpoint.name}" if endpoint.id == f"{endpoint.namespace}/{endpoint.name}" \
         else endpoint.id
-    return "cali" + hashlib.sha1(key.encode()).hexdigest()[:11]
+    return "cali" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:11]
 
 
 def far_iface(endpoint: Endpoint) -> str:
-    return "ext" + hashlib.sha1(endpoint.id.encode()).hexdigest()[:12]
+    return "ext" + hashlib.sha1(endpoint.id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def host_mac(endpoint_id: str) -> str:
-    digest = hashlib.sha1(("mac:" + endpoint_id).encode()).digest()
+    digest = hashlib.sha1(("mac:" + endpoint_id).encode("utf-8", "surrogatepass")).digest()
     return "02:" + ":".join(f"{b:02x}" for b in digest[:5])
 
 

@@ -175,4 +175,4 @@ def ordered_tiers(tiers: dict[str, Tier]) -> list[Tier]:
     ascending order, ties by name (byte order)."""
     return sorted(tiers.values(), key=lambda t: (not t.defined, t.order is None,
                                                   t.order if t.order is not None else 0.0,
-                                                  t.name.encode()))
+                                                  t.name.encode("utf-8", "surrogatepass")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netpolicy.analysis.diff import DiffResult
 from netpolicy.engine.flow import FlowResult
+from netpolicy.escape import markdown, markdown_code
 from netpolicy.render.diff_rows import Row, explanations, layout, places_text
 from netpolicy.render.diff_steps import side_brief
 from netpolicy.render.diff_text import headline
@@ -27,7 +28,7 @@ def diff_markdown(result: DiffResult, group_by: str = "auto", title: str = "Conn
     lines.append("")
     for label, places in (("Added", result.added), ("Removed", result.removed)):
         if places:
-            lines.append(f"{label}: " + ", ".join(f"`{p.id}`" for p in places))
+            lines.append(f"{label}: " + ", ".join(markdown_code(p.id) for p in places))
             lines.append("")
     chosen, rows = layout(result, group_by)
     for allowed, title_text in ((True, "Newly allowed"), (False, "Newly blocked")):
@@ -58,32 +59,27 @@ def _section(title: str, rows: list[Row], allowed: bool, chosen: str) -> list[st
 
 def _rows(row: Row, allowed: bool) -> list[str]:
     change = row.change
-    source, destination = _cell(places_text(row.sources)), _cell(places_text(row.destinations))
+    source, destination = markdown_code(places_text(row.sources)), markdown_code(places_text(row.destinations))
     items: list[tuple[str, str, str]] = [
-        (describe(e.connections), _sides(e.after), _sides(e.before)) for e in explanations(change, allowed)]
+        (markdown(describe(e.connections)), _sides(e.after), _sides(e.before)) for e in explanations(change, allowed)]
     untraced = change.untraced_allowed if allowed else change.untraced_blocked
     if untraced:
-        items.append((describe(untraced), "not traced", "not traced"))
+        items.append((markdown(describe(untraced)), "not traced", "not traced"))
     if not items:
         conns = change.newly_allowed if allowed else change.newly_blocked
-        items.append((describe(conns), "", ""))
+        items.append((markdown(describe(conns)), "", ""))
     out = []
     for number, (conns, now, before) in enumerate(items):
         first = number == 0
-        out.append(f"| {f'`{source}`' if first else ''} | {f'`{destination}`' if first else ''} | "
-                   f"{_cell(conns)} | {now} | {before} |")
+        out.append(f"| {source if first else ''} | {destination if first else ''} | {conns} | {now} | {before} |")
     return out
 
 
 def _sides(result: FlowResult | None) -> str:
     if result is None:
         return "an end did not exist"
-    return "<br>".join(_cell(side_brief(d, s)) for d, s in (("egress", result.egress),
+    return "<br>".join(markdown(side_brief(d, s)) for d, s in (("egress", result.egress),
                                                               ("ingress", result.ingress)))
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _s(count: int) -> str:

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from itertools import groupby
 
 from netpolicy.analysis.expectations import ERROR, FAIL, ExpectationReport, Outcome
+from netpolicy.escape import xml
 from netpolicy.render.expect_text import outcome_lines
 
 SUITES_NAME = "netpolicy expectations"
@@ -29,12 +30,12 @@ def report_junit(report: ExpectationReport) -> str:
 
 def _suite(root: ET.Element, file: str, outcomes: list[Outcome]) -> None:
     suite = ET.SubElement(root, "testsuite", {
-        "name": file, "tests": str(len(outcomes)),
+        "name": xml(file), "tests": str(len(outcomes)),
         "failures": str(sum(o.status == FAIL for o in outcomes)),
         "errors": str(sum(o.status == ERROR for o in outcomes)),
-        "skipped": "0", "file": file})
+        "skipped": "0", "file": xml(file)})
     for outcome in outcomes:
-        case = ET.SubElement(suite, "testcase", {"name": outcome.expectation.name, "classname": file})
+        case = ET.SubElement(suite, "testcase", {"name": xml(outcome.expectation.name), "classname": xml(file)})
         if outcome.passed:
             continue
         lines = outcome_lines(outcome)
@@ -42,6 +43,6 @@ def _suite(root: ET.Element, file: str, outcomes: list[Outcome]) -> None:
         message = lines[1] if len(lines) > 1 else lines[0]
         if outcome.status == FAIL and outcome.failures:
             message += f": {lines[2]}"
-        element = ET.SubElement(case, tag, {"message": message,
+        element = ET.SubElement(case, tag, {"message": xml(message),
                                             "type": "ExpectationFailed" if tag == "failure" else "ExpectationError"})
-        element.text = "\n".join(lines)
+        element.text = xml("\n".join(lines))

@@ -36,20 +36,23 @@ def report_json(reports: list[PolicyReport]) -> dict:
 
 
 def render_report_text(reports: list[PolicyReport], console) -> None:
+    from rich.markup import escape as _esc
+
     for r in reports:
         p = r.policy
         order = "" if math.isinf(p.order) else f", order {p.order:g}"
         staged = " [yellow](staged: not enforced)[/yellow]" if p.staged else ""
-        console.print(f"[bold]{p.kind} {p.id}[/bold] (tier {p.tier}{order}){staged}  [dim]{p.location or ''}[/dim]")
-        console.print(f"  selects:  {_names(r.selects)}")
+        console.print(f"[bold]{_esc(p.kind)} {_esc(p.id)}[/bold] (tier {_esc(str(p.tier))}{order}){staged}  "
+                      f"[dim]{_esc(str(p.location or ''))}[/dim]")
+        console.print(f"  selects:  {_esc(_names(r.selects))}")
         console.print(f"  isolates: {', '.join(r.isolates) or 'nothing'}")
         if not r.rules:
             console.print("  rules:    none (everything in the isolated directions is denied unless another policy allows it)")
         for rr in r.rules:
             side = "from" if rr.rule.direction == INGRESS else "to"
             detail = f" ({rr.rule.detail})" if rr.rule.detail else ""
-            console.print(f"  {rr.rule.name}: {rr.rule.action} {rr.traffic} {side} {_names(rr.peers)}"
-                          f"[dim]{detail.replace('[', chr(92) + '[')}[/dim]")
+            console.print(f"  {_esc(rr.rule.name)}: {rr.rule.action} {_esc(rr.traffic)} {side} {_esc(_names(rr.peers))}"
+                          f"[dim]{_esc(detail)}[/dim]")
         for note in p.notes:
-            console.print(f"  [yellow]note:[/yellow] {note}")
+            console.print(f"  [yellow]note:[/yellow] {_esc(note)}")
         console.print()

@@ -219,7 +219,7 @@ class Selector:
     @property
     def unique_id(self) -> str:
         """`s:` + base64url(SHA-224(`s:` + canonical)) without padding, as Calico computes it."""
-        digest = hashlib.sha224(("s:" + self.canonical).encode()).digest()
+        digest = hashlib.sha224(("s:" + self.canonical).encode("utf-8", "surrogatepass")).digest()
         return "s:" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     @property

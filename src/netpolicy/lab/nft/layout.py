@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netpolicy.escape import nft
 from netpolicy.lab.nft.model import NftChain, NftRule, NftTable
 from netpolicy.lab.nft.names import (
     FORWARD,
@@ -205,8 +206,8 @@ class _Compiler:
                 continue
             for direction in DIRECTIONS:
                 chains.append(self.endpoint(endpoint, host.node_iface, direction))
-            from_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, EGRESS)},  # {host.endpoint_id}')
-            to_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, INGRESS)},  # {host.endpoint_id}')
+            from_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, EGRESS)},  # {nft(host.endpoint_id)}')
+            to_map.append(f'"{host.node_iface}" : goto {endpoint_chain(host.node_iface, INGRESS)},  # {nft(host.endpoint_id)}')
         dispatch = []
         for name, mapping, word in ((FROM_WL_DISPATCH, from_map, "iifname"), (TO_WL_DISPATCH, to_map, "oifname")):
             chain = NftChain(name, notes=(f"{word}: each workload interface to its endpoint chain",))

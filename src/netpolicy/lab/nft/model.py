@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from netpolicy.escape import nft
+
 COMMENT_MAX = 120  # the kernel keeps at most 128 bytes of a rule comment
 
 
 def quote(text: str) -> str:
-    """An nft string literal: nft strings cannot escape a double quote, so it becomes a single one."""
-    return '"' + text.replace('"', "'").replace("\n", " ")[:COMMENT_MAX] + '"'
+    """An nft string literal from a safe alphabet (`escape.nft`: no quote, backslash or control character)."""
+    return '"' + nft(text.replace('"', "'"))[:COMMENT_MAX] + '"'
+
+
+def comment_line(indent: str, text: str) -> str:
+    """A `# …` line: input text can never end the comment and start a statement."""
+    return f"{indent}# {nft(text)}" if text else f"{indent}#"
 
 
 @dataclass
@@ -21,7 +28,7 @@ class NftRule:
     notes: tuple[str, ...] = ()
 
     def render(self, indent: str) -> list[str]:
-        lines = [f"{indent}# {note}" for note in self.notes]
+        lines = [comment_line(indent, note) for note in self.notes]
         tail = f" comment {quote(self.comment)}" if self.comment else ""
         first, *rest = (self.text + tail).split("\n")
         lines.append(f"{indent}{first}")
@@ -66,7 +73,7 @@ class NftChain:
 
     def render(self, indent: str) -> list[str]:
         inner = indent + "\t"
-        lines = [f"{indent}# {note}" for note in self.notes]
+        lines = [comment_line(indent, note) for note in self.notes]
         lines.append(f"{indent}chain {self.name} {{")
         if self.hook:
             lines.append(f"{inner}{self.hook}")
@@ -90,7 +97,7 @@ class NftTable:
         return next((c for c in self.chains if c.name == name), None)
 
     def render(self) -> str:
-        lines = [f"# {line}" if line else "#" for line in self.header]
+        lines = [comment_line("", line) for line in self.header]
         lines += [f"table {self.family} {self.name} {{"]
         for item in self.sets:
             lines += item.render("\t") + [""]

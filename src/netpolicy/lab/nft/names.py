@@ -58,10 +58,11 @@ def bits_clear(bits: int) -> str:
 
 
 def safe_name(name: str) -> str:
-    """An nft identifier: `[A-Za-z0-9_./-]`, starting with a letter, bounded in length."""
+    """An nft identifier: `[A-Za-z0-9_./-]`, bounded in length; a name that had to change ends in a digest
+    of the original, so two different names never share a chain."""
     cleaned = re.sub(r"[^A-Za-z0-9_./-]", "_", name)
-    if len(cleaned) > _NAME_LIMIT:
-        digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    if cleaned != name or len(cleaned) > _NAME_LIMIT:
+        digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
         cleaned = cleaned[:_NAME_LIMIT - 11] + "-" + digest
     return cleaned
 
