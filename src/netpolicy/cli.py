@@ -499,8 +499,11 @@ def lab_down(
     try:
         from netpolicy.lab import api as lab
 
-        removed = lab.down(lab_id, all_labs=all_labs)
+        busy: list[str] = []
+        removed = lab.down(lab_id, all_labs=all_labs, busy=busy)
         print(f"removed: {', '.join(removed)}" if removed else "no lab to remove")
+        for item in busy:
+            _say(f"warning: lab {item} is in use by another netpolicy process: left alone")
     except NetpolicyError as error:
         _fail(error)
 
@@ -508,10 +511,13 @@ def lab_down(
 @lab_app.command("status")
 def lab_status() -> None:
     """List the labs on this machine."""
-    from netpolicy.lab import api as lab
+    try:
+        from netpolicy.lab import api as lab
 
-    labs = lab.status()
-    print("\n".join(item.describe() for item in labs) if labs else "no lab is running")
+        labs = lab.status()
+        print(terminal_lines("\n".join(item.describe() for item in labs)) if labs else "no lab is running")
+    except NetpolicyError as error:
+        _fail(error)
 
 
 @lab_app.command("show-rules")

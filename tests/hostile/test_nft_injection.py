@@ -68,3 +68,27 @@ def test_nft_parses_the_hostile_script(tmp_path):
     if "Operation not permitted" in result.stderr:
         pytest.skip("nft -c needs CAP_NET_ADMIN")
     assert result.returncode == 0, result.stderr
+
+
+def test_kernel_never_accepts_what_the_engine_denies_with_hostile_selectors():
+    """A Calico selector with a newline and `accept` in a string: the lab still agrees with the engine."""
+    from netpolicy.lab.environment import missing_requirement
+
+    if missing_requirement():
+        pytest.skip(f"needs the real kernel: {missing_requirement()}")
+    from netpolicy.api import load_documents
+    from netpolicy.engine.matrix import compute_matrix
+    from netpolicy.lab import api
+    from netpolicy.lab.report import render_text
+
+    hostile = NFT_BREAKOUT.replace('"', "")
+    docs = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "x", "labels": {"app": n}},
+             "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80}]}]},
+             "status": {"podIP": ip}} for n, ip in (("a", "10.0.1.10"), ("b", "10.0.1.11"))]
+    docs.append({"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+                 "metadata": {"name": "deny-b"},
+                 "spec": {"selector": f"app == 'b' || app == '{hostile}'", "types": ["Ingress"],
+                          "ingress": [{"action": "Allow", "source": {"selector": f"app == '{hostile}'"}}]}})
+    cluster = load_documents(docs)
+    report = api.verify(cluster, compute_matrix(cluster), ports=["80"], timeout=0.5)
+    assert report.ok, render_text(report)

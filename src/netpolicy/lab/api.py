@@ -53,9 +53,10 @@ def interrupts_raise() -> Iterator[None]:
 class LabHandle:
     """A running lab: its topology, its ruleset, and the means to run commands in it or remove it."""
 
-    def __init__(self, topology: Topology, ruleset: str) -> None:
+    def __init__(self, topology: Topology, ruleset: str, lock: state.Lock | None = None) -> None:
         self.topology = topology
         self.ruleset = ruleset
+        self.lock = lock
         self.closed = False
 
     @property
@@ -74,9 +75,11 @@ class LabHandle:
 
     def down(self) -> None:
         if not self.closed:
-            destroy(self.topology.namespaces)
+            destroy(_ours(self.id, self.topology.namespaces))
             state.remove(self.id)
             self.closed = True
+            if self.lock is not None:
+                self.lock.release()
 
     def __enter__(self) -> LabHandle:
         return self
@@ -100,11 +103,23 @@ def _run_inside(namespace: str, argv: Sequence[str]) -> int:
             raise LabError(f"command not found: {argv[0]}") from None
 
 
-def _new_id() -> str:
+def _new_id() -> tuple[str, state.Lock]:
     while True:
         lab_id = secrets.token_hex(3)
+        try:
+            lock = state.Lock(lab_id).acquire()
+        except state.LabBusyError:
+            continue
         if not netns.existing(lab_prefix(lab_id)) and state.load(lab_id) is None:
-            return lab_id
+            return lab_id, lock
+        lock.release()
+
+
+def _ours(lab_id: str, names) -> list[str]:
+    """The namespaces among `names` that exist and carry the lab's prefix: the only ones it may delete."""
+    prefix = lab_prefix(lab_id)
+    present = set(netns.existing(prefix))
+    return sorted(n for n in names if n.startswith(prefix) and n in present)
 
 
 def _endpoints(cluster: Cluster, matrix) -> list:
@@ -121,48 +136,68 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
     """Build the lab; it stays until `down`. On any failure (or Ctrl-C) nothing is left behind."""
     require_lab_environment()
     if lab_id is None:
-        lab_id = _new_id()
-    elif not LAB_ID_RE.match(lab_id):
-        raise LabError(f"{lab_id!r} is not a lab id (expected 1-12 lower-case letters or digits)")
-    elif netns.existing(lab_prefix(lab_id)) or state.load(lab_id) is not None:
-        raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
-    topology = plan_topology(lab_id, _endpoints(cluster, matrix))
-    ruleset = compile_ruleset(cluster, topology, options).render()
-    state.save(state.LabRecord.of(topology))
+        lab_id, lock = _new_id()
+    else:
+        lock = state.Lock(lab_id).acquire()  # a second `up` of the same id stops here, touching nothing
+        if netns.existing(lab_prefix(lab_id)) or state.load(lab_id) is not None:
+            lock.release()
+            raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
     try:
+        topology = plan_topology(lab_id, _endpoints(cluster, matrix))
+        ruleset = compile_ruleset(cluster, topology, options).render()
+        state.save(state.LabRecord.of(topology))
         with interrupts_raise():
             build(topology, ruleset)
     except BaseException:
-        destroy(topology.namespaces)
+        destroy(_ours(lab_id, netns.existing(lab_prefix(lab_id))))
         state.remove(lab_id)
+        lock.release()
         raise
-    return LabHandle(topology, ruleset)
+    return LabHandle(topology, ruleset, lock)
 
 
 def _ids_in_use() -> set[str]:
     ids = set(state.recorded())
     for name in netns.existing(PREFIX):
-        ids.add(name[len(PREFIX):].split("-", 1)[0])
+        candidate = name[len(PREFIX):].split("-", 1)[0]
+        if LAB_ID_RE.fullmatch(candidate):
+            ids.add(candidate)
     return ids
 
 
-def down(lab_id: str | None = None, *, all_labs: bool = False) -> list[str]:
-    """Remove one lab, or every lab and leftover (`all_labs`); returns the ids removed."""
+def down(lab_id: str | None = None, *, all_labs: bool = False, busy: list[str] | None = None) -> list[str]:
+    """Remove one lab, or every lab and leftover (`all_labs`); returns the ids removed.
+
+    Only namespaces with the lab's own prefix are deleted; a lab another process is using is not
+    touched (with `all_labs` its id is added to `busy`, otherwise LabBusyError).
+    """
     require_lab_environment()
     if not all_labs and lab_id is None:
         raise LabError("say which lab to remove, or all of them (lab down ID | lab down --all)")
-    ids = sorted(_ids_in_use()) if all_labs else [lab_id]
+    ids = sorted(_ids_in_use()) if all_labs else [state.check_id(lab_id)]
     removed = []
     for item in ids:
-        record = state.load(item)
-        names = set(netns.existing(lab_prefix(item))) | set(record.namespaces if record else ())
-        if not names and record is None:
+        try:
+            lock = state.Lock(item).acquire()
+        except state.LabBusyError:
             if not all_labs:
-                raise LabNotFoundError(f"no lab {item!r} (running labs: {', '.join(sorted(_ids_in_use())) or 'none'})")
+                raise
+            if busy is not None:
+                busy.append(item)
             continue
-        destroy(sorted(names))
-        state.remove(item)
-        removed.append(item)
+        try:
+            record = state.load(item)
+            names = _ours(item, set(netns.existing(lab_prefix(item))) | set(record.namespaces if record else ()))
+            if not names and record is None:
+                if not all_labs:
+                    raise LabNotFoundError(
+                        f"no lab {item!r} (running labs: {', '.join(sorted(_ids_in_use())) or 'none'})")
+                continue
+            destroy(names)
+            state.remove(item)
+            removed.append(item)
+        finally:
+            lock.release()
     return removed
 
 
@@ -176,6 +211,7 @@ class LabStatus:
     created: float | None
     pid: int | None
     recorded: bool
+    corrupt: bool = False
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.created)) if self.created else "unknown"
@@ -183,6 +219,8 @@ class LabStatus:
         if self.pid:
             alive = " (its process is running)" if _alive(self.pid) else ""
         kind = "" if self.recorded else " — leftover of a crashed run: remove it with `netpolicy lab down --all`"
+        if self.corrupt:
+            kind = " — its state file is unreadable: `netpolicy lab down` removes it"
         return (f"{self.lab_id}: {self.endpoints} endpoints in {self.namespaces} namespaces, "
                 f"created {when}{alive}{kind}")
 
@@ -202,15 +240,16 @@ def status() -> list[LabStatus]:
         record = state.load(lab_id)
         present = netns.existing(lab_prefix(lab_id))
         out.append(LabStatus(lab_id, len(present), len(record.endpoints) if record else max(len(present) - 2, 0),
-                             record.created if record else None, record.pid if record else None, record is not None))
+                             record.created if record else None, record.pid if record else None, record is not None,
+                             bool(record and record.corrupt)))
     return out
 
 
 def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
     """Run a command inside an endpoint of a running lab (like `kubectl exec`); its exit status."""
     require_lab_environment()
-    record = state.load(lab_id)
-    if record is None:
+    record = state.load(state.check_id(lab_id))
+    if record is None or record.corrupt:
         raise LabNotFoundError(f"no lab {lab_id!r} (running labs: {', '.join(sorted(_ids_in_use())) or 'none'})")
     entry = record.endpoints.get(endpoint_id)
     if entry is None:
