@@ -234,7 +234,7 @@ def test_raw_objects_from_elsewhere_with_odd_values_do_not_raise() -> None:
     assert [str(p) for p in diags.problems] == [
         "odd.json: spec.ports[0].protocol: a list is not a service protocol (expected TCP, UDP or SCTP)",
         "odd.json: spec.template: a list is not a mapping (expected a mapping of fields)",
-        "odd.json: spec.replicas: true is not a count (expected a whole number, 0 or more)",
+        "odd.json: spec.replicas: true is not a count (expected a whole number 0-2147483647 (int32))",
         'odd.json: spec.jobTemplate: "x" is not a mapping (expected a mapping of fields)',
     ]
 

@@ -245,7 +245,7 @@ def test_invalid_pod_address_is_an_error(status: str, path: str) -> None:
     diags = Diagnostics()
     cluster_of(pod("p", status=status), diags)
     [error] = messages(diags, "error")
-    assert f": {path}: " in error and "is not an IP address (expected an IPv4 or IPv6 address)" in error
+    assert f": {path}: " in error and "is not an IP address (expected an IPv4 or IPv6 address, without a zone" in error
     assert error.startswith("<stdin>:")
 
 
@@ -420,7 +420,7 @@ def test_invalid_replicas_is_an_error() -> None:
     [endpoint] = cluster_of(workload("Deployment", "w", spec="replicas: three"), diags).endpoints
     assert endpoint.replicas == 1
     assert messages(diags, "error") == ['<stdin>:9: spec.replicas: "three" is not a count '
-                                        "(expected a whole number, 0 or more)"]
+                                        "(expected a whole number 0-2147483647 (int32))"]
 
 
 def test_workload_template_errors_point_into_the_template() -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from netpolicy.errors import Diagnostics
 from netpolicy.sources import fields, kinds
 from netpolicy.sources.kinds import KindInfo
+from netpolicy.sources.metadata import metadata_valid
 from netpolicy.sources.raw import RawObject
 
 
@@ -78,6 +79,8 @@ def _check_metadata(obj: RawObject, info: KindInfo, diags: Diagnostics) -> Accep
                           f"ignored: {info.kind} is not a namespaced kind", warning=True)
         namespace = None
     labels = fields.string_map(metadata.get("labels"), obj, "metadata.labels", diags)
+    if info.family != kinds.CALICO and not metadata_valid(obj, info, name, namespace, labels, metadata, diags):
+        return None
     return Accepted(obj, info, name, namespace, labels)
 
 

@@ -135,7 +135,7 @@ def _pod_ips(pod: Accepted, diags: Diagnostics) -> list[IPAddress]:
             address = parse_ip(text)
         except ValueError:
             fields.report(diags, pod.obj, path, f"{fields.show(text)} is not an IP address",
-                          "an IPv4 or IPv6 address")
+                          "an IPv4 or IPv6 address, without a zone (%eth0), not IPv4-mapped (::ffff:a.b.c.d)")
             continue
         if address not in ips:
             ips.append(address)
@@ -155,7 +155,10 @@ def parse_ip(text: Any) -> IPAddress:
     try:
         return ipaddress.IPv4Address(int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"))
     except OSError:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
+    if address.version == 6 and (address.scope_id is not None or address.ipv4_mapped is not None):
+        raise ValueError(text)  # the API server accepts neither a zone nor an IPv4-mapped IPv6 address
+    return address
 
 
 def _workload_draft(workload: Accepted, diags: Diagnostics) -> _Draft:
@@ -168,7 +171,22 @@ def _workload_draft(workload: Accepted, diags: Diagnostics) -> _Draft:
     metadata = fields.mapping(template.get("metadata"), obj, f"{path}.metadata", diags)
     labels = fields.string_map(metadata.get("labels"), obj, f"{path}.metadata.labels", diags)
     spec = read_pod_spec(template.get("spec"), obj, f"{path}.spec", diags)
+    _check_selector(obj, labels, diags)
     return _Draft(workload, labels, spec, replicas=_replicas(workload, diags))
+
+
+def _check_selector(obj, template_labels: dict[str, str], diags: Diagnostics) -> None:
+    """The API server rejects a workload whose `spec.selector.matchLabels` does not select its template."""
+    spec = obj.data.get("spec") if isinstance(obj.data.get("spec"), dict) else {}
+    selector = spec.get("selector")
+    if not isinstance(selector, dict) or not isinstance(selector.get("matchLabels"), dict):
+        return
+    for key, value in selector["matchLabels"].items():
+        if template_labels.get(key) != value:
+            fields.report(diags, obj, f"spec.selector.matchLabels.{key}",
+                          "`selector` does not match template `labels`",
+                          f"the template's label {key}={fields.show(value)}")
+            return
 
 
 def _replicas(workload: Accepted, diags: Diagnostics) -> int:

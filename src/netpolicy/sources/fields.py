@@ -8,6 +8,7 @@ from netpolicy.errors import Diagnostics
 from netpolicy.sources.raw import RawObject
 
 PORT_RANGE = "1-65535"
+INT32_MAX = 2**31 - 1
 
 
 def report(diags: Diagnostics, obj: RawObject, path: str, message: str, expected: str = "",
@@ -111,7 +112,7 @@ def count(value: Any, obj: RawObject, path: str, diags: Diagnostics, default: in
     """A non-negative integer such as `replicas`, `default` if absent; an error otherwise."""
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        report(diags, obj, path, f"{show(value)} is not a count", "a whole number, 0 or more")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT32_MAX:
+        report(diags, obj, path, f"{show(value)} is not a count", f"a whole number 0-{INT32_MAX} (int32)")
         return default
     return value
