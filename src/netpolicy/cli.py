@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from enum import StrEnum
@@ -65,10 +66,12 @@ def _options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> O
     value = ipblock_matches_pods.strip().lower()
     if value not in ("true", "false", "1", "0", "yes", "no"):
         raise InputError(f"--ipblock-matches-pods: {ipblock_matches_pods!r} is not a boolean", expected="true or false")
-    try:
-        major, minor = (int(x) for x in calico_version.split(".")[:2])
-    except ValueError:
-        raise InputError(f"--calico-version: {calico_version!r} is not a version", expected="e.g. 3.32") from None
+    import re
+
+    found = re.fullmatch(r"v?(\d{1,4})\.(\d{1,4})(\.\d{1,4})?", calico_version.strip())
+    if not found:
+        raise InputError(f"--calico-version: {calico_version!r} is not a version", expected="e.g. 3.32")
+    major, minor = int(found[1]), int(found[2])
     import ipaddress
 
     try:
@@ -108,12 +111,29 @@ def _parse_protocol(text: str) -> int:
     return number
 
 
+def _check_query_ports(protocol: int, port: int | None, src_port: int | None) -> None:
+    """Ports 1-65535 for TCP, UDP and SCTP; ICMP type and code 0-255; nothing for other protocols."""
+    from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS
+
+    if protocol in ICMP_PROTOCOLS:
+        checks = (("--port", port, 0, 255, "an ICMP type 0-255"), ("--src-port", src_port, 0, 255, "an ICMP code 0-255"))
+    elif protocol in PORT_PROTOCOLS:
+        checks = (("--port", port, 1, 65535, "a port 1-65535"), ("--src-port", src_port, 1, 65535, "a port 1-65535"))
+    else:
+        checks = (("--port", port, 1, 0, "no port: this protocol has none"),
+                  ("--src-port", src_port, 1, 0, "no port: this protocol has none"))
+    for name, value, lo, hi, expected in checks:
+        if value is not None and not lo <= value <= hi:
+            raise InputError(f"{name}: {value} is out of range", expected=expected)
+
+
 @app.command()
 def matrix(
     files: Files = [],  # noqa: B006 - typer reads the default
     output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
     group_by: Annotated[str, typer.Option("--group-by", help="endpoint, or class: endpoints that behave identically.")] = "endpoint",
-    max_members: Annotated[int, typer.Option("--max-members", help="With --group-by class: members listed per class.")] = 50,
+    max_members: Annotated[int, typer.Option(
+        "--max-members", min=1, help="With --group-by class: members listed per class.")] = 50,
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -174,10 +194,8 @@ def query(
     try:
         if not source or not destination:
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
-        for name, value in (("--port", port), ("--src-port", src_port)):
-            if value is not None and not 0 <= value <= 65535:
-                raise InputError(f"{name}: {value} is not a port", expected="1-65535")
         number = _parse_protocol(protocol)
+        _check_query_ports(number, port, src_port)
         options = _options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = _load(files, options)
         from netpolicy.engine.flow import FlowEvaluator
@@ -446,6 +464,18 @@ def lab_verify(
 ) -> None:
     """Build the lab, probe every pair on every declared port, compare with the engine, tear down."""
     try:
+        if not (math.isfinite(timeout) and 0 < timeout <= 60):
+            raise InputError(f"--timeout: {timeout} is not a probe timeout", expected="seconds, more than 0, at most 60")
+        port_list = "auto" if ports == "auto" else [p.strip() for p in ports.split(",") if p.strip()]
+        if port_list != "auto":
+            from netpolicy.lab.plan import parse_ports
+
+            try:
+                port_list = parse_ports(port_list)
+            except ValueError as exc:
+                raise InputError(f"--ports: {exc}") from None
+            if not port_list:
+                raise InputError("--ports: no port given", expected="auto, or e.g. 80,udp/53")
         cluster, matrix, options = _lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
         from netpolicy.engine.flow import FlowEvaluator
         from netpolicy.lab import api as lab
@@ -453,12 +483,19 @@ def lab_verify(
 
         evaluator = FlowEvaluator(cluster, options)
 
+        def end(endpoint_id: str, address: str) -> str:
+            endpoint = cluster.endpoint(endpoint_id)
+            return endpoint_id if endpoint is not None and endpoint.policed else address  # ranges: by address
+
         def explain(probe) -> str:
-            result = evaluator.evaluate(probe.src, probe.dst, probe.protocol, probe.port, probe.sport)
+            try:
+                result = evaluator.evaluate(end(probe.src, probe.src_address), end(probe.dst, probe.dst_address),
+                                            probe.protocol, probe.port, probe.sport)
+            except (NetpolicyError, ValueError) as error:
+                return f"no trace: {error}"
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
             return "; ".join(f"{s.action}: {s.reason}" for s in steps)
 
-        port_list = "auto" if ports == "auto" else [p.strip() for p in ports.split(",") if p.strip()]
         report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain)
         if output is QueryFormat.json:
             print(json.dumps(report.to_json(), indent=2))

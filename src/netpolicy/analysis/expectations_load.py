@@ -275,6 +275,11 @@ class _Reader:
         return AddressSet.of_networks([head]) - AddressSet.of_networks(rest)
 
     def connections(self, item: dict, path: str) -> ConnectionSet | None:
+        for key, what in (("protocol", "protocols"), ("ports", "ports")):
+            if key in item and item[key] in (None, [], ""):
+                self.error(f"{path}.{key}", f"empty: an expectation without {what} checks nothing",
+                           expected=f"one or more {what}, or leave out {key}: for every {what[:-1]}")
+                return None
         protocols = self.protocols(item.get("protocol"), f"{path}.protocol")
         ports = self.ports(item.get("ports"), f"{path}.ports")
         if protocols is None or (ports is None and "ports" in item):

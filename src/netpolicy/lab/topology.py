@@ -125,6 +125,10 @@ def representative(nets: Iterable[IPNetwork], taken: set[IPAddress]) -> IPAddres
     return None
 
 
+def _special(address: IPAddress) -> bool:
+    return getattr(address, "ipv4_mapped", None) is not None or any(address in n for n in _SPECIAL[address.version])
+
+
 def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
     """Decide namespaces, interfaces and addresses for these endpoints (nothing is built here)."""
     endpoints = list(endpoints)
@@ -152,7 +156,11 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
             if not endpoint.ips:
                 skipped[endpoint.id] = "no IP address"
                 continue
-            addresses = tuple(endpoint.ips)
+            addresses = tuple(ip for ip in endpoint.ips if not _special(ip))
+            if not addresses:
+                skipped[endpoint.id] = ("its addresses are link-local, loopback, multicast or otherwise special: "
+                                        "a namespace cannot hold them as its own")
+                continue
             iface = unique(workload_iface(endpoint), used_ifaces, 15)
         else:
             rep = representative(endpoint.nets or [ipaddress.ip_network(ip) for ip in endpoint.ips], taken)

@@ -14,7 +14,14 @@ from netpolicy.sources.lines import LineTable, ParsedDocument
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 #: What may follow a list item: the next item's comma or the list's end, with whitespace around.
 _SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
-_scan_value = json.scanner.make_scanner(json.JSONDecoder())
+def _bounded_int(text: str) -> int:
+    """A JSON integer within 64 bits (Kubernetes integers), checked before Python converts its digits."""
+    if len(text.lstrip("-")) > 19 or not -2**63 <= int(text) < 2**63:
+        raise json.JSONDecodeError("integer out of the 64-bit range Kubernetes accepts", "", 0)
+    return int(text)
+
+
+_scan_value = json.scanner.make_scanner(json.JSONDecoder(parse_int=_bounded_int))
 _scan_string = json.decoder.scanstring
 
 

@@ -94,7 +94,11 @@ def _files_in(directory: str, diags: Diagnostics) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
-                yield os.path.join(root, name)
+                path = os.path.join(root, name)
+                if os.path.isfile(path):
+                    yield path
+                else:
+                    diags.warn("skipped: not a regular file (a FIFO, socket or device)", Location(path))
 
 
 def _size(path: str) -> int:
@@ -107,19 +111,43 @@ def _size(path: str) -> int:
 def _read_file(source: _Source, diags: Diagnostics) -> str | None:
     try:
         with open(source.path or source.name, "rb") as handle:
-            data = handle.read()
+            data = _read_capped(handle, source.name, diags)
     except OSError as exc:
         diags.error(f"cannot read: {exc.strerror or exc}", Location(source.name))
         return None
-    return _decode(data, source.name, diags)
+    return None if data is None else _decode(data, source.name, diags)
+
+
+def max_input() -> int:
+    """Bytes one input may have: `NETPOLICY_MAX_INPUT_MB` megabytes (default 2048)."""
+    try:
+        return max(1, int(os.environ.get("NETPOLICY_MAX_INPUT_MB", "2048"))) << 20
+    except ValueError:
+        return 2048 << 20
+
+
+def _read_capped(stream: IO[Any], name: str, diags: Diagnostics) -> Any:
+    """The stream's content, or None (and an error) when it is larger than `max_input()` (e.g. /dev/zero)."""
+    limit = max_input()
+    data = stream.read(limit + 1)
+    if data is not None and len(data) > limit:
+        diags.error(f"larger than {limit >> 20} MB: not read", Location(name),
+                    suggestion="set NETPOLICY_MAX_INPUT_MB to read larger inputs")
+        return None
+    return data
 
 
 def _read_stdin(stdin: IO[Any] | None, diags: Diagnostics) -> str | None:
     stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", sys.stdin)
+    if stream is None:
+        diags.error("cannot read: stdin is closed", Location(STDIN_NAME))
+        return None
     try:
-        data = stream.read()
+        data = _read_capped(stream, STDIN_NAME, diags)
     except (OSError, ValueError) as exc:
         diags.error(f"cannot read: {exc}", Location(STDIN_NAME))
+        return None
+    if data is None:
         return None
     if isinstance(data, str):
         return data.removeprefix("\ufeff")

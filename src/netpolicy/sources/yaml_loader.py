@@ -72,6 +72,23 @@ def parse_yaml(text: str) -> Iterator[ParsedDocument]:
         loader.dispose()
 
 
+INT64 = 2**63
+
+
+def bounded_int(construct, node) -> int:
+    """An integer scalar within 64 bits, as every Kubernetes integer field is; a located error otherwise."""
+    try:
+        value = construct(node)
+    except ValueError as exc:
+        if "digits" not in str(exc):  # Python's limit on decimal digits; other errors say what is wrong
+            raise
+        value = INT64
+    if -INT64 <= value < INT64:
+        return value
+    raise yaml.constructor.ConstructorError(None, None, "integer out of the 64-bit range Kubernetes accepts",
+                                            node.start_mark)
+
+
 class _Anchored:
     """A node that carries an anchor: where it starts, and its scalar event or its collection's data."""
 
@@ -121,7 +138,7 @@ class _DocumentReader:
         #: Whether the resolver is the plain safe one, which the quick tag lookup below matches exactly.
         self._plain_resolver = not loader.yaml_path_resolvers and None not in resolvers
         self._scalars = {
-            _INT: loader.construct_yaml_int,
+            _INT: lambda node: bounded_int(loader.construct_yaml_int, node),
             _FLOAT: loader.construct_yaml_float,
             _BOOL: loader.construct_yaml_bool,
             _NULL: lambda node: None,

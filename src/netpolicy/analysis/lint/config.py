@@ -13,6 +13,7 @@ own options::
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,11 @@ def parse_config(text: str, source: str) -> LintConfig:
     data = document.data
     if not isinstance(data, dict):
         raise reader.error("", "the configuration is not a mapping", "a mapping with a `lint` key")
+    for key in data:
+        if key != "lint":
+            close = difflib.get_close_matches(str(key), ["lint"], n=1, cutoff=0.5)
+            raise reader.error(str(key), f"unknown key {str(key)!r}" + (f": did you mean {close[0]!r}?" if close else ""),
+                               "lint")
     lint = data.get("lint")
     if lint is None:
         return LintConfig()
