@@ -7,6 +7,7 @@ cell taken from the input passes through the escaping function of its sink.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
@@ -56,25 +57,25 @@ def csv_cells(conns: ConnectionSet) -> list[str]:
     return [*cells, other]
 
 
+def _csv_line(cells: list[str]) -> str:
+    """One CSV line (quoted as the csv module quotes), without its line end."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
 def write_csv(matrix: Matrix, stream: TextIO) -> None:
-    """One row per allowed pair: `from,to,TCP,UDP,SCTP,ICMP,ICMPv6,other`."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    names: dict[str, str] = {}
-
-    def cell(endpoint) -> str:
-        found = names.get(endpoint.id)
-        if found is None:
-            found = names[endpoint.id] = csv_cell(endpoint_name(endpoint))
-        return found
-
-    rows = []
-    for src, dst, cells in _described(matrix, csv_cells):
-        rows.append((cell(src), cell(dst), *cells))
-        if len(rows) >= _BLOCK:
-            writer.writerows(rows)
-            rows.clear()
-    writer.writerows(rows)
+    """One row per allowed pair: `from,to,TCP,UDP,SCTP,ICMP,ICMPv6,other`; each name and connection set is
+    quoted once and rows are joined from those pieces."""
+    stream.write(_csv_line(CSV_HEADER) + "\n")
+    names = {e.id: _csv_line([csv_cell(endpoint_name(e))]) for e in matrix.endpoints}
+    lines = []
+    for src, dst, cells in _described(matrix, lambda c: _csv_line(csv_cells(c)) + "\n"):
+        lines.append(f"{names[src.id]},{names[dst.id]},{cells}")
+        if len(lines) >= _BLOCK:
+            stream.write("".join(lines))
+            lines.clear()
+    stream.write("".join(lines))
 
 
 def write_markdown(matrix: Matrix, stream: TextIO) -> None:
@@ -98,15 +99,17 @@ class _TextTable:
         self.group_after = group_after
         self.names = {e.id: terminal(endpoint_name(e)) for e in matrix.endpoints}
         self.width = min(max((len(n) for n in self.names.values()), default=4), 60) + 2
+        self.padded = {key: f"{name:<{self.width}}" for key, name in self.names.items()}
+        self.blank = " " * self.width
         self.grouped = False
         self.previous: str | None = None
         self.namespace: str | None = None
 
     def flat(self, src, dst, text: str) -> str:
-        name = self.names[src.id]
-        shown = name if name != self.previous else ""
-        self.previous = name
-        return f"{shown:<{self.width}}{self.names[dst.id]:<{self.width}}{text}\n"
+        if src.id != self.previous:
+            self.previous = src.id
+            return self.padded[src.id] + self.padded[dst.id] + text
+        return self.blank + self.padded[dst.id] + text
 
     def group(self, src, dst, text: str) -> str:
         head = ""
@@ -143,7 +146,8 @@ class _TextTable:
 
 def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -> None:
     """Every allowed pair, the source shown once per run of rows, then a one-line count."""
-    count = _TextTable(matrix, stream, group_after).write(_described(matrix, lambda c: terminal(describe(c))))
+    table = _TextTable(matrix, stream, group_after)
+    count = table.write(_described(matrix, lambda c: terminal(describe(c)) + "\n"))
     policed = sum(1 for e in matrix.endpoints if e.policed)
     stream.write(f"{policed} endpoints, {len(matrix.externals)} external ranges, {count} allowed pairs; "
                  "pairs not listed allow nothing.\n")
