@@ -261,11 +261,11 @@ def diff(
             raise InputError("--before and --git both give the before side", suggestion="use one of them")
         if git is None and not before:
             raise InputError("no before side: give --before PATH or --git REF")
-        from netpolicy.analysis.diff import semantic_diff
+        from netpolicy.analysis.diff.compute import semantic_diff
         from netpolicy.api import load_cluster
 
         if git is not None:
-            from netpolicy.analysis.diff_git import GitSnapshot
+            from netpolicy.analysis.diff.git import GitSnapshot
 
             with GitSnapshot(git, after_paths) as snapshot:
                 for path in snapshot.missing:
@@ -282,15 +282,15 @@ def diff(
         result = semantic_diff(old, new, options)
         grouping = group_by.value
         if output is DiffFormat.json:
-            from netpolicy.render.diff_json import diff_json
+            from netpolicy.render.diff.json_out import diff_json
 
             print(json.dumps(diff_json(result, grouping), indent=2))
         elif output is DiffFormat.md:
-            from netpolicy.render.diff_md import diff_markdown
+            from netpolicy.render.diff.markdown import diff_markdown
 
             sys.stdout.write(diff_markdown(result, grouping))
         else:
-            from netpolicy.render.diff_text import render_diff_text
+            from netpolicy.render.diff.text import render_diff_text
 
             render_diff_text(result, _console(), grouping)
     except NetpolicyError as error:
@@ -316,9 +316,9 @@ def run_expectations(
         options = _options(pod_cidr, ipblock_matches_pods, calico_version)
         if not files:
             raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
-        from netpolicy.analysis.expectations import check_expectations
-        from netpolicy.analysis.expectations_load import load_suites
-        from netpolicy.analysis.expectations_pods import load_with_pods
+        from netpolicy.analysis.expectations.check import check_expectations
+        from netpolicy.analysis.expectations.load import load_suites
+        from netpolicy.analysis.expectations.pods import load_with_pods
 
         suites = load_suites(expectations)
         cluster = load_with_pods(files, [p for s in suites for p in s.pods], options, stdin=sys.stdin)
@@ -326,7 +326,7 @@ def run_expectations(
             print(f"warning: {warning}", file=sys.stderr)
         report = check_expectations(cluster, suites, options)
         if junit is not None:
-            from netpolicy.render.expect_junit import report_junit
+            from netpolicy.render.expectations.junit import report_junit
 
             try:
                 with open(junit, "w", encoding="utf-8") as handle:
@@ -334,11 +334,11 @@ def run_expectations(
             except OSError as exc:
                 raise InputError(f"--junit: cannot write {junit}: {exc.strerror}") from None
         if output is QueryFormat.json:
-            from netpolicy.render.expect_json import report_json
+            from netpolicy.render.expectations.json_out import report_json
 
             print(json.dumps(report_json(report), indent=2))
         else:
-            from netpolicy.render.expect_text import render_report_text
+            from netpolicy.render.expectations.text import render_report_text
 
             render_report_text(report, _console(), verbose)
     except NetpolicyError as error:
@@ -380,7 +380,7 @@ def lint(
         from netpolicy.analysis.lint import RULES, at_or_above, load_config, run_lint
 
         if list_rules:
-            from netpolicy.render.lint_text import render_rules_text
+            from netpolicy.render.lint.text import render_rules_text
 
             render_rules_text(RULES, _console())
             return
@@ -389,19 +389,19 @@ def lint(
         cluster = _load(files, options)
         findings = run_lint(cluster, options, lint_config)
         if output is LintFormat.json:
-            from netpolicy.render.lint_json import findings_json
+            from netpolicy.render.lint.json_out import findings_json
 
             print(json.dumps(findings_json(findings), indent=2))
         elif output is LintFormat.sarif:
-            from netpolicy.render.lint_sarif import findings_sarif
+            from netpolicy.render.lint.sarif import findings_sarif
 
             print(json.dumps(findings_sarif(findings, RULES), indent=2))
         elif output is LintFormat.github:
-            from netpolicy.render.lint_github import github_annotations
+            from netpolicy.render.lint.github import github_annotations
 
             sys.stdout.write(github_annotations(findings))
         else:
-            from netpolicy.render.lint_text import render_findings_text
+            from netpolicy.render.lint.text import render_findings_text
 
             render_findings_text(findings, _console())
     except NetpolicyError as error:

@@ -18,7 +18,7 @@ def portable_cluster(ctx: LintContext) -> tuple[Cluster, Options] | None:
     """The cluster with its Kubernetes policies compiled with `ipblock_matches_pods=False`, and those
     options; None when that changes nothing (the option is already off, or no Kubernetes policy has
     an ipBlock)."""
-    from netpolicy.policies.k8s import compile_network_policy
+    from netpolicy.policies.kubernetes.compile import compile_network_policy
 
     if not ctx.options.ipblock_matches_pods:
         return None
