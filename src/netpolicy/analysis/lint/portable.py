@@ -7,11 +7,14 @@ Allowances that exist only because an ipBlock covers pods are therefore not port
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 
 def portable_cluster(ctx: LintContext) -> tuple[Cluster, Options] | None:
