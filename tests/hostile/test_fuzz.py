@@ -77,7 +77,7 @@ def test_selector_parser(text):
 @given(st.lists(st.dictionaries(st.sampled_from(
     ["name", "from", "to", "expect", "ports", "protocol", "quantifier"]), VALUE, max_size=6), max_size=3))
 def test_expectations_file(tmp_path_factory, items):
-    from netpolicy.analysis.expectations_load import load_suites
+    from netpolicy.analysis.expectations.load import load_suites
 
     path = tmp_path_factory.mktemp("fuzz") / "e.yaml"
     path.write_text(json.dumps({"expectations": items}, default=str))

@@ -61,8 +61,8 @@ def test_rich_console_escapes_segments_after_layout():
 
 
 def test_diff_markdown_code_spans_hold_backticks():
-    from netpolicy.analysis.diff import semantic_diff
-    from netpolicy.render.diff_md import diff_markdown
+    from netpolicy.analysis.diff.compute import semantic_diff
+    from netpolicy.render.diff.markdown import diff_markdown
 
     before = load_documents(DOCS[:1])
     after = load_documents(DOCS)
@@ -93,7 +93,7 @@ def test_junit_is_well_formed_with_control_characters(tmp_path):
 
 def test_github_annotations_escape_the_message():
     from netpolicy.analysis.lint.finding import Finding
-    from netpolicy.render.lint_github import github_annotations
+    from netpolicy.render.lint.github import github_annotations
 
     finding = Finding.__new__(Finding)
     for name, value in (("rule", "r"), ("severity", "error"), ("object", HOSTILE), ("message", HOSTILE),

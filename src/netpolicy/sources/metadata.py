@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from netpolicy.errors import Diagnostics
-from netpolicy.policies import k8s_names as names
+from netpolicy.policies.kubernetes import names
 from netpolicy.sources import fields
 from netpolicy.sources.kinds import KindInfo
 from netpolicy.sources.raw import RawObject
