@@ -72,7 +72,8 @@ def test_corrupt_state_never_breaks_status_or_down_all(content, decoy_netns):
 
 
 def test_a_locked_lab_is_left_alone_by_a_second_process(decoy_netns):
-    state.save(state.LabRecord("h13l", [], "node"))
+    subprocess.run(["ip", "netns", "add", "netpolicy-lab-h13l-node"], check=True)  # the winner's namespace
+    state.save(state.LabRecord("h13l", ["netpolicy-lab-h13l-node"], "node"))
     lock = state.Lock("h13l").acquire()
     try:
         with pytest.raises(state.LabBusyError):
@@ -82,6 +83,7 @@ def test_a_locked_lab_is_left_alone_by_a_second_process(decoy_netns):
         assert "h13l" in busy and state.load("h13l") is not None
         with pytest.raises(state.LabBusyError):
             api.up(None, None, lab_id="h13l")
+        assert "netpolicy-lab-h13l-node" in netns.existing("netpolicy-lab-h13l-")
     finally:
         lock.release()
         api.down("h13l")

@@ -132,8 +132,13 @@ def show_rules(cluster: Cluster, matrix=None, options: Options | None = None, *,
     return compile_ruleset(cluster, topology, options).render()
 
 
-def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str | None = None) -> LabHandle:
-    """Build the lab; it stays until `down`. On any failure (or Ctrl-C) nothing is left behind."""
+def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str | None = None,
+       hold: bool = False) -> LabHandle:
+    """Build the lab; it stays until `down`. On any failure (or Ctrl-C) nothing is left behind.
+
+    The id's lock is held while the lab is built (and, with `hold`, until the handle's `down`), so no
+    other process can build or remove the same lab meanwhile.
+    """
     require_lab_environment()
     if lab_id is None:
         lab_id, lock = _new_id()
@@ -153,7 +158,9 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
         state.remove(lab_id)
         lock.release()
         raise
-    return LabHandle(topology, ruleset, lock)
+    if not hold:
+        lock.release()
+    return LabHandle(topology, ruleset, lock if hold else None)
 
 
 def _ids_in_use() -> set[str]:
@@ -273,7 +280,7 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
         icmp = mentions_icmp(list(cluster.policies) + list(cluster.profiles.values()))
     raise_open_file_limit()
     timings: dict[str, float] = {}
-    handle = up(cluster, matrix, options, lab_id=lab_id)
+    handle = up(cluster, matrix, options, lab_id=lab_id, hold=True)
     timings["up"] = time.monotonic() - started
     try:
         with interrupts_raise():

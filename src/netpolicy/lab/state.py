@@ -126,7 +126,8 @@ class Lock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise LabBusyError(f"lab {self.lab_id!r} is in use by another netpolicy process") from None
+            raise LabBusyError(f"lab {self.lab_id!r} is in use by another netpolicy process "
+                               "(it already exists or is being built or removed)") from None
         self.fd = fd
         return self
 
