@@ -262,22 +262,8 @@ def diff(
         if git is None and not before:
             raise InputError("no before side: give --before PATH or --git REF")
         from netpolicy.analysis.diff import semantic_diff
-        from netpolicy.api import load_cluster
 
-        if git is not None:
-            from netpolicy.analysis.diff_git import GitSnapshot
-
-            with GitSnapshot(git, after_paths) as snapshot:
-                for path in snapshot.missing:
-                    print(f"warning: {path} does not exist at {git}: the before side has nothing from it",
-                          file=sys.stderr)
-                try:
-                    with snapshot.inside():
-                        old = load_cluster(snapshot.paths, options)
-                except InputError as error:
-                    raise snapshot.relabel(error) from None
-        else:
-            old = load_cluster(before, options, stdin=sys.stdin)
+        old = _load_before(before, git, after_paths, options)
         new = _load(after_paths, options)
         result = semantic_diff(old, new, options)
         grouping = group_by.value
@@ -297,6 +283,59 @@ def diff(
         _fail(error)
     if exit_code and not result.empty:
         raise typer.Exit(1)
+
+
+def _load_before(before: list[str], git: str | None, after_paths: list[str], options: Options):
+    """The before side of a change: `--before` paths, or the same paths at a git revision."""
+    from netpolicy.api import load_cluster
+
+    if git is None:
+        return load_cluster(before, options, stdin=sys.stdin)
+    from netpolicy.analysis.diff_git import GitSnapshot
+
+    with GitSnapshot(git, after_paths) as snapshot:
+        for path in snapshot.missing:
+            print(f"warning: {path} does not exist at {git}: the before side has nothing from it", file=sys.stderr)
+        try:
+            with snapshot.inside():
+                return load_cluster(snapshot.paths, options)
+        except InputError as error:
+            raise snapshot.relabel(error) from None
+
+
+@app.command()
+def report(
+    files: Files = [],  # noqa: B006
+    output: Annotated[str, typer.Option("-o", "--output", help="The HTML file to write.")] = "report.html",
+    diff: Annotated[bool, typer.Option("--diff", help="Show a change: --before PATH or --git REF is the old side.")] = False,
+    before: Annotated[list[str], typer.Option("--before", help="With --diff: the configuration before the change (repeatable).")] = [],  # noqa: B006
+    after: Annotated[list[str], typer.Option("--after", help="With --diff: the configuration after the change (repeatable).")] = [],  # noqa: B006
+    git: Annotated[str | None, typer.Option("--git", help="With --diff: the before side from this git revision of the same paths.")] = None,
+    expect: Annotated[list[str], typer.Option("--expect", help="Expectations file whose results the page lists (repeatable).")] = [],  # noqa: B006
+    title: Annotated[str, typer.Option("--title", help="The page's title.")] = "",
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """One offline HTML page: the connectivity graph and matrix, and why each flow is allowed or not."""
+    try:
+        from netpolicy.render.html.build import ReportArgs, write_report
+
+        options = _options(pod_cidr, ipblock_matches_pods, calico_version)
+        after_paths = [*after, *files]
+        if not after_paths:
+            raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
+        if (before or git is not None) and not diff:
+            diff = True
+        if diff and git is not None and before:
+            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        if diff and git is None and not before:
+            raise InputError("--diff needs the before side: give --before PATH or --git REF")
+        old = _load_before(before, git, after_paths, options) if diff else None
+        args = ReportArgs(after_paths, options, output, title, expect, old)
+        print(write_report(args, _load), file=sys.stderr)
+    except NetpolicyError as error:
+        _fail(error)
 
 
 @app.command("test")
