@@ -182,7 +182,8 @@ function showPair(s, d) {
   const ns = D.nodes[s], nd = D.nodes[d];
   const head = [el('h2', {}, `${nodeName(s)} → ${nodeName(d)}`)];
   const status = p ? p.status : 'denied';
-  head.push(el('div', {}, el('span', { class: `pill ${status}` }, status),
+  const words = { allowed: 'everything allowed', partial: 'some ports allowed', denied: 'nothing allowed' };
+  head.push(el('div', {}, el('span', { class: `pill ${status}` }, words[status] || status),
     ` stands for ${ns.size} × ${nd.size} endpoint pair${ns.size * nd.size === 1 ? '' : 's'}`));
   if (p && DIFF) head.push(el('dl', { class: 'kv' }, el('dt', {}, 'before'), el('dd', {}, connsText(p.c[0])), el('dt', {}, 'after'), el('dd', {}, connsText(p.c[1]))));
   else head.push(el('dl', { class: 'kv' }, el('dt', {}, 'allowed'), el('dd', {}, p ? connsText(p.c[0]) : 'nothing')));
