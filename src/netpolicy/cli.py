@@ -34,6 +34,8 @@ class MatrixFormat(StrEnum):
     json = "json"
     csv = "csv"
     md = "md"
+    dot = "dot"
+    mermaid = "mermaid"
 
 
 class QueryFormat(StrEnum):
@@ -136,6 +138,14 @@ def matrix(
             sys.stdout.write(matrix_out.matrix_csv(result))
         elif output is MatrixFormat.md:
             sys.stdout.write(matrix_out.matrix_markdown(result))
+        elif output in (MatrixFormat.dot, MatrixFormat.mermaid):
+            from netpolicy.render.graph_model import matrix_graph
+
+            if output is MatrixFormat.dot:
+                from netpolicy.render.graph_dot import graph_dot as draw
+            else:
+                from netpolicy.render.graph_mermaid import graph_mermaid as draw
+            sys.stdout.write(draw(matrix_graph(result)))
         else:
             matrix_out.render_matrix_text(result, _console())
     except NetpolicyError as error:
@@ -223,6 +233,7 @@ class DiffFormat(StrEnum):
     text = "text"
     json = "json"
     md = "md"
+    mermaid = "mermaid"
 
 
 class DiffGrouping(StrEnum):
@@ -275,6 +286,10 @@ def diff(
             from netpolicy.render.diff_md import diff_markdown
 
             sys.stdout.write(diff_markdown(result, grouping))
+        elif output is DiffFormat.mermaid:
+            from netpolicy.render.graph_mermaid import diff_mermaid
+
+            sys.stdout.write(diff_mermaid(result))
         else:
             from netpolicy.render.diff_text import render_diff_text
 

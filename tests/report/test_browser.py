@@ -121,3 +121,19 @@ def test_hostile_labels_are_shown_as_text(tmp_path):
         page.wait_for_timeout(400)
         assert page.evaluate("window.__alerts") == []   # no injected handler or script ran
         assert errors == [] and outside == []
+
+
+def test_diff_page_colours_the_change(tmp_path, monkeypatch):
+    require_browser()
+    monkeypatch.chdir(REPO)
+    out = _report(tmp_path, ["--diff", "--before", "examples/trojanwall/manifests", "--before",
+                             "examples/trojanwall/k8s-policies", "-f", "examples/trojanwall/manifests",
+                             "-f", "examples/trojanwall/fixed-policies"])
+    with open_page(out) as (page, errors, outside):
+        assert "removed" in page.locator("#summary").inner_text()
+        statuses = set(page.evaluate("model.edges.map(e => e.status)"))
+        assert statuses and statuses <= {"added", "removed", "changed", "mixed"}   # changes only by default
+        assert "added: newly allowed" in page.locator("#legend").inner_text()
+        page.evaluate("showPair(model.edges[0].pairs[0].s, model.edges[0].pairs[0].d)")
+        assert "Before the change" in page.locator("#details").inner_text()
+        assert errors == [] and outside == []

@@ -366,7 +366,10 @@ function render() {
     }, cy);
     if (!model.units.length) $('graph').replaceChildren(el('p', { class: 'empty' }, 'No flow matches the filters.'));
   } else if (state.view === 'matrix') matrix.show(model.flat);
+  else if (!listed.has(state.view)) { listed.add(state.view); LISTS[state.view](); }
 }
+const LISTS = { findings: renderFindings, expectations: renderExpectations, policies: renderPolicies };
+const listed = new Set();   // lists are built when first shown
 
 function renderNamespaces() {
   const counts = new Map();
@@ -442,7 +445,7 @@ function wire() {
 }
 
 readHash();
-renderSummary(); renderLegend(); renderNamespaces(); renderFindings(); renderExpectations(); renderPolicies();
+renderSummary(); renderLegend(); renderNamespaces();
 wire();
 render();
 restoreSelection();
