@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netpolicy.analysis.diff import semantic_diff
+from netpolicy.analysis.diff.compute import semantic_diff
 from netpolicy.api import load_cluster
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.render.graph_dot import dot_string, graph_dot

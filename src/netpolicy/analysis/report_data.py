@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from netpolicy.analysis.diff_places import Group, Place, PlaceIndex
+from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
 from netpolicy.analysis.report_explain import Explainer
 from netpolicy.engine.matrix import Matrix, selected_endpoints
 from netpolicy.engine.pairs import class_pair_blocks, endpoint_classes

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from netpolicy.analysis.diff import decision_signature, union_all
-from netpolicy.analysis.diff_places import Place
-from netpolicy.analysis.diff_probes import Cuts, Probe, probes, rule_cuts
+from netpolicy.analysis.diff.compute import decision_signature, union_all
+from netpolicy.analysis.diff.places import Place
+from netpolicy.analysis.diff.probes import Cuts, Probe, probes, rule_cuts
 from netpolicy.analysis.trace_findings import attach_findings, index_findings
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix

@@ -3,8 +3,8 @@ coloured like the HTML report (added green, removed red dashed, changed amber)."
 
 from __future__ import annotations
 
-from netpolicy.analysis.diff import DiffResult
-from netpolicy.render.diff_rows import layout, places_text
+from netpolicy.analysis.diff.compute import DiffResult
+from netpolicy.render.diff.rows import layout, places_text
 from netpolicy.render.graph_model import Graph
 from netpolicy.render.words import describe
 

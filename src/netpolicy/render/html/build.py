@@ -50,10 +50,10 @@ def write_report(args: ReportArgs, load: Callable[[list[str], Options], Cluster]
 
 def _with_expectations(args: ReportArgs) -> tuple[Cluster, dict]:
     """The cluster with the expectations' own pods, and the expectations' results as `test -o json`."""
-    from netpolicy.analysis.expectations import check_expectations
-    from netpolicy.analysis.expectations_load import load_suites
-    from netpolicy.analysis.expectations_pods import load_with_pods
-    from netpolicy.render.expect_json import report_json
+    from netpolicy.analysis.expectations.check import check_expectations
+    from netpolicy.analysis.expectations.load import load_suites
+    from netpolicy.analysis.expectations.pods import load_with_pods
+    from netpolicy.render.expectations.json_out import report_json
 
     suites = load_suites(args.expectations)
     cluster = load_with_pods(args.paths, [p for s in suites for p in s.pods], args.options, stdin=sys.stdin)
