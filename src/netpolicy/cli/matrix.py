@@ -37,6 +37,8 @@ class MatrixFormat(StrEnum):
     json = "json"
     csv = "csv"
     md = "md"
+    dot = "dot"
+    mermaid = "mermaid"
 
 
 def matrix(
@@ -79,5 +81,13 @@ def matrix(
             matrix_tables.write_csv(result, sys.stdout)
         elif output is MatrixFormat.md:
             matrix_tables.write_markdown(result, sys.stdout)
+        elif output in (MatrixFormat.dot, MatrixFormat.mermaid):
+            from netpolicy.render.graph_model import matrix_graph
+
+            if output is MatrixFormat.dot:
+                from netpolicy.render.graph_dot import graph_dot as draw
+            else:
+                from netpolicy.render.graph_mermaid import graph_mermaid as draw
+            sys.stdout.write(draw(matrix_graph(result)))
         else:
             matrix_tables.write_text(result, sys.stdout, screen_rows())
