@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, types_field
+from netpolicy.analysis.lint.context import LintContext, is_admin_policy, types_field
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
 
 ID = "egress-rules-without-egress-type"
@@ -19,6 +19,8 @@ OPTIONS: dict = {}
 def check(ctx: LintContext) -> Iterator[Finding]:
     """Policies with rules in a direction their declared types do not include."""
     for policy, raw in ctx.policies:
+        if is_admin_policy(raw):  # admin policies have no types: their rules say the directions
+            continue
         spec = k8s_fields.spec(raw)
         field = types_field(raw)
         declared = spec.get(field)

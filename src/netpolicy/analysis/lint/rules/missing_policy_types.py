@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy, types_field
+from netpolicy.analysis.lint.context import LintContext, is_admin_policy, is_k8s_policy, types_field
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
 
 ID = "missing-policy-types"
@@ -21,6 +21,8 @@ OPTIONS: dict = {}
 def check(ctx: LintContext) -> Iterator[Finding]:
     """Policies whose isolated directions come from defaulting."""
     for policy, raw in ctx.policies:
+        if is_admin_policy(raw):  # admin policies have no types: their rules say the directions
+            continue
         spec = k8s_fields.spec(raw)
         field = types_field(raw)
         if spec.get(field):
