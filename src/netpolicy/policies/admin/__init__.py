@@ -59,7 +59,7 @@ def compile_admin_policy(obj: RawObject, options: Options, diags: Diagnostics) -
         diags.warn(f"{kind} {obj.name!r} is not enforced by Calico {version_text(version)} (only by "
                    f"{support_text(kind)}): left out of every result", obj.at(""), "kind",
                    f"--calico-version in the range of {support_text(kind)}",
-                   f"on Calico {version_text(version)} write it as a {replacement}")
+                   f"on Calico {version_text(version)} use {replacement} instead")
         return None
     policy, notes = build_admin_policy(api, spec, obj, version_text(version))
     for path, note in notes:
