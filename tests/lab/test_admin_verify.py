@@ -2,8 +2,8 @@
 
 Every step of the chosen cases is built on the kernel (admin tiers before and after the namespaces'
 policies), probed and compared with the engine. The default choice covers both tiers, Pass, named
-ports, fail-closed node peers, the NetworkPolicy interplay and a namespace relabelling, in about 20
-steps; NETPOLICY_LAB_ADMIN=all replays every step of all 48 cases (about 7 minutes here).
+ports, fail-closed node peers and the NetworkPolicy interplay in 18 steps; NETPOLICY_LAB_ADMIN=all replays every step of all 48 cases (188 steps, 91,008 probes, about
+6 minutes here).
 Host-network pods have no workload endpoint and are not probed, as for the k8s-netpol cases.
 """
 
@@ -25,8 +25,7 @@ pytestmark = pytest.mark.usefixtures("lab_ready")
 
 ROOT = conformance_root()
 CHOSEN = ("cnp/cnp-admin-gress", "cnp/cnp-admin-integration", "cnp/cnp-admin-egress-named-port",
-          "cnp/cnp-baseline-egress-node-peers", "cnp/cnp-baseline-egress-inline-cidr-peers",
-          "anp/anp-egress-named-port", "anp/banp-egress-node-peers", "anp/banp-ingress-named-port")
+          "cnp/cnp-baseline-egress-node-peers", "anp/anp-egress-named-port", "anp/banp-egress-node-peers")
 if ROOT is None:
     CASES = []
 elif os.environ.get("NETPOLICY_LAB_ADMIN") == "all":
