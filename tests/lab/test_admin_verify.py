@@ -2,8 +2,8 @@
 
 Every step of the chosen cases is built on the kernel (admin tiers before and after the namespaces'
 policies), probed and compared with the engine. The default choice covers both tiers, Pass, named
-ports, fail-closed node peers and the NetworkPolicy interplay in 18 steps; NETPOLICY_LAB_ADMIN=all replays every step of all 48 cases (188 steps, 91,008 probes, about
-6 minutes here).
+ports, fail-closed node peers and the NetworkPolicy interplay in 18 steps; NETPOLICY_LAB_ADMIN=all
+replays every step of all 48 cases (188 steps, 91,008 probes, about 6 minutes here).
 Host-network pods have no workload endpoint and are not probed, as for the k8s-netpol cases.
 """
 
