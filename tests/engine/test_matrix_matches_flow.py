@@ -29,7 +29,7 @@ from netpolicy.model.ir import (
 )
 from netpolicy.options import Options
 from netpolicy.policies.admin import compile_admin_policy
-from netpolicy.policies.calico_tiers import builtin_tiers
+from netpolicy.policies.calico.tiers import builtin_tiers
 from netpolicy.selectors.ast import AllNode, AndNode, CompareNode, HasNode, InNode, NotNode, Selector
 from netpolicy.sources.raw import RawObject
 

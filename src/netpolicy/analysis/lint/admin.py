@@ -49,7 +49,7 @@ def converted_rules(raw: RawObject) -> Iterator[ConvertedAdminRule]:
     """Every rule of a (valid) admin policy object with Calico's conversion of it."""
     from netpolicy.policies.admin.convert import convert_rule
     from netpolicy.policies.admin.models import AdminPolicySpec
-    from netpolicy.policies.calico_models import load_spec
+    from netpolicy.policies.calico.models import load_spec
 
     spec = load_spec(AdminPolicySpec, raw, Diagnostics())
     if spec is None:

@@ -45,7 +45,7 @@ def compile_admin_policy(obj: RawObject, options: Options, diags: Diagnostics) -
     from netpolicy.policies.admin.compile import build_admin_policy
     from netpolicy.policies.admin.models import AdminPolicySpec
     from netpolicy.policies.admin.validation import APIS, validate_admin_policy
-    from netpolicy.policies.calico_models import load_spec
+    from netpolicy.policies.calico.models import load_spec
 
     kind = obj.kind
     api = APIS[kind]

@@ -15,9 +15,9 @@ from netpolicy.model.protocols import NUMBER_BY_NAME
 from netpolicy.policies.admin.convert import AdminPeer, Conversion, ConvertedRule, convert_rule
 from netpolicy.policies.admin.models import AdminPolicySpec, Peer, Rule
 from netpolicy.policies.admin.validation import AdminApi
-from netpolicy.policies.calico_scoping import effective, endpoint_selector, global_policy_selector
-from netpolicy.policies.k8s import port_match
-from netpolicy.policies.k8s_convert import CalicoPort
+from netpolicy.policies.calico.scoping import effective, endpoint_selector, global_policy_selector
+from netpolicy.policies.kubernetes.compile import port_match
+from netpolicy.policies.kubernetes.convert import CalicoPort
 from netpolicy.selectors import k8s as k8s_selectors
 from netpolicy.sources.raw import RawObject
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from netpolicy.model import ir
 from netpolicy.model.addresses import IPNetwork
 from netpolicy.policies.admin.models import AdminPort, Peer, Protocol, Rule
-from netpolicy.policies.k8s_cidr import parse_cidr
-from netpolicy.policies.k8s_convert import CalicoPort, simplify_ports
+from netpolicy.policies.kubernetes.cidr import parse_cidr
+from netpolicy.policies.kubernetes.convert import CalicoPort, simplify_ports
 from netpolicy.selectors import k8s as k8s_selectors
 
 ACTIONS = {"Accept": ir.ALLOW, "Allow": ir.ALLOW, "Deny": ir.DENY, "Pass": ir.PASS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from netpolicy.policies.calico_models import CalicoModel
+from netpolicy.policies.calico.models import CalicoModel
 
 
 class SelectorRequirement(CalicoModel):

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.ir import ADMIN_NETWORK_POLICY, BASELINE_ADMIN_NETWORK_POLICY, CLUSTER_NETWORK_POLICY
-from netpolicy.policies import k8s_names as names
 from netpolicy.policies.admin.models import AdminPolicySpec, LabelSelector, Peer, Rule
-from netpolicy.policies.k8s_cidr import parse_cidr
-from netpolicy.policies.k8s_validation import closest
+from netpolicy.policies.kubernetes import names
+from netpolicy.policies.kubernetes.cidr import parse_cidr
+from netpolicy.policies.kubernetes.validation import closest
 from netpolicy.sources.raw import RawObject
 
 TIERS = ("Admin", "Baseline")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.endpoints import side_endpoints
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.model.ir import ALLOW, EGRESS, Rule
 from netpolicy.model.protocols import TCP, protocol_name
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "admin-accept-overridden"
 SEVERITY = WARNING
@@ -21,12 +24,12 @@ DOC = ("An admin `Accept` (v1alpha1: `Allow`) is final for the policy's own pods
 OPTIONS: dict = {"max-pairs": 200}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Admin Accept rules whose flows the other end denies."""
     from netpolicy.engine.flow import FlowEvaluator
 
     flows = ctx.memo("flow-evaluator", lambda: FlowEvaluator(ctx.cluster, ctx.options, preview_staged=False))
-    budget = ctx.option(ID, "max-pairs")
+    budget = settings["max-pairs"]
     for policy, raw in ctx.admin_policies:
         seen: set[str] = set()
         for rule in policy.ingress + policy.egress:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import combinations
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, Policy
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "admin-priority-tie"
 SEVERITY = WARNING
@@ -20,7 +23,7 @@ DOC = ("Admin policies are evaluated by `priority`, lowest first. When two Clust
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Pairs of admin policies of one tier and priority whose order changes verdicts."""
     raws = {id(p): r for p, r in ctx.admin_policies}
     version = ctx.options.calico_version

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint.admin import converted_rules
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "admin-unenforced-peer"
 SEVERITY = WARNING
@@ -19,7 +22,7 @@ DOC = ("Calico's converter knows `namespaces`, `pods` and `networks` peers only.
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Admin rules whose Calico conversion fails (closed) or widens."""
     version = ".".join(map(str, ctx.options.calico_version))
     for policy, raw in ctx.admin_policies:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint.admin import tier_of, tiers_reaching
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
 from netpolicy.model.ir import DENY, EGRESS, INGRESS, PASS
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "baseline-overridden"
 SEVERITY = WARNING
@@ -19,7 +22,7 @@ DOC = ("A baseline policy (ClusterNetworkPolicy tier Baseline, BaselineAdminNetw
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Baseline policies that no pod ever reaches in a direction they govern."""
     for policy, raw in ctx.admin_policies:
         tier = tier_of(ctx, policy)

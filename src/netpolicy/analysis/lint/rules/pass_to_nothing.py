@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint.admin import tiers_reaching
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.endpoints import side_endpoints
 from netpolicy.analysis.lint.finding import INFO, Finding, finding_at
 from netpolicy.model.ir import PASS
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "pass-to-nothing"
 SEVERITY = INFO
@@ -20,7 +23,7 @@ DOC = ("`Pass` hands the traffic to the next tier that has a policy for the pod 
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Pass rules whose pods have no policy in a later tier for that direction."""
     for policy, raw in ctx.policies:
         done: set[str] = set()
