@@ -49,9 +49,13 @@ CALICO_3_31_DEVIATIONS = {
 }
 
 
+def load(path) -> dict:
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def run_case(path, version: tuple[int, int], expected) -> tuple[int, list[str]]:
     """Replay a case; returns (probes checked, failures). `expected(step number, probe)` gives the verdict."""
-    case = yaml.safe_load(path.read_text())
+    case = load(path)
     checked, failures = 0, []
     for number, step, state in replay(case):
         cluster = load_documents(state.documents(), Options(calico_version=version))
@@ -101,7 +105,7 @@ def test_anp_case_on_calico_3_30_and_3_31(path, version):
 def test_every_deviation_is_a_probe_that_upstream_decides_the_other_way():
     upstream = {}
     for path in ANP_CASES:
-        for number, step in enumerate(yaml.safe_load(path.read_text())["steps"]):
+        for number, step in enumerate(load(path)["steps"]):
             for p in step["probes"]:
                 upstream[(path.stem, number, p["from"], p["to"], p["protocol"], p["port"])] = p["allowed"]
     for key, (calico, _why) in CALICO_3_31_DEVIATIONS.items():
@@ -110,7 +114,7 @@ def test_every_deviation_is_a_probe_that_upstream_decides_the_other_way():
 
 @needs_vectors
 def test_counts_of_cases_and_probes():
-    cnp = sum(len(s["probes"]) for p in CNP_CASES for s in yaml.safe_load(p.read_text())["steps"])
-    cnp_steps = sum(len(yaml.safe_load(p.read_text())["steps"]) for p in CNP_CASES)
-    anp = sum(len(s["probes"]) for p in ANP_CASES for s in yaml.safe_load(p.read_text())["steps"])
-    assert (len(CNP_CASES), cnp_steps, cnp, len(ANP_CASES), anp) == (24, 96, 301, 24, 289)
+    cnp_steps = [s for p in CNP_CASES for s in load(p)["steps"]]
+    cnp = sum(len(s["probes"]) for s in cnp_steps)
+    anp = sum(len(s["probes"]) for p in ANP_CASES for s in load(p)["steps"])
+    assert (len(CNP_CASES), len(cnp_steps), cnp, len(ANP_CASES), anp) == (24, 96, 301, 24, 289)
