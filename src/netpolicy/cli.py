@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from netpolicy.errors import InputError, NetpolicyError
+from netpolicy.input_options import with_inputs
 from netpolicy.options import DEFAULT_POD_CIDR, Options
 
 LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
@@ -68,11 +69,10 @@ def _options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> O
 
 
 def _load(files: list[str], options: Options):
-    from netpolicy.api import load_cluster
+    from netpolicy.input_options import current_inputs
+    from netpolicy.inputs import load_inputs
 
-    if not files:
-        raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
-    cluster = load_cluster(files, options, stdin=sys.stdin)
+    cluster = load_inputs(current_inputs(files), options, stdin=sys.stdin)
     for warning in cluster.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return cluster
@@ -97,6 +97,7 @@ def _parse_protocol(text: str) -> int:
 
 
 @app.command()
+@with_inputs
 def matrix(
     files: Files = [],  # noqa: B006 - typer reads the default
     output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
@@ -143,6 +144,7 @@ def matrix(
 
 
 @app.command()
+@with_inputs
 def query(
     files: Files = [],  # noqa: B006
     source: Annotated[str, typer.Option("--from", help="Source endpoint id (ns/name) or IP address.")] = "",
@@ -196,6 +198,7 @@ def _with_findings(result, cluster, options: Options, mode: str):
 
 
 @app.command()
+@with_inputs
 def policies(
     files: Files = [],  # noqa: B006
     output: Annotated[QueryFormat, typer.Option("-o", "--output", help="Output format.")] = QueryFormat.text,
@@ -362,6 +365,7 @@ class FailOn(StrEnum):
 
 
 @app.command()
+@with_inputs
 def lint(
     files: Files = [],  # noqa: B006
     output: Annotated[LintFormat, typer.Option("-o", "--output", help="Output format.")] = LintFormat.text,
@@ -424,6 +428,7 @@ def _lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, cali
 
 
 @lab_app.command("verify")
+@with_inputs
 def lab_verify(
     files: Files = [],  # noqa: B006
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
@@ -459,6 +464,7 @@ def lab_verify(
 
 
 @lab_app.command("up")
+@with_inputs
 def lab_up(
     files: Files = [],  # noqa: B006
     lab_id: Annotated[str | None, typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
@@ -504,6 +510,7 @@ def lab_status() -> None:
 
 
 @lab_app.command("show-rules")
+@with_inputs
 def lab_show_rules(
     files: Files = [],  # noqa: B006
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -36,13 +36,15 @@ class _Source:
     size: int = 0
 
 
-def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None = None) -> list[RawObject]:
-    """Every object in `paths` (files, directories, `-` for stdin), Lists flattened, in input order.
+def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None = None,
+                 rendered: Sequence[tuple[str, str]] = ()) -> list[RawObject]:
+    """Every object in `paths` (files, directories, `-` for stdin), then in `rendered` (name, YAML text)
+    pairs, Lists flattened, in input order.
 
     Problems go to `diags` (errors for unreadable or invalid input, warnings for duplicate keys);
     nothing is raised for bad input.
     """
-    sources = _expand(paths, diags, stdin)
+    sources = _expand(paths, diags, stdin) + [_Source(name, text=text, size=len(text)) for name, text in rendered]
     objects: list[RawObject] = []
     with Progress(sum(s.size for s in sources)) as progress, gc_paused():
         done = 0
