@@ -40,7 +40,8 @@ def query(
     source: Annotated[str, typer.Option("--from", help="Source endpoint id (ns/name) or IP address.")] = "",
     destination: Annotated[str, typer.Option("--to", help="Destination endpoint id or IP address.")] = "",
     protocol: Annotated[str, typer.Option("--protocol", help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number.")] = "TCP",
-    port: Annotated[int | None, typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
+    port: Annotated[int | None, typer.Option(
+        "--port", help="Destination port (ICMP: type); without it, every port of the protocol.")] = None,  # noqa: UP007
     src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
     output: Output = TextOrJson.text,
     findings: Annotated[str, typer.Option(
@@ -61,8 +62,13 @@ def query(
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
         from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.model.protocols import PORT_PROTOCOLS
 
-        result = FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+        evaluator = FlowEvaluator(cluster, options)
+        if port is None and number in PORT_PROTOCOLS:
+            _sweep(evaluator, source, destination, number, src_port, output, findings)
+            return
+        result = evaluator.evaluate(source, destination, number, port, src_port)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
             print(json.dumps(result.to_json(), indent=2))
@@ -70,6 +76,26 @@ def query(
             from netpolicy.render.trace_text import render_flow
 
             render_flow(result, console())
+
+
+def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: int | None,
+           output: TextOrJson, findings: str) -> None:
+    """No --port: every destination port of the protocol, one trace per distinct outcome."""
+    import dataclasses
+
+    from netpolicy.analysis.port_sweep import sweep_ports
+
+    sweep = sweep_ports(evaluator, source, destination, protocol, src_port)
+    cluster, options = evaluator.ctx.cluster, evaluator.ctx.options
+    outcomes = tuple(dataclasses.replace(o, result=with_findings(o.result, cluster, options, findings))
+                     for o in sweep.outcomes)
+    sweep = dataclasses.replace(sweep, outcomes=outcomes)
+    if output is TextOrJson.json:
+        print(json.dumps(sweep.to_json(), indent=2))
+    else:
+        from netpolicy.render.trace_text import render_sweep
+
+        render_sweep(sweep, console())
 
 
 def with_findings(result, cluster, options: Options, mode: str):
