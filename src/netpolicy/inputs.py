@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO
 
-from netpolicy.errors import Diagnostics, InputError
+from netpolicy.errors import Diagnostics, InputError, Problem
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
 
@@ -74,5 +74,13 @@ def load_inputs(inputs: Inputs, options: Options, stdin: IO[str] | None = None,
 
         source = LiveSource(inputs.kubeconfig, inputs.context, None if inputs.all_namespaces else inputs.namespace)
         objects = read_cluster(source, diags)
-    return load_cluster(inputs.files, options, stdin=stdin, diagnostics=diags,
-                        rendered=[(r.name, r.text) for r in rendered], objects=objects)
+    cluster = load_cluster(inputs.files, options, stdin=stdin, diagnostics=diags,
+                           rendered=[(r.name, r.text) for r in rendered], objects=objects)
+    if cluster.policies and not any(e.policed for e in cluster.endpoints):
+        cluster.warnings.append(Problem(
+            f"{len(cluster.policies)} polic{'y' if len(cluster.policies) == 1 else 'ies'} read but no pods or "
+            "workloads: there is nothing for them to select, so every answer is about external addresses",
+            suggestion="add the app's manifests (Deployments, StatefulSets, Pods) with another -f, "
+                       "or read them from a cluster with `kubectl get deploy,sts,ds,pods -A -o yaml`",
+            severity="warning"))
+    return cluster

@@ -63,3 +63,11 @@ def test_trace_lines_wrap_at_words_with_a_hanging_indent(tmp_path: Path) -> None
         block.append(line)
     assert " ".join(line.strip() for line in block) == reason  # no word was cut
     assert len(block) > 1 and all(line.startswith("     ") for line in block)
+
+
+def test_policies_without_the_apps_manifests_give_a_hint(tmp_path: Path) -> None:
+    policy, _ = write_example(tmp_path)
+    result = CliRunner().invoke(app, ["matrix", "-f", str(policy)])
+    assert result.exit_code == 0
+    assert ("warning: 1 policy read but no pods or workloads: there is nothing for them to select" in result.output
+            and "add the app's manifests" in result.output)
