@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from netpolicy.cli import diff, expectations, lab, lint, matrix, policies, query
+from netpolicy.cli import diff, endpoints, expectations, lab, lint, matrix, policies, query
 from netpolicy.cli.inputs import with_inputs
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.command()(with_inputs(matrix.matrix))
 app.command()(with_inputs(query.query))
 app.command()(with_inputs(policies.policies))
+app.command()(with_inputs(endpoints.endpoints))
 app.command()(diff.diff)
 app.command("test")(expectations.run_expectations)
 app.command()(with_inputs(lint.lint))
