@@ -94,3 +94,11 @@ def test_a_missing_tool_says_so(tmp_path: Path, option: str, message: str) -> No
     result = CliRunner().invoke(app, [*QUERY, option, "x"], env={"PATH": str(tmp_path)})
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.skipif(__import__("shutil").which("kubectl") is None, reason="kubectl is not installed")
+def test_the_shop_example_through_real_kubectl_kustomize() -> None:
+    result = CliRunner().invoke(app, ["query", "-k", "examples/shop/kustomize", "--from", "shop/web",
+                                      "--to", "shop/db", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["allowed_ports"] == "5432"
