@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from netpolicy.cli import diff, endpoints, expectations, lab, lint, matrix, policies, query
+from netpolicy.cli import diff, endpoints, expectations, lab, lint, matrix, policies, query, report
 from netpolicy.cli.inputs import with_inputs
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.command()(with_inputs(endpoints.endpoints))
 app.command()(diff.diff)
 app.command("test")(expectations.run_expectations)
 app.command()(with_inputs(lint.lint))
+app.command()(report.report)
 app.add_typer(lab.lab_app, name="lab")
 
 
