@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +13,15 @@ from netpolicy.model.intervals import IntervalSet
 from netpolicy.options import Options
 from netpolicy.policies.k8s import compile_network_policy
 from netpolicy.selectors import parse
-from tests.conftest import EXAMPLE, conformance_root
+from tests.conftest import EXAMPLE
 
 from .calico_support import compile_yaml, messages, policy_yaml, read
 
 EXAMPLE_NAME = "app-db-default-deny.yaml"
 
 
-def _example_file() -> Path | None:
-    candidates = [EXAMPLE / "calico-policies" / EXAMPLE_NAME]
-    root = conformance_root()
-    if root is not None:
-        candidates.append(root.parent / "seed" / "trojanwall" / "calico-policies" / EXAMPLE_NAME)
-    return next((path for path in candidates if path.is_file()), None)
-
-
 def test_bundled_example_compiles():
-    path = _example_file()
-    if path is None:
-        pytest.skip("the trojanwall example is not available")
+    path = EXAMPLE / "calico-policies" / EXAMPLE_NAME
     result, diags = compile_yaml(path.read_text())
     assert diags.problems == []
     by_name = {p.name: p for p in result.policies}

@@ -16,12 +16,11 @@ from netpolicy.policies.calico_policies import applies_to_selector
 from netpolicy.policies.calico_rules import compile_rule
 from netpolicy.policies.calico_scoping import entity_rule_selectors, global_policy_selector
 from netpolicy.selectors import SelectorError, parse
-from tests.conftest import conformance_root
+from tests.conformance_data import calico_vectors
 
 from .calico_support import compile_yaml, messages, read, rule_yaml
 
-ROOT = conformance_root()
-SCOPING = json.loads((ROOT / "calico-k8s-conversion.json").read_text())["rule_selector_scoping"] if ROOT else []
+SCOPING = calico_vectors("calico-k8s-conversion", "rule_selector_scoping")
 SIDES = {"src": "source", "dst": "destination"}
 BACKEND_PROTOCOLS = {name.lower(): number for name, number in NUMBER_BY_NAME.items()}
 
@@ -31,7 +30,7 @@ def _vector_id(vector: dict) -> str:
 
 
 @pytest.mark.parametrize("vector", SCOPING, ids=_vector_id)
-def test_scoping_text_is_calicos_exactly(conformance, vector):
+def test_scoping_text_is_calicos_exactly(vector):
     """The composed selector strings equal Calico's, character for character."""
     rule = m.Rule.model_validate(vector["rule"])
     for short, side in SIDES.items():
@@ -52,7 +51,7 @@ def _parseable(text: str) -> bool:
 
 
 @pytest.mark.parametrize("vector", SCOPING, ids=_vector_id)
-def test_scoping_compiles_to_calicos_match(conformance, vector):
+def test_scoping_compiles_to_calicos_match(vector):
     """The compiled IR rule carries the selectors, nets, ports, protocols and ICMP Felix evaluates."""
     if not all(_parseable(vector["expected"].get(f"{s}Selector", "")) for s in SIDES):
         # The one vector written with invalid syntax: compare its valid spelling (the API rejects the
@@ -90,7 +89,7 @@ def test_scoping_compiles_to_calicos_match(conformance, vector):
         assert rule.action.lower() == expected["action"]
 
 
-def test_invalid_selector_is_rejected(conformance):
+def test_invalid_selector_is_rejected():
     """Calico's converter concatenates `mylabel = value1` unchecked; its API rejects it, and so do we."""
     vector = next(v for v in SCOPING if "mylabel = value1" in json.dumps(v["rule"]))
     rule = vector["rule"]
