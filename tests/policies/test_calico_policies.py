@@ -1,4 +1,7 @@
-"""Calico NetworkPolicy / GlobalNetworkPolicy / Staged*: validation and compilation (§2.1-§2.3)."""
+"""Calico NetworkPolicy / GlobalNetworkPolicy / Staged*: validation and compilation.
+
+See docs/semantics.md#calico-policies.
+"""
 
 from __future__ import annotations
 
@@ -61,7 +64,7 @@ def test_calico_types_default(spec, types):
 
 
 def test_types_default_differs_from_kubernetes():
-    """Egress rules only, no types: Calico isolates egress only; Kubernetes isolates both ways (§6)."""
+    """Egress rules only, no types: Calico isolates egress only; Kubernetes both ways (#calico-types)."""
     calico, _ = compile_yaml(policy_yaml("egress:\n- action: Allow"))
     k8s_text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: prod\n"
                 "spec:\n  podSelector: {}\n  egress:\n  - {}\n")
@@ -173,7 +176,7 @@ def test_policy_selector_validation(kind, spec, fragment):
     assert result.policies == []
 
 
-# --- GlobalNetworkPolicy host-endpoint flags (§2.2, §4.8) ---------------------------------------
+# --- GlobalNetworkPolicy host-endpoint flags (#calico-globalnetworkpolicy) ---------------------------
 
 GNP_FLAG_CASES = [
     ("doNotTrack and preDNAT", "doNotTrack: true\npreDNAT: true\napplyOnForward: true",
@@ -223,7 +226,7 @@ def test_namespaced_service_without_namespace_is_noted():
         "explicitly)",)
 
 
-# --- staged policies (§2.3) ---------------------------------------------------------------------
+# --- staged policies (#staged) ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "spec", "action"), [
     ("StagedNetworkPolicy", "selector: all()", "Set"),

@@ -1,4 +1,4 @@
-"""Effective selectors: Calico's rule scoping (§3.3) and applies-to selectors (§2.1, §2.2)."""
+"""Effective selectors: Calico's rule scoping and applies-to selectors (docs/semantics.md#rule-scoping)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_invalid_selector_is_rejected():
         "at column 9"]
 
 
-# --- §3.3 consequences: which IP owners a rule side matches -------------------------------------
+# --- rule scoping (#rule-scoping) consequences: which IP owners a rule side matches -------------------
 
 NAMESPACE_LABELS = {"prod": {"team": "a"}, "dev": {"team": "b"}}
 ACCOUNT_LABELS = {("prod", "api"): {"tier": "gold"}, ("dev", "api"): {}}
@@ -171,7 +171,7 @@ def test_namespaced_not_selector_never_matches_external_addresses():
 
 
 def test_pod_label_shadows_namespace_label():
-    """A pod's own `pcns.team` label wins over its namespace's `team` (§1.6)."""
+    """A pod's own `pcns.team` label wins over its namespace's `team` (docs/semantics.md#label-inheritance)."""
     result, _ = compile_yaml(rule_yaml("action: Allow\nsource:\n  namespaceSelector: team == 'a'"))
     selector = result.policies[0].ingress[0].source.selector
     assert selector.matches(_pod("prod", {"app": "web"}))
@@ -214,7 +214,8 @@ def test_policy_applies_to(kind, spec, applies):
     ("", "all()", "", "has(projectcalico.org/namespace)"),
     ("all()", "team == 'a'", "", '(has(projectcalico.org/namespace)) && pcns.team == "a"'),
     ("", "", "all()", "has(projectcalico.org/serviceaccount)"),
-    # Calico rewrites the text, so a quoted "all()" changes too (calico-semantics.md §2.2, derived).
+    # Calico rewrites the text, so a quoted "all()" changes too (derived; see
+    # docs/semantics.md#calico-globalnetworkpolicy).
     ("note == 'all()'", "all()", "",
      "(note == 'has(projectcalico.org/namespace)') && has(projectcalico.org/namespace)"),
     # ... while `all( )` (valid syntax) escapes the rewrite: all( ) keeps matching host endpoints.
