@@ -17,13 +17,12 @@ from netpolicy.engine.flow import FlowEvaluator
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.model.protocols import NUMBER_BY_NAME
 from netpolicy.options import Options
-from tests.conftest import conformance_root
+from tests.conformance_data import case_files
 
 from .admin_model import replay
 
-ROOT = conformance_root()
-CNP_CASES = sorted((ROOT / "cnp").glob("*.yaml")) if ROOT else []
-ANP_CASES = sorted((ROOT / "anp").glob("*.yaml")) if ROOT else []
+CNP_CASES = case_files("cnp")
+ANP_CASES = case_files("anp")
 GRYFFINDOR, HUFFLEPUFF = "network-policy-conformance-gryffindor", "network-policy-conformance-hufflepuff"
 CENTAUR_1 = "network-policy-conformance-forbidden-forrest/centaur-1"
 
@@ -75,11 +74,6 @@ def run_case(path, version: tuple[int, int], expected) -> tuple[int, list[str]]:
     return checked, failures
 
 
-needs_vectors = pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set "
-                                   "NETPOLICY_CONFORMANCE or place them in ../shared/conformance")
-
-
-@needs_vectors
 @pytest.mark.parametrize("path", CNP_CASES, ids=[p.stem for p in CNP_CASES])
 def test_cnp_case_on_calico_3_32(path):
     _, failures = run_case(path, (3, 32), lambda _n, probe: probe.get("calico_3_32_allowed", probe["allowed"]))
@@ -93,7 +87,6 @@ def anp_expected(stem: str):
     return expected
 
 
-@needs_vectors
 @pytest.mark.parametrize("version", [(3, 30), (3, 31)], ids=["3.30", "3.31"])
 @pytest.mark.parametrize("path", ANP_CASES, ids=[p.stem for p in ANP_CASES])
 def test_anp_case_on_calico_3_30_and_3_31(path, version):
@@ -101,7 +94,6 @@ def test_anp_case_on_calico_3_30_and_3_31(path, version):
     assert not failures, "\n".join(failures[:20])
 
 
-@needs_vectors
 def test_every_deviation_is_a_probe_that_upstream_decides_the_other_way():
     upstream = {}
     for path in ANP_CASES:
@@ -112,7 +104,6 @@ def test_every_deviation_is_a_probe_that_upstream_decides_the_other_way():
         assert upstream[key] is (not calico), key
 
 
-@needs_vectors
 def test_counts_of_cases_and_probes():
     cnp_steps = [s for p in CNP_CASES for s in load(p)["steps"]]
     cnp = sum(len(s["probes"]) for s in cnp_steps)

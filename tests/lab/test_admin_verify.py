@@ -19,29 +19,22 @@ from netpolicy.engine.matrix import compute_matrix
 from netpolicy.lab import api
 from netpolicy.lab.report import render_text
 from netpolicy.options import Options
-from tests.conftest import conformance_root
+from tests.conformance_data import case_files
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 
-ROOT = conformance_root()
 CHOSEN = ("cnp/cnp-admin-gress", "cnp/cnp-admin-integration", "cnp/cnp-admin-egress-named-port",
           "cnp/cnp-baseline-egress-node-peers", "anp/anp-egress-named-port", "anp/banp-egress-node-peers")
-if ROOT is None:
-    CASES = []
-elif os.environ.get("NETPOLICY_LAB_ADMIN") == "all":
-    CASES = sorted(p.relative_to(ROOT).with_suffix("").as_posix() for d in ("cnp", "anp") for p in (ROOT / d).glob("*.yaml"))
-else:
-    CASES = list(CHOSEN)
+ALL = {f"{folder}/{path.stem}": path for folder in ("cnp", "anp") for path in case_files(folder)}
+CASES = sorted(ALL) if os.environ.get("NETPOLICY_LAB_ADMIN") == "all" else list(CHOSEN)
 
 
-@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
-                                         "or place them in ../shared/conformance")
 @pytest.mark.parametrize("name", CASES)
 def test_kernel_agrees_with_engine_on_admin_case(name):
     from tests.conformance.admin_model import replay
 
     options = Options(calico_version=(3, 32) if name.startswith("cnp/") else (3, 31))
-    case = yaml.safe_load((ROOT / f"{name}.yaml").read_text())
+    case = yaml.safe_load(ALL[name].read_text())
     failures = []
     for number, _step, state in replay(case):
         cluster = load_documents(state.documents(), options)
