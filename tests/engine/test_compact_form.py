@@ -68,7 +68,7 @@ def test_compact_form_on_a_generated_open_cluster(tmp_path):
     from netpolicy.api import load_cluster
     from netpolicy.options import Options
 
-    generate(ClusterSpec("open", 400, 30, 30, seed=5, calico=False, profile="varied"), tmp_path)
+    generate(ClusterSpec("open", 120, 12, 12, seed=5, calico=False, profile="varied"), tmp_path)
     options = Options(pod_cidr=POD_CIDR)
     matrix = compute_matrix(load_cluster([str(tmp_path)], options), options)
     classes = endpoint_classes(matrix)

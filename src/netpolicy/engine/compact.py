@@ -104,7 +104,7 @@ def _table_entries(table, base_sets: list[tuple[int, int, int, int]], weights: n
         is_open &= bool(full[group])
         if conn_of[group] is not None:
             reach += (len(members), int(weights[members].sum()))
-    size = int(table.base.max()) + 1
+    size = max(group for group, *_ in base_sets) + 1
     shadowed = np.bincount(table.base[table.positions], minlength=size)
     shadowed_weight = np.bincount(table.base[table.positions], weights=weights[table.positions], minlength=size)
     for group, set_id, count, weight in base_sets:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.connections_json import connections_from_json
 from netpolicy.model.intervals import IntervalSet
 
@@ -31,15 +30,27 @@ def expand_compact(doc: dict) -> Iterator[dict]:
     peer_sets = [IntervalSet.parse(text) for text in doc["peer_sets"]]
     connections = [connections_from_json(entries) for entries in doc["connections"]]
     tables: dict[int, list[int | None]] = {}
+    both: dict[tuple, list | None] = {}  # (egress connection, ingress connection) → their intersection
 
-    def side(table: int | None, peer: int) -> ConnectionSet | None:
-        """What a table gives the peer class (None: the side has no table, everything passes)."""
+    def side(table: int | None, peer: int) -> int | None | str:
+        """The connection a table gives the peer class (None: nothing; "all": the side has no table)."""
         if table is None:
-            return None
+            return "all"
         if table not in tables:
             tables[table] = _rows(doc["tables"][table], peer_sets, n_peers)
-        conn = tables[table][peer]
-        return ConnectionSet.empty() if conn is None else connections[conn]
+        return tables[table][peer]
+
+    def allowed(out: int | None | str, into: int | None | str) -> list | None:
+        """The JSON of what both sides allow, None when nothing."""
+        key = (out, into)
+        if key not in both:
+            if None in key:
+                both[key] = None
+            else:
+                sets = [connections[c] for c in key if c != "all"]
+                found = sets[0] & sets[1] if len(sets) == 2 else sets[0]
+                both[key] = found.to_json() if found else None
+        return both[key]
 
     classes = doc["classes"]
     for src in classes:
@@ -50,8 +61,6 @@ def expand_compact(doc: dict) -> Iterator[dict]:
             if not common:
                 continue
             family = min(common, key=int)
-            out = side(src["egress"], dst["peers"][family])
-            into = side(dst["ingress"], src["peers"][family])
-            allowed = out & into if out is not None and into is not None else out if into is None else into
-            if allowed:
-                yield {"from": src["id"], "to": dst["id"], "allowed": allowed.to_json()}
+            found = allowed(side(src["egress"], dst["peers"][family]), side(dst["ingress"], src["peers"][family]))
+            if found is not None:
+                yield {"from": src["id"], "to": dst["id"], "allowed": found}

@@ -13,9 +13,9 @@ def connections_from_json(entries: list[dict]) -> ConnectionSet:
     for entry in entries:
         name = entry["protocol"]
         if name == "other":
-            for lo, hi in IntervalSet.parse(entry["numbers"]):
-                for number in range(lo, hi + 1):
-                    result = result | ConnectionSet.of(number)
+            result = result | ConnectionSet.from_cells({number: [(0, 0, IntervalSet.span(0, 0))]
+                                                        for lo, hi in IntervalSet.parse(entry["numbers"])
+                                                        for number in range(lo, hi + 1)})
             continue
         number = NUMBER_BY_NAME.get(name) if name in NUMBER_BY_NAME else int(name)
         if number in PORT_PROTOCOLS:
