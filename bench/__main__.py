@@ -12,7 +12,9 @@ ALL_SIZES = ",".join(SIZES)
 #: The open profiles' default sizes: 15 pods and one policy per namespace, as in the issue that asked for them.
 OPEN_SIZES = "2000/133/133,10000/666/666,150k"
 #: Sizes `compare` runs by default, per profile.
-COMPARE_SIZES = {"mixed": "500,1k,10k", "scale-test": "500,1k"}
+COMPARE_SIZES = {"mixed": "500,1k,10k", "scale-test": "500,1k", "varied": "500", "statefulsets": "500"}
+#: Profiles `compare` runs by default (the open ones on request).
+COMPARE_PROFILES = ("mixed", "scale-test")
 
 
 def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
@@ -111,11 +113,11 @@ def compare_main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     parser.add_argument("--repeat", type=int, default=3,
                         help="best of this many runs for each tool, for runs under 120 s (default 3)")
-    parser.add_argument("--profile", default=",".join(COMPARE_SIZES),
-                        help=f"comma-separated policy profiles (default: {', '.join(COMPARE_SIZES)})")
+    parser.add_argument("--profile", default=",".join(COMPARE_PROFILES),
+                        help=f"comma-separated policy profiles (default: {', '.join(COMPARE_PROFILES)})")
     args = parser.parse_args(argv)
     profiles = _profiles(parser, args.profile)
-    plans = [(profile, _sizes(parser, args.sizes or COMPARE_SIZES.get(profile, "500"), profile)) for profile in profiles]
+    plans = [(profile, _sizes(parser, args.sizes or COMPARE_SIZES[profile], profile)) for profile in profiles]
     try:
         ensure_nca(log=_log)
     except (OSError, subprocess.CalledProcessError) as error:

@@ -22,6 +22,11 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
+def _count(number: int, one: str, many: str = "") -> str:
+    """`1 namespace`, `3 namespaces`."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
+
+
 def _peer_namespaces(compact: Compact) -> tuple[np.ndarray, list[str]]:
     """Each peer class's namespace (as a code), and the names (`(external)` for address ranges)."""
     names: dict[str, int] = {}
@@ -61,7 +66,8 @@ def summary_lines(compact: Compact, pairs_bound: int) -> list[str]:
             entry["isolated"].append(number)
     endpoints = sum(e["endpoints"] for e in per_ns.values())
     opened = sum(e["open"] for e in per_ns.values())
-    lines = [f"{endpoints:,} endpoints in {len(per_ns):,} namespaces, {len(compact.classes):,} classes, up to "
+    lines = [f"{_count(endpoints, 'endpoint')} in {_count(len(per_ns), 'namespace')}, "
+             f"{_count(len(compact.classes), 'class', 'classes')}, up to "
              f"{pairs_bound:,} allowed pairs: too many to list.",
              f"{opened:,} endpoints are open both ways (no policy restricts them); the others, by namespace:"]
     shown = sorted((ns for ns, e in per_ns.items() if e["isolated"]), key=lambda ns: (-len(per_ns[ns]["isolated"]), ns))
