@@ -65,8 +65,9 @@ def matrix(
         from netpolicy.progress import Progress
         from netpolicy.render import matrix_out
         from netpolicy.render.matrix_forms import write_compact_or_summary
+        from netpolicy.sources.bulk import gc_paused
 
-        with Progress() as progress:
+        with Progress() as progress, gc_paused():  # the engine's data is acyclic: no collection pays off
             result = compute_matrix(cluster, options, progress.stage)
             if form != "pairs" and write_compact_or_summary(result, output, form, group_by, sys.stdout,
                                                             progress.stage):
