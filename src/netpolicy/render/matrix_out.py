@@ -157,8 +157,8 @@ def render_matrix_text(matrix: Matrix, console) -> None:
     from rich.table import Table
 
     table = Table(title="Connectivity", title_justify="left", show_lines=False)
-    table.add_column("from", style="cyan", no_wrap=True)
-    table.add_column("to", style="magenta", no_wrap=True)
+    table.add_column("from", style="cyan")
+    table.add_column("to", style="magenta")
     table.add_column("allowed")
     previous = None
     count = 0
