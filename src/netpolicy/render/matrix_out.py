@@ -5,7 +5,7 @@ from __future__ import annotations
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Endpoint
 from netpolicy.progress import StageReport
-from netpolicy.render.words import describe
+from netpolicy.render.words import describe, endpoint_name
 
 
 def endpoint_json(endpoint: Endpoint) -> dict:
@@ -106,7 +106,7 @@ def class_summary(cls) -> str:
     """`trojanwall: app=django (3 endpoints)` style description of a class."""
     members = cls.members
     if members[0].kind == "External":
-        return ", ".join(m.name for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+        return "; ".join(endpoint_name(m) for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
     namespaces = sorted({m.namespace or "" for m in members})
     labels = common_labels(members)
     where = namespaces[0] if len(namespaces) == 1 else f"{len(namespaces)} namespaces"

@@ -98,8 +98,9 @@ class _TextTable:
         self.stream = stream
         self.group_after = group_after
         self.names = {e.id: terminal(endpoint_name(e)) for e in matrix.endpoints}
-        self.width = min(max((len(n) for n in self.names.values()), default=4), 60) + 2
-        self.padded = {key: f"{name:<{self.width}}" for key, name in self.names.items()}
+        policed = (self.names[e.id] for e in matrix.endpoints if e.kind != "External")
+        self.width = min(max(map(len, policed), default=4), 60) + 2  # longer names (CIDR lists) overflow
+        self.padded = {key: name.ljust(self.width - 2) + "  " for key, name in self.names.items()}
         self.blank = " " * self.width
         self.grouped = False
         self.previous: str | None = None
@@ -139,7 +140,7 @@ class _TextTable:
         if self.grouped:
             self.stream.write("".join(buffered))
         else:
-            self.stream.write("Connectivity\n" + f"{'from':<{self.width}}{'to':<{self.width}}allowed\n")
+            self.stream.write("Connectivity\n" + "from".ljust(self.width) + "to".ljust(self.width) + "allowed\n")
             self.stream.write("".join(self.flat(*r) for r in buffered))
         return count
 
