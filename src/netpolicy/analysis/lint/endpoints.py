@@ -38,18 +38,11 @@ def ports_text(ports: Iterable[Port]) -> str:
     return ", ".join(f"{protocol_name(p)} {n}" for p, n in sorted(ports))
 
 
-def subject_classes(matrix, endpoint: Endpoint) -> dict[int, int]:
-    """The endpoint's peer class per address family, as the matrix evaluates it."""
-    return {f: matrix.peer_class[(endpoint.id, f)] for f in matrix.cells if (endpoint.id, f) in matrix.peer_class}
-
-
 def rules_match(matrix, rules: Iterable[Rule], direction: str, endpoint: Endpoint) -> np.ndarray:
     """(peer classes × atoms) that any of the rules matches for the endpoint."""
-    classes = subject_classes(matrix, endpoint)
     out = np.zeros((len(matrix.classes), matrix.atoms.size), dtype=bool)
-    if classes:
-        for rule in rules:
-            out |= matrix._rule_match(rule, direction, classes)
+    for rule in rules:
+        out |= matrix.rule_match(rule, direction, endpoint)
     return out
 
 
