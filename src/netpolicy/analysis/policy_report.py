@@ -57,7 +57,7 @@ def policy_report(cluster: Cluster, options: Options | None = None) -> list[Poli
     """Every policy (staged ones included, flagged), in evaluation order of tiers and policies."""
     matrix = Matrix(cluster, options)
     reports = []
-    ordered = [p for t in matrix.ctx.tiers for p in t.policies] + [p for p in cluster.policies if p.staged]
+    ordered = [p for t in matrix.tiers for p in t.policies] + [p for p in cluster.policies if p.staged]
     for policy in ordered:
         rules = []
         for direction in (INGRESS, EGRESS):
