@@ -19,6 +19,7 @@ import numpy as np
 from netpolicy.engine.atoms import PortAtoms
 from netpolicy.engine.classes import PeerClass, PeerClasses
 from netpolicy.engine.context import EngineContext
+from netpolicy.engine.match import side_selectors
 from netpolicy.engine.plan import (
     CONTINUE,
     Plan,
@@ -286,7 +287,7 @@ def _selectors(policies: list[Policy]) -> list[Selector]:
         selectors.setdefault(policy.selector.canonical, policy.selector)
         for rule in policy.ingress + policy.egress:
             for entity in (rule.source, rule.destination):
-                for sel in (entity.selector, entity.not_selector):
+                for sel in (entity.selector, entity.not_selector, *side_selectors(entity)):
                     if sel is not None:
                         selectors.setdefault(sel.canonical, sel)
     return list(selectors.values())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netpolicy.engine.atoms import PortAtoms
+from netpolicy.engine.match import side_selectors
 from netpolicy.engine.vectors import ClassVectors
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.ir import EntityMatch
@@ -73,8 +74,8 @@ class PortRows:
             return numeric
         pc = self.classes
         backends = {b.id: ref for ref in services for b in pc.ctx.service_backends(ref)}
-        positive = (self.vectors.selector(entity.selector, own_only=True) if entity.selector is not None
-                    else None)
+        selector = side_selectors(entity)[0]
+        positive = self.vectors.selector(selector, own_only=True) if selector is not None else None
         default = numeric if not services else np.zeros(atoms.size, dtype=bool)
         rows: dict[bytes, int] = {default.tobytes(): 0}
         table = [default]

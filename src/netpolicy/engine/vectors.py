@@ -8,6 +8,7 @@ import numpy as np
 
 from netpolicy.engine.bits import pack, unpack
 from netpolicy.engine.classes import PeerClasses
+from netpolicy.engine.match import side_selectors
 from netpolicy.model.ir import EntityMatch
 from netpolicy.selectors.ast import Selector
 
@@ -89,10 +90,11 @@ class ClassVectors:
             vec &= self.nets(entity.nets)
         if entity.not_nets:
             vec &= ~self.nets(entity.not_nets)
-        if entity.selector is not None:
-            vec &= self.selector(entity.selector)
-        if entity.not_selector is not None:
-            vec &= ~self.selector(entity.not_selector)
+        positive, negative = side_selectors(entity)
+        if positive is not None:
+            vec &= self.selector(positive)
+        if negative is not None:
+            vec &= ~self.selector(negative)
         if entity.services:
             backends = {e.id for ref in entity.services for e in pc.ctx.service_backends(ref)}
             vec &= np.array([c.endpoint is not None and c.endpoint.id in backends for c in pc.classes],

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from netpolicy.engine.match import side_selectors
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import INGRESS, Policy, Rule
@@ -85,9 +86,10 @@ def side_endpoints(ctx, policy: Policy, rule: Rule, side: str) -> list[Endpoint]
 
 def _entity_holds(entity, endpoint: Endpoint) -> bool:
     labels = endpoint.selector_labels
-    if entity.selector is not None and not entity.selector.matches(labels):
+    positive, negative = side_selectors(entity)
+    if positive is not None and not positive.matches(labels):
         return False
-    if entity.not_selector is not None and entity.not_selector.matches(labels):
+    if negative is not None and negative.matches(labels):
         return False
     if entity.nets and not any(ip in net for ip in endpoint.ips for net in entity.nets if ip.version == net.version):
         return False
