@@ -23,8 +23,8 @@ def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin:
 
 
 def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics) -> Cluster:
-    from netpolicy.policies.calico import builtin_profiles, builtin_tiers, compile_calico
-    from netpolicy.policies.k8s import compile_network_policy
+    from netpolicy.policies.calico.compile import builtin_profiles, builtin_tiers, compile_calico
+    from netpolicy.policies.kubernetes.compile import compile_network_policy
     from netpolicy.sources import build_cluster, read_objects
 
     objects = read_objects(list(paths), diags, stdin=stdin)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.model.ir import EGRESS, INGRESS
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "peer-and-vs-or"
 SEVERITY = WARNING
@@ -19,7 +22,7 @@ DOC = ("In a Kubernetes rule, `- namespaceSelector: …` and `podSelector: …` 
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Rules listing a pod-only peer and a namespace-only peer side by side."""
     for policy, raw in ctx.k8s_policies:
         namespace = policy.namespace or "default"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import sides
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
 from netpolicy.analysis.lint.labels import closest
 from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, NAME_LABEL
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.selectors.restrictions import required_equalities
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "unknown-namespace"
 SEVERITY = WARNING
@@ -26,7 +29,7 @@ OPTIONS: dict = {}
 NAME_KEYS = (K8S_NAMESPACE_NAME_LABEL, NAME_LABEL)
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Namespaces named by policies that the input does not hold."""
     defined = {name for name, ns in ctx.cluster.namespaces.items() if ns.defined}
     if not defined:

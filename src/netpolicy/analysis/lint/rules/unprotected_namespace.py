@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import INFO, Finding, finding_at, finding_on, object_id
 from netpolicy.model.ir import EGRESS, INGRESS
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "unprotected-namespace"
 SEVERITY = INFO
@@ -17,9 +20,9 @@ DOC = ("A pod that no policy selects for a direction is not isolated: everything
 OPTIONS: dict = {"ignore-namespaces": ["kube-system", "kube-public", "kube-node-lease"]}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Per namespace and direction, the workloads left unisolated."""
-    skipped = set(ctx.option(ID, "ignore-namespaces"))
+    skipped = set(settings["ignore-namespaces"])
     namespaces = sorted({e.namespace for e in ctx.policed if e.namespace and e.namespace not in skipped})
     for namespace in namespaces:
         endpoints = ctx.endpoints_in(namespace)
