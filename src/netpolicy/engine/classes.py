@@ -8,6 +8,7 @@ it backs and its profiles.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ import numpy as np
 from netpolicy.engine.atoms import external_endpoints, ip_cells, rule_networks
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.labelindex import LabelIndex
-from netpolicy.model.cluster import Endpoint, default_profiles
+from netpolicy.model.cluster import EXTERNAL, Endpoint, default_profiles
 from netpolicy.model.ir import Policy, Rule
 from netpolicy.progress import StageReport
 from netpolicy.selectors.ast import Selector
@@ -47,7 +48,9 @@ class PeerClasses:
         network_sets = [e for e in cluster.endpoints if not e.policed and e.nets]
         self.rules: list[Rule] = [r for p in policies for r in p.ingress + p.egress]
         families = {ip.version for e in self.policed for ip in e.ips} | {4}
-        nets = rule_networks(policies) + [n for s in network_sets for n in s.nets]
+        self.service_refs = sorted({ref for r in self.rules for e in (r.source, r.destination) for ref in e.services},
+                                   key=lambda r: (r.namespace, r.name))
+        nets = rule_networks(policies) + [n for s in network_sets for n in s.nets] + self._backend_hosts()
         families |= {n.version for n in nets}
         self.cells = ip_cells(nets, families)
         self.cell_offset: dict[int, int] = {}
@@ -151,6 +154,7 @@ class PeerClasses:
         used_names = {n for r in self.rules for e in (r.source, r.destination)
                       for m in (e.ports, e.not_ports) if m is not None for n in m.names}
         self.service_backends = self._services_used()
+        self._external_by_cell: dict[int, int] | None = None
         ip_owners: dict = {}
         for e in self.ctx.cluster.endpoints:
             for ip in e.ips:
@@ -181,13 +185,44 @@ class PeerClasses:
                     self.classes_by_extra_sig.setdefault(sig, []).append(cls.index)
 
     def _services_used(self) -> dict[str, tuple]:
-        """Endpoint id → service refs (named by rules) it backs."""
-        refs = {ref for r in self.rules for e in (r.source, r.destination) for ref in e.services}
-        backends: dict[str, list] = {}
-        for ref in sorted(refs, key=lambda r: (r.namespace, r.name)):
-            for backend in self.ctx.service_backends(ref):
-                backends.setdefault(backend.id, []).append(ref)
-        return {k: tuple(v) for k, v in backends.items()}
+        """Endpoint id → (service ref, ports served) for each Service (named by rules) it backs: endpoints
+        that serve other ports are told apart."""
+        backends: dict[str, dict] = {}
+        for ref in self.service_refs:
+            for backend in self.ctx.backends.of(ref.namespace, ref.name):
+                if backend.endpoint is not None:
+                    served = backends.setdefault(backend.endpoint.id, {}).setdefault(ref, set())
+                    served.update(backend.ports)
+        return {k: tuple((ref, tuple(sorted(ports))) for ref, ports in v.items()) for k, v in backends.items()}
+
+    def _backend_hosts(self) -> list:
+        """Service backend addresses that no pod holds (EndpointSlices may name any address), as host
+        networks: each gets a cell, so an external class of its own."""
+        return [ipaddress.ip_network(b.address) for ref in self.service_refs
+                for b in self.ctx.backends.of(ref.namespace, ref.name) if b.endpoint is None]
+
+    def backend_ports(self, refs) -> dict[int, set[tuple[int, int]]]:
+        """Peer class → (protocol, port) pairs it serves for these Services (every backend address)."""
+        out: dict[int, set[tuple[int, int]]] = {}
+        for ref in refs:
+            for backend in self.ctx.backends.of(ref.namespace, ref.name):
+                index = self.address_class(backend.address, backend.endpoint)
+                if index is not None:
+                    out.setdefault(index, set()).update(backend.ports)
+        return out
+
+    def address_class(self, address, owner: Endpoint | None) -> int | None:
+        """The peer class of an address: its owner's, else the external range's that holds it."""
+        family = address.version
+        if owner is not None:
+            return self.peer_class.get((owner.id, family))
+        if family not in self.cells:
+            return None
+        cell = self.cell_offset[family] + self.cells[family].cell_of(int(address))
+        if self._external_by_cell is None:
+            self._external_by_cell = {c.cell: c.index for c in self.classes if c.endpoint is None
+                                      and c.members[0].kind == EXTERNAL}
+        return self._external_by_cell.get(cell)
 
     def _classify(self, endpoint: Endpoint, address, ip_owners, used_names: set[str]) -> int:
         family = address.version

@@ -6,9 +6,10 @@ import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, default_profiles
+from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
 from netpolicy.model.ir import DENY, Policy, ServiceRef, Tier, ordered_tiers
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
@@ -66,31 +67,22 @@ class EngineContext:
         return OwnerIndex(self.cluster.endpoints)
 
     @cached_property
+    def backends(self) -> ServiceBackends:
+        """Backends of every Service (EndpointSlices, else selectors)."""
+        return ServiceBackends(self.cluster)
+
+    @property
     def services(self) -> dict[tuple[str, str], Service]:
-        return {(s.namespace, s.name): s for s in self.cluster.services}
+        return self.backends.services
 
     def service_backends(self, ref: ServiceRef) -> list[Endpoint]:
-        """Policed endpoints of the service's namespace matching its selector."""
-        service = self.services.get((ref.namespace, ref.name))
-        if service is None or not service.selector:
-            return []
-        wanted = service.selector.items()
-        return [e for e in self.cluster.endpoints
-                if e.namespace == ref.namespace and e.policed and e.kind != HOST_ENDPOINT
-                and all(e.labels.get(k) == v for k, v in wanted)]
+        """The endpoints (pods) behind a Service a rule names."""
+        return self.backends.endpoints(ref.namespace, ref.name)
 
     def service_target_ports(self, ref: ServiceRef, backend: Endpoint) -> list[tuple[int, int]]:
-        """(protocol, port) pairs the service forwards to on this backend (target ports resolved)."""
-        service = self.services.get((ref.namespace, ref.name))
-        out = []
-        for sp in service.ports if service else ():
-            target = sp.target_port if sp.target_port is not None else sp.port
-            if isinstance(target, str) and not target.isdigit():
-                out += [(np.protocol, np.port) for np in backend.ports
-                        if np.name == target and np.protocol == sp.protocol]
-            else:
-                out.append((sp.protocol, int(target)))
-        return out
+        """(protocol, port) pairs the Service's backends at this endpoint serve (target ports resolved)."""
+        found = [p for b in self.backends.of(ref.namespace, ref.name) if b.endpoint is backend for p in b.ports]
+        return list(dict.fromkeys(found))
 
 
 class OwnerIndex:

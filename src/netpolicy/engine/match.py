@@ -79,9 +79,10 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     if negative is not None and selector_matches_any(negative, owners):
         return False, (f"{side} {peer.display} is excluded" if plain else
                        f"{side} {peer.display} matches excluded selector {entity.not_selector}")
-    if entity.services and not _service_hit(ctx, entity, peer, port, packet, side):
-        names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
-        return False, f"{side} {peer.display} is not a backend of service {names}"
+    if entity.services:
+        missed = _service_miss(ctx, entity, peer, port, packet, side)
+        if missed:
+            return False, missed
     if entity.ports is not None and not _port_hit(entity.ports, port, packet, peer, positive):
         return False, f"{side} port {_port_text(port, packet)} is not in {entity.ports.format()}"
     if entity.not_ports is not None:
@@ -90,17 +91,20 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     return True, _entity_text(entity, peer, side, plain)
 
 
-def _service_hit(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
-                 packet: Packet, side: str) -> bool:
-    for ref in entity.services:
-        for backend in ctx.service_backends(ref):
-            if peer.address not in backend.ips:
-                continue
-            if side == "source":
-                return True
-            if packet.has_ports and (packet.protocol, port) in ctx.service_target_ports(ref, backend):
-                return True
-    return False
+def _service_miss(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
+                  packet: Packet, side: str) -> str:
+    """Why the peer misses the side's `services` (empty when it matches): Felix's IP sets hold every
+    backend address (source) or every backend address × numbered port × protocol (destination)."""
+    names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
+    backends = [b for ref in entity.services for b in ctx.backends.of(ref.namespace, ref.name)
+                if b.address == peer.address]
+    if not backends:
+        return f"{side} {peer.display} is not a backend of service {names}"
+    if side == "source" or (packet.has_ports and any((packet.protocol, port) in b.ports for b in backends)):
+        return ""
+    served = ", ".join(sorted({f"{protocol_name(p)} {n}" for b in backends for p, n in b.ports})) or "no port"
+    asked = f"{protocol_name(packet.protocol)} {port}" if packet.has_ports else protocol_name(packet.protocol)
+    return f"{side} {peer.display} backs service {names} on {served}, not on {asked}"
 
 
 def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet, plain: bool = False) -> tuple[bool, str]:

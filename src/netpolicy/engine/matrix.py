@@ -62,7 +62,7 @@ class Matrix:
         self.ctx = EngineContext(cluster, options or Options())
         policies = self.ctx.active_policies + list(cluster.profiles.values())
         self.peers = PeerClasses(self.ctx, policies, _selectors(policies), progress)
-        self.atoms = PortAtoms(self.peers.rules, self.peers.policed)
+        self.atoms = PortAtoms(self.peers.rules, self.peers.policed, self._service_points())
         self.vectors = ClassVectors(self.peers)
         self.terms = RuleTerms(self.vectors, self.atoms)
         self.tables = SideTables(len(self.peers), self.atoms.size)
@@ -72,6 +72,11 @@ class Matrix:
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
+
+    def _service_points(self) -> set[tuple[int, int]]:
+        """(protocol, port) of every backend of every Service a rule names."""
+        refs = {ref for r in self.peers.rules for e in (r.source, r.destination) for ref in e.services}
+        return {p for ref in refs for b in self.ctx.backends.of(ref.namespace, ref.name) for p in b.ports}
 
     # ---- what the peer classes hold -------------------------------------------------------------
     @property

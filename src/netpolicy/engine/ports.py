@@ -70,40 +70,37 @@ class PortRows:
             numeric &= atoms.is_port & ~mask_fn(entity.not_ports.numbers)
         names = set(entity.ports.names if entity.ports else ()) | set(
             entity.not_ports.names if entity.not_ports else ())
-        if not names and not services:
+        if services:
+            return self._service_rows(services, numeric)
+        if not names:
             return numeric
         pc = self.classes
-        backends = {b.id: ref for ref in services for b in pc.ctx.service_backends(ref)}
         selector = side_selectors(entity)[0]
         positive = self.vectors.selector(selector, own_only=True) if selector is not None else None
-        default = numeric if not services else np.zeros(atoms.size, dtype=bool)
-        rows: dict[bytes, int] = {default.tobytes(): 0}
-        table = [default]
-        positions: list[np.ndarray] = []
-        values: list[np.ndarray] = []
-        for members in self._classes_by_ports(names, backends).values():
+        rows = _RowTable(numeric)
+        for members in self._classes_by_ports(names).values():
             endpoint = pc.classes[int(members[0])].endpoint
             own = positive[members] if positive is not None else np.ones(len(members), dtype=bool)
             for own_ok in (True, False):
                 chosen = members[own == own_ok]
-                if not len(chosen):
-                    continue
-                row = self._endpoint_row(entity, endpoint, second, own_ok, backends)
-                found = rows.setdefault(row.tobytes(), len(table))
-                if found == len(table):
-                    table.append(row)
-                if found:
-                    positions.append(chosen)
-                    values.append(np.full(len(chosen), found, dtype=np.int32))
-        order_pos = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
-        order_val = np.concatenate(values) if values else np.zeros(0, dtype=np.int32)
-        order = np.argsort(order_pos, kind="stable")
-        return ClassRows(order_pos[order], order_val[order], np.array(table, dtype=bool), len(pc))
+                if len(chosen):
+                    rows.add(chosen, self._endpoint_row(entity, endpoint, second, own_ok))
+        return rows.done(len(pc))
 
-    def _classes_by_ports(self, names: set[str], backends: dict) -> dict[tuple, np.ndarray]:
-        """Peer classes whose endpoint has a port of one of these names or backs one of the services,
-        grouped by the endpoint's ports (and, for service backends, the endpoint)."""
-        cache_key = (frozenset(names), frozenset(backends))
+    def _service_rows(self, services, numeric: np.ndarray) -> ClassRows:
+        """A destination `services` match: per peer class, the (protocol, port) its backends serve
+        (Felix's IP set of address . protocol . port); nothing for other classes."""
+        rows = _RowTable(np.zeros(self.atoms.size, dtype=bool))
+        for index, served in sorted(self.classes.backend_ports(services).items()):
+            row = np.zeros(self.atoms.size, dtype=bool)
+            for protocol, port in served:
+                row |= self.atoms.point_mask(protocol, port)
+            rows.add(np.array([index], dtype=np.int64), row & numeric)
+        return rows.done(len(self.classes))
+
+    def _classes_by_ports(self, names: set[str]) -> dict[tuple, np.ndarray]:
+        """Peer classes whose endpoint has a port of one of these names, grouped by the endpoint's ports."""
+        cache_key = frozenset(names)
         cached = self._groups.get(cache_key)
         if cached is not None:
             return cached
@@ -115,19 +112,15 @@ class PortRows:
                     for np_ in cls.endpoint.ports:
                         if np_.name:
                             self._by_name.setdefault(np_.name, set()).add(cls.index)
-        found = set().union(*(self._by_name.get(n, set()) for n in names)) if names else set()
-        if backends:
-            found |= {c.index for c in pc.classes if c.endpoint is not None and c.endpoint.id in backends}
+        found = set().union(*(self._by_name.get(n, set()) for n in names))
         groups: dict[tuple, list[int]] = {}
         for index in sorted(found):
-            endpoint = pc.classes[index].endpoint
-            groups.setdefault((endpoint.ports, endpoint.id if endpoint.id in backends else None), []).append(index)
+            groups.setdefault(pc.classes[index].endpoint.ports, []).append(index)
         found_groups = {key: np.array(members, dtype=np.int64) for key, members in groups.items()}
         self._groups[cache_key] = found_groups
         return found_groups
 
-    def _endpoint_row(self, entity: EntityMatch, endpoint: Endpoint, second: bool, own_ok: bool,
-                      backends: dict) -> np.ndarray:
+    def _endpoint_row(self, entity: EntityMatch, endpoint: Endpoint, second: bool, own_ok: bool) -> np.ndarray:
         atoms = self.atoms
         mask_fn = atoms.second_mask if second else atoms.first_mask
 
@@ -144,12 +137,29 @@ class PortRows:
             row &= (atoms.is_port & mask_fn(entity.ports.numbers)) | named(entity.ports)
         if entity.not_ports is not None:
             row &= atoms.is_port & ~(mask_fn(entity.not_ports.numbers) | named(entity.not_ports))
-        if backends:
-            served = np.zeros(atoms.size, dtype=bool)
-            ref = backends.get(endpoint.id)
-            if ref is not None:
-                for ref_ in entity.services:
-                    for proto, port in self.classes.ctx.service_target_ports(ref_, endpoint):
-                        served |= atoms.point_mask(proto, port)
-            row &= served
         return row
+
+
+class _RowTable:
+    """Distinct atom rows and the classes that use each (row 0, the default, is not listed)."""
+
+    def __init__(self, default: np.ndarray) -> None:
+        self.rows: dict[bytes, int] = {default.tobytes(): 0}
+        self.table = [default]
+        self.positions: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+
+    def add(self, classes: np.ndarray, row: np.ndarray) -> None:
+        found = self.rows.setdefault(row.tobytes(), len(self.table))
+        if found == len(self.table):
+            self.table.append(row)
+        if found:
+            self.positions.append(classes)
+            self.values.append(np.full(len(classes), found, dtype=np.int32))
+
+    def done(self, size: int) -> ClassRows:
+        positions, values = self.positions, self.values
+        order_pos = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+        order_val = np.concatenate(values) if values else np.zeros(0, dtype=np.int32)
+        order = np.argsort(order_pos, kind="stable")
+        return ClassRows(order_pos[order], order_val[order], np.array(self.table, dtype=bool), size)

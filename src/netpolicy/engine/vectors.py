@@ -96,7 +96,7 @@ class ClassVectors:
         if negative is not None:
             vec &= ~self.selector(negative)
         if entity.services:
-            backends = {e.id for ref in entity.services for e in pc.ctx.service_backends(ref)}
-            vec &= np.array([c.endpoint is not None and c.endpoint.id in backends for c in pc.classes],
-                            dtype=bool)
+            hit = np.zeros(len(pc), dtype=bool)
+            hit[list(pc.backend_ports(entity.services))] = True
+            vec &= hit
         return vec

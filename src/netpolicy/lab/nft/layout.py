@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.plan import NEXT, PolicyStart, ProfileStart, TierEnd, TierStart
 from netpolicy.lab.nft.model import NftChain, NftRule, NftTable
@@ -46,7 +47,7 @@ class _Compiler:
         self.cluster = cluster
         self.topology = topology
         self.families = sorted(families)
-        self.sets = SetRegistry(cluster.endpoints, cluster.services)
+        self.sets = SetRegistry(cluster.endpoints, ServiceBackends(cluster))
         self.policy_chains: dict[str, NftChain] = {}
         self.profile_chains: dict[str, NftChain] = {}
         self.engine = EngineContext(cluster, options)
