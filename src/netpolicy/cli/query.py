@@ -38,7 +38,9 @@ def parse_protocol(text: str) -> int:
 def query(
     files: Files = [],  # noqa: B006
     source: Annotated[str, typer.Option("--from", help="Source endpoint id (ns/name) or IP address.")] = "",
-    destination: Annotated[str, typer.Option("--to", help="Destination endpoint id or IP address.")] = "",
+    destination: Annotated[str, typer.Option(
+        "--to", help="Destination endpoint id or IP address, or a Service: svc/<ns>/<name>, its ClusterIP, a "
+                     "LoadBalancer or external IP, <node>:<nodePort>, or a node address with --port <nodePort>.")] = "",
     protocol: Annotated[str, typer.Option("--protocol", help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number.")] = "TCP",
     port: Annotated[int | None, typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
     src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
@@ -61,8 +63,23 @@ def query(
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
         from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.engine.path import ServicePaths
 
-        result = FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+        evaluator = FlowEvaluator(cluster, options)
+        paths = ServicePaths(cluster, evaluator.ctx.backends)
+        entry = paths.entry(destination, number, port) if cluster.endpoint(destination) is None else None
+        if entry is not None:
+            from netpolicy.engine.service_flow import evaluate_service
+
+            flow = evaluate_service(evaluator, paths, source, destination, entry, number, src_port)
+            if output is TextOrJson.json:
+                print(json.dumps(flow.to_json(), indent=2))
+            else:
+                from netpolicy.render.trace_text import render_service_flow
+
+                render_service_flow(flow, console())
+            return
+        result = evaluator.evaluate(source, destination, number, port, src_port)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
             print(json.dumps(result.to_json(), indent=2))

@@ -265,16 +265,16 @@ class FlowEvaluator:
         return {ip.version for ip in endpoint.ips} or {n.version for n in endpoint.nets}
 
     def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,
-                 port: int | None = None, src_port: int | None = None) -> FlowResult:
+                 port: int | None = None, src_port: int | None = None, rewrite: Rewrite | None = None) -> FlowResult:
         """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP.
 
         With staged policies in the input, `pending` holds the result they would give (Calico's
         "pending" policy trace), and notes say what the policies that decided leave unmodelled."""
-        result = self._evaluate(src, dst, protocol, port, src_port)
+        result = self._evaluate(src, dst, protocol, port, src_port, rewrite)
         notes = tuple(dict.fromkeys(
             f"{step.policy}: {note}" for side_ in (result.egress, result.ingress) for step in side_.trace
             for note in self._notes(step.policy) if not note.startswith("stagedAction")))
-        pending = self.staged._evaluate(src, dst, protocol, port, src_port) if self.staged else None
+        pending = self.staged._evaluate(src, dst, protocol, port, src_port, rewrite) if self.staged else None
         if notes or pending is not None:
             result = dataclasses.replace(result, notes=result.notes + notes, pending=pending)
         return result
@@ -289,25 +289,23 @@ class FlowEvaluator:
         return index.get(policy_id, ())
 
     def _evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int,
-                  port: int | None, src_port: int | None) -> FlowResult:
+                  port: int | None, src_port: int | None, rewrite: Rewrite | None = None) -> FlowResult:
         src_peer, dst_peer = self._peers(src, dst)
+        hops = _Hops(src_peer, dst_peer, protocol, port, rewrite or Rewrite(), self)
         if src_port is not None or protocol not in PORT_PROTOCOLS:
-            packet = Packet(src_peer, dst_peer, protocol, port, src_port)
-            egress = side(self.ctx, src_peer, EGRESS, packet)
-            ingress = side(self.ctx, dst_peer, INGRESS, packet)
+            egress, ingress = hops.sides(self.ctx, src_port, True)
             verdict = ACCEPT if egress.verdict == ACCEPT and ingress.verdict == ACCEPT else DROP
             return FlowResult(src_peer.display, dst_peer.display, protocol, port, src_port, verdict,
                               egress, ingress)
-        return self._any_source_port(src_peer, dst_peer, protocol, port)
+        return self._any_source_port(hops)
 
-    def _any_source_port(self, src: Peer, dst: Peer, protocol: int, port: int | None) -> FlowResult:
+    def _any_source_port(self, hops: _Hops) -> FlowResult:
+        src, dst, protocol, port = hops.src, hops.dst, hops.protocol, hops.port
         cells = source_port_cells(self.ctx, src, dst)
         allowed: list[tuple[int, int]] = []
         results = {}
         for lo, hi in cells:
-            packet = Packet(src, dst, protocol, port, _representative(lo, hi), show_second=len(cells) > 1)
-            egress = side(self.ctx, src, EGRESS, packet)
-            ingress = side(self.ctx, dst, INGRESS, packet)
+            egress, ingress = hops.sides(self.ctx, _representative(lo, hi), len(cells) > 1)
             ok = egress.verdict == ACCEPT and ingress.verdict == ACCEPT
             results[(lo, hi)] = (ok, egress, ingress)
             if ok:
@@ -321,6 +319,35 @@ class FlowEvaluator:
         partial = bool(allowed_set) and not everything
         return FlowResult(src.display, dst.display, protocol, port, None, ACCEPT if everything else DROP,
                           egress, ingress, allowed_src_ports=allowed_set if partial else None)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What the packet's path changes between the two sides (engine/path.py): the destination and port
+    the source's egress sees (before DNAT) and the source the destination's ingress sees (after SNAT),
+    as endpoint ids or addresses; None: unchanged."""
+
+    egress_to: str | Endpoint | None = None
+    egress_port: int | None = None
+    ingress_from: str | Endpoint | None = None
+
+
+class _Hops:
+    """The two packets of a flow: the one the source's egress judges and the one the destination's
+    ingress judges (the same unless a Rewrite says otherwise)."""
+
+    def __init__(self, src: Peer, dst: Peer, protocol: int, port: int | None, rewrite: Rewrite,
+                 evaluator: FlowEvaluator) -> None:
+        self.src, self.dst, self.protocol, self.port = src, dst, protocol, port
+        family = dst.address.version
+        self.egress_dst = evaluator.peer(rewrite.egress_to, family) if rewrite.egress_to is not None else dst
+        self.egress_port = rewrite.egress_port if rewrite.egress_to is not None else port
+        self.ingress_src = evaluator.peer(rewrite.ingress_from, family) if rewrite.ingress_from is not None else src
+
+    def sides(self, ctx: EngineContext, src_port: int | None, show: bool) -> tuple[SideResult, SideResult]:
+        out = Packet(self.src, self.egress_dst, self.protocol, self.egress_port, src_port, show_second=show)
+        into = Packet(self.ingress_src, self.dst, self.protocol, self.port, src_port, show_second=show)
+        return side(ctx, self.src, EGRESS, out), side(ctx, self.dst, INGRESS, into)
 
 
 def _representative(lo: int, hi: int) -> int:
