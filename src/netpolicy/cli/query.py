@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -51,8 +52,12 @@ def query(
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
+    to_host: Annotated[str, typer.Option(
+        "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
+                                          "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
 ) -> None:
-    """Explain one flow: the verdict, and why, rule by rule on both ends."""
+    """Explain one flow: the verdict, and why, rule by rule on both ends. Either end may be a node
+    (`node/<name>` or its address); the destination may be a Service."""
     with input_errors():
         if not source or not destination:
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
@@ -60,7 +65,10 @@ def query(
             if value is not None and not 0 <= value <= 65535:
                 raise InputError(f"{name}: {value} is not a port", expected="1-65535")
         number = parse_protocol(protocol)
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
+            raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
+        options = replace(make_options(pod_cidr, ipblock_matches_pods, calico_version),
+                          endpoint_to_host_action=to_host.upper())
         cluster = load(files, options)
         from netpolicy.engine.flow import FlowEvaluator
         from netpolicy.engine.path import ServicePaths
@@ -79,7 +87,10 @@ def query(
 
                 render_service_flow(flow, console())
             return
-        result = evaluator.evaluate(source, destination, number, port, src_port)
+        from netpolicy.engine.node_flow import evaluate_node_flow
+
+        result = evaluate_node_flow(evaluator, source, destination, number, port, src_port) or \
+            evaluator.evaluate(source, destination, number, port, src_port)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
             print(json.dumps(result.to_json(), indent=2))
