@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
 from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
-from netpolicy.model.ir import DENY, Policy, ServiceRef, Tier, ordered_tiers
+from netpolicy.model.ir import DENY, NORMAL, PASS, PRE_DNAT, Policy, ServiceRef, Tier, ordered_tiers
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
 
@@ -25,16 +25,7 @@ class EngineContext:
     @cached_property
     def tiers(self) -> list[TierPolicies]:
         """Tiers in Felix's order, each with its (non-staged) policies sorted by order and tie-break."""
-        tiers = dict(self.cluster.tiers)
-        by_tier: dict[str, list[Policy]] = {}
-        for policy in self.active_policies:
-            name = policy.tier or "default"
-            by_tier.setdefault(name, []).append(policy)
-            if name not in tiers:
-                tiers[name] = Tier(name, None, DENY, defined=False)
-        version = self.options.calico_version
-        return [TierPolicies(t, tuple(sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version))))
-                for t in ordered_tiers(tiers) if t.name in by_tier]
+        return self._all_tiers(self.active_policies)
 
     def plan(self, endpoint: Endpoint, direction: str) -> Plan:
         """The endpoint's evaluation plan in one direction (policies found by matching their selectors)."""
@@ -46,9 +37,39 @@ class EngineContext:
             found = cache[key] = build_plan(direction, tiers, self.profiles_of(endpoint))
         return found
 
+    def host_plan(self, endpoint: Endpoint, hook: str, direction: str) -> Plan:
+        """A host endpoint's plan on another hook than the filter chains: preDNAT (its tiers default
+        to Pass, no profiles; what none decides goes on) or forward (applyOnForward policies, end of
+        tier drops, no profiles; `plan.isolated` False when none applies: forwarded traffic is allowed)."""
+        if hook == PRE_DNAT:
+            policies = [p for p in self.cluster.policies if not p.staged and p.hook == PRE_DNAT]
+            tiers = [TierPolicies(replace(t.tier, default_action=PASS), found) for t in self._tiers_of(policies)
+                     if (found := tuple(p for p in t.policies if direction in p.hook_types
+                                        and p.selector.matches(endpoint.selector_labels)))]
+            return build_plan(direction, tiers, (), final=False)
+        policies = [p for p in self.active_policies if p.hook == NORMAL and p.apply_on_forward]
+        return build_plan(direction, applying(self._tiers_of(policies), endpoint.selector_labels, direction), ())
+
+    def _tiers_of(self, policies: list[Policy]) -> list[TierPolicies]:
+        names = {p.tier or "default" for p in policies}
+        return [TierPolicies(t.tier, tuple(p for p in t.policies if p in policies))
+                for t in self._all_tiers(policies) if t.tier.name in names]
+
+    def _all_tiers(self, policies: list[Policy]) -> list[TierPolicies]:
+        tiers = dict(self.cluster.tiers)
+        by_tier: dict[str, list[Policy]] = {}
+        for policy in policies:
+            name = policy.tier or "default"
+            by_tier.setdefault(name, []).append(policy)
+            tiers.setdefault(name, Tier(name, None, DENY, defined=False))
+        version = self.options.calico_version
+        return [TierPolicies(t, tuple(sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version))))
+                for t in ordered_tiers(tiers) if t.name in by_tier]
+
     @cached_property
     def active_policies(self) -> list[Policy]:
-        return [p for p in self.cluster.policies if not p.staged]
+        """The enforced policies of the filter chains (staged ones and preDNAT/untracked ones left out)."""
+        return [p for p in self.cluster.policies if not p.staged and p.hook == NORMAL]
 
     def profiles_of(self, endpoint: Endpoint) -> list[Policy | str]:
         """The endpoint's profiles in order; a name stands for a profile that was not found."""

@@ -14,6 +14,7 @@ from netpolicy.engine.plan import (
     CONTINUE,
     DROP,
     NEXT,
+    Plan,
     ProfilesEnd,
     ProfileStart,
     RuleStep,
@@ -104,9 +105,11 @@ def _location(policy: Policy, rule: Rule | None) -> str | None:
     return str(loc) if loc else None
 
 
-def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet) -> SideResult:
-    """Walk the subject's plan (calico-semantics.md §4.3) for one packet, with the trace."""
-    plan = ctx.plan(subject, direction)
+def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet,
+                  plan: Plan | None = None) -> SideResult:
+    """Walk the subject's plan (calico-semantics.md §4.3; another `plan` when given) for one packet, with
+    the trace; a plan without a final drop that nothing decided gives the verdict `next`."""
+    plan = plan or ctx.plan(subject, direction)
     trace: list[TraceStep] = []
     if not plan.isolated:
         trace.append(TraceStep(None, None, None, None, "NoPolicy",
@@ -142,7 +145,8 @@ def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet:
         elif isinstance(step, ProfilesEnd):
             trace.append(TraceStep(None, None, None, None, "Default",
                                    f"no profile of {subject.id} allowed the traffic: dropped"))
-    return SideResult(DROP, tuple(trace))
+            return SideResult(DROP, tuple(trace))
+    return SideResult(NEXT, tuple(trace))
 
 
 def _tier_rule(ctx: EngineContext, step: RuleStep, packet: Packet, unmatched: list) -> tuple[bool, TraceStep | None]:

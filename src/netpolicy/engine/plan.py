@@ -113,8 +113,10 @@ class Plan:
         return [p for t in self.tiers for p in t.policies]
 
 
-def build_plan(direction: str, tiers: Sequence[TierPolicies], profiles: Sequence[Policy | str]) -> Plan:
-    """The plan of a subject from its applying tiers (in order) and its profiles (a name: not found)."""
+def build_plan(direction: str, tiers: Sequence[TierPolicies], profiles: Sequence[Policy | str],
+               final: bool = True) -> Plan:
+    """The plan of a subject from its applying tiers (in order) and its profiles (a name: not found);
+    not `final`: no profiles and no drop at the end (preDNAT: what no tier decides goes on)."""
     steps: list[Step] = []
     for tier_policies in tiers:
         tier = tier_policies.tier
@@ -129,7 +131,8 @@ def build_plan(direction: str, tiers: Sequence[TierPolicies], profiles: Sequence
             continue
         steps.append(ProfileStart(profile.name, profile))
         steps += [RuleStep(None, profile, rule) for rule in profile.rules(direction)]
-    steps.append(PROFILES_END)
+    if final:
+        steps.append(PROFILES_END)
     return Plan(direction, tuple(tiers), tuple(steps))
 
 

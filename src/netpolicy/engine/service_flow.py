@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpolicy.engine.flow import FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.host_path import entry_hops, node_host_endpoint
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import RuleStep
 from netpolicy.model.ir import EGRESS
@@ -66,11 +67,25 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     client = evaluator.ctx.cluster.endpoint(src)
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
-    legs = tuple((leg, evaluator.evaluate(src, leg.backend.endpoint or str(leg.backend.address), protocol,
-                                          leg.target.port, src_port, leg.rewrite))
-                 for leg in translation.legs)
+    entry = translation.entry
+    arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
+        client is not None and client.policed and client.node == entry.node)
+    hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
+    legs = []
+    for leg in translation.legs:
+        backend = leg.backend.endpoint or str(leg.backend.address)
+        result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
+        if hep is not None:
+            hops = entry_hops(evaluator, hep, source, entry.address, entry.port, evaluator.peer(backend),
+                              leg.target.port, protocol)
+            verdict = result.ingress.verdict if hops.verdict == "allow" else "deny"
+            ingress = SideResult(verdict, hops.trace + (result.ingress.trace if hops.verdict == "allow" else ()))
+            overall = "allow" if result.egress.verdict == "allow" and verdict == "allow" else "deny"
+            result = replace(result, ingress=ingress, verdict=overall,
+                             allowed_src_ports=result.allowed_src_ports if hops.verdict == "allow" else None)
+        legs.append((leg, result))
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
-    return ServiceFlow(source.display, dst, translation.entry, protocol, src_port, legs, translation.dropped, notes)
+    return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _address_rules(evaluator: FlowEvaluator, client, entry: Entry) -> tuple[str, ...]:

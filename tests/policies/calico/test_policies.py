@@ -207,9 +207,9 @@ def test_host_flag_validation(spec, fragment):
 
 
 @pytest.mark.parametrize(("flags", "governs", "note"), [
-    ("preDNAT: true\napplyOnForward: true", frozenset(), "preDNAT: not modelled"),
+    ("preDNAT: true\napplyOnForward: true", frozenset(), "preDNAT: evaluated on the path into a node"),
     ("doNotTrack: true\napplyOnForward: true", frozenset(), "doNotTrack: not modelled"),
-    ("applyOnForward: true", frozenset({"ingress"}), "applyOnForward: not modelled"),
+    ("applyOnForward: true", frozenset({"ingress"}), "applyOnForward: evaluated on the path through a node"),
 ])
 def test_host_flags_are_noted(flags, governs, note):
     text = policy_yaml(f"{flags}\nselector: has(host)\ningress:\n- action: Allow", kind="GlobalNetworkPolicy",

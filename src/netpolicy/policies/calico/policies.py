@@ -219,8 +219,10 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
     notes: list[str] = []
     if kind.staged:
         notes.append(f"stagedAction: {spec.staged_action or 'Set'}")
+    hook, hook_types = ir.NORMAL, frozenset()
     if isinstance(spec, m.GlobalNetworkPolicySpec):
-        types = _host_flag_notes(spec, types, notes)
+        hook, hook_types = _host_hook(spec, types, notes)
+        types = types if hook == ir.NORMAL else frozenset()
     for direction in (ir.INGRESS, ir.EGRESS):
         for i, rule in enumerate(getattr(spec, direction) or []):
             notes.extend(rule_notes(rule, f"spec.{direction}[{i}]", namespace))
@@ -239,20 +241,26 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
         notes=tuple(notes),
         staged_action=(spec.staged_action or "Set") if kind.staged else None,
         enforced_kind=kind.enforced_kind,
+        hook=hook,
+        hook_types=hook_types,
+        apply_on_forward=bool(getattr(spec, "apply_on_forward", False)),
     )
 
 
-def _host_flag_notes(spec: m.GlobalNetworkPolicySpec, types: frozenset[str], notes: list[str]) -> frozenset[str]:
-    """Record host-endpoint flags. preDNAT and doNotTrack policies live outside the normal filter
-    chains, which are all the engine models, so they govern no direction there."""
+def _host_hook(spec: m.GlobalNetworkPolicySpec, types: frozenset[str], notes: list[str]) -> tuple[str, frozenset[str]]:
+    """Where a host-endpoint policy is evaluated and in which directions. preDNAT and doNotTrack
+    policies live outside the filter chains: the packet path (engine/path.py) evaluates them on the way
+    into a node; the matrix and plain flows do not."""
     declared = ", ".join(sorted(types))
     if spec.pre_dnat:
-        notes.append(f"preDNAT: not modelled (applies before DNAT to traffic entering host endpoints; "
-                     f"declared types: {declared}; ignored by the evaluation)")
+        notes.append(f"preDNAT: evaluated on the path into a node (query to a NodePort or Service address, before "
+                     f"DNAT); not in the matrix or pod-to-pod flows (declared types: {declared})")
+        return ir.PRE_DNAT, types & {ir.INGRESS}
     if spec.do_not_track:
         notes.append(f"doNotTrack: not modelled (untracked host-endpoint policy, evaluated before "
                      f"conntrack; declared types: {declared}; ignored by the evaluation)")
+        return ir.UNTRACKED, types
     if spec.apply_on_forward:
-        notes.append("applyOnForward: not modelled (traffic forwarded through host endpoints is not "
-                     "evaluated; the policy still applies to the host's own traffic)")
-    return frozenset() if spec.pre_dnat or spec.do_not_track else types
+        notes.append("applyOnForward: evaluated on the path through a node (query to a NodePort or Service "
+                     "address); not in the matrix or pod-to-pod flows")
+    return ir.NORMAL, frozenset()
