@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from netpolicy.analysis.expectations import check_expectations
-from netpolicy.analysis.expectations_load import load_suites
+from netpolicy.analysis.expectations.check import check_expectations
+from netpolicy.analysis.expectations.load import load_suites
 from netpolicy.api import load_documents
-from netpolicy.render.expect_junit import report_junit
-from tests.analysis.test_expectations import CLUSTER, DB, _expectation, _write
+from netpolicy.render.expectations.junit import report_junit
+from tests.analysis.expectations.test_expectations import CLUSTER, DB, _expectation, _write
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "junit-10.xsd"
 

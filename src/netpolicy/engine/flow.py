@@ -105,7 +105,7 @@ def _location(policy: Policy, rule: Rule | None) -> str | None:
 
 
 def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet) -> SideResult:
-    """Walk the subject's plan (calico-semantics.md §4.3) for one packet, with the trace."""
+    """Walk the subject's plan (docs/semantics.md#endpoint-algorithm) for one packet, with the trace."""
     plan = ctx.plan(subject, direction)
     trace: list[TraceStep] = []
     if not plan.isolated:

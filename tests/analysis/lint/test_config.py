@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from netpolicy.analysis.lint import LintConfig, load_config
+from netpolicy.analysis.lint import RULES, LintConfig, load_config
 from netpolicy.analysis.lint.config import parse_config
 from netpolicy.cli import app
 from netpolicy.errors import InputError
@@ -17,22 +17,22 @@ DENY_ALL = k8s_policy("deny", {"podSelector": {}, "policyTypes": ["Ingress", "Eg
 
 @pytest.mark.parametrize("value", ["off", "false", "disable", "{enabled: false}"])
 def test_a_rule_can_be_turned_off(value):
-    config = parse_config(f"lint:\n  rules:\n    dns-egress-blocked: {value}\n", "cfg.yaml")
+    config = parse_config(f"lint:\n  rules:\n    dns-egress-blocked: {value}\n", "cfg.yaml", RULES)
     assert not config.enabled("dns-egress-blocked")
     assert not [f for f in lint(shop(DENY_ALL), config=config) if f.rule == "dns-egress-blocked"]
 
 
 def test_severity_override_wins_over_the_rules_own():
-    config = parse_config("lint:\n  rules:\n    dns-egress-blocked: {severity: info}\n", "cfg.yaml")
+    config = parse_config("lint:\n  rules:\n    dns-egress-blocked: {severity: info}\n", "cfg.yaml", RULES)
     findings = [f for f in lint(shop(DENY_ALL), config=config) if f.rule == "dns-egress-blocked"]
     assert findings and {f.severity for f in findings} == {"info"}
 
 
 def test_rule_options_are_read():
     config = parse_config("lint:\n  rules:\n    dns-egress-blocked:\n      labels: {app: coredns}\n"
-                          "      namespace: dns\n", "cfg.yaml")
-    assert config.option("dns-egress-blocked", "labels", None) == {"app": "coredns"}
-    assert config.option("dns-egress-blocked", "namespace", None) == "dns"
+                          "      namespace: dns\n", "cfg.yaml", RULES)
+    settings = config.settings("dns-egress-blocked", RULES["dns-egress-blocked"].OPTIONS)
+    assert settings == {"labels": {"app": "coredns"}, "namespace": "dns", "address": ""}
 
 
 @pytest.mark.parametrize("text, line, says", [
@@ -45,7 +45,7 @@ def test_rule_options_are_read():
 ])
 def test_bad_configuration_points_at_the_line(text, line, says):
     with pytest.raises(InputError) as caught:
-        parse_config(text, "cfg.yaml")
+        parse_config(text, "cfg.yaml", RULES)
     problem = caught.value.problem
     assert says in str(problem)
     if line is not None:

@@ -2,7 +2,7 @@
 
 The file's `lint.rules` mapping is keyed by rule id; a value is `off`/`false`/`disable` (the rule does
 not run), `on`/`true`, or a mapping with `enabled`, `severity` (error, warning, info) and the rule's
-own options::
+own options, checked against the rule registry (rule id → module with `OPTIONS`) the caller gives::
 
     lint:
       rules:
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from netpolicy.analysis.lint.finding import SEVERITIES
@@ -49,12 +50,12 @@ class LintConfig:
         """The configured severity, or None for the rule's own."""
         return self.rules.get(rule_id, RuleSettings()).severity
 
-    def option(self, rule_id: str, name: str, default: Any) -> Any:
-        """A rule option as configured, else `default`."""
-        return self.rules.get(rule_id, RuleSettings()).options.get(name, default)
+    def settings(self, rule_id: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+        """A rule's options: the configured values over the rule's `defaults`."""
+        return {**defaults, **self.rules.get(rule_id, RuleSettings()).options}
 
 
-def load_config(path: str | None = None, cwd: Path | None = None) -> LintConfig:
+def read_config(path: str | None, rules: Mapping[str, ModuleType], cwd: Path | None = None) -> LintConfig:
     """`path` if given (it must exist), else `.netpolicy.yaml` in `cwd` if present, else the defaults.
 
     Raises `InputError` (with file and line) for unreadable YAML, unknown rules, severities or options.
@@ -69,11 +70,11 @@ def load_config(path: str | None = None, cwd: Path | None = None) -> LintConfig:
     except OSError as error:
         raise InputError(f"cannot read the configuration: {error.strerror or error}",
                          Location(path), expected="a readable YAML file") from None
-    return parse_config(text, path)
+    return parse_config(text, path, rules)
 
 
-def parse_config(text: str, source: str) -> LintConfig:
-    """A configuration from YAML text; `source` names it in errors."""
+def parse_config(text: str, source: str, rules: Mapping[str, ModuleType]) -> LintConfig:
+    """A configuration from YAML text, checked against the registry `rules`; `source` names it in errors."""
     from netpolicy.sources.lines import FieldLines
     from netpolicy.sources.yaml_loader import YamlSyntaxError, parse_yaml
 
@@ -85,7 +86,7 @@ def parse_config(text: str, source: str) -> LintConfig:
         return LintConfig()
     document = documents[0]
     lines = FieldLines(document.data, document.table)
-    reader = _Reader(source, lines, document.line)
+    reader = _Reader(source, lines, document.line, rules)
     data = document.data
     if not isinstance(data, dict):
         raise reader.error("", "the configuration is not a mapping", "a mapping with a `lint` key")
@@ -97,10 +98,10 @@ def parse_config(text: str, source: str) -> LintConfig:
     unknown = [key for key in lint if key != "rules"]
     if unknown:
         raise reader.error(f"lint.{unknown[0]}", f"unknown key {unknown[0]!r}", "rules")
-    rules = lint.get("rules") or {}
-    if not isinstance(rules, dict):
+    settings = lint.get("rules") or {}
+    if not isinstance(settings, dict):
         raise reader.error("lint.rules", "is not a mapping", "rule ids as keys")
-    return LintConfig({str(rule_id): reader.rule(str(rule_id), value) for rule_id, value in rules.items()})
+    return LintConfig({str(rule_id): reader.rule(str(rule_id), value) for rule_id, value in settings.items()})
 
 
 @dataclass
@@ -110,6 +111,7 @@ class _Reader:
     source: str
     lines: Any
     first_line: int
+    registry: Mapping[str, ModuleType]
 
     def error(self, path: str, message: str, expected: str = "", suggestion: str = "") -> InputError:
         line = self.lines.get(path) if path else self.first_line
@@ -117,15 +119,13 @@ class _Reader:
 
     def rule(self, rule_id: str, value: Any) -> RuleSettings:
         from netpolicy.analysis.lint.labels import closest
-        from netpolicy.analysis.lint.rules import RULES, get
 
         path = f"lint.rules.{rule_id}"
-        try:
-            module = get(rule_id)
-        except ValueError as error:
-            guess = closest(rule_id, list(RULES))
-            raise self.error(path, str(error), "a rule id from `netpolicy lint --list-rules`",
-                             f"did you mean {guess}?" if guess else "") from None
+        module = self.registry.get(rule_id)
+        if module is None:
+            guess = closest(rule_id, list(self.registry))
+            raise self.error(path, f"no such rule: {rule_id!r}", "a rule id from `netpolicy lint --list-rules`",
+                             f"did you mean {guess}?" if guess else "")
         if isinstance(value, bool) or value is None:
             return RuleSettings(enabled=value is not False)
         if isinstance(value, str):

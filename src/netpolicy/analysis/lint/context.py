@@ -6,67 +6,22 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from netpolicy.analysis.lint.config import LintConfig
 from netpolicy.analysis.lint.finding import DEFAULT_NAMESPACE, ObjectKey, raw_key
+from netpolicy.analysis.lint.objects import compiled_from, is_calico_policy, is_k8s_policy
 from netpolicy.errors import Location
 from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
-from netpolicy.model.ir import (
-    CALICO_NETWORK_POLICY,
-    GLOBAL_NETWORK_POLICY,
-    K8S_NETWORK_POLICY,
-    PROFILE,
-    Policy,
-)
+from netpolicy.model.ir import K8S_NETWORK_POLICY, PROFILE, Policy
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
 from netpolicy.sources.raw import RawObject
-
-K8S_POLICY_GROUP = "networking.k8s.io"
-CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
-CALICO_POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy")
-
-
-def is_k8s_policy(raw: RawObject) -> bool:
-    """A `networking.k8s.io` NetworkPolicy."""
-    return raw.kind == "NetworkPolicy" and raw.group == K8S_POLICY_GROUP
-
-
-def types_field(raw: RawObject) -> str:
-    """Where the policy lists its directions: `policyTypes` (Kubernetes) or `types` (Calico)."""
-    return "policyTypes" if is_k8s_policy(raw) else "types"
-
-
-def is_calico_policy(raw: RawObject) -> bool:
-    """An enforced Calico policy: `NetworkPolicy` or `GlobalNetworkPolicy` of a Calico API group."""
-    return raw.kind in CALICO_POLICY_KINDS and raw.group in CALICO_GROUPS
-
-
-def _compiled_from(policy: Policy, raw: RawObject) -> bool:
-    """Whether `raw` (of the policy's name and place) is the object the policy was compiled from."""
-    if policy.namespace is not None and (raw.namespace or DEFAULT_NAMESPACE) != policy.namespace:
-        return False
-    if policy.kind == K8S_NETWORK_POLICY:
-        return is_k8s_policy(raw)
-    if policy.kind == CALICO_NETWORK_POLICY:
-        return raw.kind == "NetworkPolicy" and raw.group in CALICO_GROUPS
-    if policy.kind == GLOBAL_NETWORK_POLICY:
-        return raw.kind == "GlobalNetworkPolicy" and raw.group in CALICO_GROUPS
-    return raw.kind == policy.kind
 
 
 class LintContext:
     """One lint run's view of the input; expensive parts (the matrix) are computed once, on first use."""
 
-    def __init__(self, cluster: Cluster, options: Options | None = None, config: LintConfig | None = None) -> None:
+    def __init__(self, cluster: Cluster, options: Options | None = None) -> None:
         self.cluster = cluster
         self.options = options or Options()
-        self.config = config or LintConfig()
-
-    def option(self, rule_id: str, name: str) -> Any:
-        """A rule option: the configured value, else the rule's default (its module's `OPTIONS`)."""
-        from netpolicy.analysis.lint.rules import RULES
-
-        return self.config.option(rule_id, name, RULES[rule_id].OPTIONS[name])
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """A value several rules share, computed by the first that asks."""
@@ -152,7 +107,7 @@ class LintContext:
         if policy.location is None:
             return None
         for raw in self._raw_by_place.get((policy.location.file, policy.location.line), ()):
-            if raw.name == policy.name and _compiled_from(policy, raw):
+            if raw.name == policy.name and compiled_from(policy, raw):
                 return raw
         return None
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.decisions import Decider
 from netpolicy.analysis.lint.endpoints import rule_groups
 from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, PASS, Policy, Rule
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 DECISIVE = (ALLOW, DENY, PASS)
 VERBS = {ALLOW: ("allows", "allowed"), DENY: ("denies", "denied"), PASS: ("passes", "passed on")}

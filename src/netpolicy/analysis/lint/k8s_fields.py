@@ -81,7 +81,7 @@ def label_node(selector: dict | None) -> Node:
 
 def peer_selector(peer: Peer, namespace: str) -> Selector | None:
     """The effective selector of a pod/namespace peer as Calico scopes it; None for ipBlock peers."""
-    from netpolicy.policies.k8s import scoped_selector
+    from netpolicy.policies.kubernetes.compile import scoped_selector
 
     if peer.ip_block is not None:
         return None

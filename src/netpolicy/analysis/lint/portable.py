@@ -7,18 +7,21 @@ Allowances that exist only because an ipBlock covers pods are therefore not port
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 
 def portable_cluster(ctx: LintContext) -> tuple[Cluster, Options] | None:
     """The cluster with its Kubernetes policies compiled with `ipblock_matches_pods=False`, and those
     options; None when that changes nothing (the option is already off, or no Kubernetes policy has
     an ipBlock)."""
-    from netpolicy.policies.k8s import compile_network_policy
+    from netpolicy.policies.kubernetes.compile import compile_network_policy
 
     if not ctx.options.ipblock_matches_pods:
         return None

@@ -7,6 +7,7 @@ from dataclasses import replace
 from netpolicy.analysis.lint.config import LintConfig
 from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import Finding, ObjectKey, raw_key
+from netpolicy.analysis.lint.rules import RULES
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
 
@@ -15,16 +16,14 @@ IGNORE_ANNOTATION = "netpolicy.io/ignore"
 
 def run_lint(cluster: Cluster, options: Options | None = None, config: LintConfig | None = None) -> list[Finding]:
     """Every finding of every enabled rule on the cluster, minus those its objects' annotations ignore."""
-    from netpolicy.analysis.lint.rules import RULES
-
     config = config or LintConfig()
-    ctx = LintContext(cluster, options, config)
+    ctx = LintContext(cluster, options)
     ignored = ignored_rules(cluster)
     found: dict[tuple, Finding] = {}
     for rule_id, module in RULES.items():
         if not config.enabled(rule_id):
             continue
-        for finding in module.check(ctx):
+        for finding in module.check(ctx, config.settings(rule_id, module.OPTIONS)):
             severity = config.severity(rule_id) or finding.severity or module.SEVERITY
             finding = replace(finding, severity=severity)
             if any(finding.rule in ignored.get(key, ()) for key in (finding.key, *finding.related)):

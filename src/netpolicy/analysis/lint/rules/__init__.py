@@ -1,4 +1,5 @@
-"""The rule catalogue: one module per rule, each with `ID`, `SEVERITY`, `DOC`, `OPTIONS` and `check(ctx)`."""
+"""The rule catalogue: one module per rule, each with `ID`, `SEVERITY`, `DOC`, `OPTIONS` and
+`check(ctx, settings)`: the runner hands each rule its settings (its `OPTIONS` as configured)."""
 
 from __future__ import annotations
 

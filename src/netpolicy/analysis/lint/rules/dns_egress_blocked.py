@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy, types_field
 from netpolicy.analysis.lint.finding import ERROR, WARNING, Finding, enumeration, finding_at
+from netpolicy.analysis.lint.objects import is_k8s_policy, types_field
 from netpolicy.analysis.lint.portable import portable_cluster
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, POD, Endpoint, NamedPort, calico_labels
 from netpolicy.model.ir import EGRESS, Policy
 from netpolicy.model.protocols import TCP, UDP
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "dns-egress-blocked"
 SEVERITY = WARNING
@@ -31,19 +35,19 @@ STAND_IN = "cluster-dns"
 EPHEMERAL_PORT = 40000
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Isolated endpoints that cannot reach the cluster DNS on UDP 53 and TCP 53."""
     from netpolicy.engine.matrix import Matrix
 
-    namespace = ctx.option(ID, "namespace")
-    labels = ctx.option(ID, "labels")
+    namespace = settings["namespace"]
+    labels = settings["labels"]
     servers = [e for e in ctx.policed
                if e.namespace == namespace and all(e.labels.get(k) == v for k, v in labels.items())]
     label_text = ",".join(f"{k}={v}" for k, v in labels.items())
     target = f"{namespace} pods {label_text}"
     extra: list[Endpoint] = []
     if not servers:
-        servers = extra = [_stand_in(ctx, namespace, labels)]
+        servers = extra = [_stand_in(ctx, namespace, labels, settings["address"])]
         target += f" (none in the input: checked against a stand-in at {servers[0].ips[0]})"
     cluster = replace(ctx.cluster, endpoints=[*ctx.cluster.endpoints, *extra]) if extra else ctx.cluster
     matrix = Matrix(cluster, ctx.options) if extra else ctx.matrix
@@ -153,11 +157,11 @@ def _suggestion(policy: Policy, raw: RawObject, namespace: str, labels: dict) ->
             "ports: [53]}}` and the same with protocol TCP")
 
 
-def _stand_in(ctx: LintContext, namespace: str, labels: dict) -> Endpoint:
+def _stand_in(ctx: LintContext, namespace: str, labels: dict, configured: str) -> Endpoint:
     """A DNS pod as the cluster would have it, for inputs that do not hold one."""
     known = ctx.cluster.namespaces.get(namespace)
     namespace_labels = dict(known.labels) if known else {K8S_NAMESPACE_NAME_LABEL: namespace}
-    address = _address(ctx)
+    address = _address(ctx, configured)
     return Endpoint(
         id=f"{namespace}/{STAND_IN}", kind=POD, name=STAND_IN, namespace=namespace, labels=dict(labels),
         selector_labels=calico_labels(labels, namespace=namespace, namespace_labels=namespace_labels,
@@ -166,8 +170,7 @@ def _stand_in(ctx: LintContext, namespace: str, labels: dict) -> Endpoint:
     )
 
 
-def _address(ctx: LintContext):
-    configured = ctx.option(ID, "address")
+def _address(ctx: LintContext, configured: str):
     if configured:
         try:
             return ipaddress.ip_address(configured)

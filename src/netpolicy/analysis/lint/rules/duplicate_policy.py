@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at, raw_key
 from netpolicy.model.ir import Policy, Rule
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "duplicate-policy"
 SEVERITY = WARNING
@@ -17,7 +20,7 @@ DOC = ("Two policies of the same kind, tier and order whose selectors and rules 
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Every policy identical to an earlier one."""
     first: dict[tuple, tuple[Policy, object]] = {}
     for policy, raw in ctx.policies:

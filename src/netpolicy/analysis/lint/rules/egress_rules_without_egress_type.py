@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, types_field
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
+from netpolicy.analysis.lint.objects import types_field
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "egress-rules-without-egress-type"
 SEVERITY = ERROR
@@ -16,7 +20,7 @@ DOC = ("When `policyTypes` (Calico: `types`) is written and leaves out Egress, t
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Policies with rules in a direction their declared types do not include."""
     for policy, raw in ctx.policies:
         spec = k8s_fields.spec(raw)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import sides
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, enumeration, finding_at
 from netpolicy.errors import InputError
 from netpolicy.model.addresses import IPNetwork
 from netpolicy.model.cluster import Endpoint
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "ipblock-covers-pods"
 SEVERITY = WARNING
@@ -36,9 +39,9 @@ class PodRange:
     name: str
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Address blocks that overlap the pod network."""
-    ranges = _pod_ranges(ctx)
+    ranges = _pod_ranges(ctx, settings["pod-cidrs"])
     pods = PodAddresses(ctx.policed)
     for policy, raw in ctx.k8s_policies:
         for peer in k8s_fields.peers(raw):
@@ -136,8 +139,7 @@ def _network(value: object) -> IPNetwork | None:
         return None
 
 
-def _pod_ranges(ctx: LintContext) -> list[PodRange]:
-    configured = ctx.option(ID, "pod-cidrs")
+def _pod_ranges(ctx: LintContext, configured: list[str]) -> list[PodRange]:
     if configured:
         out = []
         for text in configured:

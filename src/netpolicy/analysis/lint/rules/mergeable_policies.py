@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import INFO, Finding, finding_at, raw_key
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "mergeable-policies"
 SEVERITY = INFO
@@ -19,7 +22,7 @@ DOC = ("The same namespaced policy (identical spec) copied into many namespaces 
 OPTIONS: dict = {"min-namespaces": 3}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Groups of identical namespaced policies across namespaces."""
     groups: dict[tuple, list[RawObject]] = {}
     for policy, raw in ctx.policies:
@@ -27,7 +30,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             continue
         key = (raw.group, raw.kind, json.dumps(k8s_fields.spec(raw), sort_keys=True, default=str))
         groups.setdefault(key, []).append(raw)
-    least = max(2, ctx.option(ID, "min-namespaces"))
+    least = max(2, settings["min-namespaces"])
     for (_, kind, _), raws in groups.items():
         namespaces = sorted({r.namespace or "default" for r in raws})
         if len(namespaces) < least:

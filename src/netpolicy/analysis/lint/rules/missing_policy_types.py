@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy, types_field
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
+from netpolicy.analysis.lint.objects import is_k8s_policy, types_field
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "missing-policy-types"
 SEVERITY = INFO
@@ -18,7 +22,7 @@ DOC = ("Without `policyTypes`, Kubernetes isolates ingress always and egress onl
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Policies whose isolated directions come from defaulting."""
     for policy, raw in ctx.policies:
         spec = k8s_fields.spec(raw)

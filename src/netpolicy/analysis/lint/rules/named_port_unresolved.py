@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import calico_fields, k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy
 from netpolicy.analysis.lint.endpoints import side_endpoints
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
+from netpolicy.analysis.lint.objects import is_k8s_policy
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.protocols import protocol_name
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "named-port-unresolved"
 SEVERITY = WARNING
@@ -21,7 +25,7 @@ DOC = ("A named port (`port: http`) is resolved on each destination pod — the 
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Named ports that resolve on no endpoint."""
     for policy, raw in ctx.policies:
         for rule in policy.ingress + policy.egress:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import combinations
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext, is_calico_policy
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
+from netpolicy.analysis.lint.objects import is_calico_policy
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, K8S_NETWORK_POLICY, LOG, Policy
 from netpolicy.selectors.restrictions import never_matches
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "order-collision"
 SEVERITY = WARNING
@@ -22,7 +26,7 @@ DOC = ("Within a tier Calico evaluates policies by `order`; when two policies ha
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Pairs of policies whose relative order only the tie-break decides, where it matters."""
     raws = {id(p): r for p, r in ctx.policies}
     version = ctx.options.calico_version

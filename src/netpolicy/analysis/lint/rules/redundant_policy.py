@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.dead_rules import redundant_policies
 from netpolicy.analysis.lint.finding import INFO, Finding, finding_at
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "redundant-policy"
 SEVERITY = INFO
@@ -17,7 +20,7 @@ DOC = ("A policy with rules none of which ever decides a flow (earlier rules and
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Policies that change nothing."""
     for policy, raw in redundant_policies(ctx):
         yield finding_at(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.dead_rules import VERBS, dead_rules, redundant_policies
 from netpolicy.analysis.lint.finding import INFO, Finding, finding_at
 from netpolicy.model.ir import K8S_NETWORK_POLICY
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "redundant-rule"
 SEVERITY = INFO
@@ -18,7 +21,7 @@ DOC = ("A rule that matches flows but decides none of them, because earlier rule
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Dead rules whose flows earlier rules decide the same way."""
     whole = {id(p) for p, _ in redundant_policies(ctx)}
     for dead in dead_rules(ctx):

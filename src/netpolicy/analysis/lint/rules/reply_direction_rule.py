@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.endpoints import (
     admits,
     by_prominence,
@@ -19,6 +19,9 @@ from netpolicy.model.cluster import Endpoint
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, Policy, Rule
 from netpolicy.sources.raw import RawObject
 
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
+
 ID = "reply-direction-rule"
 SEVERITY = WARNING
 DOC = ("Connections are stateful: once a connection is admitted, its replies travel back on it without any "
@@ -32,7 +35,7 @@ DOC = ("Connections are stateful: once a connection is admitted, its replies tra
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Allow rules that only make sense as rules for replies."""
     for policy, raw in ctx.policies:
         for direction in (INGRESS, EGRESS):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import selector_fields
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.selectors.restrictions import always_matches, never_matches
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "selector-never-matches"
 SEVERITY = ERROR
@@ -20,7 +23,7 @@ DOC = ("A selector that no label set can satisfy — `app == 'a' && app == 'b'`,
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Contradictory selectors in Kubernetes and Calico policies."""
     for policy, raw in ctx.k8s_policies:
         written = k8s_fields.spec(raw).get("podSelector")

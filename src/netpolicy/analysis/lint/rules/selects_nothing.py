@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import side
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.analysis.lint.labels import did_you_mean
 from netpolicy.model.ir import K8S_NETWORK_POLICY, Policy
@@ -14,6 +14,9 @@ from netpolicy.selectors import SelectorError, parse
 from netpolicy.selectors.ast import Selector
 from netpolicy.selectors.restrictions import never_matches
 from netpolicy.sources.raw import RawObject
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "selects-nothing"
 SEVERITY = WARNING
@@ -26,7 +29,7 @@ DOC = ("A policy whose selector matches none of the pods and workloads in the in
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Policies and peers that select nothing the input holds."""
     if not ctx.policed:
         return

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import calico_fields, k8s_fields
-from netpolicy.analysis.lint.context import LintContext, is_k8s_policy
 from netpolicy.analysis.lint.endpoints import listening, ports_text, side_endpoints
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
+from netpolicy.analysis.lint.objects import is_k8s_policy
 from netpolicy.model.cluster import Endpoint, Service, ServicePort
 from netpolicy.model.ir import ServiceRef
 from netpolicy.model.protocols import protocol_name
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "service-port-confusion"
 SEVERITY = WARNING
@@ -21,7 +25,7 @@ DOC = ("Policies see connections after the Service's address translation: the de
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Rule ports that name a Service port instead of the port its backends listen on."""
     confusing = _confusing_ports(ctx)
     if not confusing:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.dead_rules import dead_rules
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "shadowed-rule"
 SEVERITY = WARNING
@@ -17,7 +20,7 @@ DOC = ("Calico evaluates tiers, policies (by order) and rules in sequence, and t
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Dead rules whose flows something else decides differently."""
     for dead in dead_rules(ctx):
         if dead.same_action:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.endpoints import ports_text
 from netpolicy.analysis.lint.finding import WARNING, Finding, enumeration, finding_at
 from netpolicy.model.ir import EGRESS, PortMatch
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "source-port-rule"
 SEVERITY = WARNING
@@ -19,7 +22,7 @@ DOC = ("A client opens a connection from an ephemeral source port (32768-60999 o
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Calico rules that match on the source port."""
     for policy, raw in ctx.calico_policies:
         for rule in policy.ingress + policy.egress:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from netpolicy.analysis.lint.context import LintContext
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.ir import INGRESS, ServiceRef
 from netpolicy.model.protocols import protocol_name
+
+if TYPE_CHECKING:
+    from netpolicy.analysis.lint.context import LintContext
 
 ID = "unreachable-service"
 SEVERITY = WARNING
@@ -19,7 +22,7 @@ DOC = ("A Service exists to be connected to. When the ingress policies of every 
 OPTIONS: dict = {}
 
 
-def check(ctx: LintContext) -> Iterator[Finding]:
+def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Service ports no client can reach on any backend."""
     engine = ctx.matrix
     for service in ctx.cluster.services:

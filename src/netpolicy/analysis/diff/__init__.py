@@ -1,0 +1,1 @@
+"""Semantic diff of two configurations: the flows a change newly allows and newly blocks."""

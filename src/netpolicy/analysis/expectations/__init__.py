@@ -1,0 +1,1 @@
+"""Expectations files: reading them and checking them against a cluster's matrix."""

@@ -1,0 +1,175 @@
+"""Checking expectations against a cluster's matrix: which hold, and for those that do not, which flows and why.
+
+For each expectation the peers are resolved to places (endpoints and external ranges), the pairs are
+compared group by group (places the matrix treats alike are checked once), and the verdict asked for
+is applied to every pair's allowed connections:
+
+- `allow`: every wanted connection is allowed;
+- `deny`: no wanted connection is allowed;
+- `only`: exactly the wanted connections are allowed.
+
+With quantifier `every` each pair must satisfy it; with `any`, at least one pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
+from netpolicy.analysis.diff.probes import Cuts, rule_cuts, typical_probe
+from netpolicy.analysis.expectations.model import ALLOW, DENY, EVERY, Expectation, ExpectationSuite
+from netpolicy.analysis.expectations.peers import PeerResolver
+from netpolicy.engine.flow import FlowEvaluator, FlowResult
+from netpolicy.engine.matrix import Matrix
+from netpolicy.model.cluster import Cluster
+from netpolicy.model.connections import ConnectionSet
+from netpolicy.options import Options
+
+PASS, FAIL, ERROR = "pass", "fail", "error"
+FAILURES_LISTED = 10  # failing pairs listed (each with a traced flow) per expectation
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """One (source, destination) pair that does not satisfy an expectation, and a traced offending flow.
+
+    `missing`: wanted but not allowed; `extra`: allowed but not wanted.
+    """
+
+    source: Place
+    destination: Place
+    allowed: ConnectionSet
+    missing: ConnectionSet
+    extra: ConnectionSet
+    flow: FlowResult | None = None
+
+    @property
+    def offending(self) -> ConnectionSet:
+        """Everything wrong with the pair: missing and extra connections."""
+        return self.missing | self.extra
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one expectation: `pass`, `fail`, or `error` when it could not be checked."""
+
+    expectation: Expectation
+    file: str
+    status: str
+    pairs: int = 0
+    failing_pairs: int = 0
+    failures: tuple[PairResult, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """Whether the expectation holds."""
+        return self.status == PASS
+
+
+@dataclass
+class ExpectationReport:
+    """Every outcome, in file and expectation order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many outcomes have this status."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every expectation holds."""
+        return all(o.passed for o in self.outcomes)
+
+
+def check_expectations(cluster: Cluster, suites: Sequence[ExpectationSuite],
+                       options: Options | None = None) -> ExpectationReport:
+    """Check every expectation of every suite against the cluster."""
+    checker = _Checker(cluster, options or Options())
+    report = ExpectationReport()
+    for suite in suites:
+        for expectation in suite.expectations:
+            report.outcomes.append(checker.check(expectation, suite.file))
+    return report
+
+
+class _Checker:
+    def __init__(self, cluster: Cluster, options: Options) -> None:
+        self.cluster = cluster
+        self.options = options
+        self.index = PlaceIndex([Matrix(cluster, options)])
+        self.resolver = PeerResolver(self.index)
+
+    @cached_property
+    def evaluator(self) -> FlowEvaluator:
+        return FlowEvaluator(self.cluster, self.options)
+
+    @cached_property
+    def cuts(self) -> Cuts:
+        return rule_cuts([self.cluster])
+
+    def check(self, expectation: Expectation, file: str) -> Outcome:
+        """The outcome of one expectation."""
+        sources, source_notes = self.resolver.resolve(expectation.sources)
+        destinations, destination_notes = self.resolver.resolve(expectation.destinations)
+        notes = tuple(source_notes + destination_notes)
+        if notes:
+            return Outcome(expectation, file, ERROR, notes=notes)
+        pairs = failing = 0
+        failed_groups: list[tuple[Group, Group, PairResult]] = []
+        for src_group in self.index.groups(sources):
+            for dst_group in self.index.groups(destinations):
+                src, dst = src_group.representative, dst_group.representative
+                if not self.index.governed(src, dst):
+                    continue
+                count = len(src_group) * len(dst_group)
+                pairs += count
+                result = _judge(expectation, src, dst, self.index.connections(0, src, dst))
+                if result is not None:
+                    failing += count
+                    failed_groups.append((src_group, dst_group, result))
+        if pairs == 0:
+            return Outcome(expectation, file, ERROR, notes=(
+                "no pair to check: neither end of any pair is an endpoint that policies apply to",))
+        holds = failing == 0 if expectation.quantifier == EVERY else failing < pairs
+        if holds:
+            return Outcome(expectation, file, PASS, pairs, failing)
+        return Outcome(expectation, file, FAIL, pairs, failing, self._listed(failed_groups))
+
+    def _listed(self, failed_groups: list[tuple[Group, Group, PairResult]]) -> tuple[PairResult, ...]:
+        """The first failing pairs, member by member, each with a traced offending flow."""
+        listed: list[PairResult] = []
+        for src_group, dst_group, result in failed_groups:
+            for src in src_group.members:
+                for dst in dst_group.members:
+                    if len(listed) == FAILURES_LISTED:
+                        return tuple(listed)
+                    listed.append(PairResult(src, dst, result.allowed, result.missing, result.extra,
+                                             self._trace(src, dst, result.offending)))
+        return tuple(listed)
+
+    def _trace(self, src: Place, dst: Place, offending: ConnectionSet) -> FlowResult | None:
+        probe = typical_probe(offending, self.cuts)
+        src_ref, dst_ref = src.ref(0), dst.ref(0)
+        if probe is None or src_ref is None or dst_ref is None:
+            return None
+        return self.evaluator.evaluate(src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
+
+
+def _judge(expectation: Expectation, src: Place, dst: Place, allowed: ConnectionSet) -> PairResult | None:
+    """The pair's shortfall against the expectation, or None when the pair satisfies it."""
+    wanted = expectation.connections
+    empty = ConnectionSet.empty()
+    if expectation.expect == ALLOW:
+        missing, extra = wanted - allowed, empty
+    elif expectation.expect == DENY:
+        missing, extra = empty, wanted & allowed
+    else:
+        missing, extra = wanted - allowed, allowed - wanted
+    if not missing and not extra:
+        return None
+    return PairResult(src, dst, allowed, missing, extra)
+

@@ -1,0 +1,108 @@
+"""`netpolicy diff`: what a change newly allows and newly blocks, from two paths or a git revision."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from netpolicy.cli.shared import (
+    CalicoVersion,
+    IpBlockPods,
+    PodCidr,
+    console,
+    input_errors,
+    load,
+    make_options,
+)
+from netpolicy.errors import InputError
+from netpolicy.options import DEFAULT_POD_CIDR, Options
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+    mermaid = "mermaid"
+
+
+class DiffGrouping(StrEnum):
+    auto = "auto"
+    pair = "pair"
+    klass = "class"
+
+
+def diff(
+    before: Annotated[list[str], typer.Option(
+        "--before", help="The configuration before the change: file, directory or - (repeatable).")] = [],  # noqa: B006
+    after: Annotated[list[str], typer.Option(
+        "--after", help="The configuration after the change (repeatable).")] = [],  # noqa: B006
+    files: Annotated[list[str], typer.Option(
+        "-f", "--file", help="Paths compared: the after side, and with --git also the before side (repeatable).")] = [],  # noqa: B006
+    git: Annotated[str | None, typer.Option(
+        "--git", help="Take the before side from this git revision of the same paths (e.g. origin/main).")] = None,
+    output: Annotated[DiffFormat, typer.Option("-o", "--output", help="Output format.")] = DiffFormat.text,
+    group_by: Annotated[DiffGrouping, typer.Option(
+        "--group-by", help="One row per endpoint pair, per class of alike endpoints, or pairs unless there "
+        "are more than 100.")] = DiffGrouping.auto,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when connectivity changed.")] = False,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """What a change newly allows and newly blocks, and which rules are responsible on each side."""
+    with input_errors():
+        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        after_paths = [*after, *files]
+        if not after_paths:
+            raise InputError("no after side: give --after PATH or -f PATH",
+                             suggestion="e.g. --before old/ --after new/, or --git origin/main -f deploy/")
+        if git is not None and before:
+            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        if git is None and not before:
+            raise InputError("no before side: give --before PATH or --git REF")
+        from netpolicy.analysis.diff.compute import semantic_diff
+
+        old = before_side(git, before, after_paths, options)
+        new = load(after_paths, options)
+        result = semantic_diff(old, new, options)
+        grouping = group_by.value
+        if output is DiffFormat.json:
+            from netpolicy.render.diff.json_out import diff_json
+
+            print(json.dumps(diff_json(result, grouping), indent=2))
+        elif output is DiffFormat.md:
+            from netpolicy.render.diff.markdown import diff_markdown
+
+            sys.stdout.write(diff_markdown(result, grouping))
+        elif output is DiffFormat.mermaid:
+            from netpolicy.render.graph_mermaid import diff_mermaid
+
+            sys.stdout.write(diff_mermaid(result))
+        else:
+            from netpolicy.render.diff.text import render_diff_text
+
+            render_diff_text(result, console(), grouping)
+    if exit_code and not result.empty:
+        raise typer.Exit(1)
+
+
+def before_side(git: str | None, before: list[str], after_paths: list[str], options: Options):
+    """The cluster before the change: `--before` paths, or the `-f` paths as they are at `--git REF`."""
+    from netpolicy.api import load_cluster
+
+    if git is None:
+        return load_cluster(before, options, stdin=sys.stdin)
+    from netpolicy.analysis.diff.git import GitSnapshot
+
+    with GitSnapshot(git, after_paths) as snapshot:
+        for path in snapshot.missing:
+            print(f"warning: {path} does not exist at {git}: the before side has nothing from it", file=sys.stderr)
+        try:
+            with snapshot.inside():
+                return load_cluster(snapshot.paths, options)
+        except InputError as error:
+            raise snapshot.relabel(error) from None

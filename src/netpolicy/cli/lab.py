@@ -1,0 +1,139 @@
+"""`netpolicy lab`: build the cluster on this machine's kernel (netns + nftables) and send real packets."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from netpolicy.cli.inputs import with_inputs
+from netpolicy.cli.shared import (
+    CalicoVersion,
+    Files,
+    IpBlockPods,
+    Output,
+    PodCidr,
+    TextOrJson,
+    input_errors,
+    load,
+    make_options,
+)
+from netpolicy.options import DEFAULT_POD_CIDR
+
+lab_app = typer.Typer(help="Build the cluster on this machine's kernel (netns + nftables) and send real packets.",
+                      no_args_is_help=True)
+
+
+def lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, calico_version: str):
+    """The cluster, its matrix and the options a lab is built from."""
+    options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+    cluster = load(files, options)
+    from netpolicy.engine.matrix import compute_matrix
+
+    return cluster, compute_matrix(cluster, options), options
+
+
+@lab_app.command("verify")
+@with_inputs
+def lab_verify(
+    files: Files = [],  # noqa: B006
+    ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
+    output: Output = TextOrJson.text,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a probe waits.")] = 1.0,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Build the lab, probe every pair on every declared port, compare with the engine, tear down."""
+    with input_errors():
+        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
+        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.lab import api as lab
+        from netpolicy.lab.report import render_text
+
+        evaluator = FlowEvaluator(cluster, options)
+
+        def explain(probe) -> str:
+            result = evaluator.evaluate(probe.src, probe.dst, probe.protocol, probe.port, probe.sport)
+            steps = [s for side in (result.egress, result.ingress) for s in side.trace]
+            return "; ".join(f"{s.action}: {s.reason}" for s in steps)
+
+        port_list = "auto" if ports == "auto" else [p.strip() for p in ports.split(",") if p.strip()]
+        report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain)
+        if output is TextOrJson.json:
+            print(json.dumps(report.to_json(), indent=2))
+        else:
+            print(render_text(report))
+        raise typer.Exit(report.exit_code)
+
+
+@lab_app.command("up")
+@with_inputs
+def lab_up(
+    files: Files = [],  # noqa: B006
+    lab_id: Annotated[str | None, typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Build the lab and leave it running (remove it with `lab down ID`)."""
+    with input_errors():
+        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
+        from netpolicy.lab import api as lab
+
+        handle = lab.up(cluster, matrix, options, lab_id=lab_id)
+        print(f"lab {handle.id} is up with {len(handle.topology.hosts)} hosts; "
+              f"`netpolicy lab exec {handle.id} ENDPOINT -- CMD` runs a command inside one, "
+              f"`netpolicy lab down {handle.id}` removes it")
+
+
+@lab_app.command("down")
+def lab_down(
+    lab_id: Annotated[str | None, typer.Argument(help="The lab to remove.")] = None,  # noqa: UP007
+    all_labs: Annotated[bool, typer.Option("--all", help="Remove every lab and any leftover of a crashed run.")] = False,
+) -> None:
+    """Remove a lab (or all of them)."""
+    with input_errors():
+        from netpolicy.lab import api as lab
+
+        removed = lab.down(lab_id, all_labs=all_labs)
+        print(f"removed: {', '.join(removed)}" if removed else "no lab to remove")
+
+
+@lab_app.command("status")
+def lab_status() -> None:
+    """List the labs on this machine."""
+    from netpolicy.lab import api as lab
+
+    labs = lab.status()
+    print("\n".join(item.describe() for item in labs) if labs else "no lab is running")
+
+
+@lab_app.command("show-rules")
+@with_inputs
+def lab_show_rules(
+    files: Files = [],  # noqa: B006
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Print the nftables ruleset the lab loads: Calico's chain layout, commented (no root needed)."""
+    with input_errors():
+        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
+        from netpolicy.lab import api as lab
+
+        print(lab.show_rules(cluster, matrix, options))
+
+
+@lab_app.command("exec", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def lab_exec(
+    lab_id: Annotated[str, typer.Argument(help="The lab.")],
+    endpoint: Annotated[str, typer.Argument(help="Endpoint id (ns/name).")],
+    command: Annotated[list[str], typer.Argument(help="The command, after --.")],
+) -> None:
+    """Run a command inside an endpoint's network namespace (like `kubectl exec`)."""
+    with input_errors():
+        from netpolicy.lab import api as lab
+
+        raise typer.Exit(lab.exec_in(lab_id, endpoint, command))

@@ -1,0 +1,84 @@
+"""`netpolicy matrix`: who can reach whom, as a table, JSON, CSV or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from netpolicy.cli.shared import (
+    CalicoVersion,
+    Files,
+    IpBlockPods,
+    PodCidr,
+    console,
+    input_errors,
+    load,
+    make_options,
+)
+from netpolicy.errors import InputError
+from netpolicy.options import DEFAULT_POD_CIDR
+
+LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
+
+
+class MatrixFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    md = "md"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+def matrix(
+    files: Files = [],  # noqa: B006 - typer reads the default
+    output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
+    group_by: Annotated[str, typer.Option("--group-by", help="endpoint, or class: endpoints that behave identically.")] = "endpoint",
+    max_members: Annotated[int, typer.Option("--max-members", help="With --group-by class: members listed per class.")] = 50,
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Who can reach whom, on which protocols and ports."""
+    with input_errors():
+        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        cluster = load(files, options)
+        from netpolicy.engine.matrix import compute_matrix
+        from netpolicy.render import matrix_out
+
+        if group_by not in ("endpoint", "class"):
+            raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
+        if group_by == "class" and output not in (MatrixFormat.json, MatrixFormat.text):
+            raise InputError("--group-by class supports -o json and -o text")
+        from netpolicy.progress import Progress
+
+        with Progress() as progress:
+            result = compute_matrix(cluster, options, progress.stage)
+            if group_by == "class" and output is MatrixFormat.json:
+                matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members,
+                                              progress=progress.stage)
+                return
+        if group_by == "endpoint" and len(result.endpoints) > LARGE_MATRIX:
+            print(f"warning: {len(result.endpoints):,} endpoints: listing every pair is slow and large; "
+                  "--group-by class lists classes of endpoints that behave identically", file=sys.stderr)
+        if group_by == "class":
+            matrix_out.render_classes_text(result, console())
+        elif output is MatrixFormat.json:
+            matrix_out.stream_matrix_json(result, sys.stdout)
+        elif output is MatrixFormat.csv:
+            sys.stdout.write(matrix_out.matrix_csv(result))
+        elif output is MatrixFormat.md:
+            sys.stdout.write(matrix_out.matrix_markdown(result))
+        elif output in (MatrixFormat.dot, MatrixFormat.mermaid):
+            from netpolicy.render.graph_model import matrix_graph
+
+            if output is MatrixFormat.dot:
+                from netpolicy.render.graph_dot import graph_dot as draw
+            else:
+                from netpolicy.render.graph_mermaid import graph_mermaid as draw
+            sys.stdout.write(draw(matrix_graph(result)))
+        else:
+            matrix_out.render_matrix_text(result, console())

@@ -1,0 +1,126 @@
+"""`netpolicy query`: one flow's verdict and both sides' traces, with lint findings on the rules it meets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from netpolicy.cli.shared import (
+    CalicoVersion,
+    Files,
+    IpBlockPods,
+    Output,
+    PodCidr,
+    TextOrJson,
+    console,
+    input_errors,
+    load,
+    make_options,
+)
+from netpolicy.errors import InputError
+from netpolicy.options import DEFAULT_POD_CIDR, Options
+
+
+def parse_protocol(text: str) -> int:
+    """`--protocol` as a number: a name in any case, or 1-255."""
+    from netpolicy.model.protocols import NUMBER_BY_NAME
+    from netpolicy.model.protocols import parse_protocol as parse
+
+    canonical = {k.lower(): k for k in NUMBER_BY_NAME}.get(text.lower(), text)
+    number = parse(canonical)
+    if number is None:
+        raise InputError(f"--protocol: {text!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
+    return number
+
+
+def query(
+    files: Files = [],  # noqa: B006
+    source: Annotated[str, typer.Option(
+        "--from", help="Source: endpoint id (ns/name), pod name, Service (svc/ns/name) or IP address.")] = "",
+    destination: Annotated[str, typer.Option("--to", help="Destination, as --from.")] = "",
+    from_selector: Annotated[str, typer.Option(
+        "--from-selector", help="Source by labels (app=web,tier!=db), matching one endpoint.")] = "",
+    to_selector: Annotated[str, typer.Option("--to-selector", help="Destination by labels.")] = "",
+    from_namespace: Annotated[str, typer.Option(
+        "--from-namespace", help="Namespace of --from or --from-selector.")] = "",
+    to_namespace: Annotated[str, typer.Option("--to-namespace", help="Namespace of --to or --to-selector.")] = "",
+    protocol: Annotated[str, typer.Option("--protocol", help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number.")] = "TCP",
+    port: Annotated[str | None, typer.Option(
+        "--port", help="Destination port, number or name (ICMP: type); without it, every port.")] = None,  # noqa: UP007
+    src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
+    output: Output = TextOrJson.text,
+    findings: Annotated[str, typer.Option(
+        "--findings", help="auto (clusters up to 2,000 endpoints), always or never: show lint findings on "
+                           "the rules the flow passes through.")] = "auto",
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """Explain one flow: the verdict, and why, rule by rule on both ends."""
+    with input_errors():
+        if not (source or from_selector or from_namespace) or not (destination or to_selector or to_namespace):
+            raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
+        if src_port is not None and not 0 <= src_port <= 65535:
+            raise InputError(f"--src-port: {src_port} is not a port", expected="1-65535")
+        number = parse_protocol(protocol)
+        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        cluster = load(files, options)
+        from netpolicy.analysis.find_endpoint import find_endpoint, resolve_port
+        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.model.protocols import PORT_PROTOCOLS
+
+        ends = [find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace, option="--from"),
+                find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace, option="--to")]
+        for end in ends:
+            if end.note:
+                print(f"note: {end.note}", file=sys.stderr)
+        source, destination = (end.ref for end in ends)
+        port = resolve_port(port, cluster, destination, number)
+        evaluator = FlowEvaluator(cluster, options)
+        if port is None and number in PORT_PROTOCOLS:
+            _sweep(evaluator, source, destination, number, src_port, output, findings)
+            return
+        result = evaluator.evaluate(source, destination, number, port, src_port)
+        result = with_findings(result, cluster, options, findings)
+        if output is TextOrJson.json:
+            print(json.dumps(result.to_json(), indent=2))
+        else:
+            from netpolicy.render.trace_text import render_flow
+
+            render_flow(result, console())
+
+
+def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: int | None,
+           output: TextOrJson, findings: str) -> None:
+    """No --port: every destination port of the protocol, one trace per distinct outcome."""
+    import dataclasses
+
+    from netpolicy.analysis.port_sweep import sweep_ports
+
+    sweep = sweep_ports(evaluator, source, destination, protocol, src_port)
+    cluster, options = evaluator.ctx.cluster, evaluator.ctx.options
+    outcomes = tuple(dataclasses.replace(o, result=with_findings(o.result, cluster, options, findings))
+                     for o in sweep.outcomes)
+    sweep = dataclasses.replace(sweep, outcomes=outcomes)
+    if output is TextOrJson.json:
+        print(json.dumps(sweep.to_json(), indent=2))
+    else:
+        from netpolicy.render.trace_text import render_sweep
+
+        render_sweep(sweep, console())
+
+
+def with_findings(result, cluster, options: Options, mode: str):
+    """Attach lint findings to the trace steps whose rules have them (`--findings`)."""
+    from netpolicy.analysis.trace_findings import FINDINGS_LIMIT, attach_findings
+
+    if mode not in ("auto", "always", "never"):
+        raise InputError(f"--findings: {mode!r} is not a choice", expected="auto, always or never")
+    if mode == "never" or (mode == "auto" and len(cluster.endpoints) > FINDINGS_LIMIT):
+        return result
+    from netpolicy.analysis.lint import load_config, run_lint
+
+    return attach_findings(result, run_lint(cluster, options, load_config(None)))

@@ -1,0 +1,1 @@
+"""Calico resources: models, validation, tiers, profiles, endpoints and compilation to the IR."""

@@ -1,0 +1,1 @@
+"""A semantic diff as text, JSON and Markdown."""

@@ -1,0 +1,1 @@
+"""Expectation results as text, JSON and JUnit XML."""

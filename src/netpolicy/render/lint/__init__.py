@@ -1,0 +1,1 @@
+"""Lint findings as text, JSON, SARIF and GitHub annotations."""
