@@ -1,4 +1,4 @@
-"""Flows between nodes and pods, one table (docs/semantics.md "Nodes"; Felix `felix/rules/static.go`:
+"""Flows between nodes and pods, one table (docs/semantics.md#nodes; Felix `felix/rules/static.go`:
 filterOutputChain returns for workload interfaces, filterWorkloadToHostChain applies
 DefaultEndpointToHostAction after the pod's egress; `config_params.go` defaults it to DROP, calico.yaml
 and the operator to ACCEPT)."""

@@ -1,7 +1,7 @@
 """kube-proxy's translation in front of the plan, one table: which backends a Service destination
 reaches, on which port, what each side sees, and the verdict per backend.
 
-Sources (kube-proxy `pkg/proxy/nftables/proxier.go` `syncProxyRules`; docs/semantics.md "Services"):
+Sources (kube-proxy `pkg/proxy/nftables/proxier.go` `syncProxyRules`; docs/semantics.md#service-paths):
 ClusterIP → DNAT to a ready endpoint, no masquerade for pod sources; NodePort only on the node's own
 addresses; externalTrafficPolicy Cluster masquerades ("If we are using non-local endpoints we need to
 masquerade") after the filter, so a backend on the entry node sees the client and one on another node

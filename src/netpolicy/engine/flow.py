@@ -107,8 +107,8 @@ def _location(policy: Policy, rule: Rule | None) -> str | None:
 
 def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet,
                   plan: Plan | None = None) -> SideResult:
-    """Walk the subject's plan (calico-semantics.md §4.3; another `plan` when given) for one packet, with
-    the trace; a plan without a final drop that nothing decided gives the verdict `next`."""
+    """Walk the subject's plan (docs/semantics.md#endpoint-algorithm; another `plan` when given) for one
+    packet, with the trace; a plan without a final drop that nothing decided gives the verdict `next`."""
     plan = plan or ctx.plan(subject, direction)
     trace: list[TraceStep] = []
     if not plan.isolated:

@@ -1,5 +1,5 @@
 """A packet entering a node through its host endpoint on the way to a Service: Calico's hooks in front
-of the workload's ingress plan (docs/semantics.md "Host endpoints").
+of the workload's ingress plan (docs/semantics.md#host-endpoint-hooks).
 
 Order (`felix/rules/static.go`): mangle PREROUTING runs the host endpoint's preDNAT policy on the
 original destination (node address and nodePort), inbound failsafe ports first, tiers defaulting to

@@ -12,7 +12,7 @@ from netpolicy.selectors.ast import AndNode, NotNode, Selector
 
 
 def rule_family_ok(rule: Rule, family: int) -> bool:
-    """Felix renders a rule per IP family (calico-semantics.md §3.2); is it present for this one?"""
+    """Felix renders a rule per IP family (docs/semantics.md#address-families); is it present for this one?"""
     if rule.ip_version is not None and rule.ip_version != family:
         return False
     if rule.protocol == ICMP and family != 4 or rule.protocol == ICMPV6 and family != 6:
@@ -24,8 +24,8 @@ def rule_family_ok(rule: Rule, family: int) -> bool:
 
 
 def side_selectors(entity: EntityMatch) -> tuple[Selector | None, Selector | None]:
-    """(positive, negative) selectors of a rule side as Felix matches them (rule_scanner.go
-    combineMatchesIfPossible): with a positive selector, notSelector is folded into it as
+    """(positive, negative) selectors of a rule side as Felix matches them
+    (docs/semantics.md#selector-combination): with a positive selector, notSelector is folded into it as
     `(selector) && !(notSelector)`, one selector matched against each IP owner's labels; without one,
     notSelector stays a separate negative match (any owner at the address matching it excludes the
     address). nets and notNets are separate matches either way."""

@@ -3,7 +3,7 @@ its own node passes the pod's egress, then DefaultEndpointToHostAction; across n
 address (its InternalIP), judged by the pod's policy like any other. A hostNetwork pod is its node.
 
 Sources: `felix/rules/static.go` filterOutputChain ("We don't currently police host -> endpoint"),
-filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (docs/semantics.md).
+filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (docs/semantics.md#nodes).
 """
 
 from __future__ import annotations

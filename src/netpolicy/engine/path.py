@@ -6,7 +6,7 @@ the destination and port the client's egress sees (the backend after DNAT, or th
 and nodePort when the client's own node does not translate), and the source the backend's ingress
 sees (the client, or the entry node's address after masquerade). Each leg is then judged by the plan
 of each side (`flow.FlowEvaluator` with a `Rewrite`). Source: kube-proxy's nftables `syncProxyRules`
-(docs/semantics.md, "Services and nodes").
+(docs/semantics.md#service-paths).
 """
 
 from __future__ import annotations
@@ -83,14 +83,15 @@ class ServicePaths:
         self.node_addresses = {name: [str(a) for a in node.addresses] for name, node in cluster.nodes.items()}
         self.node_names = set(self.node_addresses) | {e.node for e in cluster.endpoints if e.node}
 
-    def entry(self, text: str, protocol: int, port: int | None) -> Entry | None:
-        """The Service entry `text` names, or None when it is no Service destination."""
+    def entry(self, text: str, protocol: int, port: int | None, port_name: str | None = None) -> Entry | None:
+        """The Service entry `text` names (`port_name`: a Service port by name), or None when it is no
+        Service destination."""
         if text.startswith("svc/"):
             parts = text[4:].split("/")
             service = self.backends.services.get((parts[0], parts[1])) if len(parts) == 2 else None
             if service is None:
                 raise InputError(f"--to: {text!r} names no Service in the input", expected="svc/<namespace>/<name>")
-            chosen = _service_port(service, protocol, port)
+            chosen = _service_port(service, protocol, port, name=port_name)
             return Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None,
                          chosen.port if chosen else port or 0, chosen)
         node, _, node_port = text.rpartition(":")
@@ -104,7 +105,8 @@ class ServicePaths:
             for kind, addresses in ((CLUSTER_IP, service.cluster_ips), (LOAD_BALANCER, service.load_balancer_ips),
                                     (EXTERNAL_IP, service.external_ips)):
                 if address in addresses:
-                    return Entry(service, kind, address, port or 0, _service_port(service, protocol, port, strict=False))
+                    chosen = _service_port(service, protocol, port, strict=False, name=port_name)
+                    return Entry(service, kind, address, chosen.port if chosen else port or 0, chosen)
         for node, addresses in self.node_addresses.items():
             if address in addresses and port is not None:
                 return self._node_port(node, address, protocol, port)
@@ -183,11 +185,15 @@ class ServicePaths:
                    f"masqueraded to {node_address}, so its ingress sees {node_address}, not {client_address}")
 
 
-def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True) -> ServicePort | None:
-    """The Service port a flow uses: the one with this protocol and port, or the only one of the protocol."""
+def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True,
+                  name: str | None = None) -> ServicePort | None:
+    """The Service port a flow uses: the one with this protocol and port (or name), or the only one of
+    the protocol."""
     ports = [sp for sp in service.ports if sp.protocol == protocol]
     if port is not None:
         ports = [sp for sp in ports if sp.port == port]
+    if name is not None:
+        ports = [sp for sp in ports if sp.name == name]
     if len(ports) == 1:
         return ports[0]
     if not strict or port is not None:

@@ -4,6 +4,7 @@ A plan is built from the IR: the tiers with a policy that applies (in tier order
 applying policies (by order and tie-break) and their rules; the end of each tier with its default
 action; then the endpoint's profiles. `flow.py` interprets a plan packet by packet, `matrix` vectorizes
 it, the lab renders it as nftables chains, lint reads which policies govern and which rule decides.
+The rules: docs/semantics.md#endpoint-algorithm and #end-of-tier; their tests: tests/engine/test_plan.py.
 """
 
 from __future__ import annotations
