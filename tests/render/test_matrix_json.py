@@ -74,3 +74,12 @@ def test_query_json_to_a_cluster_ip_port_the_service_lacks():
     out = run("query", *K8S, "--from", "trojanwall/trojanwall-django", "--to", "10.107.194.222", "--port", "5433",
               "-o", "json")
     assert out["verdict"] == "deny" and out["backends"] == [] and "rejects" in out["dropped"]
+
+
+def test_query_json_node_port_restricted_by_a_pre_dnat_policy():
+    """The example's preDNAT policy: the office reaches the NodePort, the internet does not."""
+    paths = [*K8S, "-f", str(EXAMPLE / "nodes"), "-f", str(EXAMPLE / "nodeport-policies")]
+    outside = run("query", *paths, "--from", "203.0.113.7", "--to", "trojanwall-node:31000", "-o", "json")
+    office = run("query", *paths, "--from", "198.51.100.7", "--to", "trojanwall-node:31000", "-o", "json")
+    assert (outside["verdict"], office["verdict"]) == ("deny", "allow")
+    assert outside["ingress"]["trace"][0]["policy"] == "nodeport-office-only"
