@@ -15,6 +15,7 @@ ISSUE_RULES = {
     "named-port-unresolved", "service-port-confusion", "peer-and-vs-or", "missing-policy-types",
     "egress-rules-without-egress-type", "unknown-namespace", "duplicate-policy", "mergeable-policies",
     "unprotected-namespace", "unreachable-service", "ipblock-on-service-address", "nodeport-source-range",
+    "services-without-namespace", "untracked-without-reply",
 }
 HERE = Path(__file__).parent
 

@@ -23,11 +23,13 @@ from netpolicy.analysis.lint.rules import (
     selector_never_matches,
     selects_nothing,
     service_port_confusion,
+    services_without_namespace,
     shadowed_rule,
     source_port_rule,
     unknown_namespace,
     unprotected_namespace,
     unreachable_service,
+    untracked_without_reply,
 )
 
 #: In catalogue order: what the rules say about the input first, then how it is written.
@@ -54,6 +56,8 @@ _MODULES = (
     mergeable_policies,
     unprotected_namespace,
     unreachable_service,
+    services_without_namespace,
+    untracked_without_reply,
 )
 
 RULES: dict[str, ModuleType] = {module.ID: module for module in _MODULES}
