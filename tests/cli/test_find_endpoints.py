@@ -88,3 +88,11 @@ def test_f_takes_several_paths_and_globs(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["endpoints", "-f", *sorted(map(str, tmp_path.glob("*.yaml")))])
     assert result.exit_code == 0, result.output
     assert "2 endpoints" in result.stdout
+
+
+def test_a_pod_name_to_a_service(tmp_path: Path) -> None:
+    """The source is found as usual (pod names too) before the Service path is taken."""
+    result = run(tmp_path, "query", "--from", "web-5d4f8c7b9-aaaaa", "--to", "svc/default/redis", "--port", "6379",
+                 "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["from"] == "default/web"

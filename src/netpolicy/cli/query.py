@@ -82,17 +82,17 @@ def query(
         cluster = load(files, options)
         from netpolicy.analysis.find_endpoint import find_endpoint, resolve_port
         from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.engine.node_flow import node_named
         from netpolicy.model.protocols import PORT_PROTOCOLS
 
         evaluator = FlowEvaluator(cluster, options)
+        if from_selector or node_named(cluster, source) is None:
+            source = _found(find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace,
+                                          option="--from"))
         if _path_flow(evaluator, source, destination, to_selector or to_namespace, number, port, src_port, output):
             return
-        ends = [find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace, option="--from"),
-                find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace, option="--to")]
-        for end in ends:
-            if end.note:
-                print(f"note: {end.note}", file=sys.stderr)
-        source, destination = (end.ref for end in ends)
+        destination = _found(find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace,
+                                           option="--to"))
         port = resolve_port(port, cluster, destination, number)
         if port is None and number in PORT_PROTOCOLS:
             _sweep(evaluator, source, destination, number, src_port, output, findings)
@@ -105,6 +105,13 @@ def query(
             from netpolicy.render.trace_text import render_flow
 
             render_flow(result, console())
+
+
+def _found(end) -> str:
+    """The reference of an end found, its note (when it is not what was typed) on stderr."""
+    if end.note:
+        print(f"note: {end.note}", file=sys.stderr)
+    return end.ref
 
 
 def _path_flow(evaluator, source: str, destination: str, by_selector: str, protocol: int, port: str | None,
