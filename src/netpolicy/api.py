@@ -31,6 +31,7 @@ def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin:
 
 def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics,
           rendered: Sequence[tuple[str, str]], extra: Sequence[RawObject]) -> Cluster:
+    from netpolicy.policies.admin import compile_admin_policy
     from netpolicy.policies.calico.compile import builtin_profiles, builtin_tiers, compile_calico
     from netpolicy.policies.kubernetes.compile import compile_network_policy
     from netpolicy.sources import build_cluster, read_objects
@@ -38,18 +39,15 @@ def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: 
     objects = read_objects(list(paths), diags, stdin=stdin, rendered=rendered) if paths or rendered else []
     objects.extend(extra)
     cluster = build_cluster(objects, options, diags)
-    admin_kinds: dict[str, int] = {}
     for obj in cluster.objects:
         group = obj.group
+        policy = None
         if group == K8S_POLICY_GROUP and obj.kind == "NetworkPolicy":
             policy = compile_network_policy(obj, options, diags)
-            if policy is not None:
-                cluster.policies.append(policy)
         elif group == ADMIN_GROUP:
-            admin_kinds[obj.kind] = admin_kinds.get(obj.kind, 0) + 1
-    for kind, count in sorted(admin_kinds.items()):
-        diags.warn(f"{kind}: {count} object(s) recognised but not evaluated yet; "
-                   "results ignore admin network policies")
+            policy = compile_admin_policy(obj, options, diags)
+        if policy is not None:
+            cluster.policies.append(policy)
     calico = compile_calico(cluster.objects, cluster, options, diags)
     cluster.policies.extend(calico.policies)
     cluster.endpoints.extend(calico.endpoints)
