@@ -1,4 +1,4 @@
-"""Admin policies compiled as Calico converts them (calico-semantics.md §8): tiers, orders, rules, fail-closed."""
+"""Admin policies compiled as Calico converts them (docs/semantics.md#admin-policies): tiers, orders, rules, fail-closed."""
 
 from __future__ import annotations
 

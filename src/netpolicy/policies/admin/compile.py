@@ -4,7 +4,7 @@ Calico 3.32: a ClusterNetworkPolicy goes to tier `kube-admin` (spec.tier Admin) 
 (Baseline) at order `spec.priority`. Calico 3.29-3.31: an AdminNetworkPolicy goes to tier
 `adminnetworkpolicy` at order `spec.priority`, the BaselineAdminNetworkPolicy to
 `baselineadminnetworkpolicy` at order 1000. Selectors are made effective as for any GlobalNetworkPolicy
-(calico-semantics.md §2.2, §3.3, §8).
+(docs/semantics.md#admin-policies, #admin-tiers, #admin-subjects-peers).
 """
 
 from __future__ import annotations

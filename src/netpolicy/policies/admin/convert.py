@@ -4,7 +4,7 @@ v1alpha2 ClusterNetworkPolicy: `conversion/clusternetworkpolicy.go` (Calico 3.32
 Admin/BaselineAdminNetworkPolicy: `conversion/conversion.go` of Calico 3.29-3.31. One Calico rule per
 (protocol group × peer), groups sorted `""` < SCTP < TCP < UDP. A rule that fails conversion (a `nodes`
 or `domainNames` peer, a bad named port or range, an unparseable CIDR) fails closed: a Deny or Pass rule
-becomes a bare Deny, an Accept/Allow rule is dropped (calico-semantics.md §8.4).
+becomes a bare Deny, an Accept/Allow rule is dropped (docs/semantics.md#admin-fail-closed).
 """
 
 from __future__ import annotations
