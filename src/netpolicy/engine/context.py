@@ -6,19 +6,12 @@ import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, default_profiles
 from netpolicy.model.ir import DENY, Policy, ServiceRef, Tier, ordered_tiers
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
-
-
-@dataclass
-class TierPolicies:
-    """A tier with its enforced policies in evaluation order."""
-
-    tier: Tier
-    policies: list[Policy]
 
 
 @dataclass
@@ -39,8 +32,18 @@ class EngineContext:
             if name not in tiers:
                 tiers[name] = Tier(name, None, DENY, defined=False)
         version = self.options.calico_version
-        return [TierPolicies(t, sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version)))
+        return [TierPolicies(t, tuple(sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version))))
                 for t in ordered_tiers(tiers) if t.name in by_tier]
+
+    def plan(self, endpoint: Endpoint, direction: str) -> Plan:
+        """The endpoint's evaluation plan in one direction (policies found by matching their selectors)."""
+        cache = self.__dict__.setdefault("plans", {})
+        key = (endpoint.id, direction)
+        found = cache.get(key)
+        if found is None:
+            tiers = applying(self.tiers, endpoint.selector_labels, direction)
+            found = cache[key] = build_plan(direction, tiers, self.profiles_of(endpoint))
+        return found
 
     @cached_property
     def active_policies(self) -> list[Policy]:

@@ -126,7 +126,9 @@ class Policy:
     """A policy (or profile) in the IR.
 
     `selector` is the effective selector of the endpoints it applies to; `namespace` is None for
-    cluster-scoped kinds. `order` is +inf when absent. Staged policies are kept but never enforced.
+    cluster-scoped kinds. `order` is +inf when absent. `kind` is for display; what the engine needs is
+    typed: `describes_peers` (rules name their peers in `detail`, as Kubernetes rules do), and for a
+    staged policy (kept, never enforced) its `staged_action` and the kind of its enforced copy.
     """
 
     name: str
@@ -141,6 +143,9 @@ class Policy:
     staged: bool = False
     location: Location | None = None
     notes: tuple[str, ...] = field(default=())
+    describes_peers: bool = False
+    staged_action: str | None = None
+    enforced_kind: str | None = None
 
     @property
     def id(self) -> str:

@@ -240,6 +240,7 @@ def test_staged_policies(kind, spec, action):
     assert messages(diags) == []
     policy = result.policies[0]
     assert (policy.staged, policy.kind, policy.notes) == (True, kind, (f"stagedAction: {action}",))
+    assert policy.staged_action == action
 
 
 @pytest.mark.parametrize(("spec", "fragment"), [

@@ -49,15 +49,17 @@ class PolicyKind:
     spec_model: type[m.NetworkPolicySpec]
     namespaced: bool
     staged: bool
+    enforced_kind: str | None = None   # of a staged kind: the IR kind of its enforced copy
 
 
 POLICY_KINDS = {
     k.api_kind: k for k in (
         PolicyKind("NetworkPolicy", ir.CALICO_NETWORK_POLICY, m.NetworkPolicySpec, True, False),
         PolicyKind("GlobalNetworkPolicy", ir.GLOBAL_NETWORK_POLICY, m.GlobalNetworkPolicySpec, False, False),
-        PolicyKind(STAGED_NETWORK_POLICY, STAGED_NETWORK_POLICY, m.StagedNetworkPolicySpec, True, True),
+        PolicyKind(STAGED_NETWORK_POLICY, STAGED_NETWORK_POLICY, m.StagedNetworkPolicySpec, True, True,
+                   ir.CALICO_NETWORK_POLICY),
         PolicyKind(STAGED_GLOBAL_NETWORK_POLICY, STAGED_GLOBAL_NETWORK_POLICY, m.StagedGlobalNetworkPolicySpec,
-                   False, True),
+                   False, True, ir.GLOBAL_NETWORK_POLICY),
     )
 }
 
@@ -236,6 +238,8 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
         staged=kind.staged,
         location=raw.location,
         notes=tuple(notes),
+        staged_action=(spec.staged_action or "Set") if kind.staged else None,
+        enforced_kind=kind.enforced_kind,
     )
 
 
