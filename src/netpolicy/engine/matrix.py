@@ -109,6 +109,15 @@ class Matrix:
         return self.peers.cells
 
     @property
+    def cluster(self) -> Cluster:
+        return self.ctx.cluster
+
+    @property
+    def active_policies(self) -> list[Policy]:
+        """The enforced (non-staged) policies, in input order."""
+        return self.ctx.active_policies
+
+    @property
     def tiers(self) -> list[TierPolicies]:
         """Every tier with its enforced policies, in Felix's order."""
         return self.ctx.tiers
