@@ -123,13 +123,13 @@ def _name(members: list[Place], endpoints: list) -> str:
 
 def _selected(matrix: Matrix) -> dict[int, set[str]]:
     """Ids of the endpoints each policy selects, by the policy's `id()`."""
-    return {id(p): {e.id for e in selected_endpoints(matrix, p)} for p in matrix.ctx.cluster.policies}
+    return {id(p): {e.id for e in selected_endpoints(matrix, p)} for p in matrix.cluster.policies}
 
 
 def _isolated(matrix: Matrix, selected: dict[int, set[str]]) -> dict[str, set[str]]:
     """Ids of the endpoints each direction's enforced policies select (isolated in that direction)."""
     out: dict[str, set[str]] = {INGRESS: set(), EGRESS: set()}
-    for policy in matrix.ctx.active_policies:
+    for policy in matrix.active_policies:
         for direction in (INGRESS, EGRESS):
             if policy.governs(direction):
                 out[direction] |= selected[id(policy)]

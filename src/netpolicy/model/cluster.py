@@ -66,10 +66,54 @@ class Service:
     type: str = "ClusterIP"
     cluster_ips: tuple[str, ...] = ()
     location: Location | None = None
+    external_ips: tuple[str, ...] = ()
+    load_balancer_ips: tuple[str, ...] = ()
+    external_traffic_policy: str = "Cluster"
 
     @property
     def id(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlicePort:
+    """A port of an EndpointSlice; `port` None means "not restricted" (Felix: no member)."""
+
+    name: str | None
+    protocol: int
+    port: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its addresses, readiness, node and the pod it names."""
+
+    addresses: tuple[IPAddress, ...]
+    ready: bool = True
+    node: str | None = None
+    pod: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointSlice:
+    """A `discovery.k8s.io/v1` EndpointSlice of Service `service` (label `kubernetes.io/service-name`)."""
+
+    namespace: str
+    name: str
+    service: str | None
+    ports: tuple[SlicePort, ...]
+    endpoints: tuple[SliceEndpoint, ...]
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A Node: its name and addresses (status.addresses InternalIP/ExternalIP)."""
+
+    name: str
+    addresses: tuple[IPAddress, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +157,8 @@ class Cluster:
     namespaces: dict[str, Namespace] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    endpoint_slices: list[EndpointSlice] = field(default_factory=list)
+    nodes: dict[str, Node] = field(default_factory=dict)
     service_accounts: dict[tuple[str, str], ServiceAccount] = field(default_factory=dict)
     policies: list[Policy] = field(default_factory=list)
     tiers: dict[str, Tier] = field(default_factory=dict)

@@ -75,6 +75,7 @@ def build_policy(model: NetworkPolicy, obj: RawObject, options: Options) -> ir.P
         egress=compile_rules(ir.EGRESS, spec.egress or [], namespace, obj, options),
         location=obj.at(""),
         notes=notes,
+        describes_peers=True,
     )
 
 
