@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import IO
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import IO, TYPE_CHECKING, Any
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
+
+if TYPE_CHECKING:
+    from netpolicy.sources.raw import RawObject
 
 K8S_POLICY_GROUP = "networking.k8s.io"
 ADMIN_GROUP = "policy.networking.k8s.io"
@@ -23,42 +28,51 @@ def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin:
 
 
 def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics) -> Cluster:
+    from netpolicy.sources import read_objects
+
+    return _compile(read_objects(list(paths), diags, stdin=stdin), options, diags)
+
+
+def _compile(objects: list[RawObject], options: Options, diags: Diagnostics) -> Cluster:
+    """The cluster of `objects`: endpoints built, every policy kind compiled; raises on bad input."""
     from netpolicy.policies.calico.compile import builtin_profiles, builtin_tiers, compile_calico
     from netpolicy.policies.kubernetes.compile import compile_network_policy
-    from netpolicy.sources import build_cluster, read_objects
+    from netpolicy.sources import build_cluster
 
-    objects = read_objects(list(paths), diags, stdin=stdin)
-    cluster = build_cluster(objects, options, diags)
+    base = build_cluster(objects, options, diags)
+    policies = []
     admin_kinds: dict[str, int] = {}
-    for obj in cluster.objects:
+    for obj in base.objects:
         group = obj.group
         if group == K8S_POLICY_GROUP and obj.kind == "NetworkPolicy":
             policy = compile_network_policy(obj, options, diags)
             if policy is not None:
-                cluster.policies.append(policy)
+                policies.append(policy)
         elif group == ADMIN_GROUP:
             admin_kinds[obj.kind] = admin_kinds.get(obj.kind, 0) + 1
     for kind, count in sorted(admin_kinds.items()):
         diags.warn(f"{kind}: {count} object(s) recognised but not evaluated yet; "
                    "results ignore admin network policies")
-    calico = compile_calico(cluster.objects, cluster, options, diags)
-    cluster.policies.extend(calico.policies)
-    cluster.endpoints.extend(calico.endpoints)
-    cluster.tiers = {**builtin_tiers(options.calico_version), **calico.tiers}
-    cluster.profiles = {**builtin_profiles(cluster), **calico.profiles}
+    calico = compile_calico(base.objects, base, options, diags)
+    with_endpoints = replace(base, endpoints=(*base.endpoints, *calico.endpoints))
     diags.raise_if_errors()
-    cluster.warnings = diags.warnings
-    return cluster
+    return replace(with_endpoints, policies=(*policies, *calico.policies),
+                   tiers={**builtin_tiers(options.calico_version), **calico.tiers},
+                   profiles={**builtin_profiles(with_endpoints), **calico.profiles}, warnings=diags.warnings)
 
 
-def load_documents(documents: Sequence[dict], options: Options | None = None, *, source: str = "<memory>",
-                   diagnostics: Diagnostics | None = None) -> Cluster:
-    """Like `load_cluster`, from already-parsed Kubernetes/Calico objects (dicts)."""
-    import json
-    import tempfile
+def load_documents(documents: Sequence[Mapping[str, Any]], options: Options | None = None, *,
+                   source: str = "<memory>", diagnostics: Diagnostics | None = None) -> Cluster:
+    """Like `load_cluster`, from already-parsed Kubernetes/Calico objects (mappings; `List`s are
+    flattened). Locations name `source`; the documents are copied, never changed."""
+    from netpolicy.sources.bulk import gc_paused
+    from netpolicy.sources.documents import document_objects
+    from netpolicy.sources.lines import ParsedDocument
 
-    with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="netpolicy-", delete=True) as handle:
-        json.dump({"apiVersion": "v1", "kind": "List", "items": list(documents)}, handle)
-        handle.flush()
-        cluster = load_cluster([handle.name], options, diagnostics=diagnostics)
-    return cluster
+    diags = diagnostics if diagnostics is not None else Diagnostics()
+    objects: list[RawObject] = []
+    with gc_paused():
+        for document in documents:
+            parsed = ParsedDocument(copy.deepcopy(dict(document)) if isinstance(document, Mapping) else document, 1, 0)
+            objects.extend(document_objects(parsed, source, diags))
+        return _compile(objects, options or Options(), diags)
