@@ -44,6 +44,8 @@ class Namespace:
     labels: Mapping[str, str]
     defined: bool = True
     location: Location | None = None
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Service:
     type: str = "ClusterIP"
     cluster_ips: tuple[str, ...] = ()
     location: Location | None = None
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -105,6 +109,8 @@ class Endpoint:
     interface: str | None = None
     location: Location | None = None
     env_refs_services: bool = False
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def display(self) -> str:

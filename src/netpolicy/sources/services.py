@@ -24,7 +24,7 @@ def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
                   if (port := _port(item, obj, f"spec.ports[{index}]", diags)) is not None)
     service_type = fields.optional_string(spec.get("type"), obj, "spec.type", diags) or "ClusterIP"
     return Service(namespace, obj.name, selector, ports, service_type, _cluster_ips(spec, obj, diags),
-                   obj.location)
+                   obj.location, obj)
 
 
 def _port(item: dict[str, Any], obj: RawObject, path: str, diags: Diagnostics) -> ServicePort | None:

@@ -235,6 +235,7 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
         staged=kind.staged,
         location=raw.location,
         notes=tuple(notes),
+        source=raw,
     )
 
 
