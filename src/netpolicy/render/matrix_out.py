@@ -8,6 +8,7 @@ import io
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Endpoint
 from netpolicy.progress import StageReport
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.words import describe, endpoint_name
 
 
@@ -63,7 +64,7 @@ def write_json(document_parts, stream) -> None:
     for src, dst, conns in flows:
         text = encoded.get(id(conns))
         if text is None:
-            text = encoded[id(conns)] = json.dumps(conns.to_json())
+            text = encoded[id(conns)] = json.dumps(connections_json(conns))
         stream.write(("" if first else ",\n") + f'  {{"from": {json.dumps(src)}, "to": {json.dumps(dst)}, '
                      f'"allowed": {text}}}')
         first = False
@@ -84,7 +85,7 @@ def write_class_json(matrix: Matrix, classes, stream, max_members: int,
     texts: list[str] = []
     separator = ""
     for block in class_pair_blocks(matrix, classes, progress):
-        texts += [json.dumps(conns.to_json()) + "}" for conns in block.connections[len(texts):]]
+        texts += [json.dumps(connections_json(conns)) + "}" for conns in block.connections[len(texts):]]
         lines = [heads[s] + tails[d] + texts[k]
                  for s, d, k in zip(block.sources.tolist(), block.targets.tolist(), block.kinds.tolist(), strict=True)]
         if lines:
@@ -139,7 +140,7 @@ def matrix_csv(matrix: Matrix) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["from", "to", "protocol", "ports", "src_ports"])
     for src, dst, conns in matrix.flows():
-        for entry in conns.to_json():
+        for entry in connections_json(conns):
             protocol = entry["protocol"] if entry["protocol"] != "other" else f"other:{entry['numbers']}"
             writer.writerow([src.id, dst.id, protocol, entry.get("ports", ""), entry.get("src_ports", "")])
     return buffer.getvalue()
