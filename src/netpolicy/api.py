@@ -1,4 +1,5 @@
-"""The library's front door: load a cluster from paths, then query flows or compute the matrix."""
+"""The library's front door: load a cluster (from paths or in-memory objects), then `matrix`, `query`,
+`lint` or `diff` it. `import netpolicy` offers these same functions; the CLI calls them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
 
 if TYPE_CHECKING:
+    from netpolicy.analysis.diff.compute import DiffResult
+    from netpolicy.analysis.lint import Finding, LintConfig
+    from netpolicy.engine.flow import FlowResult
+    from netpolicy.engine.matrix import Matrix
+    from netpolicy.progress import StageReport
     from netpolicy.sources.raw import RawObject
 
 K8S_POLICY_GROUP = "networking.k8s.io"
@@ -76,3 +82,44 @@ def load_documents(documents: Sequence[Mapping[str, Any]], options: Options | No
             parsed = ParsedDocument(copy.deepcopy(dict(document)) if isinstance(document, Mapping) else document, 1, 0)
             objects.extend(document_objects(parsed, source, diags))
         return _compile(objects, options or Options(), diags)
+
+
+def matrix(cluster: Cluster, options: Options | None = None, progress: StageReport | None = None) -> Matrix:
+    """Who can reach whom: the connectivity matrix (`Matrix.connections(src, dst)`, `Matrix.flows()`).
+
+    `options` should be those the cluster was loaded with; `progress(stage, done, total)` hears how far
+    the set-up is."""
+    from netpolicy.engine.matrix import compute_matrix
+
+    return compute_matrix(cluster, options, progress)
+
+
+def query(cluster: Cluster, source: str, destination: str, protocol: int | str = "TCP", port: int | None = None,
+          src_port: int | None = None, options: Options | None = None) -> FlowResult:
+    """One flow's verdict and both sides' traces; `source`/`destination` are endpoint ids (`ns/name`) or IP
+    addresses, `protocol` a name in any case or a number, `port`/`src_port` the ICMP type/code for ICMP."""
+    from netpolicy.engine.flow import FlowEvaluator
+    from netpolicy.errors import InputError
+    from netpolicy.model.protocols import protocol_number
+
+    number = protocol_number(protocol) if isinstance(protocol, str) else protocol
+    if number is None:
+        raise InputError(f"{protocol!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
+    return FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+
+
+def lint(cluster: Cluster, options: Options | None = None, config: LintConfig | str | None = None) -> list[Finding]:
+    """Every lint finding, sorted by file and line; `config` is a `LintConfig`, a configuration file's
+    path, or None for `.netpolicy.yaml` in the working directory if there is one."""
+    from netpolicy.analysis.lint import LintConfig, load_config, run_lint
+
+    if not isinstance(config, LintConfig):
+        config = load_config(config)
+    return run_lint(cluster, options, config)
+
+
+def diff(before: Cluster, after: Cluster, options: Options | None = None) -> DiffResult:
+    """What changing `before` into `after` newly allows and newly blocks, with the rules responsible."""
+    from netpolicy.analysis.diff.compute import semantic_diff
+
+    return semantic_diff(before, after, options)

@@ -44,7 +44,7 @@ def matrix(
     with input_errors():
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
-        from netpolicy.engine.matrix import compute_matrix
+        from netpolicy import api
         from netpolicy.render import matrix_out
 
         if group_by not in ("endpoint", "class"):
@@ -54,7 +54,7 @@ def matrix(
         from netpolicy.progress import Progress
 
         with Progress() as progress:
-            result = compute_matrix(cluster, options, progress.stage)
+            result = api.matrix(cluster, options, progress.stage)
             if group_by == "class" and output is MatrixFormat.json:
                 matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members,
                                               progress=progress.stage)

@@ -25,11 +25,9 @@ from netpolicy.options import DEFAULT_POD_CIDR, Options
 
 def parse_protocol(text: str) -> int:
     """`--protocol` as a number: a name in any case, or 1-255."""
-    from netpolicy.model.protocols import NUMBER_BY_NAME
-    from netpolicy.model.protocols import parse_protocol as parse
+    from netpolicy.model.protocols import protocol_number
 
-    canonical = {k.lower(): k for k in NUMBER_BY_NAME}.get(text.lower(), text)
-    number = parse(canonical)
+    number = protocol_number(text)
     if number is None:
         raise InputError(f"--protocol: {text!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
     return number
@@ -60,9 +58,9 @@ def query(
         number = parse_protocol(protocol)
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
-        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy import api
 
-        result = FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+        result = api.query(cluster, source, destination, number, port, src_port, options)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
             print(json.dumps(result.to_json(), indent=2))
@@ -80,6 +78,6 @@ def with_findings(result, cluster, options: Options, mode: str):
         raise InputError(f"--findings: {mode!r} is not a choice", expected="auto, always or never")
     if mode == "never" or (mode == "auto" and len(cluster.endpoints) > FINDINGS_LIMIT):
         return result
-    from netpolicy.analysis.lint import load_config, run_lint
+    from netpolicy import api
 
-    return attach_findings(result, run_lint(cluster, options, load_config(None)))
+    return attach_findings(result, api.lint(cluster, options))
