@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 EXAMPLE := examples/trojanwall
 
-.PHONY: run test lint bench bench-compare install install-test nftables clean
+.PHONY: run test lint bench bench-compare install install-test nftables chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	$(BIN)/python -m compileall -q src >/dev/null
 
-install-test: $(BIN)/python nftables
+install-test: $(BIN)/python nftables chromium
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m compileall -q src >/dev/null
 
@@ -24,6 +24,13 @@ nftables:
 	@if [ "$$(id -u)" = "0" ] && ! command -v nft >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian's nftables and iproute2 for the lab tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables iproute2 >/dev/null; \
+	fi
+
+# Debian's chromium for the report's browser tests (playwright drives it; no browser download).
+chromium:
+	@if [ "$$(id -u)" = "0" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 run: install

@@ -11,11 +11,24 @@ from netpolicy.engine.flow import FlowResult, SideResult, TraceStep
 FINDINGS_LIMIT = 2000
 
 
-def attach_findings(result: FlowResult, findings: list) -> FlowResult:
+FindingIndex = dict[tuple[str, str | None], list[str]]
+
+
+def index_findings(findings: list) -> FindingIndex:
+    """Findings as text by (policy, rule they are about), for attaching to many flows."""
+    index: FindingIndex = {}
+    for f in findings:
+        index.setdefault((_policy_of(f.object), _subject_rule(f.message)), []).append(
+            f"{f.severity} {f.rule}: {f.message}")
+    return index
+
+
+def attach_findings(result: FlowResult, findings: list | FindingIndex) -> FlowResult:
     """The result with each rule step carrying the findings about that rule of that policy."""
+    index = findings if isinstance(findings, dict) else index_findings(findings)
 
     def side(result_side: SideResult) -> SideResult:
-        return dataclasses.replace(result_side, trace=tuple(_step(step, findings) for step in result_side.trace))
+        return dataclasses.replace(result_side, trace=tuple(_step(step, index) for step in result_side.trace))
 
     return dataclasses.replace(result, egress=side(result.egress), ingress=side(result.ingress))
 
@@ -35,18 +48,13 @@ def _subject_rule(message: str) -> str | None:
     return found.group(0) if found else None
 
 
-def _about(findings: list, policy: str, rule: str) -> list[str]:
-    return [f"{f.severity} {f.rule}: {f.message}" for f in findings
-            if _policy_of(f.object) == policy and _subject_rule(f.message) == rule]
-
-
-def _step(step: TraceStep, findings: list) -> TraceStep:
+def _step(step: TraceStep, index: FindingIndex) -> TraceStep:
     """Findings on the step's rule; for an end-of-tier drop, on the rules that did not match."""
     texts: list[str] = []
     if step.policy and step.rule:
-        texts = _about(findings, step.policy, step.rule)
+        texts = list(index.get((step.policy, step.rule), ()))
     for policy, label, _ in step.unmatched:
-        for text in _about(findings, policy, label.split(" ", 1)[0]):
+        for text in index.get((policy, label.split(" ", 1)[0]), ()):
             if text not in texts:
                 texts.append(text)
     return dataclasses.replace(step, findings=tuple(texts)) if texts else step

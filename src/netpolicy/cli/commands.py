@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from netpolicy.cli import diff, expectations, lab, lint, matrix, policies, query
+from netpolicy.cli import diff, expectations, lab, lint, matrix, policies, query, report
 
 app = typer.Typer(
     name="netpolicy",
@@ -21,6 +21,7 @@ app.command()(policies.policies)
 app.command()(diff.diff)
 app.command("test")(expectations.run_expectations)
 app.command()(lint.lint)
+app.command()(report.report)
 app.add_typer(lab.lab_app, name="lab")
 
 

@@ -26,6 +26,7 @@ class DiffFormat(StrEnum):
     text = "text"
     json = "json"
     md = "md"
+    mermaid = "mermaid"
 
 
 class DiffGrouping(StrEnum):
@@ -77,6 +78,10 @@ def diff(
             from netpolicy.render.diff.markdown import diff_markdown
 
             sys.stdout.write(diff_markdown(result, grouping))
+        elif output is DiffFormat.mermaid:
+            from netpolicy.render.graph_mermaid import diff_mermaid
+
+            sys.stdout.write(diff_mermaid(result))
         else:
             from netpolicy.render.diff.text import render_diff_text
 

@@ -29,6 +29,8 @@ class MatrixFormat(StrEnum):
     json = "json"
     csv = "csv"
     md = "md"
+    dot = "dot"
+    mermaid = "mermaid"
 
 
 def matrix(
@@ -70,5 +72,13 @@ def matrix(
             sys.stdout.write(matrix_out.matrix_csv(result))
         elif output is MatrixFormat.md:
             sys.stdout.write(matrix_out.matrix_markdown(result))
+        elif output in (MatrixFormat.dot, MatrixFormat.mermaid):
+            from netpolicy.render.graph_model import matrix_graph
+
+            if output is MatrixFormat.dot:
+                from netpolicy.render.graph_dot import graph_dot as draw
+            else:
+                from netpolicy.render.graph_mermaid import graph_mermaid as draw
+            sys.stdout.write(draw(matrix_graph(result)))
         else:
             matrix_out.render_matrix_text(result, console())

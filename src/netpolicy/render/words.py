@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
@@ -15,7 +17,7 @@ def describe(conns: ConnectionSet) -> str:
     """A short, readable summary of a connection set."""
     if conns.is_empty:
         return "nothing"
-    if conns == ConnectionSet.all():
+    if conns == _everything():
         return "all"
     parts: list[str] = []
     others: list[int] = []
@@ -46,6 +48,11 @@ def describe(conns: ConnectionSet) -> str:
         else:
             parts.extend(f"protocol {p}" for p in others)
     return ", ".join(parts)
+
+
+@cache
+def _everything() -> ConnectionSet:
+    return ConnectionSet.all()
 
 
 def endpoint_name(endpoint: Endpoint) -> str:

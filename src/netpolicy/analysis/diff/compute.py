@@ -160,15 +160,15 @@ class _Explainer:
                 complete = False
                 break
             results = tuple(self._evaluate(side, src, dst, probe) for side in (BEFORE, AFTER))
-            grouped.setdefault(tuple(_signature(r) for r in results), [[], probe, *results])[0].append(probe.cell)
+            grouped.setdefault(tuple(decision_signature(r) for r in results), [[], probe, *results])[0].append(probe.cell)
         if complete and len(grouped) == 1:
             (_, probe, before, after), = grouped.values()
             return (Explanation(conns, probe, before, after),), ConnectionSet.empty()
-        explanations = tuple(Explanation(_union(cells), probe, before, after)
+        explanations = tuple(Explanation(union_all(cells), probe, before, after)
                              for cells, probe, before, after in grouped.values())
         if complete:
             return explanations, ConnectionSet.empty()
-        return explanations, conns - _union([e.connections for e in explanations])
+        return explanations, conns - union_all([e.connections for e in explanations])
 
     def _evaluate(self, side: int, src: Place, dst: Place, probe: Probe) -> FlowResult | None:
         src_ref, dst_ref = src.ref(side), dst.ref(side)
@@ -177,7 +177,7 @@ class _Explainer:
         return self.evaluators[side].evaluate(src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
 
 
-def _union(sets: list[ConnectionSet]) -> ConnectionSet:
+def union_all(sets: list[ConnectionSet]) -> ConnectionSet:
     """The union of many connection sets, merged pairwise (balanced) to keep the sets small."""
     if not sets:
         return ConnectionSet.empty()
@@ -186,7 +186,7 @@ def _union(sets: list[ConnectionSet]) -> ConnectionSet:
     return sets[0]
 
 
-def _signature(result: FlowResult | None) -> tuple | None:
+def decision_signature(result: FlowResult | None) -> tuple | None:
     """The rules that decided a flow on both ends, without the flow-specific wording."""
     if result is None:
         return None

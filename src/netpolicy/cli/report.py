@@ -1,0 +1,48 @@
+"""`netpolicy report`: one offline HTML page of the connectivity, with the explanation of every flow."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from netpolicy.cli.diff import before_side
+from netpolicy.cli.shared import CalicoVersion, Files, IpBlockPods, PodCidr, input_errors, load, make_options
+from netpolicy.errors import InputError
+from netpolicy.options import DEFAULT_POD_CIDR
+
+
+def report(
+    files: Files = [],  # noqa: B006 - typer reads the default
+    output: Annotated[str, typer.Option("-o", "--output", help="The HTML file to write.")] = "report.html",
+    diff: Annotated[bool, typer.Option("--diff", help="Show a change: --before PATH or --git REF is the old side.")] = False,
+    before: Annotated[list[str], typer.Option(
+        "--before", help="The configuration before the change (repeatable; implies --diff).")] = [],  # noqa: B006
+    after: Annotated[list[str], typer.Option(
+        "--after", help="The configuration after the change (repeatable).")] = [],  # noqa: B006
+    git: Annotated[str | None, typer.Option(
+        "--git", help="The before side from this git revision of the same paths (implies --diff).")] = None,
+    expect: Annotated[list[str], typer.Option(
+        "--expect", help="Expectations file whose results the page lists (repeatable).")] = [],  # noqa: B006
+    title: Annotated[str, typer.Option("--title", help="The page's title.")] = "",
+    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
+    ipblock_matches_pods: IpBlockPods = "true",
+    calico_version: CalicoVersion = "3.32",
+) -> None:
+    """One offline HTML page: the connectivity graph and matrix, and why each flow is allowed or not."""
+    with input_errors():
+        from netpolicy.render.html.build import ReportArgs, write_report
+
+        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        after_paths = [*after, *files]
+        if not after_paths:
+            raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
+        diff = diff or bool(before) or git is not None
+        if git is not None and before:
+            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        if diff and git is None and not before:
+            raise InputError("--diff needs the before side: give --before PATH or --git REF")
+        old = before_side(git, before, after_paths, options) if diff else None
+        args = ReportArgs(after_paths, options, output, title, expect, old)
+        print(write_report(args, load), file=sys.stderr)
