@@ -1,4 +1,4 @@
-"""Shared fixtures: where the upstream conformance vectors live, and the bundled example."""
+"""Shared fixtures: the conformance vectors (the in-repo copy), the bundled example, golden files."""
 
 from __future__ import annotations
 
@@ -7,27 +7,28 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+pytest.register_assert_rewrite("tests.golden")
+
+from tests.conformance_data import REPO, conformance_root  # noqa: E402
+from tests.golden import UPDATE_ENV  # noqa: E402
+
 EXAMPLE = REPO / "examples" / "trojanwall"
 
 
-def conformance_root() -> Path | None:
-    """`$NETPOLICY_CONFORMANCE`, else `../shared/conformance` beside the repository, if present."""
-    env = os.environ.get("NETPOLICY_CONFORMANCE")
-    candidates = [Path(env)] if env else []
-    candidates.append(REPO.parent / "shared" / "conformance")
-    for path in candidates:
-        if path.is_dir():
-            return path
-    return None
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help=f"rewrite golden files from the current output (same as {UPDATE_ENV}=1)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--update-golden"):
+        os.environ[UPDATE_ENV] = "1"
 
 
 @pytest.fixture(scope="session")
 def conformance() -> Path:
-    root = conformance_root()
-    if root is None:
-        pytest.skip("conformance vectors not found: set NETPOLICY_CONFORMANCE or place them in ../shared/conformance")
-    return root
+    """The folder of the conformance vectors (tests/data/conformance)."""
+    return conformance_root()
 
 
 @pytest.fixture(scope="session")

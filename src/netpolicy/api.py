@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 from netpolicy.errors import Diagnostics
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
+from netpolicy.sources.raw import RawObject
 
 if TYPE_CHECKING:
     from netpolicy.analysis.diff.compute import DiffResult
@@ -18,25 +19,32 @@ if TYPE_CHECKING:
     from netpolicy.engine.flow import FlowResult
     from netpolicy.engine.matrix import Matrix
     from netpolicy.progress import StageReport
-    from netpolicy.sources.raw import RawObject
 
 K8S_POLICY_GROUP = "networking.k8s.io"
 ADMIN_GROUP = "policy.networking.k8s.io"
 
 
 def load_cluster(paths: Sequence[str], options: Options | None = None, *, stdin: IO[str] | None = None,
-                 diagnostics: Diagnostics | None = None) -> Cluster:
-    """Read every path, build endpoints, compile every policy kind; raise `InputErrors` on bad input."""
+                 diagnostics: Diagnostics | None = None, rendered: Sequence[tuple[str, str]] = (),
+                 objects: Sequence[RawObject] = ()) -> Cluster:
+    """Read every path, build endpoints, compile every policy kind; raise `InputErrors` on bad input.
+
+    `rendered` adds YAML texts by name (a chart rendered by helm); `objects` adds objects already read
+    (from a live cluster).
+    """
     from netpolicy.sources.bulk import gc_paused
 
+    diags = diagnostics if diagnostics is not None else Diagnostics()
     with gc_paused():  # what loading makes is acyclic: no collection needs to look at it
-        return _load(paths, options or Options(), stdin, diagnostics if diagnostics is not None else Diagnostics())
+        return _load(paths, options or Options(), stdin, diags, rendered, objects)
 
 
-def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics) -> Cluster:
+def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: Diagnostics,
+          rendered: Sequence[tuple[str, str]], extra: Sequence[RawObject]) -> Cluster:
     from netpolicy.sources import read_objects
 
-    return _compile(read_objects(list(paths), diags, stdin=stdin), options, diags)
+    objects = read_objects(list(paths), diags, stdin=stdin, rendered=rendered) if paths or rendered else []
+    return _compile([*objects, *extra], options, diags)
 
 
 def _compile(objects: list[RawObject], options: Options, diags: Diagnostics) -> Cluster:

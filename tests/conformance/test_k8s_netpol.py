@@ -8,12 +8,11 @@ import yaml
 from netpolicy.api import load_documents
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.model.protocols import NUMBER_BY_NAME
-from tests.conftest import conformance_root
+from tests.conformance_data import case_files
 
 from .k8s_model import replay
 
-ROOT = conformance_root()
-CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
+CASES = case_files("k8s-netpol")
 
 
 def _mismatches(matrix, expectation: dict) -> list[str]:
@@ -31,8 +30,6 @@ def _mismatches(matrix, expectation: dict) -> list[str]:
     return wrong
 
 
-@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
-                                         "or place them in ../shared/conformance")
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_k8s_netpol_case(path):
     case = yaml.safe_load(path.read_text())
@@ -44,5 +41,5 @@ def test_k8s_netpol_case(path):
     assert not failures, "\n".join(failures[:20])
 
 
-def test_conformance_vectors_present_or_skipped(conformance):
+def test_conformance_vectors_present():
     assert len(CASES) == 194

@@ -8,7 +8,6 @@ each packet's verdict is the evaluator's verdict for the endpoint's side, with n
 from __future__ import annotations
 
 import ipaddress
-import json
 
 import pytest
 
@@ -20,10 +19,9 @@ from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import DENY, INGRESS, PASS, EntityMatch, IcmpMatch, Policy, PortMatch, Rule, Tier
 from netpolicy.model.protocols import NUMBER_BY_NAME
 from netpolicy.selectors.ast import AllNode, InNode, Selector
-from tests.conftest import conformance_root
+from tests.conformance_data import calico_vectors
 
-ROOT = conformance_root()
-CASES = json.loads((ROOT / "calico-k8s-conversion.json").read_text())["rule_matching"] if ROOT else []
+CASES = calico_vectors("calico-k8s-conversion", "rule_matching")
 PROTOCOLS = {name.lower(): number for name, number in NUMBER_BY_NAME.items()}
 
 
@@ -105,8 +103,6 @@ def _packet(ctx: EngineContext, raw: dict) -> Packet:
     return Packet(_peer(ctx, raw["src"]), _peer(ctx, raw["dst"]), protocol, first, second)
 
 
-@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
-                                         "or place them in ../shared/conformance")
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_felix_policy_program_verdicts(case):
     ctx = EngineContext(_cluster(case))
@@ -121,5 +117,5 @@ def test_felix_policy_program_verdicts(case):
     assert not wrong, "\n".join(wrong)
 
 
-def test_rule_matching_vectors_present(conformance):
+def test_rule_matching_vectors_present():
     assert len(CASES) == 19 and sum(len(c["allowed"]) + len(c["dropped"]) for c in CASES) == 102

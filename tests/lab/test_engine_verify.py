@@ -11,14 +11,14 @@ import yaml
 
 from netpolicy.lab import api
 from netpolicy.lab.report import render_text
-from tests.conftest import EXAMPLE, conformance_root
+from tests.conformance_data import case_files
+from tests.conftest import EXAMPLE
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 matrix_module = pytest.importorskip("netpolicy.engine.matrix", reason="the engine's matrix is not available")
 netpolicy_api = pytest.importorskip("netpolicy.api", reason="the loading API is not available")
 
-ROOT = conformance_root()
-CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
+CASES = case_files("k8s-netpol")
 
 
 def verify_documents(documents: list[dict]):
@@ -26,8 +26,6 @@ def verify_documents(documents: list[dict]):
     return api.verify(cluster, matrix_module.compute_matrix(cluster))
 
 
-@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
-                                         "or place them in ../shared/conformance")
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_kernel_agrees_with_engine_on_conformance_case(path):
     from tests.conformance.k8s_model import replay

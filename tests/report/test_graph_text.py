@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,12 @@ from netpolicy.engine.matrix import compute_matrix
 from netpolicy.render.graph_dot import dot_string, graph_dot
 from netpolicy.render.graph_mermaid import diff_mermaid, graph_mermaid, mermaid_text
 from netpolicy.render.graph_model import Graph, _merge, matrix_graph
+from tests.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[2]
 BEFORE = ["examples/trojanwall/manifests", "examples/trojanwall/k8s-policies"]
 AFTER = ["examples/trojanwall/manifests", "examples/trojanwall/fixed-policies"]
-
-
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NETPOLICY_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text(), f"{name} differs; rerun with NETPOLICY_UPDATE_GOLDEN=1 if intended"
 
 
 @pytest.fixture
@@ -35,16 +27,16 @@ def example(monkeypatch):
 
 
 def test_dot_of_the_example(example):
-    _golden("trojanwall.dot", graph_dot(matrix_graph(compute_matrix(example))))
+    assert_golden(GOLDEN / "trojanwall.dot", graph_dot(matrix_graph(compute_matrix(example))))
 
 
 def test_mermaid_of_the_example(example):
-    _golden("trojanwall.mmd", graph_mermaid(matrix_graph(compute_matrix(example))))
+    assert_golden(GOLDEN / "trojanwall.mmd", graph_mermaid(matrix_graph(compute_matrix(example))))
 
 
 def test_diff_mermaid_of_the_fix(example):
     text = diff_mermaid(semantic_diff(example, load_cluster(AFTER)))
-    _golden("trojanwall-fix.mmd", text)
+    assert_golden(GOLDEN / "trojanwall-fix.mmd", text)
     assert "stroke:#d64545" in text and "-.->" in text   # removed: red, dashed
 
 

@@ -252,3 +252,31 @@ def test_cluster_ips_are_stored_in_canonical_form(cluster_ip: str, stored: tuple
                            diags).services
     assert service.cluster_ips == stored
     assert [m.split(": ", 2)[2].split(" (")[0] for m in messages(diags, "error")] == ([error] if error else [])
+
+
+def test_a_repeated_namespace_that_agrees_is_read_once() -> None:
+    # sock-shop (microservices-demo/microservices-demo, deploy/kubernetes/manifests and
+    # manifests-policy/netpol-default-deny.yaml) defines Namespace sock-shop twice, the second time with an
+    # annotation only; kubectl apply accepts both.
+    diags = Diagnostics()
+    cluster = cluster_of("""
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: sock-shop}
+        ---
+        kind: Namespace
+        apiVersion: v1
+        metadata:
+          name: sock-shop
+          annotations: {net.beta.kubernetes.io/network-policy: '{"ingress": {"isolation": "DefaultDeny"}}'}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: sock-shop, labels: {team: other}}
+        """, diags)
+    assert messages(diags, "warning") == [
+        "<stdin>:9: Namespace sock-shop is defined again (first at <stdin>:4); the definitions agree, "
+        "so it is read once, as kubectl apply would"]
+    assert messages(diags, "error") == [
+        "<stdin>:14: Namespace sock-shop is defined twice (first at <stdin>:4); keep one of the two definitions"]
+    assert list(cluster.namespaces) == ["sock-shop"]

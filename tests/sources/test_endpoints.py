@@ -211,7 +211,7 @@ def test_selector_labels_inherit_namespace_and_service_account_labels() -> None:
     [endpoint] = cluster_of(text).endpoints
     labels = endpoint.selector_labels
     assert labels["pcns.env"] == "prod"
-    assert labels["pcns.team"] == "mine"  # the pod's own label wins (calico-semantics.md §1.6)
+    assert labels["pcns.team"] == "mine"  # the pod's own label wins (docs/semantics.md#label-inheritance)
     assert labels["pcns.kubernetes.io/metadata.name"] == "shop"
     assert labels["pcsa.tier"] == "x"
     assert labels["projectcalico.org/serviceaccount"] == "api"

@@ -219,14 +219,6 @@ NOT_AN_OBJECT = "a Kubernetes object (expected a mapping with apiVersion and kin
     ("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  labels: x: y\n",
      ["bad.yaml:5: invalid YAML: mapping values are not allowed in this context (column 12)"]),
     ("bad.json", '{"apiVersion": "v1",\n "kind": Pod}', ["bad.json:2: invalid JSON: Expecting value (column 10)"]),
-    ("list.yaml", "- a\n- b\n", [f"list.yaml:1: a list is not {NOT_AN_OBJECT}"]),
-    ("scalar.yaml", "---\nhello\n", [f'scalar.yaml:2: "hello" is not {NOT_AN_OBJECT}']),
-    ("number.yaml", "42\n", [f"number.yaml:1: 42 is not {NOT_AN_OBJECT}"]),
-    ("values.yaml", "replicaCount: 1\nimage: {repository: x}\n",
-     ["values.yaml:1: not a Kubernetes object: apiVersion and kind are missing "
-      "(expected apiVersion and kind, such as `apiVersion: v1` and `kind: Pod`)"]),
-    ("nokind.yaml", "apiVersion: v1\nmetadata: {name: a}\n",
-     ["nokind.yaml:1: kind: missing (expected the object's kind, such as Pod or NetworkPolicy)"]),
     ("noapi.yaml", "\n\nkind: Pod\nmetadata: {name: a}\n",
      ["noapi.yaml:3: apiVersion: missing (expected an API version such as v1 or apps/v1)"]),
     ("kind5.yaml", "apiVersion: v1\nkind: 5\n",
@@ -245,6 +237,66 @@ def test_bad_input_is_a_located_error(tmp_path: Path, name: str, text: str, expe
     _, diags = read([path])
     prefix = f"{tmp_path}/"
     assert [m.removeprefix(prefix) for m in messages(diags, "error")] == expected
+
+
+SKIPPED = "not a Kubernetes object (no apiVersion and kind): skipped"
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("list.yaml", "- a\n- b\n", [f"list.yaml:1: {SKIPPED}"]),
+    ("scalar.yaml", "---\nhello\n---\nworld\n", [f"scalar.yaml:2: {SKIPPED}"]),  # one warning a file
+    ("number.yaml", "42\n", [f"number.yaml:1: {SKIPPED}"]),
+    # A chart's values.yaml and Chart.yaml (helm create's layout) beside the manifests.
+    ("values.yaml", "replicaCount: 1\nimage: {repository: x}\n",
+     [f"values.yaml:1: {SKIPPED}; Helm values, not objects; render the chart with --helm DIR --values FILE"]),
+    ("Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+     [f"Chart.yaml:1: {SKIPPED}; a Helm chart's description; render the chart with --helm DIR"]),
+    ("fixture.json", '{"expected": [1, 2]}', [f"fixture.json:1: {SKIPPED}"]),
+    ("custom.yaml", "kind: Widget\nspec: {}\n", [f"custom.yaml:1: {SKIPPED}"]),
+])
+def test_files_that_are_not_objects_are_skipped_with_one_warning(
+        tmp_path: Path, name: str, text: str, expected: list[str]) -> None:
+    path = write(tmp_path, name, text)
+    objects, diags = read([path])
+    assert objects == [] and diags.errors == []
+    assert [m.removeprefix(f"{tmp_path}/") for m in messages(diags, "warning")] == expected
+
+
+def test_a_top_level_list_reads_like_kind_list(tmp_path: Path) -> None:
+    # calicoctl's documented form: a YAML list of resources
+    # (docs.tigera.io/calico/latest/reference/calicoctl/create, "multiple resources in one file").
+    path = write(tmp_path, "calico.yaml", """\
+        - apiVersion: projectcalico.org/v3
+          kind: GlobalNetworkPolicy
+          metadata: {name: allow-dns}
+        - apiVersion: projectcalico.org/v3
+          kind: NetworkPolicy
+          metadata: {name: web, namespace: shop}
+        """)
+    objects, diags = read([path])
+    assert [(o.kind, o.name, o.location.line) for o in objects] == [
+        ("GlobalNetworkPolicy", "allow-dns", 1), ("NetworkPolicy", "web", 4)]
+    assert diags.problems == []
+
+
+@pytest.mark.parametrize("marker, option", [("Chart.yaml", "--helm"), ("kustomization.yaml", "-k")])
+def test_a_chart_or_kustomization_given_to_f_names_the_option_to_use(
+        tmp_path: Path, marker: str, option: str) -> None:
+    (tmp_path / "app").mkdir()
+    write(tmp_path / "app", marker, "apiVersion: v2\nname: app\n")
+    objects, diags = read([tmp_path / "app"])
+    [error] = messages(diags, "error")
+    assert objects == [] and f"give it as {option} {tmp_path}/app instead of -f" in error
+
+
+def test_a_chart_inside_a_directory_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "charts" / "web" / "templates").mkdir(parents=True)
+    write(tmp_path / "charts" / "web", "Chart.yaml", "apiVersion: v2\nname: web\n")
+    write(tmp_path / "charts" / "web" / "templates", "deploy.yaml", "kind: {{ .Values.kind }}\n")
+    write(tmp_path, "pod.yaml", TWO_PODS)
+    objects, diags = read([tmp_path])
+    assert [o.name for o in objects] == ["a", "b"] and diags.errors == []
+    assert [m.split(": a Helm chart")[0] for m in messages(diags)] == [f"{tmp_path}/charts/web: skipped"]
 
 
 def test_objects_before_invalid_yaml_are_kept(tmp_path: Path) -> None:

@@ -81,6 +81,9 @@ def test_data_equals_pyyaml_safe_load() -> None:
     ("base: &b {x: 1, y: 2}\nmerged:\n  <<: *b\n  y: 3\n", {"base": {"x": 1, "y": 2}, "merged": {"x": 1, "y": 3}}),
     ("a: &l [1]\nb: *l\n", {"a": [1], "b": [1]}),
     ("&k 80: x\ny: *k\n", {"80": "x", "y": 80}),  # an anchored key is a string as a key, a number as a value
+    # kube-prometheus (prometheus-operator/kube-prometheus, manifests/): a ConfigMap there
+    # holds a plain `=` value: YAML 1.1's "value" tag to PyYAML, the string "=" to kubectl.
+    ("data:\n  sep: =\n  list: [=, a=b]\n", {"data": {"sep": "=", "list": ["=", "a=b"]}}),
 ])
 def test_values(text: str, expected: object) -> None:
     assert next(parse_yaml(text)).data == expected

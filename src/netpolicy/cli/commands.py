@@ -6,7 +6,8 @@ import sys
 
 import typer
 
-from netpolicy.cli import diff, expectations, lab, lint, matrix, policies, query, report
+from netpolicy.cli import diff, endpoints, expectations, lab, lint, matrix, policies, query, report
+from netpolicy.cli.inputs import with_inputs
 
 app = typer.Typer(
     name="netpolicy",
@@ -15,12 +16,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command()(matrix.matrix)
-app.command()(query.query)
-app.command()(policies.policies)
+app.command()(with_inputs(matrix.matrix))
+app.command()(with_inputs(query.query))
+app.command()(with_inputs(policies.policies))
+app.command()(with_inputs(endpoints.endpoints))
 app.command()(diff.diff)
 app.command("test")(expectations.run_expectations)
-app.command()(lint.lint)
+app.command()(with_inputs(lint.lint))
 app.command()(report.report)
 app.add_typer(lab.lab_app, name="lab")
 

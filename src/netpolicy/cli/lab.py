@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.inputs import with_inputs
 from netpolicy.cli.shared import (
     CalicoVersion,
     Files,
@@ -34,6 +35,7 @@ def lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, calic
 
 
 @lab_app.command("verify")
+@with_inputs
 def lab_verify(
     files: Files = [],  # noqa: B006
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
@@ -67,6 +69,7 @@ def lab_verify(
 
 
 @lab_app.command("up")
+@with_inputs
 def lab_up(
     files: Files = [],  # noqa: B006
     lab_id: Annotated[str | None, typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
@@ -108,6 +111,7 @@ def lab_status() -> None:
 
 
 @lab_app.command("show-rules")
+@with_inputs
 def lab_show_rules(
     files: Files = [],  # noqa: B006
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -35,10 +36,18 @@ def parse_protocol(text: str) -> int:
 
 def query(
     files: Files = [],  # noqa: B006
-    source: Annotated[str, typer.Option("--from", help="Source endpoint id (ns/name) or IP address.")] = "",
-    destination: Annotated[str, typer.Option("--to", help="Destination endpoint id or IP address.")] = "",
+    source: Annotated[str, typer.Option(
+        "--from", help="Source: endpoint id (ns/name), pod name, Service (svc/ns/name) or IP address.")] = "",
+    destination: Annotated[str, typer.Option("--to", help="Destination, as --from.")] = "",
+    from_selector: Annotated[str, typer.Option(
+        "--from-selector", help="Source by labels (app=web,tier!=db), matching one endpoint.")] = "",
+    to_selector: Annotated[str, typer.Option("--to-selector", help="Destination by labels.")] = "",
+    from_namespace: Annotated[str, typer.Option(
+        "--from-namespace", help="Namespace of --from or --from-selector.")] = "",
+    to_namespace: Annotated[str, typer.Option("--to-namespace", help="Namespace of --to or --to-selector.")] = "",
     protocol: Annotated[str, typer.Option("--protocol", help="TCP, UDP, SCTP, ICMP, ICMPv6 or a number.")] = "TCP",
-    port: Annotated[int | None, typer.Option("--port", help="Destination port (ICMP: type).")] = None,  # noqa: UP007
+    port: Annotated[str | None, typer.Option(
+        "--port", help="Destination port, number or name (ICMP: type); without it, every port.")] = None,  # noqa: UP007
     src_port: Annotated[int | None, typer.Option("--src-port", help="Source port (ICMP: code).")] = None,  # noqa: UP007
     output: Output = TextOrJson.text,
     findings: Annotated[str, typer.Option(
@@ -50,17 +59,29 @@ def query(
 ) -> None:
     """Explain one flow: the verdict, and why, rule by rule on both ends."""
     with input_errors():
-        if not source or not destination:
+        if not (source or from_selector or from_namespace) or not (destination or to_selector or to_namespace):
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
-        for name, value in (("--port", port), ("--src-port", src_port)):
-            if value is not None and not 0 <= value <= 65535:
-                raise InputError(f"{name}: {value} is not a port", expected="1-65535")
+        if src_port is not None and not 0 <= src_port <= 65535:
+            raise InputError(f"--src-port: {src_port} is not a port", expected="1-65535")
         number = parse_protocol(protocol)
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
-        from netpolicy import api
+        from netpolicy.analysis.find_endpoint import find_endpoint, resolve_port
+        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.model.protocols import PORT_PROTOCOLS
 
-        result = api.query(cluster, source, destination, number, port, src_port, options)
+        ends = [find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace, option="--from"),
+                find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace, option="--to")]
+        for end in ends:
+            if end.note:
+                print(f"note: {end.note}", file=sys.stderr)
+        source, destination = (end.ref for end in ends)
+        port = resolve_port(port, cluster, destination, number)
+        evaluator = FlowEvaluator(cluster, options)
+        if port is None and number in PORT_PROTOCOLS:
+            _sweep(evaluator, source, destination, number, src_port, output, findings)
+            return
+        result = evaluator.evaluate(source, destination, number, port, src_port)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
             print(json.dumps(result.to_json(), indent=2))
@@ -68,6 +89,26 @@ def query(
             from netpolicy.render.trace_text import render_flow
 
             render_flow(result, console())
+
+
+def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: int | None,
+           output: TextOrJson, findings: str) -> None:
+    """No --port: every destination port of the protocol, one trace per distinct outcome."""
+    import dataclasses
+
+    from netpolicy.analysis.port_sweep import sweep_ports
+
+    sweep = sweep_ports(evaluator, source, destination, protocol, src_port)
+    cluster, options = evaluator.ctx.cluster, evaluator.ctx.options
+    outcomes = tuple(dataclasses.replace(o, result=with_findings(o.result, cluster, options, findings))
+                     for o in sweep.outcomes)
+    sweep = dataclasses.replace(sweep, outcomes=outcomes)
+    if output is TextOrJson.json:
+        print(json.dumps(sweep.to_json(), indent=2))
+    else:
+        from netpolicy.render.trace_text import render_sweep
+
+        render_sweep(sweep, console())
 
 
 def with_findings(result, cluster, options: Options, mode: str):

@@ -57,12 +57,12 @@ def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) 
 
 
 def load(files: list[str], options: Options):
-    """The cluster of `-f` paths (`-` is stdin), its warnings printed to stderr."""
-    from netpolicy.api import load_cluster
+    """The cluster of the command's inputs (`-f` paths, `-` is stdin; --helm, -k, a live cluster), its
+    warnings printed to stderr."""
+    from netpolicy.cli.inputs import current_inputs
+    from netpolicy.inputs import load_inputs
 
-    if not files:
-        raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
-    cluster = load_cluster(files, options, stdin=sys.stdin)
+    cluster = load_inputs(current_inputs(files), options, stdin=sys.stdin)
     print_warnings(cluster.warnings)
     return cluster
 

@@ -105,7 +105,7 @@ def _location(policy: Policy, rule: Rule | None) -> str | None:
 
 
 def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet) -> SideResult:
-    """Felix's per-endpoint, per-direction algorithm (calico-semantics.md §4.3) with its trace."""
+    """Felix's per-endpoint, per-direction algorithm (docs/semantics.md#endpoint-algorithm) with its trace."""
     trace: list[TraceStep] = []
     labels = subject.selector_labels
     any_tier = False

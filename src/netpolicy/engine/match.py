@@ -9,7 +9,7 @@ from netpolicy.model.protocols import ICMP, ICMPV6, protocol_name
 
 
 def rule_family_ok(rule: Rule, family: int) -> bool:
-    """Felix renders a rule per IP family (calico-semantics.md §3.2); is it present for this one?"""
+    """Felix renders a rule per IP family (docs/semantics.md#address-families); is it present for this one?"""
     if rule.ip_version is not None and rule.ip_version != family:
         return False
     if rule.protocol == ICMP and family != 4 or rule.protocol == ICMPV6 and family != 6:

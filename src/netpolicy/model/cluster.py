@@ -154,7 +154,7 @@ class Cluster:
 def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_labels: Mapping[str, str],
                   service_account: str | None, service_account_labels: Mapping[str, str],
                   orchestrator: str | None = "k8s") -> dict[str, str]:
-    """Labels a Calico selector sees on a workload endpoint (calico-semantics.md §1.6).
+    """Labels a Calico selector sees on a workload endpoint (docs/semantics.md#label-inheritance).
 
     Profile labels (`pcns.*` from the namespace, `pcsa.*` from the service account) come first and the
     endpoint's own labels win over them; `projectcalico.org/*` overwrite the pod's labels.

@@ -3,7 +3,8 @@
 Kubernetes NetworkPolicies compile into tier `default` at order 1000 (as Calico converts them), Calico
 policies map one to one, and profiles are policies of kind `Profile` evaluated after every tier. The
 engine only ever sees these objects. Selectors here are *effective*: namespace and service-account
-scoping (calico-semantics.md §2.1, §2.2, §3.3) is already applied by the compiler.
+scoping (docs/semantics.md#calico-networkpolicy, #calico-globalnetworkpolicy, #rule-scoping) is
+already applied by the compiler.
 """
 
 from __future__ import annotations

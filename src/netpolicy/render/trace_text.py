@@ -38,6 +38,25 @@ def render_flow(result: FlowResult, console) -> None:
         _side(console, f"Ingress of {result.dst} (pending)", pending.ingress)
 
 
+def render_sweep(sweep, console) -> None:
+    """A flow over every destination port: which ports are allowed, then each distinct outcome's trace."""
+    first = sweep.outcomes[0].result
+    proto = protocol_name(first.protocol)
+    allowed = sweep.allowed
+    style = "bold green" if allowed else "bold red"
+    summary = f"ALLOW on ports {allowed.format(', ')}" if allowed else "DENY on every port"
+    console.print(f"[bold]{_esc(f'{first.src} → {first.dst}  {proto}')}[/bold]: [{style}]{summary}[/{style}]")
+    for outcome in sweep.outcomes:
+        ports = outcome.ports.format(", ")
+        style = "green" if outcome.verdict == "allow" else "red"
+        console.print(f"\n[bold]{proto} {_esc(ports)}[/bold]: [{style}]{outcome.verdict.upper()}[/{style}] "
+                      f"[dim](explained for port {outcome.result.port})[/dim]")
+        _side(console, f"Egress of {first.src}", outcome.result.egress)
+        _side(console, f"Ingress of {first.dst}", outcome.result.ingress)
+    for note in first.notes:
+        console.print(f"[yellow]note:[/yellow] {_esc(note)}")
+
+
 def _side(console, title: str, side: SideResult) -> None:
     style = "green" if side.verdict == "allow" else "red"
     console.print(f"\n[bold]{_esc(title)}[/bold]: [{style}]{side.verdict}[/{style}]")
@@ -47,14 +66,25 @@ def _side(console, title: str, side: SideResult) -> None:
             f"{step.kind} {step.policy}" if step.policy else "",
             step.rule or "") if x)
         head = f"{step.action}" + (f"  [dim]{_esc(where)}[/dim]" if where else "")
-        console.print(f"  {number}. {head}")
-        console.print(f"     {_esc(step.reason)}")
+        _hang(console, f"{number}. {head}", 2, 3)
+        _hang(console, _esc(step.reason), 5)
         for policy, rule, why in step.unmatched:
-            console.print(f"       [dim]-[/dim] {_esc(policy)} {_esc(rule)}: {_esc(why)}")
+            _hang(console, f"[dim]-[/dim] {_esc(policy)} {_esc(rule)}: {_esc(why)}", 7, 2)
         if step.location:
-            console.print(f"     [dim]{_esc(step.location)}[/dim]")
+            _hang(console, f"[dim]{_esc(step.location)}[/dim]", 5)
         for finding in step.findings:
-            console.print(f"     [yellow]lint:[/yellow] {_esc(finding)}")
+            _hang(console, f"[yellow]lint:[/yellow] {_esc(finding)}", 5, 6)
+
+
+def _hang(console, markup: str, indent: int, hanging: int = 0) -> None:
+    """Print `markup` wrapped at word boundaries, every line indented, lines after the first `hanging` more."""
+    from rich.text import Text
+
+    text = Text.from_markup(markup)
+    width = max(20, console.width - indent - hanging)
+    for number, line in enumerate(text.wrap(console, width)):
+        line.rstrip()
+        console.print(Text(" " * (indent + (hanging if number else 0))) + line, no_wrap=True, crop=False)
 
 
 def _esc(text: str) -> str:

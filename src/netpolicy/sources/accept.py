@@ -30,7 +30,7 @@ def accept_objects(objects: list[RawObject], diags: Diagnostics) -> list[Accepte
     """The objects of known kinds whose metadata is valid, each (kind, namespace, name) once, in order.
 
     Unknown kinds are listed in one warning per kind; an object defined twice is an error at the
-    second place, naming the first.
+    second place, naming the first, unless both agree on everything but annotations (a warning).
     """
     accepted: list[Accepted] = []
     unknown: dict[tuple[str, str], list[RawObject]] = {}
@@ -46,6 +46,11 @@ def accept_objects(objects: list[RawObject], diags: Diagnostics) -> list[Accepte
         first = first_seen.setdefault(entry.key, obj)
         if first is not obj:
             where = f"{entry.namespace}/{entry.name}" if entry.namespace else entry.name
+            if _same_object(first, obj):
+                diags.warn(f"{info.kind} {where} is defined again (first at {first.at('metadata.name')}); "
+                           "the definitions agree, so it is read once, as kubectl apply would",
+                           obj.at("metadata.name"))
+                continue
             diags.error(f"{info.kind} {where} is defined twice (first at {first.at('metadata.name')})",
                         obj.at("metadata.name"), suggestion="keep one of the two definitions")
             continue
@@ -53,6 +58,18 @@ def accept_objects(objects: list[RawObject], diags: Diagnostics) -> list[Accepte
     for (kind, api_version), ignored in unknown.items():
         _warn_unknown(kind, api_version, ignored, diags)
     return accepted
+
+
+def _same_object(first: RawObject, second: RawObject) -> bool:
+    """Whether two definitions of one object agree on all but annotations and status."""
+    return _essence(first.data) == _essence(second.data)
+
+
+def _essence(data: dict) -> dict:
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict):
+        metadata = {k: v for k, v in metadata.items() if k != "annotations"}
+    return {**{k: v for k, v in data.items() if k != "status"}, "metadata": metadata}
 
 
 def _check_metadata(obj: RawObject, info: KindInfo, diags: Diagnostics) -> Accepted | None:

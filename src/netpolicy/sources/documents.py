@@ -5,18 +5,43 @@ from __future__ import annotations
 from typing import Any
 
 from netpolicy.errors import Diagnostics, Location
-from netpolicy.sources import fields
+from netpolicy.sources import fields, kinds
 from netpolicy.sources.lines import FieldLines, LineTable, ParsedDocument, child_line, container_paths
 from netpolicy.sources.raw import RawObject
 
 
-def document_objects(document: ParsedDocument, name: str, diags: Diagnostics) -> list[RawObject]:
-    """The objects of one document of the input `name` (none for an empty document)."""
+def document_objects(document: ParsedDocument, name: str, diags: Diagnostics,
+                     skipped: list[int] | None = None) -> list[RawObject]:
+    """The objects of one document of the input `name` (none for an empty document).
+
+    A document that is plainly not a Kubernetes object (no kind, or not a mapping) adds its line to
+    `skipped` instead of being an error, when `skipped` is given; a top-level list of mappings reads
+    like `kind: List` (calicoctl's form).
+    """
     if document.duplicates:
         _warn_duplicate_keys(document, name, diags)
     objects: list[RawObject] = []
-    _collect(document.data, document.line, "", document.table, name, diags, objects)
+    data = document.data
+    if skipped is not None and data is not None and not _looks_like_object(data):
+        skipped.append(document.line)
+    elif data.__class__ is list and data and all(item.__class__ is dict for item in data):
+        _collect_items({"kind": "List", "items": data}, document.line, "", document.table, name, diags, objects,
+                       bare=True)
+    else:
+        _collect(data, document.line, "", document.table, name, diags, objects)
     return objects
+
+
+def _looks_like_object(data: Any) -> bool:
+    """Whether a document is meant as a Kubernetes object: a mapping with a kind, or a list of mappings."""
+    if data.__class__ is list:
+        return bool(data) and all(item.__class__ is dict for item in data)
+    if data.__class__ is not dict:
+        return False
+    kind = data.get("kind")
+    if kind is None:
+        return False
+    return data.get("apiVersion") is not None or not isinstance(kind, str) or bool(kinds.known_versions(kind))
 
 
 def _collect(value: Any, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
@@ -57,9 +82,9 @@ def _collect(value: Any, line: int, path: str, table: LineTable, name: str, diag
 
 
 def _collect_items(value: dict, line: int, path: str, table: LineTable, name: str, diags: Diagnostics,
-                   out: list[RawObject]) -> None:
+                   out: list[RawObject], bare: bool = False) -> None:
     items = value.get("items")
-    items_path = f"{path}.items" if path else "items"
+    items_path = path if bare else f"{path}.items" if path else "items"
     if items is None:
         return
     if not isinstance(items, list):

@@ -24,7 +24,7 @@ from netpolicy.sources.pod_spec import PodSpecInfo, read_pod_spec
 TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {"CronJob": ("spec", "jobTemplate", "spec", "template")}
 FINISHED_PHASES = ("Succeeded", "Failed")
 
-# Why a pod or workload is not an endpoint (calico-semantics.md §5, §6).
+# Why a pod or workload is not an endpoint (docs/semantics.md#not-endpoints).
 HOST_NETWORK = "hostNetwork: traffic carries the node's address and no policy applies"
 FINISHED = "finished (phase Succeeded or Failed), so no address"
 UNSCHEDULED = "not scheduled to a node, so no address"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from netpolicy.errors import Diagnostics, Location
 from netpolicy.progress import Progress
+from netpolicy.sources import layout
 from netpolicy.sources.bulk import gc_paused
 from netpolicy.sources.documents import document_objects
 from netpolicy.sources.json_loader import JsonSyntaxError, parse_json
@@ -35,22 +36,28 @@ class _Source:
     size: int = 0
 
 
-def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None = None) -> list[RawObject]:
-    """Every object in `paths` (files, directories, `-` for stdin), Lists flattened, in input order.
+def read_objects(paths: list[str], diags: Diagnostics, *, stdin: IO[Any] | None = None,
+                 rendered: Sequence[tuple[str, str]] = ()) -> list[RawObject]:
+    """Every object in `paths` (files, directories, `-` for stdin), then in `rendered` (name, YAML text)
+    pairs, Lists flattened, in input order.
 
     Problems go to `diags` (errors for unreadable or invalid input, warnings for duplicate keys);
     nothing is raised for bad input.
     """
-    sources = _expand(paths, diags, stdin)
+    sources = _expand(paths, diags, stdin) + [_Source(name, text=text, size=len(text)) for name, text in rendered]
     objects: list[RawObject] = []
     with Progress(sum(s.size for s in sources)) as progress, gc_paused():
         done = 0
         for source in sources:
             text = source.text if source.text is not None else _read_file(source, diags)
             if text is not None:
+                skipped: list[int] = []
                 for document in _parse(source.name, text, diags):
-                    objects.extend(document_objects(document, source.name, diags))
+                    objects.extend(document_objects(document, source.name, diags, skipped))
                     progress.update(done + document.end, f"reading {source.name}")
+                if skipped:
+                    diags.warn("not a Kubernetes object (no apiVersion and kind): skipped",
+                               Location(source.name, skipped[0]), suggestion=layout.hint_for_file(source.name))
             done += source.size
     return objects
 
@@ -70,6 +77,9 @@ def _expand(paths: list[str], diags: Diagnostics, stdin: IO[Any] | None) -> list
                 sources.append(_Source(STDIN_NAME, text=text, size=len(text)))
             continue
         if os.path.isdir(path):
+            if (refusal := layout.refusal(path)) is not None:
+                diags.error(refusal, Location(path))
+                continue
             files = list(_files_in(path, diags))
             if not files:
                 diags.warn("no .yaml, .yml or .json files in this directory", Location(path))
@@ -92,6 +102,9 @@ def _files_in(directory: str, diags: Diagnostics) -> Iterator[str]:
 
     for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for chart in [d for d in dirs if layout.is_chart(os.path.join(root, d))]:
+            dirs.remove(chart)
+            diags.warn(f"skipped: {layout.refusal(os.path.join(root, chart))}", Location(os.path.join(root, chart)))
         for name in sorted(files):
             if not name.startswith(".") and name.lower().endswith(EXTENSIONS):
                 yield os.path.join(root, name)

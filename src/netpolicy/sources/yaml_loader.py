@@ -42,6 +42,8 @@ _STR, _MAP, _SEQ, _MERGE = _PREFIX + "str", _PREFIX + "map", _PREFIX + "seq", _P
 _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (_PREFIX + name for name in ("int", "float", "bool", "null", "timestamp"))
 _SUPPORTED = "strings, numbers, booleans, null, mappings and lists"
 _NON_SPECIFIC = (None, "!")
+#: A plain `=` is YAML 1.1's "value" key; kubectl reads it as the string "=" (kube-prometheus has one).
+_VALUE = _PREFIX + "value"
 
 
 class YamlSyntaxError(Exception):
@@ -288,7 +290,7 @@ class _DocumentReader:
 
     def _scalar(self, event: ScalarEvent, tag: str) -> tuple[Any, ConstructorError | None]:
         """The scalar's value, or None and the problem with it."""
-        if tag == _STR:
+        if tag == _STR or tag == _VALUE:
             return event.value, None
         construct = self._scalars.get(tag)
         if construct is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from netpolicy.render.diff.markdown import MARKER, diff_markdown
 from netpolicy.render.diff.rows import PAIR_LIMIT
 from netpolicy.render.diff.text import render_diff_text
 from tests.analysis.diff.test_diff import BASE, ISOLATE_B, k8s_policy, namespace, pod
+from tests.golden import assert_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[3]
@@ -33,17 +33,9 @@ def trojanwall_diff(monkeypatch):
     return semantic_diff(load_cluster(BEFORE), load_cluster(AFTER))
 
 
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NETPOLICY_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text(), f"{name} differs; rerun with NETPOLICY_UPDATE_GOLDEN=1 if intended"
-
-
 def test_markdown_of_the_trojanwall_fix(trojanwall_diff):
     text = diff_markdown(trojanwall_diff)
-    _golden("trojanwall-fix.md", text)
+    assert_golden(GOLDEN / "trojanwall-fix.md", text)
 
 
 def test_markdown_puts_counts_first_and_details_collapsible(trojanwall_diff):

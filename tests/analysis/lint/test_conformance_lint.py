@@ -8,14 +8,11 @@ import yaml
 from netpolicy.analysis.lint import SEVERITIES, run_lint
 from netpolicy.api import load_documents
 from tests.conformance.k8s_model import ConformanceState
-from tests.conftest import conformance_root
+from tests.conformance_data import case_files
 
-ROOT = conformance_root()
-CASES = sorted((ROOT / "k8s-netpol").glob("*.yaml")) if ROOT else []
+CASES = case_files("k8s-netpol")
 
 
-@pytest.mark.skipif(ROOT is None, reason="conformance vectors not found: set NETPOLICY_CONFORMANCE "
-                                         "or place them in ../shared/conformance")
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_lint_runs(path):
     case = yaml.safe_load(path.read_text())

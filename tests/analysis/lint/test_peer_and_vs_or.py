@@ -26,6 +26,13 @@ def test_hit(document):
     _ingress({**SPACES, **PODS}),
     _ingress(PODS, {"podSelector": {"matchLabels": {"app": "db"}}}),
     _ingress(SPACES, {"ipBlock": {"cidr": "203.0.113.0/24"}}),
+    _ingress(SPACES, {"ipBlock": {"cidr": "203.0.113.0/24"}}, PODS),  # not side by side
+    # kubernetes/website content/en/examples/service/networking/networkpolicy.yaml: ipBlock, namespaceSelector
+    # and podSelector as three alternatives (the docs say so: "allows connections from ... any pod in a
+    # namespace with the label project=myproject, any pod in the default namespace with role=frontend").
+    _ingress({"ipBlock": {"cidr": "172.17.0.0/16", "except": ["172.17.1.0/24"]}},
+             {"namespaceSelector": {"matchLabels": {"project": "myproject"}}},
+             {"podSelector": {"matchLabels": {"role": "frontend"}}}),
 ])
 def test_miss(document):
     assert lint(shop(document), RULE) == []

@@ -34,3 +34,25 @@ def test_hit(document, severity, suggestion):
 ])
 def test_miss(documents):
     assert lint(documents, RULE) == []
+
+
+def _from_name_label(labels: dict) -> dict:
+    # The peer of ahmetb/kubernetes-network-policy-recipes 06-allow-traffic-from-a-namespace.md
+    # (`namespaceSelector: matchLabels: {purpose: production}`) written with `name:`, the most common
+    # real mistake (issue 16): no namespace carries a `name` label unless someone added it.
+    return k8s_policy("p", {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {"matchLabels": labels}}]}]})
+
+
+@pytest.mark.parametrize("documents, expected", [
+    ([deployment("web"), _from_name_label({"name": "shop"})],
+     [("warning", "did you mean kubernetes.io/metadata.name: shop?")]),
+    (shop(_from_name_label({"name": "shop"})), [("warning", "did you mean kubernetes.io/metadata.name: shop?")]),
+    (shop(_from_name_label({"name": "nowhere"})), []),  # no namespace of that name either: nothing to suggest
+    (shop({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ops", "labels": {"name": "shop"}}},
+          _from_name_label({"name": "shop"})), []),  # a namespace really labelled name=shop
+])
+def test_name_instead_of_the_metadata_name_label(documents, expected):
+    findings = lint(documents, RULE)
+    assert [(f.severity, f.suggestion) for f in findings] == expected
+    if expected:
+        assert "kubernetes.io/metadata.name=<name>, not name=<name>" in findings[0].message

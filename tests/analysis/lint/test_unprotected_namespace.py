@@ -29,3 +29,18 @@ def test_system_namespaces_are_skipped_and_configurable():
     documents = [namespace("kube-system"), deployment("coredns", namespace="kube-system")]
     assert lint(documents, RULE) == []
     assert len(lint(documents, RULE, config=only(RULE, **{"ignore-namespaces": []}))) == 2
+
+
+@pytest.mark.parametrize("total, open_, direction, expected", [
+    (1, ["shop/web"], "ingress",
+     "its only workload is not isolated for ingress; shop/web accepts any incoming connection"),
+    (3, ["shop/a", "shop/b", "shop/c"], "ingress",
+     "none of its 3 workloads is isolated for ingress; shop/a, shop/b, shop/c accept any incoming connections"),
+    (3, ["shop/a", "shop/b"], "egress", "1 of its 3 workloads is isolated for egress; shop/a, shop/b may open any "
+                                        "outgoing connection"),
+    (3, ["shop/a"], "ingress", "2 of its 3 workloads are isolated for ingress; shop/a accepts any incoming connection"),
+])
+def test_the_message_reads_as_english(total, open_, direction, expected):
+    from netpolicy.analysis.lint.rules.unprotected_namespace import _isolation_text
+
+    assert _isolation_text(total, open_, ", ".join(open_), direction) == expected

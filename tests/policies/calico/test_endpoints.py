@@ -1,4 +1,7 @@
-"""NetworkSets, GlobalNetworkSets, HostEndpoints as endpoints; built-in and user profiles (§1.6, §2.5-§2.7)."""
+"""NetworkSets, GlobalNetworkSets, HostEndpoints as endpoints; built-in and user profiles.
+
+See docs/semantics.md#ip-owners and #profiles.
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""Calico NetworkPolicy / GlobalNetworkPolicy / Staged*: validation and compilation (§2.1-§2.3)."""
+"""Calico NetworkPolicy / GlobalNetworkPolicy / Staged*: validation and compilation.
+
+See docs/semantics.md#calico-policies.
+"""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +16,15 @@ from netpolicy.model.intervals import IntervalSet
 from netpolicy.options import Options
 from netpolicy.policies.kubernetes.compile import compile_network_policy
 from netpolicy.selectors import parse
-from tests.conftest import EXAMPLE, conformance_root
+from tests.conftest import EXAMPLE
 
 from .support import compile_yaml, messages, policy_yaml, read
 
 EXAMPLE_NAME = "app-db-default-deny.yaml"
 
 
-def _example_file() -> Path | None:
-    candidates = [EXAMPLE / "calico-policies" / EXAMPLE_NAME]
-    root = conformance_root()
-    if root is not None:
-        candidates.append(root.parent / "seed" / "trojanwall" / "calico-policies" / EXAMPLE_NAME)
-    return next((path for path in candidates if path.is_file()), None)
-
-
 def test_bundled_example_compiles():
-    path = _example_file()
-    if path is None:
-        pytest.skip("the trojanwall example is not available")
+    path = EXAMPLE / "calico-policies" / EXAMPLE_NAME
     result, diags = compile_yaml(path.read_text())
     assert diags.problems == []
     by_name = {p.name: p for p in result.policies}
@@ -72,7 +64,7 @@ def test_calico_types_default(spec, types):
 
 
 def test_types_default_differs_from_kubernetes():
-    """Egress rules only, no types: Calico isolates egress only; Kubernetes isolates both ways (§6)."""
+    """Egress rules only, no types: Calico isolates egress only; Kubernetes both ways (#calico-types)."""
     calico, _ = compile_yaml(policy_yaml("egress:\n- action: Allow"))
     k8s_text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: p\n  namespace: prod\n"
                 "spec:\n  podSelector: {}\n  egress:\n  - {}\n")
@@ -184,7 +176,7 @@ def test_policy_selector_validation(kind, spec, fragment):
     assert result.policies == []
 
 
-# --- GlobalNetworkPolicy host-endpoint flags (§2.2, §4.8) ---------------------------------------
+# --- GlobalNetworkPolicy host-endpoint flags (#calico-globalnetworkpolicy) ---------------------------
 
 GNP_FLAG_CASES = [
     ("doNotTrack and preDNAT", "doNotTrack: true\npreDNAT: true\napplyOnForward: true",
@@ -234,7 +226,7 @@ def test_namespaced_service_without_namespace_is_noted():
         "explicitly)",)
 
 
-# --- staged policies (§2.3) ---------------------------------------------------------------------
+# --- staged policies (#staged) ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "spec", "action"), [
     ("StagedNetworkPolicy", "selector: all()", "Set"),

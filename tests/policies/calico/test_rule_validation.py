@@ -1,4 +1,4 @@
-"""Rule validation: one row per entry of calico-semantics.md §3.5 (and §3.1, §3.2, §1.5), accept and reject."""
+"""Rule validation: one row per entry of docs/semantics.md#rule-validation, accept and reject."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ CASES = [
     ("protocol '255'", IN, NP, "action: Allow\nprotocol: '255'", OK),
     ("protocol UDPLite", IN, NP, "action: Allow\nprotocol: UDPLite", OK),
     ("protocol ICMPv6", IN, NP, "action: Allow\nprotocol: ICMPv6", OK),
-    # ports need a protocol that has ports (§3.1)
+    # ports need a protocol that has ports (#named-ports)
     ("dest ports, no protocol", IN, NP, "action: Allow\ndestination:\n  ports: [80]",
      ("spec.ingress[0].destination.ports", "rules with numeric port or port range must set protocol to TCP or UDP or SCTP")),
     ("source ports, no protocol", IN, NP, "action: Allow\nsource:\n  ports: ['80:90']",
@@ -87,7 +87,7 @@ CASES = [
     ("icmp with protocol 1", IN, NP, "action: Allow\nprotocol: 1\nicmp:\n  type: 8\n  code: 0", OK),
     ("icmp with ICMPv6", IN, NP, "action: Allow\nprotocol: ICMPv6\nicmp:\n  type: 128", OK),
     ("notICMP without protocol", IN, NP, "action: Allow\nnotICMP:\n  type: 8", OK),
-    # IP version agreement (§3.2)
+    # IP version agreement (#address-families)
     ("ICMP with ipVersion 6", IN, NP, "action: Allow\nprotocol: ICMP\nipVersion: 6",
      ("spec.ingress[0].ipVersion", "protocol ICMP requires ipVersion 4")),
     ("ICMPv6 with ipVersion 4", IN, NP, "action: Allow\nprotocol: ICMPv6\nipVersion: 4",
@@ -119,7 +119,7 @@ CASES = [
      ("spec.ingress[0].source.nets", "257 entries (expected at most 256)")),
     ("too many ports", IN, NP, "action: Allow\nprotocol: TCP\ndestination:\n  ports: [" + ", ".join(str(p) for p in range(1, 52)) + "]",
      ("spec.ingress[0].destination.ports", "51 entries (expected at most 50)")),
-    # global() placement (§1.5)
+    # global() placement (#selector-validation)
     ("global() in selector", IN, NP, "action: Allow\nsource:\n  selector: global()",
      ("spec.ingress[0].source.selector", "global() can only be used in an EntityRule namespaceSelector")),
     ("'global(' inside a value", IN, NP, "action: Allow\nsource:\n  selector: a == 'global('",

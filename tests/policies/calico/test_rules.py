@@ -1,4 +1,4 @@
-"""What a valid Calico rule compiles to: every field of §3 into ir.Rule / ir.EntityMatch."""
+"""What a valid Calico rule compiles to: every field (docs/semantics.md#rules) into ir.Rule / ir.EntityMatch."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def test_protocols(written, number):
 
 
 def test_ip_version_is_kept_as_written():
-    """ICMP implies IPv4 for Felix, but the IR keeps ipVersion as written; the evaluator applies §3.2."""
+    """ICMP implies IPv4 for Felix, but the IR keeps ipVersion as written; the evaluator applies the
+    family rule (docs/semantics.md#address-families)."""
     assert _rule("action: Allow\nprotocol: ICMP").ip_version is None
     assert _rule("action: Allow\nipVersion: 6").ip_version == 6
 

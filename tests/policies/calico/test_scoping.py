@@ -1,4 +1,4 @@
-"""Effective selectors: Calico's rule scoping (§3.3) and applies-to selectors (§2.1, §2.2)."""
+"""Effective selectors: Calico's rule scoping and applies-to selectors (docs/semantics.md#rule-scoping)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,11 @@ from netpolicy.policies.calico.policies import applies_to_selector
 from netpolicy.policies.calico.rules import compile_rule
 from netpolicy.policies.calico.scoping import entity_rule_selectors, global_policy_selector
 from netpolicy.selectors import SelectorError, parse
-from tests.conftest import conformance_root
+from tests.conformance_data import calico_vectors
 
 from .support import compile_yaml, messages, read, rule_yaml
 
-ROOT = conformance_root()
-SCOPING = json.loads((ROOT / "calico-k8s-conversion.json").read_text())["rule_selector_scoping"] if ROOT else []
+SCOPING = calico_vectors("calico-k8s-conversion", "rule_selector_scoping")
 SIDES = {"src": "source", "dst": "destination"}
 BACKEND_PROTOCOLS = {name.lower(): number for name, number in NUMBER_BY_NAME.items()}
 
@@ -31,7 +30,7 @@ def _vector_id(vector: dict) -> str:
 
 
 @pytest.mark.parametrize("vector", SCOPING, ids=_vector_id)
-def test_scoping_text_is_calicos_exactly(conformance, vector):
+def test_scoping_text_is_calicos_exactly(vector):
     """The composed selector strings equal Calico's, character for character."""
     rule = m.Rule.model_validate(vector["rule"])
     for short, side in SIDES.items():
@@ -52,7 +51,7 @@ def _parseable(text: str) -> bool:
 
 
 @pytest.mark.parametrize("vector", SCOPING, ids=_vector_id)
-def test_scoping_compiles_to_calicos_match(conformance, vector):
+def test_scoping_compiles_to_calicos_match(vector):
     """The compiled IR rule carries the selectors, nets, ports, protocols and ICMP Felix evaluates."""
     if not all(_parseable(vector["expected"].get(f"{s}Selector", "")) for s in SIDES):
         # The one vector written with invalid syntax: compare its valid spelling (the API rejects the
@@ -90,7 +89,7 @@ def test_scoping_compiles_to_calicos_match(conformance, vector):
         assert rule.action.lower() == expected["action"]
 
 
-def test_invalid_selector_is_rejected(conformance):
+def test_invalid_selector_is_rejected():
     """Calico's converter concatenates `mylabel = value1` unchecked; its API rejects it, and so do we."""
     vector = next(v for v in SCOPING if "mylabel = value1" in json.dumps(v["rule"]))
     rule = vector["rule"]
@@ -101,7 +100,7 @@ def test_invalid_selector_is_rejected(conformance):
         "at column 9"]
 
 
-# --- §3.3 consequences: which IP owners a rule side matches -------------------------------------
+# --- rule scoping (#rule-scoping) consequences: which IP owners a rule side matches -------------------
 
 NAMESPACE_LABELS = {"prod": {"team": "a"}, "dev": {"team": "b"}}
 ACCOUNT_LABELS = {("prod", "api"): {"tier": "gold"}, ("dev", "api"): {}}
@@ -172,7 +171,7 @@ def test_namespaced_not_selector_never_matches_external_addresses():
 
 
 def test_pod_label_shadows_namespace_label():
-    """A pod's own `pcns.team` label wins over its namespace's `team` (§1.6)."""
+    """A pod's own `pcns.team` label wins over its namespace's `team` (docs/semantics.md#label-inheritance)."""
     result, _ = compile_yaml(rule_yaml("action: Allow\nsource:\n  namespaceSelector: team == 'a'"))
     selector = result.policies[0].ingress[0].source.selector
     assert selector.matches(_pod("prod", {"app": "web"}))
@@ -215,7 +214,8 @@ def test_policy_applies_to(kind, spec, applies):
     ("", "all()", "", "has(projectcalico.org/namespace)"),
     ("all()", "team == 'a'", "", '(has(projectcalico.org/namespace)) && pcns.team == "a"'),
     ("", "", "all()", "has(projectcalico.org/serviceaccount)"),
-    # Calico rewrites the text, so a quoted "all()" changes too (calico-semantics.md §2.2, derived).
+    # Calico rewrites the text, so a quoted "all()" changes too (derived; see
+    # docs/semantics.md#calico-globalnetworkpolicy).
     ("note == 'all()'", "all()", "",
      "(note == 'has(projectcalico.org/namespace)') && has(projectcalico.org/namespace)"),
     # ... while `all( )` (valid syntax) escapes the rewrite: all( ) keeps matching host endpoints.

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from netpolicy.model.ir import DENY, PASS, Tier
 from netpolicy.options import Options
 from netpolicy.policies.calico.compile import builtin_tiers, tier_order
-from tests.conftest import conformance_root
+from tests.conformance_data import calico_vectors
 
 from .support import compile_yaml, messages
 
-ROOT = conformance_root()
-TIER_SORT = json.loads((ROOT / "calico-k8s-conversion.json").read_text())["tier_sort"] if ROOT else []
+TIER_SORT = calico_vectors("calico-k8s-conversion", "tier_sort")
 
 
 @pytest.mark.parametrize("vector", TIER_SORT, ids=[v["name"] for v in TIER_SORT])
-def test_tier_sort(conformance, vector):
+def test_tier_sort(vector):
     """Inserted in the given order and in reverse, the tiers sort to Calico's expected order."""
     tiers = [Tier(t["name"], t["order"], DENY, defined=t["valid"]) for t in vector["input"]]
     for sequence in (tiers, tiers[::-1]):

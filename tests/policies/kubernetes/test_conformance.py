@@ -3,7 +3,7 @@
 Two steps are checked separately. First the conversion itself (`k8s_convert`), whose unscoped
 selector / namespaceSelector / nets / ports must equal what Calico's converter writes. Then the IR
 (`k8s.build_policy`), whose selectors are the effective ones: the test scopes Calico's expected strings
-the way Calico's rule processor does (text concatenation, calico-semantics.md §3.3) and compares.
+the way Calico's rule processor does (text concatenation, docs/semantics.md#rule-scoping) and compares.
 """
 
 from __future__ import annotations

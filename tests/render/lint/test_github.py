@@ -6,6 +6,7 @@ from pathlib import Path
 
 from netpolicy.analysis.lint import Finding
 from netpolicy.render.lint.github import github_annotations
+from tests.golden import assert_golden
 
 from .findings import FINDINGS
 
@@ -13,7 +14,7 @@ GOLDEN = Path(__file__).parent / "golden" / "lint_github.txt"
 
 
 def test_matches_golden():
-    assert github_annotations(FINDINGS) == GOLDEN.read_text()
+    assert_golden(GOLDEN, github_annotations(FINDINGS))
 
 
 def test_special_characters_are_escaped():

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from netpolicy.render.lint.text import render_findings_text, render_rules_text, summary
+from tests.golden import assert_golden
 
 from .findings import FINDINGS
 
@@ -22,7 +23,7 @@ def _render(findings, **console_options) -> str:
 
 
 def test_matches_golden():
-    assert _render(FINDINGS, color_system=None) == GOLDEN.read_text()
+    assert_golden(GOLDEN, _render(FINDINGS, color_system=None))
 
 
 def test_severities_are_coloured():

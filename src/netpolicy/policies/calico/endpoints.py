@@ -1,4 +1,4 @@
-"""NetworkSets, GlobalNetworkSets and HostEndpoints as endpoints (calico-semantics.md §1.6, §2.6, §2.7).
+"""NetworkSets, GlobalNetworkSets and HostEndpoints as endpoints (docs/semantics.md#ip-owners).
 
 Network sets are IP owners that selectors see but policy never applies to (`policed=False`); a
 namespaced set carries `projectcalico.org/namespace` and inherits its namespace's `pcns.*` labels. Host

@@ -1,9 +1,10 @@
 """Calico NetworkPolicy, GlobalNetworkPolicy and their Staged forms: validation and compilation to the IR.
 
 Validation follows `validateNetworkPolicy`, `validateGlobalNetworkPolicy`, the Staged validators and the
-CRD/CEL markers (calico-semantics.md §2.1-§2.3, §3.5). Compilation follows the update processors: the
-applies-to selector is the effective one Felix evaluates (§2.1, §2.2), `types` get Calico's defaults
-(not Kubernetes'), an absent `order` is +inf, and rules are compiled by `rules`.
+CRD/CEL markers (docs/semantics.md#calico-policies, #rule-validation). Compilation follows the update
+processors: the applies-to selector is the effective one Felix evaluates (#calico-networkpolicy),
+`types` get Calico's defaults (not Kubernetes'), an absent `order` is +inf, and rules are compiled by
+`rules`.
 """
 
 from __future__ import annotations
@@ -188,8 +189,8 @@ def _check_staged(raw: RawObject, spec: m.NetworkPolicySpec, diags: Diagnostics)
 
 
 def default_types(spec: m.NetworkPolicySpec) -> frozenset[str]:
-    """`types` as written, or Calico's default (§2.1): Ingress unless there are egress rules only,
-    both when there are rules of both directions. Differs from Kubernetes' policyTypes default."""
+    """`types` as written, or Calico's default (docs/semantics.md#calico-types): Ingress unless there
+    are egress rules only, both when there are rules of both directions. Differs from Kubernetes'."""
     if spec.types:
         return frozenset(POLICY_TYPES[t] for t in spec.types)
     if spec.egress and spec.ingress:

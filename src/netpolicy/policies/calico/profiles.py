@@ -1,6 +1,6 @@
 """Calico profiles: the built-in ones (kns.*, ksa.*, projectcalico-default-allow) and Profile objects.
 
-Profiles are evaluated after every tier (calico-semantics.md §2.5, §4.6). In the IR they are policies
+Profiles are evaluated after every tier (docs/semantics.md#profiles). In the IR they are policies
 of kind `Profile` with tier None, selector `all()` (a profile is attached by name, never by selector)
 and both directions governed.
 """

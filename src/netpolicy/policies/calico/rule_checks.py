@@ -1,4 +1,4 @@
-"""Validation of Calico rules: everything the API rejects (calico-semantics.md §3.5, §3.1, §3.2).
+"""Validation of Calico rules: everything the API rejects (docs/semantics.md#rule-validation).
 
 Sources: `validateRule`, `validateEntityRule`, `validatePort`, `validateProtocol`,
 `validateNetworkPolicySpec`, `validateGlobalNetworkPolicySpec` (libcalico-go/lib/validator/v3) and the
@@ -201,7 +201,7 @@ def _check_composed_selectors(rule: m.Rule, path: str, scope: RuleScope) -> None
 
 
 def _check_ports(rule: m.Rule, path: str, scope: RuleScope, protocol: int | None) -> None:
-    """Port syntax, list sizes, and the protocol a port list needs (§3.1)."""
+    """Port syntax, list sizes, and the protocol a port list needs (docs/semantics.md#named-ports)."""
     for side in SIDES:
         entity = getattr(rule, side)
         for key, ports in (("ports", entity.ports), ("notPorts", entity.not_ports)):

@@ -7,11 +7,13 @@ What an `ir.Rule` carries, field by field:
 - `protocol`/`not_protocol`: protocol numbers (names and numbers are equivalent, TCP = 6 …).
 - `ip_version`: the rule's `ipVersion` exactly as written (None when absent). The implication that
   `protocol: ICMP` is IPv4-only and `ICMPv6` IPv6-only, and the per-family dropping of rules whose
-  net fields have no CIDR of a family (§3.2), are left to the evaluator.
+  net fields have no CIDR of a family (docs/semantics.md#address-families), are left to the
+  evaluator.
 - `icmp`/`not_icmp`: type and optional code; `icmp: {}` (no type) is no constraint.
 - `source`/`destination`: `nets`/`not_nets` as networks (bare IPs → /32 or /128, host bits cleared,
-  unparseable entries skipped as Calico skips them); `selector` is the scoped positive selector of
-  §3.3, `not_selector` the unscoped negative one; `ports`/`not_ports` numeric ranges and port names;
+  unparseable entries skipped as Calico skips them); `selector` is the scoped positive selector
+  (docs/semantics.md#rule-scoping), `not_selector` the unscoped negative one; `ports`/`not_ports`
+  numeric ranges and port names;
   `services` the named Service (its namespace exactly as written, `""` when absent).
 - `http`: the HTTP match as a mapping (`methods`, `paths`); Felix's L3/L4 dataplane does not enforce it.
 """

@@ -1,4 +1,4 @@
-"""Effective selectors, built exactly as Calico builds them (calico-semantics.md §2.1, §2.2, §3.3).
+"""Effective selectors, built exactly as Calico builds them (docs/semantics.md#rule-scoping).
 
 Calico composes these selectors as text (`updateprocessors/networkpolicyprocessor.go`,
 `globalnetworkpolicyprocessor.go`, `selectors.go`, `rules.go getEndpointSelector`), including a plain

@@ -1,4 +1,4 @@
-"""Validation of selector-typed fields of Calico resources (calico-semantics.md §1.5)."""
+"""Validation of selector-typed fields of Calico resources (docs/semantics.md#selector-validation)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ TIER_ACTIONS = (DENY, PASS)
 
 
 def builtin_tiers(calico_version: tuple[int, int]) -> dict[str, Tier]:
-    """The tiers Calico creates by itself (calico-semantics.md §2.4).
+    """The tiers Calico creates by itself (docs/semantics.md#builtin-tiers).
 
     v3.32+: kube-admin (1,000, Pass), default (1,000,000, Deny), kube-baseline (10,000,000, Pass);
     v3.30-3.31: adminnetworkpolicy, default, baselineadminnetworkpolicy; v3.29: adminnetworkpolicy

@@ -2,7 +2,7 @@
 
 A policy becomes an IR policy in tier `default` at order 1000 whose selector is scoped to its
 namespace; each Kubernetes rule becomes one Allow rule per (protocol, peer) with effective
-(namespace-scoped) selectors (calico-semantics.md §3.3, §5, §6).
+(namespace-scoped) selectors (docs/semantics.md#k8s-networkpolicy, #rule-scoping).
 """
 
 from __future__ import annotations
@@ -107,7 +107,8 @@ def own_namespace(namespace: str) -> Node:
 
 @lru_cache(maxsize=16384)
 def scoped_selector(selector: Selector | None, namespace_selector: Selector | None, namespace: str) -> Selector | None:
-    """§3.3 for a peer of a namespaced policy: `(namespace part) && (selector)`; None when neither is set.
+    """Rule scoping (docs/semantics.md#rule-scoping) for a peer of a namespaced policy:
+    `(namespace part) && (selector)`; None when neither is set.
 
     The namespace part is the policy's own namespace for a nil namespaceSelector,
     `has(projectcalico.org/namespace)` for `all()`, else the namespace selector over `pcns.` labels.

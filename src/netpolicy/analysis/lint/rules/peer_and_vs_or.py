@@ -18,7 +18,9 @@ DOC = ("In a Kubernetes rule, `- namespaceSelector: …` and `podSelector: …` 
        "matching both (AND); written as two entries (`- namespaceSelector: …` and `- podSelector: …`) they are "
        "two peers and either admits (OR) — every pod of the selected namespaces, plus the selected pods of the "
        "policy's own namespace. One stray dash turns a narrow rule into a wide one. Reported when a rule has "
-       "a podSelector-only peer next to a namespaceSelector-only peer.")
+       "a podSelector-only peer right next to a namespaceSelector-only peer (the stray dash splits one entry "
+       "in two adjacent ones), unless the rule also lists an ipBlock: a list mixing address blocks, namespaces "
+       "and pods is a list of alternatives, as in the Kubernetes documentation's own example.")
 OPTIONS: dict = {}
 
 
@@ -31,11 +33,10 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             for peer in k8s_fields.peers(raw, direction):
                 by_rule.setdefault(peer.rule_index, []).append(peer)
             for index, peers in by_rule.items():
-                pods = [p for p in peers if p.pod_selector is not None and p.namespace_selector is None]
-                spaces = [p for p in peers if p.namespace_selector is not None and p.pod_selector is None]
-                if not pods or not spaces:
+                pair = _split_pair(peers)
+                if pair is None:
                     continue
-                pod, space = pods[0], spaces[0]
+                pod, space = pair
                 field = k8s_fields.PEERS_FIELD[direction]
                 pod_text = k8s_fields.selector_text(pod.pod_selector)
                 space_text = k8s_fields.selector_text(space.namespace_selector)
@@ -48,3 +49,17 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
                     f"{pod_text} in namespaces {space_text} were meant, that is one peer with both selectors",
                     "write them as one list entry: `- namespaceSelector: …` with `podSelector: …` below it, "
                     "without a dash of its own")
+
+
+def _split_pair(peers: list[k8s_fields.Peer]) -> tuple[k8s_fields.Peer, k8s_fields.Peer] | None:
+    """A pod-only peer and a namespace-only peer next to each other, in a rule without ipBlock peers."""
+    if any(p.ip_block is not None for p in peers):
+        return None
+    for first, second in zip(peers, peers[1:], strict=False):
+        if second.index != first.index + 1:
+            continue
+        for pod, space in ((first, second), (second, first)):
+            if pod.pod_selector is not None and pod.namespace_selector is None \
+                    and space.namespace_selector is not None and space.pod_selector is None:
+                return pod, space
+    return None

@@ -9,7 +9,7 @@ from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import sides
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
 from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, NAME_LABEL
-from netpolicy.selectors import SelectorError, parse
+from netpolicy.selectors import Selector, SelectorError, parse
 from netpolicy.selectors.restrictions import required_equalities
 from netpolicy.suggest import closest, did_you_mean
 
@@ -31,6 +31,7 @@ NAME_KEYS = (K8S_NAMESPACE_NAME_LABEL, NAME_LABEL)
 
 def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Namespaces named by policies that the input does not hold."""
+    yield from _name_label_mistakes(ctx)
     defined = {name for name, ns in ctx.cluster.namespaces.items() if ns.defined}
     if not defined:
         return
@@ -62,6 +63,29 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
                 yield _finding(raw, f"spec.{direction}[{i}].{side_name}.namespaceSelector",
                                f"{policy.id} {direction}[{i}] {side_name} selects namespace {name}, which the "
                                "input does not define", name, ctx.known_namespaces)
+
+
+def _name_label_mistakes(ctx: LintContext) -> Iterator[Finding]:
+    """`namespaceSelector: {matchLabels: {name: x}}` where no namespace has a `name` label of x: Kubernetes
+    sets only `kubernetes.io/metadata.name` on every namespace."""
+    for policy, raw in ctx.k8s_policies:
+        for peer in k8s_fields.peers(raw):
+            selector = peer.namespace_selector
+            labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+            value = labels.get("name") if isinstance(labels, dict) else None
+            if not isinstance(value, str) or ctx.namespaces_matching(Selector(k8s_fields.label_node(selector))):
+                continue
+            fixed = {**labels}
+            fixed.pop("name")
+            fixed[K8S_NAMESPACE_NAME_LABEL] = value
+            if not ctx.namespaces_matching(Selector(k8s_fields.label_node({**selector, "matchLabels": fixed}))):
+                continue
+            yield finding_at(ID, raw, f"{peer.path}.namespaceSelector.matchLabels.name",
+                             f"{policy.id} {peer.direction}[{peer.rule_index}] selects namespaces labelled "
+                             f"name={value}, and no namespace carries that label: Kubernetes labels every "
+                             f"namespace {K8S_NAMESPACE_NAME_LABEL}=<name>, not name=<name>, so the peer "
+                             "admits nothing", did_you_mean([f"{K8S_NAMESPACE_NAME_LABEL}: {value}"]),
+                             severity=WARNING)
 
 
 def _named(selector) -> set[str]:

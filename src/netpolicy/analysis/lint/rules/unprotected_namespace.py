@@ -31,10 +31,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             if not open_:
                 continue
             shown = ", ".join(open_[:4]) + (f" and {len(open_) - 4} more" if len(open_) > 4 else "")
-            share = "none" if len(open_) == len(endpoints) else f"{len(endpoints) - len(open_)}"
-            message = (f"namespace {namespace}: {share} of its {len(endpoints)} workloads isolated for {direction}; "
-                       f"{shown} {'accepts' if direction == INGRESS else 'may open'} any "
-                       f"{'incoming' if direction == INGRESS else 'outgoing'} connection")
+            message = f"namespace {namespace}: " + _isolation_text(len(endpoints), open_, shown, direction)
             kind = "Ingress" if direction == INGRESS else "Egress"
             suggestion = (f"add a default-deny for {direction} in {namespace} (`podSelector: {{}}`, "
                           f"`policyTypes: [{kind}]`) and allow what each workload needs")
@@ -45,3 +42,18 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             else:
                 first = endpoints[0]
                 yield finding_on(ID, object_id("Namespace", namespace, None), first.location, message, suggestion)
+
+
+def _isolation_text(total: int, open_: list[str], shown: str, direction: str) -> str:
+    """How many workloads are isolated, in plain English (`its only workload`, `none of its 3`, `1 of its 3`)."""
+    isolated = total - len(open_)
+    if total == 1:
+        head = f"its only workload is not isolated for {direction}"
+    elif not isolated:
+        head = f"none of its {total} workloads is isolated for {direction}"
+    else:
+        head = f"{isolated} of its {total} workloads {'is' if isolated == 1 else 'are'} isolated for {direction}"
+    several = len(open_) > 1
+    verb = ("accept" if several else "accepts") if direction == INGRESS else "may open"
+    return (f"{head}; {shown} {verb} any {'incoming' if direction == INGRESS else 'outgoing'} "
+            f"connection{'s' if several and direction == INGRESS else ''}")

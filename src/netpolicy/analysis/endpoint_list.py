@@ -1,0 +1,42 @@
+"""The endpoints of a cluster as `netpolicy endpoints` lists them: id, kind, labels, addresses, ports, isolation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netpolicy.engine.context import EngineContext
+from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.ir import EGRESS, INGRESS
+from netpolicy.model.protocols import protocol_name
+from netpolicy.options import Options
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    """One endpoint and the policies that isolate it in each direction (empty: not isolated)."""
+
+    endpoint: Endpoint
+    ingress: tuple[str, ...]
+    egress: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        e = self.endpoint
+        return {"id": e.id, "kind": e.kind, "namespace": e.namespace, "labels": dict(e.labels),
+                "ips": [str(ip) for ip in e.ips] + [str(net) for net in e.nets],
+                "ports": [{"name": p.name, "protocol": protocol_name(p.protocol), "port": p.port} for p in e.ports],
+                "isolation": {"ingress": list(self.ingress), "egress": list(self.egress)}}
+
+
+def list_endpoints(cluster: Cluster, options: Options | None = None) -> list[EndpointRow]:
+    """Every endpoint with the ids of the policies selecting it for ingress and for egress."""
+    ctx = EngineContext(cluster, options or Options())
+    policies = [p for tier in ctx.tiers for p in tier.policies]
+    rows = []
+    for endpoint in cluster.endpoints:
+        if not endpoint.policed:
+            continue
+        labels = endpoint.selector_labels
+        selecting = [p for p in policies if p.selector.matches(labels)]
+        rows.append(EndpointRow(endpoint, tuple(p.id for p in selecting if p.governs(INGRESS)),
+                                tuple(p.id for p in selecting if p.governs(EGRESS))))
+    return rows

@@ -1,0 +1,25 @@
+"""The endpoint listing as a table."""
+
+from __future__ import annotations
+
+from netpolicy.model.protocols import protocol_name
+
+
+def render_endpoints_text(rows, console) -> None:
+    """One row per endpoint; isolation shows `in`/`eg` when some policy selects it in that direction."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Endpoints", title_justify="left")
+    for column in ("id", "kind", "labels", "ips", "ports", "isolated"):
+        table.add_column(column)
+    for row in rows:
+        e = row.endpoint
+        ports = ", ".join(f"{p.name + '=' if p.name else ''}{protocol_name(p.protocol)}/{p.port}" for p in e.ports)
+        isolated = " ".join(x for x in ("in" if row.ingress else "", "eg" if row.egress else "") if x) or "-"
+        table.add_row(*(escape(text) for text in (
+            e.id, e.kind, ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items())),
+            ", ".join(map(str, e.ips)) or ", ".join(map(str, e.nets)), ports, isolated)))
+    console.print(table)
+    console.print(f"{len(rows)} endpoint{'s' if len(rows) != 1 else ''}; `isolated`: selected by a policy for "
+                  "ingress (in) or egress (eg). Use an id with query --from/--to.")
