@@ -45,8 +45,11 @@ lint: install-test
 	$(BIN)/ruff check src tests bench
 
 # Timings per size into bench/RESULTS.md; e.g. make bench BENCH_ARGS="--sizes 500,1k --timeout 120".
+# The open profiles (about one class per pod) run their own sizes; BENCH_OPEN_ARGS="--sizes 10000/666/666" to narrow.
 bench: install
 	$(BIN)/python -m bench run $(BENCH_ARGS)
+	$(BIN)/python -m bench run --profile varied $(BENCH_OPEN_ARGS)
+	$(BIN)/python -m bench run --profile statefulsets $(BENCH_OPEN_ARGS)
 
 # Side by side with network-config-analyzer 2.1.0 (installed into bench/.venv-nca on first use).
 bench-compare: install

@@ -6,11 +6,15 @@ import argparse
 import subprocess
 import sys
 
-from bench.sizes import DEFAULT_PROFILE, PROFILES, SIZES, parse_sizes
+from bench.sizes import DEFAULT_PROFILE, OPEN_PROFILES, PROFILES, SIZES, parse_sizes
 
 ALL_SIZES = ",".join(SIZES)
+#: The open profiles' default sizes: 15 pods and one policy per namespace, as in the issue that asked for them.
+OPEN_SIZES = "2000/133/133,10000/666/666,150k"
 #: Sizes `compare` runs by default, per profile.
-COMPARE_SIZES = {"mixed": "500,1k,10k", "scale-test": "500,1k"}
+COMPARE_SIZES = {"mixed": "500,1k,10k", "scale-test": "500,1k", "varied": "500", "statefulsets": "500"}
+#: Profiles `compare` runs by default (the open ones on request).
+COMPARE_PROFILES = ("mixed", "scale-test")
 
 
 def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
@@ -22,7 +26,8 @@ def _sizes(parser: argparse.ArgumentParser, text: str, profile: str):
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
-                        help="policy profile: mixed (default) or scale-test (the OpenShift scale test's shape)")
+                        help="policy profile: mixed (default), scale-test (the OpenShift scale test's shape), "
+                             "varied or statefulsets (open clusters, about one class per pod)")
 
 
 def _profiles(parser: argparse.ArgumentParser, text: str) -> list[str]:
@@ -54,14 +59,15 @@ def run_main(argv: list[str]) -> int:
     from bench.tables import QUERY_HEADERS, SIZE_HEADERS, query_rows, size_rows
 
     parser = argparse.ArgumentParser(prog="python -m bench run", description=run_main.__doc__)
-    parser.add_argument("--sizes", default=ALL_SIZES, help=f"comma-separated: {ALL_SIZES}, or PODS/POLICIES/NAMESPACES")
+    parser.add_argument("--sizes", help=f"comma-separated: {ALL_SIZES}, or PODS/POLICIES/NAMESPACES (default: all for "
+                                         f"mixed and scale-test, {OPEN_SIZES} for the open profiles)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per size and step (default 300)")
     parser.add_argument("--keep-going", action="store_true", help="run larger sizes even after one timed out")
     parser.add_argument("--no-query", action="store_true", help="skip `netpolicy query` on the largest size")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     _add_profile(parser)
     args = parser.parse_args(argv)
-    specs = _sizes(parser, args.sizes, args.profile)
+    specs = _sizes(parser, args.sizes or (OPEN_SIZES if args.profile in OPEN_PROFILES else ALL_SIZES), args.profile)
     info = report.machine()
     results, query = run_benchmark(specs, args.timeout, keep_going=args.keep_going, query=not args.no_query, log=_log)
     command = results[0].command if results else "matrix"
@@ -107,8 +113,8 @@ def compare_main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     parser.add_argument("--repeat", type=int, default=3,
                         help="best of this many runs for each tool, for runs under 120 s (default 3)")
-    parser.add_argument("--profile", default=",".join(PROFILES),
-                        help=f"comma-separated policy profiles (default: all, {', '.join(PROFILES)})")
+    parser.add_argument("--profile", default=",".join(COMPARE_PROFILES),
+                        help=f"comma-separated policy profiles (default: {', '.join(COMPARE_PROFILES)})")
     args = parser.parse_args(argv)
     profiles = _profiles(parser, args.profile)
     plans = [(profile, _sizes(parser, args.sizes or COMPARE_SIZES[profile], profile)) for profile in profiles]

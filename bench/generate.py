@@ -23,17 +23,19 @@ from bench.cluster_gen import (
 )
 from bench.k8s_policies import kubernetes_policies
 from bench.scale_policies import scale_test_policies
+from bench.shapes import open_policies, shape_pods, shape_world
 from bench.sizes import DEFAULT_PROFILE, PROFILES, ClusterSpec, parse_sizes
 from bench.writer import write_objects
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 GENERATOR_FILES = ("vocab.py", "sizes.py", "cluster_gen.py", "k8s_policies.py", "scale_policies.py",
-                   "calico_policies.py", "writer.py", "generate.py")
+                   "calico_policies.py", "writer.py", "generate.py", "shapes.py")
 #: Share of the policy budget written as Calico policies in the Calico flavour (the same templates in every profile).
 CALICO_SHARE = 0.3
 #: What writes the Kubernetes NetworkPolicies of each profile.
-KUBERNETES_POLICIES = {"mixed": kubernetes_policies, "scale-test": scale_test_policies}
+KUBERNETES_POLICIES = {"mixed": kubernetes_policies, "scale-test": scale_test_policies,
+                       "varied": open_policies("varied"), "statefulsets": open_policies("statefulsets")}
 
 
 @dataclass
@@ -69,6 +71,7 @@ def generate(spec: ClusterSpec, directory: Path) -> Generated:
         raise ValueError(f"unknown profile {spec.profile!r} (expected one of {', '.join(PROFILES)})")
     started = time.perf_counter()
     world = build_world(spec, random.Random(f"{spec.seed}:cluster"))
+    shape_world(world, spec.profile)
     calico_budget = round(spec.policies * CALICO_SHARE) if spec.calico else 0
     calico, calico_count = (calico_objects(random.Random(f"{spec.seed}:calico"), world, calico_budget)
                             if spec.calico else ([], 0))
@@ -76,6 +79,7 @@ def generate(spec: ClusterSpec, directory: Path) -> Generated:
                                                  spec.policies - calico_count)
     if spec.form == "pods":
         endpoints = pod_objects(world, random.Random(f"{spec.seed}:pods"))
+        shape_pods(endpoints, spec.profile, random.Random(f"{spec.seed}:labels"))
     elif spec.form == "workloads":
         endpoints = workload_objects(world)
     else:
@@ -153,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     for base in specs:
-        spec = replace(base, seed=args.seed, calico=not args.k8s_only, form=args.form, file_format=args.format)
+        spec = replace(base, seed=args.seed, calico=base.calico and not args.k8s_only, form=args.form, file_format=args.format)
         generated = ensure_generated(spec, args.out)
         print(f"{generated.directory}: {generated.pods} pods, {generated.policies} policies "
               f"({generated.calico_policies} Calico), {generated.namespaces} namespaces, "

@@ -1,8 +1,8 @@
 """Times the library's phases in one process: load, one query, the matrix and its class-level flows.
 
 Prints one JSON line per phase as it ends. The matrix may be computed lazily, so the analysis also
-walks what `matrix --group-by class` prints: the endpoint classes and every class pair's connections
-(everything but JSON encoding).
+walks what `matrix --group-by class` prints: the endpoint classes and every class pair's connections,
+or with `--compact` the compact form's tables (everything but JSON encoding).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pod-cidr", default=None)
     parser.add_argument("--query", nargs=4, metavar=("FROM", "TO", "PROTOCOL", "PORT"))
     parser.add_argument("--no-matrix", action="store_true")
+    parser.add_argument("--compact", action="store_true", help="time the compact form instead of every class pair")
     args = parser.parse_args(argv)
 
     from netpolicy.api import load_cluster
@@ -54,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         _emit({"phase": "matrix", "seconds": time.perf_counter() - started})
         started = time.perf_counter()
         classes = endpoint_classes(matrix)
+        if args.compact:
+            from netpolicy.engine.compact import compact_connectivity
+
+            compact = compact_connectivity(matrix, classes)
+            _emit({"phase": "classes", "seconds": time.perf_counter() - started, "classes": len(classes),
+                   "tables": len(compact.tables), "peer_sets": len(compact.peer_sets)})
+            return 0
         flows = sum(len(block.sources) for block in class_pair_blocks(matrix, classes))
         _emit({"phase": "classes", "seconds": time.perf_counter() - started, "classes": len(classes),
                "flows": flows})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.generate import OUT, Generated, ensure_generated
 from bench.measure import Measured, run_measured
-from bench.sizes import POD_CIDR, ClusterSpec
+from bench.sizes import OPEN_PROFILES, POD_CIDR, ClusterSpec
 
 #: Without `--group-by class`, only sizes up to this many pods print a full pod-level matrix.
 PLAIN_MATRIX_LIMIT = 1_000
@@ -57,9 +57,9 @@ def netpolicy_command(*args: str) -> list[str]:
 
 
 def supports_group_by() -> bool:
-    """Whether this netpolicy's `matrix` has `--group-by`."""
+    """Whether this netpolicy's `matrix` has `--group-by` and `--form`."""
     help_run = run_measured(netpolicy_command("matrix", "--help"), 60)
-    return "--group-by" in help_run.stdout
+    return "--group-by" in help_run.stdout and "--form" in help_run.stdout
 
 
 def phase_records(measured: Measured) -> dict[str, dict]:
@@ -85,20 +85,27 @@ def run_phases(directory: str, timeout: float, *extra: str) -> Measured:
                         cwd=Path(__file__).resolve().parent.parent)
 
 
-def run_size(generated: Generated, name: str, timeout: float, group_by: bool, scratch: Path) -> SizeResult:
+def matrix_form(profile: str) -> str:
+    """The JSON form timed: compact for the open profiles (their pairs number in the billions), every
+    class pair for the others (comparable with earlier figures)."""
+    return "compact" if profile in OPEN_PROFILES else "pairs"
+
+
+def run_size(generated: Generated, name: str, timeout: float, group_by: bool, scratch: Path,
+             form: str = "pairs") -> SizeResult:
     """Load and analysis times in-process, then `netpolicy matrix -o json` end to end with its peak RSS."""
     args = ["matrix", "-f", generated.directory, "-o", "json", "--pod-cidr", POD_CIDR]
     if group_by:
-        args += ["--group-by", "class"]
-    command = "matrix -o json" + (" --group-by class" if group_by else "")
+        args += ["--group-by", "class", "--form", form]
+    command = "matrix -o json" + (f" --group-by class --form {form}" if group_by else "")
     result = SizeResult(name, generated.pods, generated.policies, generated.namespaces, command, "ok")
-    phases = run_phases(generated.directory, timeout)
+    phases = run_phases(generated.directory, timeout, *(["--compact"] if form == "compact" else []))
     records = phase_records(phases)
     result.load_s = records.get("load", {}).get("seconds")
     if "classes" in records:
         result.analysis_s = records["matrix"]["seconds"] + records["classes"]["seconds"]
         result.classes = records["classes"]["classes"]
-        result.class_flows = records["classes"]["flows"]
+        result.class_flows = records["classes"].get("flows")
     if not phases.ok:
         result.status = _failure(phases, "analysis" if "load" in records else "load", timeout)
         return result
@@ -158,7 +165,7 @@ def run_benchmark(specs: list[ClusterSpec], timeout: float, *, root: Path = OUT,
                                       f"skipped: {stop} timed out"))
             continue
         log(f"{spec.name}: {generated.pods} pods, {generated.policies} policies, {generated.namespaces} namespaces")
-        result = run_size(generated, spec.name, timeout, group_by, scratch)
+        result = run_size(generated, spec.name, timeout, group_by, scratch, matrix_form(spec.profile))
         log(f"{spec.name}: {result.status}")
         results.append(result)
         if result.status.startswith("timeout") and not keep_going:

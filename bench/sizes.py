@@ -13,7 +13,14 @@ PROFILES: dict[str, str] = {
              "ipBlocks, port ranges",
     "scale-test": "the OpenShift network-policy scale test's shape: every NetworkPolicy with 5 single ports, "
                   "5 port ranges, 5 remote namespaces, 5 remote pod labels and 5 CIDRs",
+    "varied": "an open cluster (Kubernetes policies only): labels drawn per pod (zone, shard, track), one "
+              "policy per namespace isolating one app and admitting pods by zone, shard, track and a team's zone; "
+              "about one class per pod, most pods not isolated",
+    "statefulsets": "an open cluster of StatefulSets (Kubernetes policies only): each namespace's policy singles "
+                    "out a primary (`-0`) or its replicas by `statefulset.kubernetes.io/pod-name`",
 }
+#: Profiles whose clusters carry Kubernetes policies only (a Calico baseline deny would isolate every pod).
+OPEN_PROFILES = ("varied", "statefulsets")
 DEFAULT_PROFILE = "mixed"
 
 
@@ -78,12 +85,13 @@ def parse_sizes(text: str, profile: str = DEFAULT_PROFILE) -> list[ClusterSpec]:
         if not item:
             continue
         if item in SIZES:
-            specs.append(replace(SIZES[item], profile=profile))
+            specs.append(replace(SIZES[item], profile=profile, calico=profile not in OPEN_PROFILES))
             continue
         fields = item.split("/")
         if len(fields) != 3 or not all(f.isdigit() and int(f) > 0 for f in fields):
             known = ", ".join(SIZES)
             raise ValueError(f"unknown size {item!r} (expected one of {known}, or PODS/POLICIES/NAMESPACES)")
         pods, policies, namespaces = (int(f) for f in fields)
-        specs.append(ClusterSpec(f"{pods}p{policies}n{namespaces}", pods, policies, namespaces, profile=profile))
+        specs.append(ClusterSpec(f"{pods}p{policies}n{namespaces}", pods, policies, namespaces, profile=profile,
+                                 calico=profile not in OPEN_PROFILES))
     return specs

@@ -7,6 +7,7 @@
     netpolicy.query(cluster, "shop/web", "shop/db", "TCP", 5432)   # a FlowResult: verdict and traces
     netpolicy.lint(cluster)                                         # a list of Findings
     netpolicy.diff(old_cluster, cluster)                            # a DiffResult
+    netpolicy.expand_compact(document)   # the pairs of a `matrix -o json --form compact` document
 
 Everything is imported on first use, so `import netpolicy` stays cheap.
 """
@@ -20,13 +21,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from netpolicy.api import diff, lint, load_cluster, load_documents, matrix, query
     from netpolicy.errors import InputError, InputErrors, NetpolicyError
+    from netpolicy.model.compact_doc import expand_compact
     from netpolicy.options import Options
 
-__all__ = ["InputError", "InputErrors", "NetpolicyError", "Options", "diff", "lint", "load_cluster",
-           "load_documents", "matrix", "query"]
+__all__ = ["InputError", "InputErrors", "NetpolicyError", "Options", "diff", "expand_compact", "lint",
+           "load_cluster", "load_documents", "matrix", "query"]
 
 _HOMES = {"Options": "netpolicy.options", "InputError": "netpolicy.errors", "InputErrors": "netpolicy.errors",
-          "NetpolicyError": "netpolicy.errors"}
+          "NetpolicyError": "netpolicy.errors", "expand_compact": "netpolicy.model.compact_doc"}
 
 
 def __getattr__(name: str) -> Any:

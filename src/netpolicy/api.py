@@ -49,24 +49,22 @@ def _load(paths: Sequence[str], options: Options, stdin: IO[str] | None, diags: 
 
 def _compile(objects: list[RawObject], options: Options, diags: Diagnostics) -> Cluster:
     """The cluster of `objects`: endpoints built, every policy kind compiled; raises on bad input."""
+    from netpolicy.policies.admin import compile_admin_policy
     from netpolicy.policies.calico.compile import builtin_profiles, builtin_tiers, compile_calico
     from netpolicy.policies.kubernetes.compile import compile_network_policy
     from netpolicy.sources import build_cluster
 
     base = build_cluster(objects, options, diags)
     policies = []
-    admin_kinds: dict[str, int] = {}
     for obj in base.objects:
         group = obj.group
+        policy = None
         if group == K8S_POLICY_GROUP and obj.kind == "NetworkPolicy":
             policy = compile_network_policy(obj, options, diags)
-            if policy is not None:
-                policies.append(policy)
         elif group == ADMIN_GROUP:
-            admin_kinds[obj.kind] = admin_kinds.get(obj.kind, 0) + 1
-    for kind, count in sorted(admin_kinds.items()):
-        diags.warn(f"{kind}: {count} object(s) recognised but not evaluated yet; "
-                   "results ignore admin network policies")
+            policy = compile_admin_policy(obj, options, diags)
+        if policy is not None:
+            policies.append(policy)
     calico = compile_calico(base.objects, base, options, diags)
     with_endpoints = replace(base, endpoints=(*base.endpoints, *calico.endpoints))
     diags.raise_if_errors()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from netpolicy.engine.flow import FlowEvaluator
 from netpolicy.engine.matrix import compute_matrix
+from netpolicy.errors import Diagnostics, Location
 from netpolicy.model.cluster import Cluster, Endpoint, NamedPort, Namespace, calico_labels
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import (
@@ -26,7 +27,11 @@ from netpolicy.model.ir import (
     Rule,
     Tier,
 )
+from netpolicy.options import Options
+from netpolicy.policies.admin import compile_admin_policy
+from netpolicy.policies.calico.tiers import builtin_tiers
 from netpolicy.selectors.ast import AllNode, AndNode, CompareNode, HasNode, InNode, NotNode, Selector
+from netpolicy.sources.raw import RawObject
 
 NAMESPACES = ("x", "y")
 KEYS = ("app", "tier")
@@ -107,6 +112,64 @@ def policy_st(draw, number: int):
 
 
 @st.composite
+def admin_peer_st(draw, ingress: bool, named: bool):
+    """A ClusterNetworkPolicy peer; egress peers may be networks or (failing closed) nodes."""
+    namespaces = draw(st.sampled_from(({}, *({"matchLabels": {"kubernetes.io/metadata.name": ns}} for ns in NAMESPACES))))
+    kinds = ["namespaces", "pods"] + ([] if ingress or named else ["networks", "networks", "nodes"])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "namespaces":
+        return {"namespaces": namespaces}
+    if kind == "pods":
+        pods = {"matchLabels": draw(st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=1))}
+        return {"pods": {"namespaceSelector": namespaces, "podSelector": pods}}
+    if kind == "nodes":
+        return {"nodes": {}}
+    return {"networks": draw(st.lists(st.sampled_from(NETS), min_size=1, max_size=2, unique=True))}
+
+
+@st.composite
+def admin_protocol_st(draw):
+    kind = draw(st.sampled_from(("tcp", "udp", "sctp", "named", "range")))
+    if kind == "named":
+        return {"destinationNamedPort": draw(st.sampled_from(PORT_NAMES))}
+    port = draw(st.sampled_from(PORTS))
+    if kind == "range":
+        return {"tcp": {"destinationPort": {"range": {"start": port, "end": port + draw(st.integers(1, 3))}}}}
+    return {kind: {"destinationPort": {"number": port}}}
+
+
+@st.composite
+def admin_rule_st(draw, ingress: bool):
+    protocols = draw(st.lists(admin_protocol_st(), min_size=1, max_size=2)) if draw(st.booleans()) else None
+    named = any("destinationNamedPort" in p for p in protocols or ())
+    rule = {"action": draw(st.sampled_from(("Accept", "Deny", "Pass"))),
+            "from" if ingress else "to": draw(st.lists(admin_peer_st(ingress, named), min_size=1, max_size=2))}
+    if protocols:
+        rule["protocols"] = protocols
+    return rule
+
+
+@st.composite
+def admin_policy_st(draw, number: int):
+    """A random ClusterNetworkPolicy, compiled by the real converter (Calico 3.32)."""
+    if draw(st.booleans()):
+        subject = {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": draw(st.sampled_from(NAMESPACES))}}}
+    else:
+        subject = {"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": draw(
+            st.dictionaries(st.sampled_from(KEYS), st.sampled_from(VALUES), max_size=1))}}}
+    spec = {"tier": draw(st.sampled_from(("Admin", "Baseline"))), "priority": draw(st.sampled_from((1, 5))),
+            "subject": subject,
+            "ingress": [draw(admin_rule_st(True)) for _ in range(draw(st.integers(0, 2)))],
+            "egress": [draw(admin_rule_st(False)) for _ in range(draw(st.integers(0, 2)))]}
+    data = {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": f"cnp{number}"}, "spec": spec}
+    diags = Diagnostics()
+    policy = compile_admin_policy(RawObject(data, Location("random.yaml")), Options(), diags)
+    assert policy is not None, [str(e) for e in diags.errors]
+    return policy
+
+
+@st.composite
 def cluster_st(draw):
     namespaces = {ns: Namespace(ns, {"kubernetes.io/metadata.name": ns}) for ns in NAMESPACES}
     endpoints = []
@@ -130,7 +193,8 @@ def cluster_st(draw):
                                   selector_labels={**own, "projectcalico.org/namespace": "x"},
                                   nets=(ipaddress.ip_network("10.1.0.0/16"),), policed=False))
     policies = [draw(policy_st(i)) for i in range(draw(st.integers(0, 4)))]
-    tiers = {"default": Tier("default", 1_000_000.0),
+    policies += [draw(admin_policy_st(i)) for i in range(draw(st.integers(0, 3)))]
+    tiers = {**builtin_tiers((3, 32)), "default": Tier("default", 1_000_000.0),
              "security": Tier("security", 100.0, draw(st.sampled_from((DENY, PASS))))}
     return Cluster(namespaces=namespaces, endpoints=endpoints, policies=policies, tiers=tiers)
 

@@ -50,3 +50,20 @@ def test_parse(text: str, expected: list[str]) -> None:
 def test_parse_errors(text: str) -> None:
     with pytest.raises(ValueError):
         parse_pod_cidrs(text)
+
+
+@pytest.mark.parametrize("needed, used, expected", [
+    (1, [], "10.244.0.0/16"),
+    (65_534, [], "10.244.0.0/16"),
+    (65_535, [], "10.244.0.0/15"),
+    (65_534, ["10.244.9.9"], "10.244.0.0/15"),             # an address in use counts
+    (65_534, ["10.99.0.1", "fd00::1"], "10.244.0.0/16"),   # outside it, or another family, does not
+    (150_000, [], "10.244.0.0/14"),
+    (300_000, [], "10.240.0.0/13"),
+    (20_000_000, [], "10.0.0.0/8"),                        # never wider than a /8
+])
+def test_default_pool_sized_to_the_input(needed: int, used: list[str], expected: str) -> None:
+    from netpolicy.sources.ip_pool import sized_default
+
+    network = ipaddress.ip_network("10.244.0.0/16")
+    assert str(sized_default(network, needed, [ipaddress.ip_address(a) for a in used])) == expected

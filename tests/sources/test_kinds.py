@@ -31,6 +31,7 @@ EXPECTED = [
       for version in ("projectcalico.org/v3", "crd.projectcalico.org/v1") for kind, namespaced in CALICO_KINDS],
     ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", False, kinds.ADMIN),
     ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy", False, kinds.ADMIN),
+    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", False, kinds.ADMIN),
 ]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from netpolicy.engine.matrix import Matrix, rule_peers, selected_endpoints
 from netpolicy.model.cluster import Cluster, Endpoint
-from netpolicy.model.ir import EGRESS, INGRESS, EntityMatch, Policy, Rule
+from netpolicy.model.ir import EGRESS, INGRESS, PASS, EntityMatch, Policy, Rule
 from netpolicy.model.protocols import protocol_name
 from netpolicy.options import Options
 
@@ -24,6 +24,7 @@ class PolicyReport:
     selects: list[Endpoint]
     isolates: list[str]
     rules: list[RuleReport]
+    governs: list[str]
 
 
 def describe_rule_traffic(rule: Rule) -> str:
@@ -54,15 +55,19 @@ def _ports(prefix: str, entity: EntityMatch) -> list[str]:
 
 
 def policy_report(cluster: Cluster, options: Options | None = None) -> list[PolicyReport]:
-    """Every policy (staged ones included, flagged), in evaluation order of tiers and policies."""
+    """Every policy (staged ones included, flagged), in evaluation order of tiers and policies.
+
+    A policy isolates the directions it governs unless its tier passes what no rule decides (admin tiers)."""
     matrix = Matrix(cluster, options)
     reports = []
-    ordered = [p for t in matrix.ctx.tiers for p in t.policies] + [p for p in cluster.policies if p.staged]
-    for policy in ordered:
+    ordered = [(p, t.tier.default_action == PASS) for t in matrix.ctx.tiers for p in t.policies]
+    ordered += [(p, False) for p in cluster.policies if p.staged]
+    for policy, passes in ordered:
         rules = []
         for direction in (INGRESS, EGRESS):
             for rule in policy.rules(direction):
                 rules.append(RuleReport(rule, rule_peers(matrix, rule, direction), describe_rule_traffic(rule)))
-        reports.append(PolicyReport(policy, selected_endpoints(matrix, policy),
-                                    [d for d in (INGRESS, EGRESS) if policy.governs(d)], rules))
+        governs = [d for d in (INGRESS, EGRESS) if policy.governs(d)]
+        reports.append(PolicyReport(policy, selected_endpoints(matrix, policy), [] if passes else governs,
+                                    rules, governs))
     return reports

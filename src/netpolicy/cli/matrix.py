@@ -24,6 +24,12 @@ from netpolicy.options import DEFAULT_POD_CIDR
 LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
 
 
+class MatrixForm(StrEnum):
+    auto = "auto"
+    pairs = "pairs"
+    compact = "compact"
+
+
 class MatrixFormat(StrEnum):
     text = "text"
     json = "json"
@@ -38,6 +44,9 @@ def matrix(
     output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
     group_by: Annotated[str, typer.Option("--group-by", help="endpoint, or class: endpoints that behave identically.")] = "endpoint",
     max_members: Annotated[int, typer.Option("--max-members", help="With --group-by class: members listed per class.")] = 50,
+    form: Annotated[MatrixForm, typer.Option("--form", help=(
+        "pairs: every allowed pair; compact: per class what its policies allow, pairs left implicit "
+        "(-o json); auto: compact JSON or a text summary above 200,000 pairs."))] = MatrixForm.auto,
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -45,18 +54,24 @@ def matrix(
     """Who can reach whom, on which protocols and ports."""
     with input_errors():
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
-        cluster = load(files, options)
-        from netpolicy import api
-        from netpolicy.render import matrix_out
-
         if group_by not in ("endpoint", "class"):
             raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
         if group_by == "class" and output not in (MatrixFormat.json, MatrixFormat.text):
             raise InputError("--group-by class supports -o json and -o text")
+        if form is MatrixForm.compact and output is not MatrixFormat.json:
+            raise InputError("--form compact is a JSON document", suggestion="-o json --form compact")
+        cluster = load(files, options)
+        from netpolicy import api
         from netpolicy.progress import Progress
+        from netpolicy.render import matrix_out
+        from netpolicy.render.matrix_forms import write_compact_or_summary
+        from netpolicy.sources.bulk import gc_paused
 
-        with Progress() as progress:
+        with Progress() as progress, gc_paused():  # the engine's data is acyclic: no collection pays off
             result = api.matrix(cluster, options, progress.stage)
+            if form != "pairs" and write_compact_or_summary(result, output, form, group_by, sys.stdout,
+                                                            progress.stage):
+                return
             if group_by == "class" and output is MatrixFormat.json:
                 matrix_out.stream_matrix_json(result, sys.stdout, group_by_class=True, max_members=max_members,
                                               progress=progress.stage)

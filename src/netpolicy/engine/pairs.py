@@ -134,20 +134,8 @@ def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageRepor
     Pairs of two unpoliced classes (external ranges) are governed by no policy and left out.
     `progress(stage, done, total)` is told how far the side tables and the pairs are."""
     report = progress or _silent
-    table_ids: dict[int, int] = {}
-    tables: list = []
     n_cls = len(classes)
-    egress = np.full(n_cls, -1, dtype=np.int64)
-    ingress = np.full(n_cls, -1, dtype=np.int64)
-    for index, cls in enumerate(classes):
-        if index % 1024 == 0:
-            report("side tables", index, n_cls)
-        if cls.representative.policed:
-            for direction, column in ((EGRESS, egress), (INGRESS, ingress)):
-                table = matrix.side_table(cls.representative, direction)
-                column[index] = table_ids.setdefault(id(table), len(tables))
-                if column[index] == len(tables):
-                    tables.append(table)
+    tables, egress, ingress = class_tables(matrix, classes, report)
     rows = _Rows(matrix, tables)
     is_open = np.array([t.is_open for t in tables] + [True], dtype=bool)  # index -1: no policy
     kinds: dict[bytes, int] = {}
@@ -182,6 +170,28 @@ def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageRepor
             pair_kind = kind_of[inverse.reshape(-1)]
             allowed = pair_kind >= 0
             yield PairBlock(pair_src[allowed], pair_dst[allowed], pair_kind[allowed], connections)
+
+
+def class_tables(matrix, classes: list[EndpointClass],
+                 progress: StageReport | None = None) -> tuple[list, np.ndarray, np.ndarray]:
+    """The distinct side tables of the classes, and each class's egress and ingress table (-1 for an
+    unpoliced class: no policy, everything allowed on that side)."""
+    report = progress or _silent
+    table_ids: dict[int, int] = {}
+    tables: list = []
+    n_cls = len(classes)
+    egress = np.full(n_cls, -1, dtype=np.int64)
+    ingress = np.full(n_cls, -1, dtype=np.int64)
+    for index, cls in enumerate(classes):
+        if index % 1024 == 0:
+            report("side tables", index, n_cls)
+        if cls.representative.policed:
+            for direction, column in ((EGRESS, egress), (INGRESS, ingress)):
+                table = matrix.side_table(cls.representative, direction)
+                column[index] = table_ids.setdefault(id(table), len(tables))
+                if column[index] == len(tables):
+                    tables.append(table)
+    return tables, egress, ingress
 
 
 def _silent(stage: str, done: int, total: int) -> None:

@@ -1,7 +1,8 @@
 """The policy IR, Calico's model for every policy kind: tiers → ordered policies → ordered rules.
 
 Kubernetes NetworkPolicies compile into tier `default` at order 1000 (as Calico converts them), Calico
-policies map one to one, and profiles are policies of kind `Profile` evaluated after every tier. The
+policies map one to one, admin policies (ClusterNetworkPolicy, AdminNetworkPolicy,
+BaselineAdminNetworkPolicy) become GlobalNetworkPolicy-like policies of their own tiers, and profiles are policies of kind `Profile` evaluated after every tier. The
 engine only ever sees these objects. Selectors here are *effective*: namespace and service-account
 scoping (docs/semantics.md#calico-networkpolicy, #calico-globalnetworkpolicy, #rule-scoping) is
 already applied by the compiler.
@@ -31,6 +32,7 @@ CALICO_NETWORK_POLICY = "CalicoNetworkPolicy"
 GLOBAL_NETWORK_POLICY = "GlobalNetworkPolicy"
 ADMIN_NETWORK_POLICY = "AdminNetworkPolicy"
 BASELINE_ADMIN_NETWORK_POLICY = "BaselineAdminNetworkPolicy"
+CLUSTER_NETWORK_POLICY = "ClusterNetworkPolicy"
 PROFILE = "Profile"
 
 
@@ -167,12 +169,15 @@ class Policy:
             K8S_NETWORK_POLICY: "KubernetesNetworkPolicy",
             CALICO_NETWORK_POLICY: "NetworkPolicy",
             GLOBAL_NETWORK_POLICY: "GlobalNetworkPolicy",
+            CLUSTER_NETWORK_POLICY: "KubernetesClusterNetworkPolicy",
         }.get(self.kind, self.kind)
         if calico_version >= (3, 32):
             return f"{self.name}/{self.namespace or ''}/{backend_kind}"
         tier = self.tier or "default"
         if self.kind == K8S_NETWORK_POLICY:
             return f"{self.namespace}/knp.default.{self.name}"
+        if self.kind in (ADMIN_NETWORK_POLICY, BASELINE_ADMIN_NETWORK_POLICY):  # kanp.<tier>.<name>, kbanp.…
+            return f"k{'b' if self.kind == BASELINE_ADMIN_NETWORK_POLICY else ''}anp.{tier}.{self.name}"
         base = self.name if self.name.startswith(tier + ".") else f"{tier}.{self.name}"
         return f"{self.namespace}/{base}" if self.namespace else base
 

@@ -27,7 +27,7 @@ def report_json(reports: list[PolicyReport]) -> dict:
             "policy": p.id, "kind": p.kind, "tier": p.tier,
             "order": None if math.isinf(p.order) else p.order, "staged": p.staged,
             "file": p.location.file if p.location else None, "line": p.location.line if p.location else None,
-            "selects": [e.id for e in r.selects], "isolates": r.isolates,
+            "selects": [e.id for e in r.selects], "isolates": r.isolates, "governs": r.governs,
             "rules": [{"rule": rr.rule.name, "action": rr.rule.action, "detail": rr.rule.detail,
                        "peers": [e.id for e in rr.peers], "traffic": rr.traffic} for rr in r.rules],
             "notes": list(p.notes),
@@ -42,7 +42,11 @@ def render_report_text(reports: list[PolicyReport], console) -> None:
         staged = " [yellow](staged: not enforced)[/yellow]" if p.staged else ""
         console.print(f"[bold]{p.kind} {p.id}[/bold] (tier {p.tier}{order}){staged}  [dim]{p.location or ''}[/dim]")
         console.print(f"  selects:  {_names(r.selects)}")
-        console.print(f"  isolates: {', '.join(r.isolates) or 'nothing'}")
+        if r.governs and not r.isolates:
+            console.print(f"  governs:  {', '.join(r.governs)} (tier {p.tier} passes what no rule decides: "
+                          "isolates nothing)")
+        else:
+            console.print(f"  isolates: {', '.join(r.isolates) or 'nothing'}")
         if not r.rules:
             console.print("  rules:    none (everything in the isolated directions is denied unless another policy allows it)")
         for rr in r.rules:

@@ -12,11 +12,11 @@ from typing import Any
 from netpolicy.errors import Diagnostics
 from netpolicy.model.addresses import IPAddress
 from netpolicy.model.cluster import POD, Endpoint, Namespace, ServiceAccount, assigned_labels, profile_labels
-from netpolicy.options import Options
+from netpolicy.options import DEFAULT_POD_CIDR, Options
 from netpolicy.sources import fields, kinds
 from netpolicy.sources.accept import Accepted
 from netpolicy.sources.env_refs import env_refs_services
-from netpolicy.sources.ip_pool import AddressPool, PoolExhausted, parse_pod_cidrs
+from netpolicy.sources.ip_pool import AddressPool, PoolExhausted, parse_pod_cidrs, sized_default
 from netpolicy.sources.ownership import Owners
 from netpolicy.sources.pod_spec import PodSpecInfo, read_pod_spec
 
@@ -217,8 +217,10 @@ def _assign_addresses(drafts: list[_Draft], reserved: Iterable[IPAddress], optio
         diags.error(f"{fields.show(options.pod_cidr)} is not a pod CIDR", path="--pod-cidr",
                     expected="a CIDR such as 10.244.0.0/16, or one IPv4 and one IPv6 CIDR separated by a comma")
         return
-    taken = [address for d in drafts for address in d.ips]
-    pool = AddressPool(networks, [*taken, *reserved])
+    used = [*(address for d in drafts for address in d.ips), *reserved]
+    if options.pod_cidr == DEFAULT_POD_CIDR:
+        networks = [sized_default(networks[0], len(homeless), used)]
+    pool = AddressPool(networks, used)
     for draft in homeless:
         try:
             draft.ips = list(pool.allocate())

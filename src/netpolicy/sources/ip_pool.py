@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 from collections.abc import Iterable
 
@@ -24,6 +25,20 @@ def parse_pod_cidrs(text: str) -> list[IPNetwork]:
     if len({n.version for n in networks}) != len(networks):
         raise ValueError("at most one CIDR per IP family")
     return networks
+
+
+def sized_default(network: IPNetwork, needed: int, used: Iterable[IPAddress]) -> IPNetwork:
+    """The default pod CIDR widened, one prefix bit at a time (10.244.0.0/16, /15, /14, then
+    10.240.0.0/13 …, at most a /8), until it has `needed` free addresses besides those `used`."""
+    same = sorted(int(a) for a in used if a.version == network.version)
+    wider = network
+    while wider.prefixlen > 8:
+        lo, hi = int(wider.network_address), int(wider.broadcast_address)
+        taken = bisect.bisect_right(same, hi) - bisect.bisect_left(same, lo)
+        if wider.num_addresses - 2 - taken >= needed:
+            break
+        wider = wider.supernet()
+    return wider
 
 
 class AddressPool:

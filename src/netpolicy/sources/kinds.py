@@ -12,7 +12,7 @@ CORE = "core"  # Namespace, Service, ServiceAccount
 WORKLOAD = "workload"  # Pod and the controllers that make pods
 K8S_POLICY = "k8s-policy"  # networking.k8s.io/v1 NetworkPolicy
 CALICO = "calico"  # projectcalico.org/v3 and crd.projectcalico.org/v1 resources
-ADMIN = "admin"  # policy.networking.k8s.io AdminNetworkPolicy, BaselineAdminNetworkPolicy
+ADMIN = "admin"  # policy.networking.k8s.io ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy
 
 DEFAULT_NAMESPACE = "default"
 
@@ -53,6 +53,7 @@ KINDS: tuple[KindInfo, ...] = tuple(
     })
     + _kinds(("policy.networking.k8s.io/v1alpha1",), ADMIN,
              {"AdminNetworkPolicy": False, "BaselineAdminNetworkPolicy": False})
+    + _kinds(("policy.networking.k8s.io/v1alpha2",), ADMIN, {"ClusterNetworkPolicy": False})
 )
 
 _BY_VERSION_AND_KIND: dict[tuple[str, str], KindInfo] = {

@@ -27,6 +27,7 @@ _PLURALS = {
     "StagedGlobalNetworkPolicy": "stagedglobalnetworkpolicies",
     "StagedKubernetesNetworkPolicy": "stagedkubernetesnetworkpolicies",
     "AdminNetworkPolicy": "adminnetworkpolicies", "BaselineAdminNetworkPolicy": "baselineadminnetworkpolicies",
+    "ClusterNetworkPolicy": "clusternetworkpolicies",
 }
 #: Families whose API may be absent from a cluster (a CRD or an aggregated API not installed).
 _OPTIONAL = (kinds.CALICO, kinds.ADMIN)

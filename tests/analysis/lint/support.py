@@ -85,3 +85,21 @@ def only(rule: str, **settings) -> LintConfig:
     rules = {r: RuleSettings(enabled=False) for r in RULES if r != rule}
     rules[rule] = RuleSettings(options=settings)
     return LintConfig(rules)
+
+
+def cluster_policy(name: str, priority: int, tier: str = "Admin", subject: dict | None = None,
+                   ingress: list | None = None, egress: list | None = None) -> dict:
+    """A ClusterNetworkPolicy (v1alpha2); the subject defaults to every namespace."""
+    spec: dict = {"tier": tier, "priority": priority, "subject": subject or {"namespaces": {}}}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    if egress is not None:
+        spec["egress"] = egress
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": name}, "spec": spec}
+
+
+def pods_in(namespace: str, **labels: str) -> dict:
+    """A `pods` peer or subject: pods with these labels in the named namespace."""
+    return {"pods": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
+                     "podSelector": {"matchLabels": labels}}}

@@ -15,6 +15,8 @@ ISSUE_RULES = {
     "named-port-unresolved", "service-port-confusion", "peer-and-vs-or", "missing-policy-types",
     "egress-rules-without-egress-type", "unknown-namespace", "duplicate-policy", "mergeable-policies",
     "unprotected-namespace", "unreachable-service",
+    # issue 15: admin policies
+    "admin-priority-tie", "admin-unenforced-peer", "admin-accept-overridden", "pass-to-nothing", "baseline-overridden",
 }
 HERE = Path(__file__).parent
 

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from netpolicy.analysis.lint.finding import ObjectKey, raw_key
-from netpolicy.analysis.lint.objects import is_calico_policy, is_k8s_policy
+from netpolicy.analysis.lint.objects import is_admin_policy, is_calico_policy, is_k8s_policy
 from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
 from netpolicy.model.ir import K8S_NETWORK_POLICY, PROFILE, Policy
 from netpolicy.options import Options
@@ -107,6 +107,11 @@ class LintContext:
     def calico_policies(self) -> list[tuple[Policy, RawObject]]:
         """The Calico NetworkPolicies and GlobalNetworkPolicies among `policies`."""
         return [(p, r) for p, r in self.policies if is_calico_policy(r)]
+
+    @cached_property
+    def admin_policies(self) -> list[tuple[Policy, RawObject]]:
+        """The admin policies (ClusterNetworkPolicy, Admin/BaselineAdminNetworkPolicy) among `policies`."""
+        return [(p, r) for p, r in self.policies if is_admin_policy(r)]
 
     @cached_property
     def known_namespaces(self) -> set[str]:

@@ -7,6 +7,7 @@ from netpolicy.sources.raw import RawObject
 K8S_POLICY_GROUP = "networking.k8s.io"
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
 CALICO_POLICY_KINDS = ("NetworkPolicy", "GlobalNetworkPolicy")
+ADMIN_GROUP = "policy.networking.k8s.io"
 
 
 def is_k8s_policy(raw: RawObject) -> bool:
@@ -22,3 +23,8 @@ def types_field(raw: RawObject) -> str:
 def is_calico_policy(raw: RawObject) -> bool:
     """An enforced Calico policy: `NetworkPolicy` or `GlobalNetworkPolicy` of a Calico API group."""
     return raw.kind in CALICO_POLICY_KINDS and raw.group in CALICO_GROUPS
+
+
+def is_admin_policy(raw: RawObject) -> bool:
+    """A ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy."""
+    return raw.group == ADMIN_GROUP

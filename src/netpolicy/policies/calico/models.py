@@ -150,7 +150,7 @@ _EXPECTED_BY_ERROR = {
 
 
 def load_spec(model: type[SpecModel], raw: RawObject, diags: Diagnostics,
-              field: str = "spec") -> SpecModel | None:
+              field: str = "spec", reference: str = "the Calico API reference") -> SpecModel | None:
     """Validate `raw.data[field]` against `model`; None (with errors reported) if its shape is wrong.
 
     A missing spec is an empty one. Unknown fields are reported as warnings.
@@ -172,7 +172,7 @@ def load_spec(model: type[SpecModel], raw: RawObject, diags: Diagnostics,
         return None
     for path in unknown_fields(spec, field):
         diags.warn("unknown field, ignored", raw.at(path), path,
-                   suggestion="check the spelling against the Calico API reference")
+                   suggestion=f"check the spelling against {reference}")
     return spec
 
 

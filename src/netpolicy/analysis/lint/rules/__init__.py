@@ -6,6 +6,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from netpolicy.analysis.lint.rules import (
+    admin_accept_overridden,
+    admin_priority_tie,
+    admin_unenforced_peer,
+    baseline_overridden,
     dns_egress_blocked,
     duplicate_policy,
     egress_rules_without_egress_type,
@@ -14,6 +18,7 @@ from netpolicy.analysis.lint.rules import (
     missing_policy_types,
     named_port_unresolved,
     order_collision,
+    pass_to_nothing,
     peer_and_vs_or,
     redundant_policy,
     redundant_rule,
@@ -39,6 +44,11 @@ _MODULES = (
     redundant_rule,
     redundant_policy,
     order_collision,
+    admin_priority_tie,
+    admin_unenforced_peer,
+    admin_accept_overridden,
+    pass_to_nothing,
+    baseline_overridden,
     ipblock_covers_pods,
     named_port_unresolved,
     service_port_confusion,

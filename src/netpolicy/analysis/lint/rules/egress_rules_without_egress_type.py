@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
-from netpolicy.analysis.lint.objects import types_field
+from netpolicy.analysis.lint.objects import is_admin_policy, types_field
 
 if TYPE_CHECKING:
     from netpolicy.analysis.lint.context import LintContext
@@ -23,6 +23,8 @@ OPTIONS: dict = {}
 def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Policies with rules in a direction their declared types do not include."""
     for policy, raw in ctx.policies:
+        if is_admin_policy(raw):  # admin policies have no types: their rules say the directions
+            continue
         spec = k8s_fields.spec(raw)
         field = types_field(raw)
         declared = spec.get(field)

@@ -8,7 +8,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
-from netpolicy.analysis.lint.objects import is_calico_policy
+from netpolicy.analysis.lint.objects import is_admin_policy, is_calico_policy
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, K8S_NETWORK_POLICY, LOG, Policy
 from netpolicy.selectors.restrictions import never_matches
 
@@ -28,7 +28,7 @@ OPTIONS: dict = {}
 
 def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Pairs of policies whose relative order only the tie-break decides, where it matters."""
-    raws = {id(p): r for p, r in ctx.policies}
+    raws = {id(p): r for p, r in ctx.policies if not is_admin_policy(r)}  # admin ties: admin-priority-tie
     version = ctx.options.calico_version
     other = (3, 31) if version >= (3, 32) else (3, 32)
     for tier in ctx.matrix.ctx.tiers:
