@@ -38,6 +38,14 @@ class Inputs:
         return not (self.files or self.helm or self.kustomize) and (
             self.namespace is not None or self.all_namespaces or self.as_plugin)
 
+    def describe(self) -> list[str]:
+        """Each input in a few words: paths, `helm CHART`, `kustomize DIR`, `cluster CONTEXT`."""
+        names = [*self.files, *(f"helm {c}" for c in self.helm), *(f"kustomize {d}" for d in self.kustomize)]
+        if self.live:
+            names.append(f"cluster {self.context or 'of the current context'}"
+                         + (f" (namespace {self.namespace})" if self.namespace else ""))
+        return names
+
     def check(self) -> None:
         """Refuse contradictory or missing input options."""
         if self.namespace is not None and self.all_namespaces:

@@ -15,8 +15,12 @@ class Options:
     - `ipblock_matches_pods`: Kubernetes ipBlock peers match pod addresses (Calico, upstream e2e);
       False models CNIs such as Cilium where they do not.
     - `calico_version`: selects Calico's policy tie-break scheme (3.32+ or older).
+    - `endpoint_to_host_action`: Felix's DefaultEndpointToHostAction for pod → own node traffic after
+      the pod's egress: ACCEPT (what calico.yaml and the operator set), DROP (Felix's own default) or
+      RETURN (no host endpoint policy follows for it either).
     """
 
     pod_cidr: str = DEFAULT_POD_CIDR
     ipblock_matches_pods: bool = True
     calico_version: tuple[int, int] = (3, 32)
+    endpoint_to_host_action: str = "ACCEPT"

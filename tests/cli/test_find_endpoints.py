@@ -22,8 +22,6 @@ def run(tmp_path: Path, *args: str):
     ("web-5d4f8c7b9-aaaaa", "default/redis",
      "note: --from web-5d4f8c7b9-aaaaa: the pod name of Deployment default/web; answering for it"),
     ("default/web-5d4f8c7b9-aaaaa", "default/redis", "the pod name of Deployment default/web"),
-    ("default/web", "svc/default/redis",
-     "note: --to svc/default/redis: Service default/redis selects default/redis; answering for it"),
     ("web", "redis", "note: --from web: default/web"),
 ])
 def test_ends_by_pod_name_service_or_bare_name(tmp_path: Path, source: str, destination: str, note: str) -> None:
@@ -31,6 +29,15 @@ def test_ends_by_pod_name_service_or_bare_name(tmp_path: Path, source: str, dest
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["verdict"] == "allow"
     assert note in result.stderr
+
+
+def test_a_service_destination_goes_through_its_translation(tmp_path: Path) -> None:
+    """`--to svc/ns/name` is reached as kube-proxy translates it (docs/semantics.md#service-paths)."""
+    result = run(tmp_path, "query", "--from", "default/web", "--to", "svc/default/redis", "--port", "6379", "-o", "json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["verdict"], out["service"]["id"]) == ("allow", "default/redis")
+    assert [b["to"] for b in out["backends"]] == ["default/redis"]
 
 
 def test_ends_by_label_selector_and_namespace(tmp_path: Path) -> None:
@@ -81,3 +88,11 @@ def test_f_takes_several_paths_and_globs(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["endpoints", "-f", *sorted(map(str, tmp_path.glob("*.yaml")))])
     assert result.exit_code == 0, result.output
     assert "2 endpoints" in result.stdout
+
+
+def test_a_pod_name_to_a_service(tmp_path: Path) -> None:
+    """The source is found as usual (pod names too) before the Service path is taken."""
+    result = run(tmp_path, "query", "--from", "web-5d4f8c7b9-aaaaa", "--to", "svc/default/redis", "--port", "6379",
+                 "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["from"] == "default/web"

@@ -9,7 +9,8 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.matrix import _refine, compute_matrix
+from netpolicy.engine.bits import refine
+from netpolicy.engine.matrix import compute_matrix
 from netpolicy.options import Options
 
 
@@ -35,7 +36,7 @@ def test_ranges_concatenate_aranges(starts, lengths, expected):
     ([0, 1], 10**6, [5, 5], 10**4, [[0], [1]]),
 ])
 def test_refine_splits_groups_by_value(labels, count, values, n_values, groups):
-    new, new_count = _refine(np.array(labels, dtype=np.int64), count, np.array(values), n_values)
+    new, new_count = refine(np.array(labels, dtype=np.int64), count, np.array(values), n_values)
     assert new_count == len(set(new.tolist()))
     found = {}
     for item, label in enumerate(new.tolist()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from netpolicy.engine.flow import FlowEvaluator
@@ -74,7 +74,7 @@ def ports_st(draw):
 def entity_st(draw, allow_ports: bool):
     nets = tuple(ipaddress.ip_network(n) for n in draw(st.lists(st.sampled_from(NETS), max_size=1)))
     not_nets = tuple(ipaddress.ip_network(n) for n in draw(st.lists(st.sampled_from(NETS[1:4]), max_size=1)))
-    selector = Selector(draw(selector_st())) if draw(st.booleans()) else None
+    selector = Selector(draw(selector_st())) if draw(st.integers(0, 2)) == 0 else None
     not_selector = Selector(draw(selector_st())) if draw(st.integers(0, 4)) == 0 else None
     ports = draw(ports_st()) if allow_ports and draw(st.booleans()) else None
     not_ports = draw(ports_st()) if allow_ports and draw(st.integers(0, 5)) == 0 else None
@@ -89,7 +89,7 @@ def rule_st(draw, direction: str, index: int):
     if protocol == 1 and draw(st.booleans()):
         icmp = IcmpMatch(draw(st.sampled_from((0, 8))), draw(st.sampled_from((None, 0))))
     return Rule(
-        action=draw(st.sampled_from((ALLOW, ALLOW, DENY, PASS, LOG))), direction=direction, index=index,
+        action=draw(st.sampled_from((ALLOW, ALLOW, DENY, PASS, PASS, LOG))), direction=direction, index=index,
         name=f"{direction}[{index}]", protocol=protocol,
         not_protocol=draw(st.sampled_from((None, None, None, 17))) if protocol is None else None,
         icmp=icmp, source=draw(entity_st(ports_ok)), destination=draw(entity_st(ports_ok)),
@@ -203,8 +203,33 @@ PACKETS = [(6, 80, 40000), (6, 5432, 40000), (6, 53, 53), (17, 53, 40000), (17, 
            (1, 8, 0), (1, 0, 0), (47, None, None)]
 
 
+def _tiered(security_default: str, security_action: str, default_rules: tuple[str, ...]) -> Cluster:
+    """Two pods and a policy in each tier (security before default): always in the examples, so that
+    Pass, end of tier and the fall-through to profiles are checked on every run."""
+    ns = Namespace("x", {"kubernetes.io/metadata.name": "x"})
+    endpoints = [Endpoint(id=f"x/pod{i}", kind="Pod", name=f"pod{i}", namespace="x", labels={},
+                          selector_labels=calico_labels({}, namespace="x", namespace_labels=ns.labels,
+                                                        service_account="default", service_account_labels={}),
+                          ips=(ipaddress.ip_address(f"10.1.2.{i + 3}"),)) for i in range(2)]
+    everything = Selector(AllNode())
+
+    def policy(name: str, tier: str, actions: tuple[str, ...]) -> Policy:
+        rules = tuple(Rule(a, INGRESS, i, f"ingress[{i}]", protocol=6) for i, a in enumerate(actions))
+        return Policy(name=name, kind="GlobalNetworkPolicy", namespace=None, tier=tier, order=1.0,
+                      selector=everything, types=frozenset((INGRESS,)), ingress=rules)
+    policies = [policy("s", "security", (security_action,) if security_action else ())]
+    if default_rules:
+        policies.append(policy("d", "default", default_rules))
+    tiers = {"default": Tier("default", 1_000_000.0), "security": Tier("security", 100.0, security_default)}
+    return Cluster(namespaces={"x": ns}, endpoints=endpoints, policies=policies, tiers=tiers)
+
+
 @settings(max_examples=int(os.environ.get("NETPOLICY_PROPERTY_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cluster_st())
+@example(_tiered(DENY, PASS, (ALLOW,)))            # Pass goes to the next tier
+@example(_tiered(DENY, PASS, ()))                  # Pass in the last applying tier: the profiles decide
+@example(_tiered(PASS, "", (DENY, ALLOW)))         # end of a tier that passes by default
+@example(_tiered(DENY, LOG, (ALLOW,)))             # Log goes on; the end of tier drops
 def test_matrix_agrees_with_flow_evaluator(cluster):
     matrix = compute_matrix(cluster)
     flows = FlowEvaluator(cluster)

@@ -49,3 +49,16 @@ def test_kernel_agrees_with_engine_on_the_example(policies):
     report = api.verify(cluster, matrix_module.compute_matrix(cluster))
     assert report.ok, render_text(report)
     assert report.agreements == report.probes > 0
+
+
+def test_kernel_agrees_with_engine_on_service_matches():
+    """Calico `services` matches (selector fallback, slices, a slice address outside every pod): the
+    nft sets hold Felix's members and the matrix the same ports."""
+    from tests.engine.test_service_matches import BASE, DNS, PG, egress_to_service, endpoint_slice
+
+    documents = [*BASE, PG, DNS, egress_to_service("dns", "db"),
+                 endpoint_slice("db", "pg", [{"addresses": ["10.0.1.10"]}], [{"port": 7000}]),
+                 {**egress_to_service("pg", "db"), "metadata": {"name": "to-pg", "namespace": "app"}}]
+    report = verify_documents(documents)
+    assert report.ok, render_text(report)
+    assert report.agreements == report.probes > 0

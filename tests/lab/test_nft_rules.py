@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from netpolicy.engine.backends import ServiceBackends
 from netpolicy.lab.nft.rules import families_for, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
-from netpolicy.model.cluster import Service, ServicePort
+from netpolicy.model.cluster import Cluster, Service, ServicePort
 from netpolicy.model.ir import ALLOW, DENY, EGRESS, LOG, PASS, EntityMatch, IcmpMatch, ServiceRef
 from netpolicy.model.protocols import ICMP, ICMPV6, TCP, UDP
 from netpolicy.selectors.ast import CompareNode, NotNode, Selector
@@ -23,7 +24,7 @@ def endpoints():
 
 
 def statements(r, families=(4,), services=()):
-    registry = SetRegistry(endpoints(), services)
+    registry = SetRegistry(endpoints(), ServiceBackends(Cluster(endpoints=endpoints(), services=list(services))))
     rendered, dropped = render_rule(r, families, registry)
     return [s for item in rendered for s in item.statements], {s.name: s for s in registry.sets}, dropped
 

@@ -55,3 +55,31 @@ def test_query_json_denied_with_allowed_source_ports():
     assert out["egress"]["trace"][-1]["action"] == "EndOfTier"
     assert out["ingress"]["verdict"] == "allow"
     assert set(out["egress"]["trace"][-1]) >= {"tier", "policy", "kind", "rule", "action", "reason"}
+
+
+def test_query_json_to_a_node_port_adds_the_service_and_its_backends():
+    """A Service destination keeps every INTERFACES.md field and adds `service` and `backends`."""
+    out = run("query", *K8S, "-f", str(EXAMPLE / "nodes"), "--from", "203.0.113.7",
+              "--to", "trojanwall-node:31000", "-o", "json")
+    assert {"from", "to", "protocol", "port", "src_port", "verdict", "egress", "ingress"} <= set(out)
+    assert (out["to"], out["port"], out["verdict"]) == ("trojanwall-node:31000", 31000, "allow")
+    assert out["service"] == {"id": "trojanwall/trojanwall-django", "via": "NodePort", "address": "192.168.49.2",
+                              "node": "trojanwall-node", "port": 31000, "external_traffic_policy": "Cluster"}
+    backends = {b["to"]: (b["port"], b["verdict"]) for b in out["backends"]}
+    assert backends == {"trojanwall/trojanwall-django": (8000, "allow"),
+                        "trojanwall/trojanwall-db-migrate-job": (8000, "allow")}
+
+
+def test_query_json_to_a_cluster_ip_port_the_service_lacks():
+    out = run("query", *K8S, "--from", "trojanwall/trojanwall-django", "--to", "10.107.194.222", "--port", "5433",
+              "-o", "json")
+    assert out["verdict"] == "deny" and out["backends"] == [] and "rejects" in out["dropped"]
+
+
+def test_query_json_node_port_restricted_by_a_pre_dnat_policy():
+    """The example's preDNAT policy: the office reaches the NodePort, the internet does not."""
+    paths = [*K8S, "-f", str(EXAMPLE / "nodes"), "-f", str(EXAMPLE / "nodeport-policies")]
+    outside = run("query", *paths, "--from", "203.0.113.7", "--to", "trojanwall-node:31000", "-o", "json")
+    office = run("query", *paths, "--from", "198.51.100.7", "--to", "trojanwall-node:31000", "-o", "json")
+    assert (outside["verdict"], office["verdict"]) == ("deny", "allow")
+    assert outside["ingress"]["trace"][0]["policy"] == "nodeport-office-only"

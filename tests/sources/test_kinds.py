@@ -18,6 +18,8 @@ EXPECTED = [
     ("v1", "Namespace", False, kinds.CORE),
     ("v1", "Service", True, kinds.CORE),
     ("v1", "ServiceAccount", True, kinds.CORE),
+    ("v1", "Node", False, kinds.CORE),
+    ("discovery.k8s.io/v1", "EndpointSlice", True, kinds.CORE),
     ("v1", "Pod", True, kinds.WORKLOAD),
     ("v1", "ReplicationController", True, kinds.WORKLOAD),
     ("apps/v1", "Deployment", True, kinds.WORKLOAD),

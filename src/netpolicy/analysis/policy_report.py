@@ -60,7 +60,7 @@ def policy_report(cluster: Cluster, options: Options | None = None) -> list[Poli
     A policy isolates the directions it governs unless its tier passes what no rule decides (admin tiers)."""
     matrix = Matrix(cluster, options)
     reports = []
-    ordered = [(p, t.tier.default_action == PASS) for t in matrix.ctx.tiers for p in t.policies]
+    ordered = [(p, t.tier.default_action == PASS) for t in matrix.tiers for p in t.policies]
     ordered += [(p, False) for p in cluster.policies if p.staged]
     for policy, passes in ordered:
         rules = []

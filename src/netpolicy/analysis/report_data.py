@@ -20,6 +20,7 @@ from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.options import Options
 from netpolicy.render.lint.json_out import finding_json
 from netpolicy.render.matrix_out import common_labels
+from netpolicy.render.ranges import display_id
 
 EXTERNAL_NS = "(external)"
 MEMBERS_LISTED = 50
@@ -95,7 +96,7 @@ def _node(namespace: str, members: list[Place], isolated: list[dict[str, set[str
     first = members[0]
     endpoints = [next(e for e in reversed(p.sides) if e is not None) for p in members]
     node = {"namespace": namespace, "kind": first.kind, "name": _name(members, endpoints),
-            "members": [p.name for p in members[:MEMBERS_LISTED]], "size": len(members)}
+            "members": [display_id(p.id) for p in members[:MEMBERS_LISTED]], "size": len(members)}
     if first.external:
         node["cidrs"] = sorted({str(n) for p in members for n in p.nets})
         return node
@@ -113,7 +114,7 @@ def _name(members: list[Place], endpoints: list) -> str:
     """The node's short name: the member's name, or what the members share (`django ×3`)."""
     if len(members) == 1 or members[0].external:
         place = members[0]
-        return place.name if place.external else endpoints[0].name
+        return display_id(place.id) if place.external else endpoints[0].name
     labels = common_labels(endpoints)
     for key in NAME_LABELS:
         if key in labels:
@@ -123,13 +124,13 @@ def _name(members: list[Place], endpoints: list) -> str:
 
 def _selected(matrix: Matrix) -> dict[int, set[str]]:
     """Ids of the endpoints each policy selects, by the policy's `id()`."""
-    return {id(p): {e.id for e in selected_endpoints(matrix, p)} for p in matrix.ctx.cluster.policies}
+    return {id(p): {e.id for e in selected_endpoints(matrix, p)} for p in matrix.cluster.policies}
 
 
 def _isolated(matrix: Matrix, selected: dict[int, set[str]]) -> dict[str, set[str]]:
     """Ids of the endpoints each direction's enforced policies select (isolated in that direction)."""
     out: dict[str, set[str]] = {INGRESS: set(), EGRESS: set()}
-    for policy in matrix.ctx.active_policies:
+    for policy in matrix.active_policies:
         for direction in (INGRESS, EGRESS):
             if policy.governs(direction):
                 out[direction] |= selected[id(policy)]

@@ -20,10 +20,10 @@ app.command()(with_inputs(matrix.matrix))
 app.command()(with_inputs(query.query))
 app.command()(with_inputs(policies.policies))
 app.command()(with_inputs(endpoints.endpoints))
-app.command()(diff.diff)
-app.command("test")(expectations.run_expectations)
+app.command()(with_inputs(diff.diff))
+app.command("test")(with_inputs(expectations.run_expectations, paths=False))
 app.command()(with_inputs(lint.lint))
-app.command()(report.report)
+app.command()(with_inputs(report.report))
 app.add_typer(lab.lab_app, name="lab")
 
 

@@ -1,4 +1,5 @@
-"""`netpolicy diff`: what a change newly allows and newly blocks, from two paths or a git revision."""
+"""`netpolicy diff`: what a change newly allows and newly blocks: the before side from paths or a git revision,
+the after side from paths and the input options (--helm, -k, a live cluster)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from netpolicy.cli.shared import (
     input_errors,
     load,
     make_options,
+    other_inputs,
 )
 from netpolicy.errors import InputError
 from netpolicy.options import DEFAULT_POD_CIDR, Options
@@ -57,11 +59,10 @@ def diff(
     with input_errors():
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         after_paths = [*after, *files]
-        if not after_paths:
-            raise InputError("no after side: give --after PATH or -f PATH",
+        if not after_paths and not other_inputs():
+            raise InputError("no after side: give --after PATH, -f PATH, --helm CHART, -k DIR or --context NAME",
                              suggestion="e.g. --before old/ --after new/, or --git origin/main -f deploy/")
-        if git is not None and before:
-            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        check_before_side(git, before)
         if git is None and not before:
             raise InputError("no before side: give --before PATH or --git REF")
         from netpolicy import api
@@ -88,6 +89,16 @@ def diff(
             render_diff_text(result, console(), grouping)
     if exit_code and not result.empty:
         raise typer.Exit(1)
+
+
+def check_before_side(git: str | None, before: list[str]) -> None:
+    """Refuse two before sides, and --git with inputs that have no earlier revision."""
+    if git is not None and before:
+        raise InputError("--before and --git both give the before side", suggestion="use one of them")
+    if git is not None and other_inputs():
+        raise InputError("--git takes the -f paths as they were at REF; --helm, -k and a live cluster have no "
+                         "earlier revision", suggestion="render the before side to a file (e.g. `helm template` "
+                         "of a checkout of REF) and give it with --before")
 
 
 def before_side(git: str | None, before: list[str], after_paths: list[str], options: Options):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated
 
 import typer
 
+from netpolicy.cli.inputs import current_inputs
 from netpolicy.cli.shared import (
     CalicoVersion,
     Files,
@@ -19,6 +19,7 @@ from netpolicy.cli.shared import (
     input_errors,
     make_options,
     print_warnings,
+    read,
 )
 from netpolicy.errors import InputError
 from netpolicy.options import DEFAULT_POD_CIDR
@@ -38,14 +39,14 @@ def run_expectations(
     """Check expectations (who must and must not reach whom); exit 1 when any fails."""
     with input_errors():
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
-        if not files:
-            raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
+        current_inputs(files).check()
         from netpolicy.analysis.expectations.check import check_expectations
         from netpolicy.analysis.expectations.load import load_suites
         from netpolicy.analysis.expectations.pods import load_with_pods
 
         suites = load_suites(expectations)
-        cluster = load_with_pods(files, [p for s in suites for p in s.pods], options, stdin=sys.stdin)
+        cluster = load_with_pods(files, [p for s in suites for p in s.pods], options,
+                                 read=lambda paths: read(paths, options))
         print_warnings(cluster.warnings)
         report = check_expectations(cluster, suites, options)
         if junit is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
@@ -70,5 +71,7 @@ def with_inputs(command: Callable[..., Any], *, paths: bool = True) -> Callable[
 
 
 def current_inputs(files: list[str]) -> Inputs:
-    """The inputs of the command running now (only `files` when it has no input options)."""
-    return _CURRENT.get() or Inputs(files=list(files))
+    """The inputs of the command running now with `files` as its paths (only `files` when it has no input
+    options): `diff` and `report` read their after side's paths with the command's other input options."""
+    current = _CURRENT.get()
+    return Inputs(files=list(files)) if current is None else dataclasses.replace(current, files=list(files))

@@ -44,6 +44,9 @@ def lint(
     config: Annotated[str | None, typer.Option(
         "--config", help="Lint configuration file (default: .netpolicy.yaml in the working directory).")] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
+    show_info: Annotated[bool, typer.Option(
+        "--show-info", help="List info findings in text output too (they are counted, not listed, by default; "
+        "--fail-on info lists them).")] = False,
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
@@ -78,6 +81,6 @@ def lint(
         else:
             from netpolicy.render.lint.text import render_findings_text
 
-            render_findings_text(findings, console())
+            render_findings_text(findings, console(), show_info=show_info or fail_on is FailOn.info)
     if fail_on is not FailOn.never and any(at_or_above(f.severity, fail_on.value) for f in findings):
         raise typer.Exit(1)

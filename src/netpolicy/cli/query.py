@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -37,8 +38,12 @@ def parse_protocol(text: str) -> int:
 def query(
     files: Files = [],  # noqa: B006
     source: Annotated[str, typer.Option(
-        "--from", help="Source: endpoint id (ns/name), pod name, Service (svc/ns/name) or IP address.")] = "",
-    destination: Annotated[str, typer.Option("--to", help="Destination, as --from.")] = "",
+        "--from", help="Source: endpoint id (ns/name), pod name, Service (svc/ns/name: one of its pods), node "
+                       "(node/<name>) or IP address.")] = "",
+    destination: Annotated[str, typer.Option(
+        "--to", help="Destination, as --from; a Service (svc/<ns>/<name>, its ClusterIP, a LoadBalancer or external "
+                     "IP, <node>:<nodePort>, a node address with --port <nodePort>) is reached through kube-proxy's "
+                     "translation, judged per backend.")] = "",
     from_selector: Annotated[str, typer.Option(
         "--from-selector", help="Source by labels (app=web,tier!=db), matching one endpoint.")] = "",
     to_selector: Annotated[str, typer.Option("--to-selector", help="Destination by labels.")] = "",
@@ -56,28 +61,37 @@ def query(
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
+    to_host: Annotated[str, typer.Option(
+        "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
+                                          "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
 ) -> None:
-    """Explain one flow: the verdict, and why, rule by rule on both ends."""
+    """Explain one flow: the verdict, and why, rule by rule on both ends. Either end may be a node
+    (`node/<name>` or its address); the destination may be a Service."""
     with input_errors():
         if not (source or from_selector or from_namespace) or not (destination or to_selector or to_namespace):
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
         if src_port is not None and not 0 <= src_port <= 65535:
             raise InputError(f"--src-port: {src_port} is not a port", expected="1-65535")
         number = parse_protocol(protocol)
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
+            raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
+        options = replace(make_options(pod_cidr, ipblock_matches_pods, calico_version),
+                          endpoint_to_host_action=to_host.upper())
         cluster = load(files, options)
         from netpolicy.analysis.find_endpoint import find_endpoint, resolve_port
         from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.engine.node_flow import node_named
         from netpolicy.model.protocols import PORT_PROTOCOLS
 
-        ends = [find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace, option="--from"),
-                find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace, option="--to")]
-        for end in ends:
-            if end.note:
-                print(f"note: {end.note}", file=sys.stderr)
-        source, destination = (end.ref for end in ends)
-        port = resolve_port(port, cluster, destination, number)
         evaluator = FlowEvaluator(cluster, options)
+        if from_selector or node_named(cluster, source) is None:
+            source = _found(find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace,
+                                          option="--from"))
+        if _path_flow(evaluator, source, destination, to_selector or to_namespace, number, port, src_port, output):
+            return
+        destination = _found(find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace,
+                                           option="--to"))
+        port = resolve_port(port, cluster, destination, number)
         if port is None and number in PORT_PROTOCOLS:
             _sweep(evaluator, source, destination, number, src_port, output, findings)
             return
@@ -89,6 +103,51 @@ def query(
             from netpolicy.render.trace_text import render_flow
 
             render_flow(result, console())
+
+
+def _found(end) -> str:
+    """The reference of an end found, its note (when it is not what was typed) on stderr."""
+    if end.note:
+        print(f"note: {end.note}", file=sys.stderr)
+    return end.ref
+
+
+def _path_flow(evaluator, source: str, destination: str, by_selector: str, protocol: int, port: str | None,
+               src_port: int | None, output: TextOrJson) -> bool:
+    """A flow whose path matters before policy (docs/semantics.md#services-and-host-endpoints): to a
+    Service (kube-proxy's translation, per backend) or between a node and a pod. False: neither."""
+    from netpolicy.engine.node_flow import evaluate_node_flow
+    from netpolicy.engine.path import ServicePaths
+
+    cluster = evaluator.ctx.cluster
+    number = int(port) if port is not None and port.isdigit() else None
+    paths = ServicePaths(cluster, evaluator.ctx.backends)
+    entry = None
+    if not by_selector and cluster.endpoint(destination) is None:
+        entry = paths.entry(destination, protocol, number, port if number is None else None)
+    if entry is not None:
+        from netpolicy.engine.service_flow import evaluate_service
+
+        flow = evaluate_service(evaluator, paths, source, destination, entry, protocol, src_port)
+        if output is TextOrJson.json:
+            print(json.dumps(flow.to_json(), indent=2))
+        else:
+            from netpolicy.render.trace_text import render_service_flow
+
+            render_service_flow(flow, console())
+        return True
+    if port is not None and number is None:
+        return False
+    result = evaluate_node_flow(evaluator, source, destination, protocol, number, src_port)
+    if result is None:
+        return False
+    if output is TextOrJson.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        from netpolicy.render.trace_text import render_flow
+
+        render_flow(result, console())
+    return True
 
 
 def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: int | None,

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from netpolicy.cli.diff import before_side
-from netpolicy.cli.shared import CalicoVersion, Files, IpBlockPods, PodCidr, input_errors, load, make_options
+from netpolicy.cli.diff import before_side, check_before_side
+from netpolicy.cli.inputs import current_inputs
+from netpolicy.cli.shared import CalicoVersion, Files, IpBlockPods, PodCidr, input_errors, make_options, read
 from netpolicy.errors import InputError
 from netpolicy.options import DEFAULT_POD_CIDR
 
@@ -36,13 +37,13 @@ def report(
 
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         after_paths = [*after, *files]
-        if not after_paths:
-            raise InputError("no input: give at least one -f PATH", suggestion="e.g. -f manifests/ -f policies/")
+        current_inputs(after_paths).check()
         diff = diff or bool(before) or git is not None
-        if git is not None and before:
-            raise InputError("--before and --git both give the before side", suggestion="use one of them")
+        check_before_side(git, before)
         if diff and git is None and not before:
             raise InputError("--diff needs the before side: give --before PATH or --git REF")
         old = before_side(git, before, after_paths, options) if diff else None
+        if not title and not after_paths:
+            title = ("change to " if diff else "") + ", ".join(current_inputs(after_paths).describe())
         args = ReportArgs(after_paths, options, output, title, expect, old)
-        print(write_report(args, load), file=sys.stderr)
+        print(write_report(args, read), file=sys.stderr)

@@ -59,12 +59,25 @@ def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) 
 def load(files: list[str], options: Options):
     """The cluster of the command's inputs (`-f` paths, `-` is stdin; --helm, -k, a live cluster), its
     warnings printed to stderr."""
+    cluster = read(files, options)
+    print_warnings(cluster.warnings)
+    return cluster
+
+
+def read(files: list[str], options: Options):
+    """The cluster of `files` and the command's other input options (--helm, -k, a live cluster)."""
     from netpolicy.cli.inputs import current_inputs
     from netpolicy.inputs import load_inputs
 
-    cluster = load_inputs(current_inputs(files), options, stdin=sys.stdin)
-    print_warnings(cluster.warnings)
-    return cluster
+    return load_inputs(current_inputs(files), options, stdin=sys.stdin)
+
+
+def other_inputs() -> bool:
+    """Whether the running command was given --helm, -k or a live cluster besides its paths."""
+    from netpolicy.cli.inputs import current_inputs
+
+    inputs = current_inputs([])
+    return bool(inputs.helm or inputs.kustomize or inputs.live)
 
 
 def print_warnings(warnings) -> None:

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, default_profiles
-from netpolicy.model.ir import DENY, Policy, ServiceRef, Tier, ordered_tiers
+from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
+from netpolicy.model.ir import DENY, NORMAL, PASS, PRE_DNAT, Policy, ServiceRef, Tier, ordered_tiers
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
-
-
-@dataclass
-class TierPolicies:
-    """A tier with its enforced policies in evaluation order."""
-
-    tier: Tier
-    policies: list[Policy]
 
 
 @dataclass
@@ -31,20 +25,51 @@ class EngineContext:
     @cached_property
     def tiers(self) -> list[TierPolicies]:
         """Tiers in Felix's order, each with its (non-staged) policies sorted by order and tie-break."""
+        return self._all_tiers(self.active_policies)
+
+    def plan(self, endpoint: Endpoint, direction: str) -> Plan:
+        """The endpoint's evaluation plan in one direction (policies found by matching their selectors)."""
+        cache = self.__dict__.setdefault("plans", {})
+        key = (endpoint.id, direction)
+        found = cache.get(key)
+        if found is None:
+            tiers = applying(self.tiers, endpoint.selector_labels, direction)
+            found = cache[key] = build_plan(direction, tiers, self.profiles_of(endpoint))
+        return found
+
+    def host_plan(self, endpoint: Endpoint, hook: str, direction: str) -> Plan:
+        """A host endpoint's plan on another hook than the filter chains: preDNAT (its tiers default
+        to Pass, no profiles; what none decides goes on) or forward (applyOnForward policies, end of
+        tier drops, no profiles; `plan.isolated` False when none applies: forwarded traffic is allowed)."""
+        if hook == PRE_DNAT:
+            policies = [p for p in self.cluster.policies if not p.staged and p.hook == PRE_DNAT]
+            tiers = [TierPolicies(replace(t.tier, default_action=PASS), found) for t in self._tiers_of(policies)
+                     if (found := tuple(p for p in t.policies if direction in p.hook_types
+                                        and p.selector.matches(endpoint.selector_labels)))]
+            return build_plan(direction, tiers, (), final=False)
+        policies = [p for p in self.active_policies if p.hook == NORMAL and p.apply_on_forward]
+        return build_plan(direction, applying(self._tiers_of(policies), endpoint.selector_labels, direction), ())
+
+    def _tiers_of(self, policies: list[Policy]) -> list[TierPolicies]:
+        names = {p.tier or "default" for p in policies}
+        return [TierPolicies(t.tier, tuple(p for p in t.policies if p in policies))
+                for t in self._all_tiers(policies) if t.tier.name in names]
+
+    def _all_tiers(self, policies: list[Policy]) -> list[TierPolicies]:
         tiers = dict(self.cluster.tiers)
         by_tier: dict[str, list[Policy]] = {}
-        for policy in self.active_policies:
+        for policy in policies:
             name = policy.tier or "default"
             by_tier.setdefault(name, []).append(policy)
-            if name not in tiers:
-                tiers[name] = Tier(name, None, DENY, defined=False)
+            tiers.setdefault(name, Tier(name, None, DENY, defined=False))
         version = self.options.calico_version
-        return [TierPolicies(t, sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version)))
+        return [TierPolicies(t, tuple(sorted(by_tier.get(t.name, []), key=lambda p: p.sort_key(version))))
                 for t in ordered_tiers(tiers) if t.name in by_tier]
 
     @cached_property
     def active_policies(self) -> list[Policy]:
-        return [p for p in self.cluster.policies if not p.staged]
+        """The enforced policies of the filter chains (staged ones and preDNAT/untracked ones left out)."""
+        return [p for p in self.cluster.policies if not p.staged and p.hook == NORMAL]
 
     def profiles_of(self, endpoint: Endpoint) -> list[Policy | str]:
         """The endpoint's profiles in order; a name stands for a profile that was not found."""
@@ -63,31 +88,22 @@ class EngineContext:
         return OwnerIndex(self.cluster.endpoints)
 
     @cached_property
+    def backends(self) -> ServiceBackends:
+        """Backends of every Service (EndpointSlices, else selectors)."""
+        return ServiceBackends(self.cluster)
+
+    @property
     def services(self) -> dict[tuple[str, str], Service]:
-        return {(s.namespace, s.name): s for s in self.cluster.services}
+        return self.backends.services
 
     def service_backends(self, ref: ServiceRef) -> list[Endpoint]:
-        """Policed endpoints of the service's namespace matching its selector."""
-        service = self.services.get((ref.namespace, ref.name))
-        if service is None or not service.selector:
-            return []
-        wanted = service.selector.items()
-        return [e for e in self.cluster.endpoints
-                if e.namespace == ref.namespace and e.policed and e.kind != HOST_ENDPOINT
-                and all(e.labels.get(k) == v for k, v in wanted)]
+        """The endpoints (pods) behind a Service a rule names."""
+        return self.backends.endpoints(ref.namespace, ref.name)
 
     def service_target_ports(self, ref: ServiceRef, backend: Endpoint) -> list[tuple[int, int]]:
-        """(protocol, port) pairs the service forwards to on this backend (target ports resolved)."""
-        service = self.services.get((ref.namespace, ref.name))
-        out = []
-        for sp in service.ports if service else ():
-            target = sp.target_port if sp.target_port is not None else sp.port
-            if isinstance(target, str) and not target.isdigit():
-                out += [(np.protocol, np.port) for np in backend.ports
-                        if np.name == target and np.protocol == sp.protocol]
-            else:
-                out.append((sp.protocol, int(target)))
-        return out
+        """(protocol, port) pairs the Service's backends at this endpoint serve (target ports resolved)."""
+        found = [p for b in self.backends.of(ref.namespace, ref.name) if b.endpoint is backend for p in b.ports]
+        return list(dict.fromkeys(found))
 
 
 class OwnerIndex:

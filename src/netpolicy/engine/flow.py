@@ -9,26 +9,27 @@ from dataclasses import dataclass, field
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.match import rule_matches
 from netpolicy.engine.packet import Packet, Peer
+from netpolicy.engine.plan import (
+    ACCEPT,
+    CONTINUE,
+    DROP,
+    NEXT,
+    Plan,
+    ProfilesEnd,
+    ProfileStart,
+    RuleStep,
+    TierEnd,
+    TierStart,
+    common_family,
+)
 from netpolicy.engine.staged import with_staged
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
-from netpolicy.model.ir import (
-    ALLOW,
-    DENY,
-    EGRESS,
-    INGRESS,
-    K8S_NETWORK_POLICY,
-    LOG,
-    PASS,
-    PROFILE,
-    Policy,
-    Rule,
-)
+from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, PROFILE, Policy, Rule
 from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
 from netpolicy.options import Options
 
-ACCEPT, DROP = "allow", "deny"
 EPHEMERAL = (32768, 60999)
 
 
@@ -104,85 +105,90 @@ def _location(policy: Policy, rule: Rule | None) -> str | None:
     return str(loc) if loc else None
 
 
-def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet) -> SideResult:
-    """Felix's per-endpoint, per-direction algorithm (docs/semantics.md#endpoint-algorithm) with its trace."""
+def evaluate_side(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet,
+                  plan: Plan | None = None) -> SideResult:
+    """Walk the subject's plan (docs/semantics.md#endpoint-algorithm; another `plan` when given) for one
+    packet, with the trace; a plan without a final drop that nothing decided gives the verdict `next`."""
+    plan = plan or ctx.plan(subject, direction)
     trace: list[TraceStep] = []
-    labels = subject.selector_labels
-    any_tier = False
-    for tier_policies in ctx.tiers:
-        tier = tier_policies.tier
-        applying = [p for p in tier_policies.policies
-                    if p.governs(direction) and p.selector.matches(labels)]
-        if not applying:
-            continue
-        any_tier = True
-        passed = False
-        unmatched: list[tuple[str, str, str]] = []
-        for policy in applying:
-            plain = policy.kind == K8S_NETWORK_POLICY
-            for rule in policy.rules(direction):
-                hit, why = rule_matches(ctx, rule, packet, plain)
-                if not hit:
-                    _note_miss(unmatched, policy, rule, why)
-                    continue
-                step = TraceStep(tier.name, policy.id, policy.kind, rule.name, rule.action,
-                                 _rule_reason(rule, why, packet, plain), _location(policy, rule))
-                trace.append(step)
-                if rule.action == ALLOW:
-                    return SideResult(ACCEPT, tuple(trace))
-                if rule.action == DENY:
-                    return SideResult(DROP, tuple(trace))
-                if rule.action == PASS:
-                    passed = True
-                    break
-            if passed:
-                break
-        if passed:
-            continue
-        names = ", ".join(p.id for p in applying)
-        if tier.default_action == PASS:
-            trace.append(TraceStep(tier.name, None, None, None, "EndOfTier",
-                                   f"no rule of {names} decided; tier {tier.name} passes to the next tier",
-                                   unmatched=tuple(unmatched)))
-            continue
-        peer = packet.src if direction == INGRESS else packet.dst
-        trace.append(TraceStep(
-            tier.name, None, None, None, "EndOfTier",
-            f"{subject.id} is isolated for {direction} by {names} (tier {tier.name}); "
-            f"no rule admits {packet.describe()} {'from' if direction == INGRESS else 'to'} "
-            f"{peer.display}: the end of the tier drops it",
-            unmatched=tuple(unmatched)))
-        return SideResult(DROP, tuple(trace))
-    if not any_tier:
+    if not plan.isolated:
         trace.append(TraceStep(None, None, None, None, "NoPolicy",
                                f"no policy selects {subject.id} for {direction}: it is not isolated"))
-    return _profiles(ctx, subject, direction, packet, trace)
-
-
-def _profiles(ctx: EngineContext, subject: Endpoint, direction: str, packet: Packet,
-              trace: list[TraceStep]) -> SideResult:
-    for profile in ctx.profiles_of(subject):
-        if isinstance(profile, str):
-            trace.append(TraceStep(None, profile, PROFILE, None, "Default",
-                                   f"profile {profile} is not in the input; skipped"))
-            continue
-        for rule in profile.rules(direction):
-            hit, why = rule_matches(ctx, rule, packet)
+    left = False        # a Pass left the current tier or profile: skip to its end
+    unmatched: list[tuple[str, str, str]] = []
+    for step in plan.steps:
+        if isinstance(step, RuleStep):
+            if left:
+                continue
+            hit, found = (_tier_rule if step.tier is not None else _profile_rule)(ctx, step, packet, unmatched)
             if not hit:
                 continue
-            if rule.action == LOG:
-                trace.append(TraceStep(None, profile.id, PROFILE, rule.name, LOG, why))
+            if found is not None:
+                trace.append(found)
+            if step.outcome == NEXT:
+                left = True
+            elif step.outcome != CONTINUE:
+                return SideResult(ACCEPT if step.outcome == ACCEPT else DROP, tuple(trace))
+        elif isinstance(step, TierStart):
+            left, unmatched = False, []
+        elif isinstance(step, TierEnd):
+            if left:
                 continue
-            if rule.action in (ALLOW, DENY):
-                reason = (f"profile {profile.id} {'allows' if rule.action == ALLOW else 'denies'} "
-                          "traffic that no policy decided")
-                trace.append(TraceStep(None, profile.id, PROFILE, rule.name, rule.action, reason,
-                                       _location(profile, rule)))
-                return SideResult(ACCEPT if rule.action == ALLOW else DROP, tuple(trace))
-            break  # Pass in a profile: on to the next profile
-    trace.append(TraceStep(None, None, None, None, "Default",
-                           f"no profile of {subject.id} allowed the traffic: dropped"))
-    return SideResult(DROP, tuple(trace))
+            trace.append(_end_of_tier(step, subject, direction, packet, unmatched))
+            if step.outcome == DROP:
+                return SideResult(DROP, tuple(trace))
+        elif isinstance(step, ProfileStart):
+            left = False
+            if step.profile is None:
+                trace.append(TraceStep(None, step.name, PROFILE, None, "Default",
+                                       f"profile {step.name} is not in the input; skipped"))
+        elif isinstance(step, ProfilesEnd):
+            trace.append(TraceStep(None, None, None, None, "Default",
+                                   f"no profile of {subject.id} allowed the traffic: dropped"))
+            return SideResult(DROP, tuple(trace))
+    return SideResult(NEXT, tuple(trace))
+
+
+def _tier_rule(ctx: EngineContext, step: RuleStep, packet: Packet, unmatched: list) -> tuple[bool, TraceStep | None]:
+    """Whether a tier's rule matches the packet, and its trace step (a miss is noted in `unmatched`)."""
+    policy, rule = step.policy, step.rule
+    plain = policy.describes_peers
+    hit, why = rule_matches(ctx, rule, packet, plain)
+    if not hit:
+        _note_miss(unmatched, policy, rule, why)
+        return False, None
+    return True, TraceStep(step.tier.name, policy.id, policy.kind, rule.name, rule.action,
+                           _rule_reason(rule, why, packet, plain), _location(policy, rule))
+
+
+def _profile_rule(ctx: EngineContext, step: RuleStep, packet: Packet,
+                  unmatched: list) -> tuple[bool, TraceStep | None]:
+    """Whether a profile's rule matches the packet, and its trace step (none for a Pass)."""
+    profile, rule = step.policy, step.rule
+    hit, why = rule_matches(ctx, rule, packet)
+    if not hit or step.outcome == NEXT:
+        return hit, None
+    if step.outcome == CONTINUE:
+        return True, TraceStep(None, profile.id, PROFILE, rule.name, rule.action, why)
+    reason = f"profile {profile.id} {'allows' if step.outcome == ACCEPT else 'denies'} traffic that no policy decided"
+    return True, TraceStep(None, profile.id, PROFILE, rule.name, rule.action, reason, _location(profile, rule))
+
+
+def _end_of_tier(step: TierEnd, subject: Endpoint, direction: str, packet: Packet,
+                 unmatched: list) -> TraceStep:
+    tier = step.tier
+    names = ", ".join(p.id for p in step.policies)
+    if step.outcome == NEXT:
+        return TraceStep(tier.name, None, None, None, "EndOfTier",
+                         f"no rule of {names} decided; tier {tier.name} passes to the next tier",
+                         unmatched=tuple(unmatched))
+    peer = packet.src if direction == INGRESS else packet.dst
+    return TraceStep(
+        tier.name, None, None, None, "EndOfTier",
+        f"{subject.id} is isolated for {direction} by {names} (tier {tier.name}); "
+        f"no rule admits {packet.describe()} {'from' if direction == INGRESS else 'to'} "
+        f"{peer.display}: the end of the tier drops it",
+        unmatched=tuple(unmatched))
 
 
 def _rule_reason(rule: Rule, why: str, packet: Packet, plain: bool) -> str:
@@ -248,12 +254,11 @@ class FlowEvaluator:
 
     def _peers(self, src: str | Endpoint, dst: str | Endpoint) -> tuple[Peer, Peer]:
         """Both ends in one address family: the lowest both have (as the matrix judges a pair)."""
-        common = self._families(src) & self._families(dst)
-        if not common:
+        family = common_family(self._families(src), self._families(dst))
+        if family is None:
             names = [ref.id if isinstance(ref, Endpoint) else str(ref) for ref in (src, dst)]
             raise InputError(f"{names[0]} and {names[1]} share no address family",
                              expected="two ends with an IPv4 or two with an IPv6 address")
-        family = min(common)
         return self.peer(src, family), self.peer(dst, family)
 
     def _families(self, ref: str | Endpoint) -> set[int]:
@@ -264,16 +269,16 @@ class FlowEvaluator:
         return {ip.version for ip in endpoint.ips} or {n.version for n in endpoint.nets}
 
     def evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int = 6,
-                 port: int | None = None, src_port: int | None = None) -> FlowResult:
+                 port: int | None = None, src_port: int | None = None, rewrite: Rewrite | None = None) -> FlowResult:
         """The verdict of src → dst; `port`/`src_port` are ICMP type/code for ICMP.
 
         With staged policies in the input, `pending` holds the result they would give (Calico's
         "pending" policy trace), and notes say what the policies that decided leave unmodelled."""
-        result = self._evaluate(src, dst, protocol, port, src_port)
+        result = self._evaluate(src, dst, protocol, port, src_port, rewrite)
         notes = tuple(dict.fromkeys(
             f"{step.policy}: {note}" for side_ in (result.egress, result.ingress) for step in side_.trace
             for note in self._notes(step.policy) if not note.startswith("stagedAction")))
-        pending = self.staged._evaluate(src, dst, protocol, port, src_port) if self.staged else None
+        pending = self.staged._evaluate(src, dst, protocol, port, src_port, rewrite) if self.staged else None
         if notes or pending is not None:
             result = dataclasses.replace(result, notes=result.notes + notes, pending=pending)
         return result
@@ -288,25 +293,23 @@ class FlowEvaluator:
         return index.get(policy_id, ())
 
     def _evaluate(self, src: str | Endpoint, dst: str | Endpoint, protocol: int,
-                  port: int | None, src_port: int | None) -> FlowResult:
+                  port: int | None, src_port: int | None, rewrite: Rewrite | None = None) -> FlowResult:
         src_peer, dst_peer = self._peers(src, dst)
+        hops = _Hops(src_peer, dst_peer, protocol, port, rewrite or Rewrite(), self)
         if src_port is not None or protocol not in PORT_PROTOCOLS:
-            packet = Packet(src_peer, dst_peer, protocol, port, src_port)
-            egress = side(self.ctx, src_peer, EGRESS, packet)
-            ingress = side(self.ctx, dst_peer, INGRESS, packet)
+            egress, ingress = hops.sides(self.ctx, src_port, True)
             verdict = ACCEPT if egress.verdict == ACCEPT and ingress.verdict == ACCEPT else DROP
             return FlowResult(src_peer.display, dst_peer.display, protocol, port, src_port, verdict,
                               egress, ingress)
-        return self._any_source_port(src_peer, dst_peer, protocol, port)
+        return self._any_source_port(hops)
 
-    def _any_source_port(self, src: Peer, dst: Peer, protocol: int, port: int | None) -> FlowResult:
+    def _any_source_port(self, hops: _Hops) -> FlowResult:
+        src, dst, protocol, port = hops.src, hops.dst, hops.protocol, hops.port
         cells = source_port_cells(self.ctx, src, dst)
         allowed: list[tuple[int, int]] = []
         results = {}
         for lo, hi in cells:
-            packet = Packet(src, dst, protocol, port, _representative(lo, hi), show_second=len(cells) > 1)
-            egress = side(self.ctx, src, EGRESS, packet)
-            ingress = side(self.ctx, dst, INGRESS, packet)
+            egress, ingress = hops.sides(self.ctx, _representative(lo, hi), len(cells) > 1)
             ok = egress.verdict == ACCEPT and ingress.verdict == ACCEPT
             results[(lo, hi)] = (ok, egress, ingress)
             if ok:
@@ -320,6 +323,35 @@ class FlowEvaluator:
         partial = bool(allowed_set) and not everything
         return FlowResult(src.display, dst.display, protocol, port, None, ACCEPT if everything else DROP,
                           egress, ingress, allowed_src_ports=allowed_set if partial else None)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """What the packet's path changes between the two sides (engine/path.py): the destination and port
+    the source's egress sees (before DNAT) and the source the destination's ingress sees (after SNAT),
+    as endpoint ids or addresses; None: unchanged."""
+
+    egress_to: str | Endpoint | None = None
+    egress_port: int | None = None
+    ingress_from: str | Endpoint | None = None
+
+
+class _Hops:
+    """The two packets of a flow: the one the source's egress judges and the one the destination's
+    ingress judges (the same unless a Rewrite says otherwise)."""
+
+    def __init__(self, src: Peer, dst: Peer, protocol: int, port: int | None, rewrite: Rewrite,
+                 evaluator: FlowEvaluator) -> None:
+        self.src, self.dst, self.protocol, self.port = src, dst, protocol, port
+        family = dst.address.version
+        self.egress_dst = evaluator.peer(rewrite.egress_to, family) if rewrite.egress_to is not None else dst
+        self.egress_port = rewrite.egress_port if rewrite.egress_to is not None else port
+        self.ingress_src = evaluator.peer(rewrite.ingress_from, family) if rewrite.ingress_from is not None else src
+
+    def sides(self, ctx: EngineContext, src_port: int | None, show: bool) -> tuple[SideResult, SideResult]:
+        out = Packet(self.src, self.egress_dst, self.protocol, self.egress_port, src_port, show_second=show)
+        into = Packet(self.ingress_src, self.dst, self.protocol, self.port, src_port, show_second=show)
+        return side(ctx, self.src, EGRESS, out), side(ctx, self.dst, INGRESS, into)
 
 
 def _representative(lo: int, hi: int) -> int:

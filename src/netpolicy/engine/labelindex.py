@@ -52,6 +52,10 @@ class LabelIndex:
             self._columns.clear()
         return found
 
+    def find(self, labels: Mapping[str, str]) -> int | None:
+        """The id of a label set already added, else None."""
+        return self._ids.get(frozenset(labels.items()))
+
     def __len__(self) -> int:
         return len(self.sets)
 

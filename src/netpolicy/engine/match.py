@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from netpolicy.engine.context import EngineContext, selector_matches_any
 from netpolicy.engine.packet import Packet, Peer
 from netpolicy.model.ir import EntityMatch, IcmpMatch, PortMatch, Rule
 from netpolicy.model.protocols import ICMP, ICMPV6, protocol_name
+from netpolicy.selectors.ast import AndNode, NotNode, Selector
 
 
 def rule_family_ok(rule: Rule, family: int) -> bool:
@@ -18,6 +21,22 @@ def rule_family_ok(rule: Rule, family: int) -> bool:
         if nets and not any(n.version == family for n in nets):
             return False
     return True
+
+
+def side_selectors(entity: EntityMatch) -> tuple[Selector | None, Selector | None]:
+    """(positive, negative) selectors of a rule side as Felix matches them
+    (docs/semantics.md#selector-combination): with a positive selector, notSelector is folded into it as
+    `(selector) && !(notSelector)`, one selector matched against each IP owner's labels; without one,
+    notSelector stays a separate negative match (any owner at the address matching it excludes the
+    address). nets and notNets are separate matches either way."""
+    if entity.selector is None or entity.not_selector is None:
+        return entity.selector, entity.not_selector
+    return _combined(entity.selector, entity.not_selector), None
+
+
+@cache
+def _combined(selector: Selector, not_selector: Selector) -> Selector:
+    return Selector(AndNode((selector.root, NotNode(not_selector.root))))
 
 
 def _icmp_hit(icmp: IcmpMatch, packet: Packet) -> bool:
@@ -47,38 +66,45 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     `plain` leaves selectors out of the reasons (Kubernetes rules describe their peers themselves)."""
     address = peer.address
     owners = list(peer.owners)
+    positive, negative = side_selectors(entity)
     if entity.nets and not any(address in n for n in entity.nets if n.version == address.version):
         return False, f"{side} {peer.display} is not in {_nets(entity.nets)}"
     if entity.not_nets and any(address in n for n in entity.not_nets if n.version == address.version):
         return False, f"{side} {peer.display} is in excluded {_nets(entity.not_nets)}"
-    if entity.selector is not None and not selector_matches_any(entity.selector, owners):
-        return False, (f"{side} {peer.display} is not one of the selected peers" if plain else
-                       f"{side} {peer.display} does not match selector {entity.selector}")
-    if entity.not_selector is not None and selector_matches_any(entity.not_selector, owners):
+    if positive is not None and not selector_matches_any(positive, owners):
+        if entity.selector is positive or not selector_matches_any(entity.selector, owners):
+            return False, (f"{side} {peer.display} is not one of the selected peers" if plain else
+                           f"{side} {peer.display} does not match selector {entity.selector}")
+        negative = entity.not_selector     # selected, but no owner there is selected and not excluded
+    if negative is not None and selector_matches_any(negative, owners):
         return False, (f"{side} {peer.display} is excluded" if plain else
                        f"{side} {peer.display} matches excluded selector {entity.not_selector}")
-    if entity.services and not _service_hit(ctx, entity, peer, port, packet, side):
-        names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
-        return False, f"{side} {peer.display} is not a backend of service {names}"
-    if entity.ports is not None and not _port_hit(entity.ports, port, packet, peer, entity.selector):
+    if entity.services:
+        missed = _service_miss(ctx, entity, peer, port, packet, side)
+        if missed:
+            return False, missed
+    if entity.ports is not None and not _port_hit(entity.ports, port, packet, peer, positive):
         return False, f"{side} port {_port_text(port, packet)} is not in {entity.ports.format()}"
     if entity.not_ports is not None:
-        if not packet.has_ports or _port_hit(entity.not_ports, port, packet, peer, entity.selector):
+        if not packet.has_ports or _port_hit(entity.not_ports, port, packet, peer, positive):
             return False, f"{side} port {_port_text(port, packet)} is excluded by notPorts {entity.not_ports.format()}"
     return True, _entity_text(entity, peer, side, plain)
 
 
-def _service_hit(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
-                 packet: Packet, side: str) -> bool:
-    for ref in entity.services:
-        for backend in ctx.service_backends(ref):
-            if peer.address not in backend.ips:
-                continue
-            if side == "source":
-                return True
-            if packet.has_ports and (packet.protocol, port) in ctx.service_target_ports(ref, backend):
-                return True
-    return False
+def _service_miss(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: int | None,
+                  packet: Packet, side: str) -> str:
+    """Why the peer misses the side's `services` (empty when it matches): Felix's IP sets hold every
+    backend address (source) or every backend address × numbered port × protocol (destination)."""
+    names = ", ".join(f"{s.namespace}/{s.name}" for s in entity.services)
+    backends = [b for ref in entity.services for b in ctx.backends.of(ref.namespace, ref.name)
+                if b.address == peer.address]
+    if not backends:
+        return f"{side} {peer.display} is not a backend of service {names}"
+    if side == "source" or (packet.has_ports and any((packet.protocol, port) in b.ports for b in backends)):
+        return ""
+    served = ", ".join(sorted({f"{protocol_name(p)} {n}" for b in backends for p, n in b.ports})) or "no port"
+    asked = f"{protocol_name(packet.protocol)} {port}" if packet.has_ports else protocol_name(packet.protocol)
+    return f"{side} {peer.display} backs service {names} on {served}, not on {asked}"
 
 
 def rule_matches(ctx: EngineContext, rule: Rule, packet: Packet, plain: bool = False) -> tuple[bool, str]:

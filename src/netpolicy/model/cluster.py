@@ -74,12 +74,56 @@ class Service:
     type: str = "ClusterIP"
     cluster_ips: tuple[str, ...] = ()
     location: Location | None = None
+    external_ips: tuple[str, ...] = ()
+    load_balancer_ips: tuple[str, ...] = ()
+    external_traffic_policy: str = "Cluster"
     #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
     source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlicePort:
+    """A port of an EndpointSlice; `port` None means "not restricted" (Felix: no member)."""
+
+    name: str | None
+    protocol: int
+    port: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SliceEndpoint:
+    """One endpoint of an EndpointSlice: its addresses, readiness, node and the pod it names."""
+
+    addresses: tuple[IPAddress, ...]
+    ready: bool = True
+    node: str | None = None
+    pod: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointSlice:
+    """A `discovery.k8s.io/v1` EndpointSlice of Service `service` (label `kubernetes.io/service-name`)."""
+
+    namespace: str
+    name: str
+    service: str | None
+    ports: tuple[SlicePort, ...]
+    endpoints: tuple[SliceEndpoint, ...]
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A Node: its name and addresses (status.addresses InternalIP/ExternalIP)."""
+
+    name: str
+    addresses: tuple[IPAddress, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +173,8 @@ class Cluster:
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     endpoints: tuple[Endpoint, ...] = ()
     services: tuple[Service, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()
+    nodes: Mapping[str, Node] = field(default_factory=dict)
     service_accounts: Mapping[tuple[str, str], ServiceAccount] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
     tiers: Mapping[str, Tier] = field(default_factory=dict)
@@ -137,9 +183,9 @@ class Cluster:
     warnings: tuple[Problem, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("endpoints", "services", "policies", "objects", "warnings"):
+        for name in ("endpoints", "services", "endpoint_slices", "policies", "objects", "warnings"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
-        for name in ("namespaces", "service_accounts", "tiers", "profiles"):
+        for name in ("namespaces", "nodes", "service_accounts", "tiers", "profiles"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def endpoint(self, endpoint_id: str) -> Endpoint | None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
 ACTIONS = (ALLOW, DENY, PASS, LOG)
 INGRESS, EGRESS = "ingress", "egress"
+#: Where a host-endpoint policy is evaluated: the filter chains, before DNAT (mangle), untracked (raw).
+NORMAL, PRE_DNAT, UNTRACKED = "normal", "preDNAT", "untracked"
 
 # Kinds as they appear in explanations (INTERFACES.md TraceStep.kind).
 K8S_NETWORK_POLICY = "NetworkPolicy"
@@ -130,7 +132,11 @@ class Policy:
     """A policy (or profile) in the IR.
 
     `selector` is the effective selector of the endpoints it applies to; `namespace` is None for
-    cluster-scoped kinds. `order` is +inf when absent. Staged policies are kept but never enforced.
+    cluster-scoped kinds. `order` is +inf when absent. `kind` is for display; what the engine needs is
+    typed: `describes_peers` (rules name their peers in `detail`, as Kubernetes rules do), for a
+    staged policy (kept, never enforced) its `staged_action` and the kind of its enforced copy, and for
+    a host-endpoint policy its `hook` (preDNAT and untracked ones govern no filter-chain direction:
+    their directions are `hook_types`) and `apply_on_forward`.
     """
 
     name: str
@@ -145,6 +151,12 @@ class Policy:
     staged: bool = False
     location: Location | None = None
     notes: tuple[str, ...] = field(default=())
+    describes_peers: bool = False
+    staged_action: str | None = None
+    enforced_kind: str | None = None
+    hook: str = NORMAL
+    hook_types: frozenset[str] = frozenset()
+    apply_on_forward: bool = False
     #: The input object compiled into this policy (None for built-in profiles); not part of equality.
     source: RawObject | None = field(default=None, compare=False, repr=False)
 

@@ -110,7 +110,7 @@ def class_summary(cls) -> str:
     """`trojanwall: app=django (3 endpoints)` style description of a class."""
     members = cls.members
     if members[0].kind == "External":
-        return ", ".join(m.name for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
+        return "; ".join(endpoint_name(m) for m in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
     namespaces = sorted({m.namespace or "" for m in members})
     labels = common_labels(members)
     where = namespaces[0] if len(namespaces) == 1 else f"{len(namespaces)} namespaces"
@@ -158,8 +158,8 @@ def render_matrix_text(matrix: Matrix, console) -> None:
     from rich.table import Table
 
     table = Table(title="Connectivity", title_justify="left", show_lines=False)
-    table.add_column("from", style="cyan", no_wrap=True)
-    table.add_column("to", style="magenta", no_wrap=True)
+    table.add_column("from", style="cyan")
+    table.add_column("to", style="magenta")
     table.add_column("allowed")
     previous = None
     count = 0

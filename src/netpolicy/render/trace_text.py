@@ -38,6 +38,21 @@ def render_flow(result: FlowResult, console) -> None:
         _side(console, f"Ingress of {result.dst} (pending)", pending.ingress)
 
 
+def render_service_flow(flow, console) -> None:
+    """A flow to a Service: the verdict, how kube-proxy translates it, then each backend's flow."""
+    style = "bold green" if flow.verdict == "allow" else "bold red"
+    allowed = sum(1 for _, r in flow.legs if r.verdict == "allow")
+    console.print(f"[bold]{_esc(flow.src)} → {_esc(flow.dst)}[/bold] ({_esc(flow.entry.describe())}): "
+                  f"[{style}]{flow.verdict.upper()}[/{style}]  {allowed} of {len(flow.legs)} backends allow it")
+    if flow.dropped:
+        console.print(f"  {_esc(flow.dropped)}")
+    for note in flow.notes:
+        console.print(f"[yellow]note:[/yellow] {_esc(note)}")
+    for leg, result in flow.legs:
+        console.print(f"\n[bold]backend {_esc(leg.name)}[/bold] port {leg.target.port}: {_esc(leg.why)}")
+        render_flow(result, console)
+
+
 def render_sweep(sweep, console) -> None:
     """A flow over every destination port: which ports are allowed, then each distinct outcome's trace."""
     first = sweep.outcomes[0].result

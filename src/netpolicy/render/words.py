@@ -9,6 +9,7 @@ from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, protocol_name
 from netpolicy.render.connections_json import icmp_json
+from netpolicy.render.ranges import display_id
 
 FULL_PORTS = IntervalSet.span(1, 65535)
 
@@ -56,7 +57,5 @@ def _everything() -> ConnectionSet:
 
 
 def endpoint_name(endpoint: Endpoint) -> str:
-    """How tables show an endpoint: its id, or an address range for external ones."""
-    if endpoint.kind == "External":
-        return endpoint.name
-    return endpoint.id
+    """How tables show an endpoint: its id, or the CIDRs of an external range (render/ranges.py)."""
+    return display_id(endpoint.id)

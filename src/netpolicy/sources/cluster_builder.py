@@ -1,4 +1,4 @@
-"""The objects read to the cluster model: namespaces, endpoints, services and service accounts."""
+"""The objects read to the cluster model: namespaces, endpoints, services, slices, nodes, service accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, Cluster, Namespace
 from netpolicy.options import Options
 from netpolicy.sources.accept import Accepted, accept_objects
 from netpolicy.sources.bulk import gc_paused
+from netpolicy.sources.discovery import read_node, read_slice
 from netpolicy.sources.endpoints import EndpointContext, build_endpoints, parse_ip
 from netpolicy.sources.raw import RawObject
 from netpolicy.sources.services import read_service
@@ -41,7 +42,10 @@ def _build(objects: list[RawObject], options: Options, diags: Diagnostics) -> Cl
     context = EndpointContext(namespaces, service_accounts, services_by_namespace,
                               reserved=[*_service_addresses(services), *_host_endpoint_addresses(accepted)])
     endpoints = build_endpoints(accepted, context, options, diags)
-    return Cluster(namespaces=namespaces, endpoints=endpoints, services=services,
+    slices = [read_slice(a.obj, a.namespace or "", a.labels, diags) for a in _of_kind(accepted, "EndpointSlice")]
+    nodes = {a.name: read_node(a.obj, a.labels, diags) for a in _of_kind(accepted, "Node")}
+    return Cluster(namespaces=namespaces, endpoints=endpoints, services=services, endpoint_slices=slices,
+                   nodes=nodes,
                    service_accounts=service_accounts, objects=[a.obj for a in accepted],
                    warnings=list(diags.warnings))
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from netpolicy.sources.raw import RawObject
 
 # Families of kinds.
-CORE = "core"  # Namespace, Service, ServiceAccount
+CORE = "core"  # Namespace, Service, ServiceAccount, Node, EndpointSlice
 WORKLOAD = "workload"  # Pod and the controllers that make pods
 K8S_POLICY = "k8s-policy"  # networking.k8s.io/v1 NetworkPolicy
 CALICO = "calico"  # projectcalico.org/v3 and crd.projectcalico.org/v1 resources
@@ -39,7 +39,8 @@ def _kinds(api_versions: tuple[str, ...], family: str, namespaced: dict[str, boo
 
 
 KINDS: tuple[KindInfo, ...] = tuple(
-    _kinds(("v1",), CORE, {"Namespace": False, "Service": True, "ServiceAccount": True})
+    _kinds(("v1",), CORE, {"Namespace": False, "Service": True, "ServiceAccount": True, "Node": False})
+    + _kinds(("discovery.k8s.io/v1",), CORE, {"EndpointSlice": True})
     + _kinds(("v1",), WORKLOAD, {"Pod": True, "ReplicationController": True})
     + _kinds(("apps/v1",), WORKLOAD,
              {"Deployment": True, "StatefulSet": True, "DaemonSet": True, "ReplicaSet": True})

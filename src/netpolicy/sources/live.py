@@ -19,6 +19,7 @@ PAGE = 500
 #: Resource names (plural, as the API serves them) of the kinds netpolicy reads.
 _PLURALS = {
     "Namespace": "namespaces", "Service": "services", "ServiceAccount": "serviceaccounts", "Pod": "pods",
+    "Node": "nodes", "EndpointSlice": "endpointslices",
     "ReplicationController": "replicationcontrollers", "Deployment": "deployments",
     "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "ReplicaSet": "replicasets", "Job": "jobs",
     "CronJob": "cronjobs", "NetworkPolicy": "networkpolicies", "GlobalNetworkPolicy": "globalnetworkpolicies",

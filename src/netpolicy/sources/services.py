@@ -1,4 +1,5 @@
-"""Service objects to the cluster model: selector, ports (target ports defaulted), type, cluster IPs."""
+"""Service objects to the cluster model: selector, ports (target ports defaulted), type, cluster IPs,
+external and load-balancer IPs, externalTrafficPolicy."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from netpolicy.sources.raw import RawObject
 SERVICE_PROTOCOLS = ("TCP", "UDP", "SCTP")
 #: `spec.clusterIP` values that are not addresses (headless services, unset).
 NO_ADDRESS = ("None", "")
+TRAFFIC_POLICIES = ("Cluster", "Local")
 
 
 def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
@@ -23,8 +25,27 @@ def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
     ports = tuple(port for index, item in fields.mappings(spec.get("ports"), obj, "spec.ports", diags)
                   if (port := _port(item, obj, f"spec.ports[{index}]", diags)) is not None)
     service_type = fields.optional_string(spec.get("type"), obj, "spec.type", diags) or "ClusterIP"
+    policy = fields.optional_string(spec.get("externalTrafficPolicy"), obj, "spec.externalTrafficPolicy",
+                                    diags) or "Cluster"
+    if policy not in TRAFFIC_POLICIES:
+        fields.report(diags, obj, "spec.externalTrafficPolicy", f"{fields.show(policy)} is not a traffic policy",
+                      "Cluster or Local")
+        policy = "Cluster"
+    status = obj.data.get("status")
+    balancer = status.get("loadBalancer") if isinstance(status, dict) else None
+    ingress = balancer.get("ingress") if isinstance(balancer, dict) else None
+    lb_items = [(f"status.loadBalancer.ingress[{i}].ip", item.get("ip"))
+                for i, item in fields.mappings(ingress, obj, "status.loadBalancer.ingress", diags)
+                if item.get("ip") is not None]
+    external = spec.get("externalIPs")
+    ext_items = ([(f"spec.externalIPs[{i}]", v) for i, v in enumerate(external)]
+                 if isinstance(external, list) else [])
+    if external is not None and not isinstance(external, list):
+        fields.report(diags, obj, "spec.externalIPs", f"{fields.show(external)} is not a list",
+                      "a list of IP addresses")
     return Service(namespace, obj.name, selector, ports, service_type, _cluster_ips(spec, obj, diags),
-                   obj.location, obj)
+                   obj.location, _addresses(ext_items, obj, diags), _addresses(lb_items, obj, diags), policy,
+                   source=obj)
 
 
 def _port(item: dict[str, Any], obj: RawObject, path: str, diags: Diagnostics) -> ServicePort | None:
@@ -61,6 +82,12 @@ def _cluster_ips(spec: dict[str, Any], obj: RawObject, diags: Diagnostics) -> tu
         items = [(f"{path}[{i}]", v) for i, v in enumerate(values)]
     else:
         items = [("spec.clusterIP", spec.get("clusterIP"))]
+    return _addresses(items, obj, diags, 'an IPv4 or IPv6 address, or "None" for a headless service')
+
+
+def _addresses(items: list[tuple[str, Any]], obj: RawObject, diags: Diagnostics,
+               expected: str = "an IPv4 or IPv6 address") -> tuple[str, ...]:
+    """The addresses of (path, value) items as text; an error for each value that is not one."""
     out = []
     for path, value in items:
         if value is None or value in NO_ADDRESS:
@@ -68,6 +95,5 @@ def _cluster_ips(spec: dict[str, Any], obj: RawObject, diags: Diagnostics) -> tu
         try:
             out.append(str(parse_ip(value)))
         except ValueError:
-            fields.report(diags, obj, path, f"{fields.show(value)} is not an IP address",
-                          'an IPv4 or IPv6 address, or "None" for a headless service')
+            fields.report(diags, obj, path, f"{fields.show(value)} is not an IP address", expected)
     return tuple(out)

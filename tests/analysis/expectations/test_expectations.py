@@ -246,3 +246,40 @@ def test_unreadable_file(tmp_path):
 
     with pytest.raises(InputError, match="cannot read the expectations file"):
         load_suites([str(tmp_path / "missing.yaml")])
+
+
+DB_SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "x"},
+              "spec": {"selector": {"app": "db"}, "clusterIP": "10.96.0.9",
+                       "ports": [{"port": 15432, "targetPort": 5432}, {"port": 9000, "protocol": "UDP"}]}}
+SERVICE_CASES = [
+    ("to a Service, its port translated", "x/web", {"ports": 15432}, "allow", PASS),
+    ("to a Service, from another namespace", "y/web2", {"ports": 15432}, "deny", PASS),
+    ("to a Service, every port", "x/web", {}, "allow", FAIL),
+    ("to a Service, only the allowed port", "x/web", {"protocol": "TCP"}, "only", PASS),
+    ("to a Service, from outside", {"external": "0.0.0.0/0"}, {}, "deny", PASS),
+    ("to a Service, a port it lacks", "x/web", {"ports": 5432}, "allow", ERROR),
+]
+
+
+@pytest.mark.parametrize(("case", "source", "conns", "expect", "status"), SERVICE_CASES,
+                         ids=[c[0] for c in SERVICE_CASES])
+def test_expectation_to_a_service(tmp_path, case, source, conns, expect, status):
+    """`to: {service: ns/name}`: each Service port through kube-proxy's translation (every backend)."""
+    report = _check(tmp_path, [_expectation(source, {"service": "x/db"}, conns, expect, "every")],
+                    CLUSTER + [DB_SERVICE])
+    (outcome,) = report.outcomes
+    assert outcome.status == status, outcome
+    if status == FAIL:
+        assert outcome.failures[0].flow is not None and outcome.failures[0].destination.name == "svc/x/db"
+
+
+@pytest.mark.parametrize("source, destination, message", [
+    ({"service": "x/db"}, "x/web", "a service is a destination only"),
+    ("x/web", [{"service": "x/db"}, "x/db"], "services and other peers together"),
+    ("x/web", {"service": "db"}, "is not a service"),
+])
+def test_bad_service_peers(tmp_path, source, destination, message):
+    from netpolicy.errors import InputError
+
+    with pytest.raises(InputError, match=message):
+        _check(tmp_path, [_expectation(source, destination, {}, "allow", "every")])

@@ -14,7 +14,8 @@ ISSUE_RULES = {
     "shadowed-rule", "redundant-rule", "redundant-policy", "order-collision", "ipblock-covers-pods",
     "named-port-unresolved", "service-port-confusion", "peer-and-vs-or", "missing-policy-types",
     "egress-rules-without-egress-type", "unknown-namespace", "duplicate-policy", "mergeable-policies",
-    "unprotected-namespace", "unreachable-service",
+    "unprotected-namespace", "unreachable-service", "ipblock-on-service-address", "nodeport-source-range",
+    "services-without-namespace", "untracked-without-reply",
     # issue 15: admin policies
     "admin-priority-tie", "admin-unenforced-peer", "admin-accept-overridden", "pass-to-nothing", "baseline-overridden",
 }

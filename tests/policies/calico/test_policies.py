@@ -199,9 +199,9 @@ def test_host_flag_validation(spec, fragment):
 
 
 @pytest.mark.parametrize(("flags", "governs", "note"), [
-    ("preDNAT: true\napplyOnForward: true", frozenset(), "preDNAT: not modelled"),
+    ("preDNAT: true\napplyOnForward: true", frozenset(), "preDNAT: evaluated on the path into a node"),
     ("doNotTrack: true\napplyOnForward: true", frozenset(), "doNotTrack: not modelled"),
-    ("applyOnForward: true", frozenset({"ingress"}), "applyOnForward: not modelled"),
+    ("applyOnForward: true", frozenset({"ingress"}), "applyOnForward: evaluated on the path through a node"),
 ])
 def test_host_flags_are_noted(flags, governs, note):
     text = policy_yaml(f"{flags}\nselector: has(host)\ningress:\n- action: Allow", kind="GlobalNetworkPolicy",
@@ -240,6 +240,7 @@ def test_staged_policies(kind, spec, action):
     assert messages(diags) == []
     policy = result.policies[0]
     assert (policy.staged, policy.kind, policy.notes) == (True, kind, (f"stagedAction: {action}",))
+    assert policy.staged_action == action
 
 
 @pytest.mark.parametrize(("spec", "fragment"), [

@@ -120,7 +120,7 @@ def behaviour_key(matrix: Matrix, endpoint: Endpoint | None) -> tuple | None:
         return None
     classes = tuple(sorted((family, matrix.peer_class[(endpoint.id, family)]) for family in matrix.cells
                            if (endpoint.id, family) in matrix.peer_class))
-    profiles = (tuple(p if isinstance(p, str) else p.name for p in matrix.ctx.profiles_of(endpoint))
+    profiles = (tuple(p if isinstance(p, str) else p.name for p in matrix.profiles_of(endpoint))
                 if endpoint.policed else ())
     return endpoint.policed, classes, profiles
 

@@ -14,17 +14,18 @@ With quantifier `every` each pair must satisfy it; with `any`, at least one pair
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
 from netpolicy.analysis.diff.probes import Cuts, rule_cuts, typical_probe
-from netpolicy.analysis.expectations.model import ALLOW, DENY, EVERY, Expectation, ExpectationSuite
+from netpolicy.analysis.expectations.model import ALLOW, DENY, EVERY, SERVICE, Expectation, ExpectationSuite
 from netpolicy.analysis.expectations.peers import PeerResolver
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Cluster
 from netpolicy.model.connections import ConnectionSet
+from netpolicy.model.intervals import IntervalSet
 from netpolicy.options import Options
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -114,6 +115,8 @@ class _Checker:
     def check(self, expectation: Expectation, file: str) -> Outcome:
         """The outcome of one expectation."""
         sources, source_notes = self.resolver.resolve(expectation.sources)
+        if expectation.destinations[0].kind == SERVICE:
+            return self._check_services(expectation, file, sources, source_notes)
         destinations, destination_notes = self.resolver.resolve(expectation.destinations)
         notes = tuple(source_notes + destination_notes)
         if notes:
@@ -138,6 +141,53 @@ class _Checker:
         if holds:
             return Outcome(expectation, file, PASS, pairs, failing)
         return Outcome(expectation, file, FAIL, pairs, failing, self._listed(failed_groups))
+
+    def _check_services(self, expectation: Expectation, file: str, sources: list[Place],
+                        notes: list[str]) -> Outcome:
+        """Sources × Services: each Service port the expectation names, reached through its ClusterIP as
+        kube-proxy translates it (allowed when every ready backend allows it)."""
+        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
+        from netpolicy.engine.service_flow import evaluate_service
+
+        paths = ServicePaths(self.cluster, self.evaluator.ctx.backends)
+        found = [paths.backends.services.get(tuple(spec.text.split("/", 1))) for spec in expectation.destinations]
+        notes = notes + [f"service {spec.text} is not in the input"
+                         for spec, service in zip(expectation.destinations, found, strict=True) if service is None]
+        services = [s for s in found if s is not None]
+        ports = {s.id: [sp for sp in s.ports if expectation.connections.allows(sp.protocol, sp.port)]
+                 for s in services}
+        notes += [f"service {sid} has none of the ports named" for sid, named in ports.items() if not named]
+        if notes:
+            return Outcome(expectation, file, ERROR, notes=tuple(notes))
+        pairs = failing = 0
+        listed: list[PairResult] = []
+        for service in services:
+            dst = Place(f"svc/{service.id}", SERVICE, service.namespace, (None,))
+            for src in sources:
+                ref = src.ref(0)
+                if ref is None:
+                    continue
+                wanted = allowed = ConnectionSet.empty()
+                shown = {}
+                for sp in ports[service.id]:
+                    entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None,
+                                  sp.port, sp)
+                    flow = evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
+                    point = ConnectionSet.of(sp.protocol, IntervalSet.span(sp.port, sp.port))
+                    wanted |= point
+                    allowed |= point if flow.verdict == ALLOW else ConnectionSet.empty()
+                    shown[(sp.protocol, sp.port)] = flow.shown
+                pairs += 1
+                result = _judge(replace(expectation, connections=wanted), src, dst, allowed)
+                if result is not None:
+                    failing += 1
+                    bad = next(k for k in shown if result.offending.allows(*k))
+                    if len(listed) < FAILURES_LISTED:
+                        listed.append(replace(result, flow=shown[bad]))
+        if pairs == 0:
+            return Outcome(expectation, file, ERROR, notes=("no source to check",))
+        holds = failing == 0 if expectation.quantifier == EVERY else failing < pairs
+        return Outcome(expectation, file, PASS if holds else FAIL, pairs, failing, () if holds else tuple(listed))
 
     def _listed(self, failed_groups: list[tuple[Group, Group, PairResult]]) -> tuple[PairResult, ...]:
         """The first failing pairs, member by member, each with a traced offending flow."""

@@ -16,6 +16,7 @@ from netpolicy.analysis.expectations.model import (
     POD_SELECTOR,
     QUANTIFIERS,
     SELECTOR,
+    SERVICE,
     Expectation,
     ExpectationSuite,
     PeerSpec,
@@ -32,12 +33,12 @@ from netpolicy.suggest import closest, did_you_mean
 
 TOP_KEYS = ("expectations", "pods")
 EXPECTATION_KEYS = ("name", "description", "from", "to", "protocol", "ports", "expect", "quantifier")
-PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, "except")
+PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE, "except")
 POD_KEYS = ("id", "labels", "ports", "ip")
 PORT_KEYS = ("port", "protocol", "name")
 LABEL_SELECTOR_KEYS = ("matchLabels", "matchExpressions")
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
-PEER_HELP = "one of endpoint, podSelector, selector, namespace, cidr, external"
+PEER_HELP = "one of endpoint, podSelector, selector, namespace, cidr, external, service (in `to`)"
 
 
 def load_suites(paths: Sequence[str]) -> list[ExpectationSuite]:
@@ -137,6 +138,13 @@ class _Reader:
             name = f"expectation {index + 1}"
         sources = self.peers(item.get("from"), f"{path}.from")
         destinations = self.peers(item.get("to"), f"{path}.to")
+        if sources is not None and any(s.kind == SERVICE for s in sources):
+            self.error(f"{path}.from", "a service is a destination only", expected="service peers in `to`")
+            sources = None
+        if destinations is not None and len({s.kind == SERVICE for s in destinations}) > 1:
+            self.error(f"{path}.to", "services and other peers together",
+                       suggestion="write one expectation for the services and one for the other peers")
+            destinations = None
         conns = self.connections(item, path)
         expect = item.get("expect")
         if expect not in EXPECTS:
@@ -170,7 +178,7 @@ class _Reader:
             self.error(path, "not a peer", expected=PEER_HELP)
             return None
         self.unknown_keys(item, path, PEER_KEYS)
-        kinds = [k for k in (ENDPOINT, POD_SELECTOR, SELECTOR, CIDR, EXTERNAL) if k in item]
+        kinds = [k for k in (ENDPOINT, POD_SELECTOR, SELECTOR, CIDR, EXTERNAL, SERVICE) if k in item]
         if len(kinds) > 1:
             self.error(path, f"{' and '.join(kinds)} together", expected="one way of naming peers",
                        suggestion="give a list of peers to name several")
@@ -192,6 +200,12 @@ class _Reader:
         if kind in (CIDR, EXTERNAL) and namespace is not None:
             self.error(f"{path}.namespace", f"a {kind} peer has no namespace")
             return None
+        if kind == SERVICE:
+            if not isinstance(value, str) or value.count("/") != 1 or namespace is not None:
+                self.error(f"{path}.service", f"{value!r} is not a service",
+                           expected="namespace/name of a Service, without a namespace key")
+                return None
+            return PeerSpec(SERVICE, value, path=path)
         if kind == ENDPOINT:
             if not isinstance(value, str) or "/" not in value:
                 self.error(f"{path}.endpoint", f"{value!r} is not an endpoint id",

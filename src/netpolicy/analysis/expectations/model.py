@@ -19,8 +19,8 @@ EVERY, ANY = "every", "any"
 QUANTIFIERS = (EVERY, ANY)
 
 # Peer kinds.
-ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL = (
-    "endpoint", "podSelector", "selector", "namespace", "cidr", "external")
+ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE = (
+    "endpoint", "podSelector", "selector", "namespace", "cidr", "external", "service")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class PeerSpec:
       view of them), in `namespace` when given;
     - `namespace`: every endpoint of a namespace;
     - `cidr`: every address of `addresses` (endpoints and outside addresses);
-    - `external`: the addresses of `addresses` that no endpoint owns.
+    - `external`: the addresses of `addresses` that no endpoint owns;
+    - `service`: a Service (`namespace/name`, destinations only), reached as kube-proxy translates it.
     """
 
     kind: str

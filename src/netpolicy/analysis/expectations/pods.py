@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO
 
@@ -54,21 +54,25 @@ def _stdin_file(stdin: IO[str]) -> Iterator[str]:
 
 
 def load_with_pods(paths: Sequence[str], pods: Sequence[StandInPod], options: Options,
-                   stdin: IO[str] | None = None) -> Cluster:
-    """Load `paths`, adding each stand-in pod whose id the input does not already have."""
+                   stdin: IO[str] | None = None, read: Callable[[list[str]], Cluster] | None = None) -> Cluster:
+    """Load `paths` (with `read`, default: the files alone), adding each stand-in pod whose id the input
+    does not already have."""
     from netpolicy.api import load_cluster
 
+    if read is None:
+        def read(some: list[str]) -> Cluster:
+            return load_cluster(some, options, stdin=stdin)
     if not pods:
-        return load_cluster(list(paths), options, stdin=stdin)
+        return read(list(paths))
     if "-" in paths:
         with _stdin_file(stdin or sys.stdin) as copy:
-            return load_with_pods([copy if p == "-" else p for p in paths], pods, options)
-    cluster = load_cluster(list(paths), options)
+            return load_with_pods([copy if p == "-" else p for p in paths], pods, options, read=read)
+    cluster = read(list(paths))
     missing = [p for p in _unique(pods) if cluster.endpoint(p.id) is None]
     if not missing:
         return cluster
     with _json_file([pod_document(p) for p in missing]) as extra:
-        return load_cluster([*paths, extra], options)
+        return read([*paths, extra])
 
 
 def _unique(pods: Sequence[StandInPod]) -> list[StandInPod]:

@@ -15,7 +15,7 @@ def tiers_reaching(ctx, endpoint: Endpoint, direction: str) -> list[tuple[Tier, 
     """The tiers with a policy applying to the endpoint in this direction, in Felix's order, with those policies."""
     labels = endpoint.selector_labels
     out = []
-    for tier in ctx.matrix.ctx.tiers:
+    for tier in ctx.matrix.tiers:
         applying = [p for p in tier.policies if p.governs(direction) and p.selector.matches(labels)]
         if applying:
             out.append((tier.tier, applying))
@@ -24,7 +24,7 @@ def tiers_reaching(ctx, endpoint: Endpoint, direction: str) -> list[tuple[Tier, 
 
 def tier_of(ctx, policy: Policy) -> Tier | None:
     """The tier object a policy is evaluated in."""
-    for tier in ctx.matrix.ctx.tiers:
+    for tier in ctx.matrix.tiers:
         if policy.tier == tier.tier.name:
             return tier.tier
     return None

@@ -80,7 +80,7 @@ class LintContext:
 
     def governing(self, endpoint: Endpoint, direction: str) -> list[Policy]:
         """The enforced policies that apply to the endpoint in this direction, in evaluation order."""
-        return [p for _, policies in self.matrix._tiers_for(endpoint, direction) for p in policies]
+        return self.matrix.governing(endpoint, direction)
 
     # ---- the input objects ----------------------------------------------------------------------------
     def endpoint_key(self, endpoint: Endpoint) -> ObjectKey | None:

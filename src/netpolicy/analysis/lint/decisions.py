@@ -1,9 +1,11 @@
-"""Which rules ever decide a flow: Felix's evaluation replayed on the matrix engine, recording the decider.
+"""Which rules ever decide a flow: the engine's evaluation plans walked over the matrix's arrays,
+recording the decider.
 
-For every group of endpoints the engine treats alike and each direction, the tiers are walked as
-`Matrix` walks them (first match wins, Pass leaves the tier, end of tier drops), over the same
-(peer classes × port atoms) arrays; each cell remembers which rule (or which end of tier) decided it.
-A rule that matches some cells but decides none is dead: everything it matches was decided before it.
+For every group of endpoints the engine treats alike and each direction, the tiers of the endpoint's
+plan are walked as the matrix walks them (`netpolicy.engine.tables.walk`: first match wins, Pass leaves
+the tier, end of tier drops), over (peer classes × port atoms); each cell remembers which rule (or which
+end of tier) decided it. A rule that matches some cells but decides none is dead: everything it matches
+was decided before it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, PASS, Policy, Rule, Tier
+from netpolicy.engine.plan import DROP, RuleStep, TierEnd
+from netpolicy.engine.tables import Recorder, walk
+from netpolicy.model.ir import DENY, EGRESS, INGRESS, Policy, Rule, Tier
 
 NONE = -1
 
@@ -59,7 +63,7 @@ class Decisions:
     def use(self, rule: Rule) -> RuleUse:
         return self.uses.get(id(rule), RuleUse())
 
-    def _decider(self, tier: Tier, policy: Policy | None, rule: Rule | None) -> int:
+    def decider(self, tier: Tier, policy: Policy | None, rule: Rule | None) -> int:
         key = (id(tier), id(rule))
         found = self._decider_ids.get(key)
         if found is None:
@@ -71,54 +75,46 @@ class Decisions:
         matrix = self.matrix
         seen: set[tuple] = set()
         for endpoint in matrix.policed:
-            subject = {f: matrix.peer_class[(endpoint.id, f)] for f in matrix.cells
-                       if (endpoint.id, f) in matrix.peer_class}
+            subject = matrix.subject_classes(endpoint)
             if not subject:
                 continue
-            key = (tuple(sorted(subject.items())), matrix._signature(endpoint.selector_labels))
+            key = (tuple(sorted(subject.items())), matrix.signature(endpoint))
             if key in seen:
                 continue
             seen.add(key)
             for direction in (INGRESS, EGRESS):
-                tiers = matrix._tiers_for(endpoint, direction)
-                for _, policies in tiers:
-                    for policy in policies:
-                        self.alone[id(policy)] = self.alone.get(id(policy), False) or len(policies) == 1
-                self._replay(tiers, direction, subject)
+                plan = matrix.plan(endpoint, direction)
+                for tier in plan.tiers:
+                    for policy in tier.policies:
+                        self.alone[id(policy)] = self.alone.get(id(policy), False) or len(tier.policies) == 1
+                self._replay(plan.tier_steps, endpoint, direction)
 
-    def _replay(self, tiers: list[tuple], direction: str, subject: dict[int, int]) -> None:
+    def _replay(self, steps: tuple, endpoint, direction: str) -> None:
         matrix = self.matrix
         shape = (len(matrix.classes), matrix.atoms.size)
-        decided = np.zeros(shape, dtype=bool)
-        decider = np.full(shape, NONE, dtype=np.int32)
-        for tier, policies in tiers:
-            in_tier = np.zeros(shape, dtype=bool)
-            passed = np.zeros(shape, dtype=bool)
-            for policy in policies:
-                for rule in policy.rules(direction):
-                    if rule.action not in (ALLOW, DENY, PASS):
-                        continue
-                    match = matrix._rule_match(rule, direction, subject)
-                    if not match.any():
-                        continue
-                    use = self.uses.setdefault(id(rule), RuleUse())
-                    use.matched = True
-                    blocked = decided | in_tier
-                    hit = match & ~blocked
-                    covered = match & blocked
-                    if covered.any():
-                        use.covered_by.update(int(i) for i in np.unique(decider[covered]) if i != NONE)
-                    if not hit.any():
-                        continue
-                    use.decided = True
-                    decider[hit] = self._decider(tier, policy, rule)
-                    if rule.action == PASS:
-                        passed |= hit
-                    else:
-                        decided |= hit
-                    in_tier |= hit
-            if tier.default_action == PASS:
-                passed |= ~(decided | in_tier)
-            end_of_tier = ~passed & ~decided
-            decider[end_of_tier] = self._decider(tier, None, None)
-            decided |= end_of_tier
+        walk(steps, lambda _, step: matrix.rule_match(step.rule, direction, endpoint), shape, _Replay(self, shape))
+
+
+class _Replay(Recorder):
+    """Records, cell by cell, the rule or end of tier that decided (lint's "which rule decides")."""
+
+    def __init__(self, decisions: Decisions, shape: tuple[int, int]) -> None:
+        self.decisions = decisions
+        self.decider = np.full(shape, NONE, dtype=np.int32)
+
+    def rule(self, step: RuleStep, match: np.ndarray, open_: np.ndarray) -> None:
+        if not match.any():
+            return
+        use = self.decisions.uses.setdefault(id(step.rule), RuleUse())
+        use.matched = True
+        covered = match & ~open_
+        if covered.any():
+            use.covered_by.update(int(i) for i in np.unique(self.decider[covered]) if i != NONE)
+        hit = match & open_
+        if hit.any():
+            use.decided = True
+            self.decider[hit] = self.decisions.decider(step.tier, step.policy, step.rule)
+
+    def end_of_tier(self, step: TierEnd, dropped: np.ndarray) -> None:
+        if step.outcome == DROP:
+            self.decider[dropped] = self.decisions.decider(step.tier, None, None)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from netpolicy.engine.match import side_selectors
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import INGRESS, Policy, Rule
@@ -38,18 +39,11 @@ def ports_text(ports: Iterable[Port]) -> str:
     return ", ".join(f"{protocol_name(p)} {n}" for p, n in sorted(ports))
 
 
-def subject_classes(matrix, endpoint: Endpoint) -> dict[int, int]:
-    """The endpoint's peer class per address family, as the matrix evaluates it."""
-    return {f: matrix.peer_class[(endpoint.id, f)] for f in matrix.cells if (endpoint.id, f) in matrix.peer_class}
-
-
 def rules_match(matrix, rules: Iterable[Rule], direction: str, endpoint: Endpoint) -> np.ndarray:
     """(peer classes × atoms) that any of the rules matches for the endpoint."""
-    classes = subject_classes(matrix, endpoint)
     out = np.zeros((len(matrix.classes), matrix.atoms.size), dtype=bool)
-    if classes:
-        for rule in rules:
-            out |= matrix._rule_match(rule, direction, classes)
+    for rule in rules:
+        out |= matrix.rule_match(rule, direction, endpoint)
     return out
 
 
@@ -92,9 +86,10 @@ def side_endpoints(ctx, policy: Policy, rule: Rule, side: str) -> list[Endpoint]
 
 def _entity_holds(entity, endpoint: Endpoint) -> bool:
     labels = endpoint.selector_labels
-    if entity.selector is not None and not entity.selector.matches(labels):
+    positive, negative = side_selectors(entity)
+    if positive is not None and not positive.matches(labels):
         return False
-    if entity.not_selector is not None and entity.not_selector.matches(labels):
+    if negative is not None and negative.matches(labels):
         return False
     if entity.nets and not any(ip in net for ip in endpoint.ips for net in entity.nets if ip.version == net.version):
         return False

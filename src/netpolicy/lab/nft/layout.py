@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.context import EngineContext
+from netpolicy.engine.plan import NEXT, PolicyStart, ProfileStart, TierEnd, TierStart
 from netpolicy.lab.nft.model import NftChain, NftRule, NftTable
 from netpolicy.lab.nft.names import (
     FORWARD,
@@ -34,81 +36,21 @@ from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
 from netpolicy.lab.topology import Topology
 from netpolicy.model.cluster import Cluster, Endpoint
-from netpolicy.model.ir import (
-    ALLOW,
-    DENY,
-    EGRESS,
-    INGRESS,
-    PASS,
-    PROFILE,
-    Policy,
-    Rule,
-    Tier,
-    ordered_tiers,
-)
+from netpolicy.model.ir import EGRESS, INGRESS, Policy, Rule
 from netpolicy.options import Options
-from netpolicy.selectors.ast import ALL
 
 DIRECTIONS = (INGRESS, EGRESS)
-
-
-@dataclass(frozen=True)
-class TierPlan:
-    """A tier and, in order, its policies that apply to one endpoint in one direction."""
-
-    tier: Tier
-    policies: tuple[Policy, ...]
-
-
-def endpoint_profiles(endpoint: Endpoint) -> tuple[str, ...]:
-    """The endpoint's profiles; none given means Calico's `kns.<ns>`, `ksa.<ns>.<sa>`."""
-    if endpoint.profiles or endpoint.namespace is None:
-        return tuple(endpoint.profiles)
-    return (f"kns.{endpoint.namespace}", f"ksa.{endpoint.namespace}.{endpoint.service_account or 'default'}")
-
-
-def allow_all_profile(name: str) -> Policy:
-    """`kns.<ns>` when the input has no such profile: allow everything in and out."""
-    return Policy(name=name, kind=PROFILE, namespace=None, tier=None, order=0.0, selector=ALL,
-                  types=frozenset(DIRECTIONS),
-                  ingress=(Rule(ALLOW, INGRESS, 0, "ingress[0]", detail="allow all"),),
-                  egress=(Rule(ALLOW, EGRESS, 0, "egress[0]", detail="allow all"),))
 
 
 class _Compiler:
     def __init__(self, cluster: Cluster, topology: Topology, options: Options, families: Sequence[int]):
         self.cluster = cluster
         self.topology = topology
-        self.version = options.calico_version
         self.families = sorted(families)
-        self.sets = SetRegistry(cluster.endpoints, cluster.services)
+        self.sets = SetRegistry(cluster.endpoints, ServiceBackends(cluster))
         self.policy_chains: dict[str, NftChain] = {}
         self.profile_chains: dict[str, NftChain] = {}
-        self.tiers = self._tiers()
-
-    def _tiers(self) -> list[TierPlan]:
-        active = [p for p in self.cluster.policies if not p.staged]
-        tiers = dict(self.cluster.tiers)
-        for policy in active:
-            name = policy.tier or "default"
-            tiers.setdefault(name, Tier(name, None, DENY, defined=False))
-        plans = []
-        for tier in ordered_tiers(tiers):
-            members = sorted((p for p in active if (p.tier or "default") == tier.name),
-                             key=lambda p: p.sort_key(self.version))
-            if members:
-                plans.append(TierPlan(tier, tuple(members)))
-        return plans
-
-    def applicable(self, endpoint: Endpoint, direction: str) -> list[TierPlan]:
-        """Tiers with at least one policy that applies to the endpoint and governs the direction."""
-        out = []
-        for plan in self.tiers:
-            policies = tuple(p for p in plan.policies
-                             if p.governs(direction) and p.selector.matches(endpoint.selector_labels))
-            if policies:
-                out.append(TierPlan(plan.tier, policies))
-        return out
+        self.engine = EngineContext(cluster, options)
 
     # ---- rule chains -----------------------------------------------------------------------------
     def _rules_into(self, chain: NftChain, owner: Policy, rules: Sequence[Rule]) -> None:
@@ -142,20 +84,18 @@ class _Compiler:
                                 "its tier does, the end of the tier drops the packet",)
         return name
 
-    def profile(self, name: str, direction: str) -> str:
-        chain_name = profile_chain(name, direction)
+    def profile(self, step: ProfileStart, direction: str) -> str:
+        chain_name = profile_chain(step.name, direction)
         if chain_name not in self.profile_chains:
-            profile = self.cluster.profiles.get(name)
-            note = f"Profile {name}: {direction} rules"
-            if profile is None and name.startswith("kns."):
-                profile = allow_all_profile(name)
+            note = f"Profile {step.name}: {direction} rules"
+            if step.profile is not None and step.name not in self.cluster.profiles:
                 note += " (Calico's namespace profile: allow all)"
-            elif profile is None:
+            elif step.profile is None:
                 note += " (not in the input: no rules)"
             chain = NftChain(chain_name, notes=(note,))
             self.profile_chains[chain_name] = chain
-            if profile is not None:
-                self._rules_into(chain, profile, profile.rules(direction))
+            if step.profile is not None:
+                self._rules_into(chain, step.profile, step.profile.rules(direction))
         return chain_name
 
     # ---- endpoint chains -------------------------------------------------------------------------
@@ -166,22 +106,25 @@ class _Compiler:
         chain.add("ct state established,related accept", "", "connections already accepted, and their replies")
         chain.add("ct state invalid drop")
         chain.add(clear_bits(MARK_ACCEPT | MARK_PASS), "", "policy chains report their verdict in these mark bits")
-        tiers = self.applicable(endpoint, direction)
-        for plan in tiers:
-            chain.add(clear_bits(MARK_PASS), f"Start of tier {plan.tier.name}")
-            for policy in plan.policies:
-                chain.add(f"{bits_clear(MARK_PASS)} jump {self.policy(policy, direction)}")
+        plan = self.engine.plan(endpoint, direction)
+        first_profile = True
+        for step in plan.steps:
+            if isinstance(step, TierStart):
+                chain.add(clear_bits(MARK_PASS), f"Start of tier {step.tier.name}")
+            elif isinstance(step, PolicyStart):
+                chain.add(f"{bits_clear(MARK_PASS)} jump {self.policy(step.policy, direction)}")
                 chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if policy accepted")
-            if plan.tier.default_action == PASS:
-                chain.rules[-1].notes += (f"tier {plan.tier.name} passes by default: no end-of-tier drop",)
-            else:
+            elif isinstance(step, TierEnd) and step.outcome == NEXT:
+                chain.rules[-1].notes += (f"tier {step.tier.name} passes by default: no end-of-tier drop",)
+            elif isinstance(step, TierEnd):
                 chain.add(f"{bits_clear(MARK_PASS)} drop",
-                          f"End of tier {plan.tier.name}. Drop if no policies passed packet")
-        for number, name in enumerate(endpoint_profiles(endpoint)):
-            note = ("no policy applies in this direction: straight to the profiles",) \
-                if not tiers and number == 0 else ()
-            chain.add(f"jump {self.profile(name, direction)}", "", *note)
-            chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if profile accepted")
+                          f"End of tier {step.tier.name}. Drop if no policies passed packet")
+            elif isinstance(step, ProfileStart):
+                note = ("no policy applies in this direction: straight to the profiles",) \
+                    if not plan.isolated and first_profile else ()
+                first_profile = False
+                chain.add(f"jump {self.profile(step, direction)}", "", *note)
+                chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if profile accepted")
         chain.add("drop", "Drop if no profiles matched")
         return chain
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from netpolicy.engine.match import side_selectors
 from netpolicy.lab.nft.names import (
     LOG_PREFIX,
     MARK_ACCEPT,
@@ -24,7 +25,6 @@ from netpolicy.model.addresses import AddressSet, IPNetwork
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ALLOW, DENY, LOG, PASS, EntityMatch, IcmpMatch, Rule
 from netpolicy.model.protocols import ICMP, ICMPV6, PORT_PROTOCOLS
-from netpolicy.selectors.ast import AndNode, NotNode, Selector
 
 ADDR = {4: "ip", 6: "ip6"}
 NFPROTO = {4: "ipv4", 6: "ipv6"}
@@ -77,15 +77,6 @@ def _family_specific(rule: Rule) -> bool:
                 or addressy(rule.source) or addressy(rule.destination))
 
 
-def positive_selector(entity: EntityMatch) -> Selector | None:
-    """Felix's combined positive selector: `(selector) && !(notSelector)` when there is a selector."""
-    if entity.selector is None:
-        return None
-    if entity.not_selector is None:
-        return entity.selector
-    return Selector(AndNode((entity.selector.root, NotNode(entity.not_selector.root))))
-
-
 def net_text(family: int, nets: Sequence[IPNetwork]) -> str:
     elements = cidr_elements(family, AddressSet.of_networks([n for n in nets if n.version == family]).family(family))
     return elements[0] if len(elements) == 1 else "{ " + ", ".join(elements) + " }"
@@ -112,7 +103,7 @@ class _Side:
         protocol = rule.protocol if rule.protocol in PORT_PROTOCOLS else None
         if entity.nets:
             self.positive.append(f"{addr} {net_text(family, entity.nets)}")
-        selector = positive_selector(entity)
+        selector, negative = side_selectors(entity)
         numbers = entity.ports.numbers if entity.ports else IntervalSet()
         names = entity.ports.names if entity.ports else ()
         if selector is not None and (numbers or not names):
@@ -129,8 +120,8 @@ class _Side:
                 [f"{addr} . meta l4proto . th {port} @{sets.named_ports(names, protocol, selector, family)}"])
         if entity.not_nets:
             self.negative.append(f"{addr} != {net_text(family, entity.not_nets)}")
-        if entity.selector is None and entity.not_selector is not None:
-            self.negative.append(f"{addr} != @{sets.addresses(entity.not_selector, family)}")
+        if negative is not None:
+            self.negative.append(f"{addr} != @{sets.addresses(negative, family)}")
         if entity.not_ports and entity.not_ports.numbers:
             self.negative.append(f"{_port_word(rule.protocol)} {port} != {ports_text(entity.not_ports.numbers)}")
         if entity.not_ports and entity.not_ports.names:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from netpolicy.engine.backends import Backend, ServiceBackends
 from netpolicy.lab.nft.model import NftSet
-from netpolicy.model.addresses import IPAddress, range_to_networks
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Service
+from netpolicy.model.addresses import range_to_networks
+from netpolicy.model.cluster import Endpoint
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ServiceRef
 from netpolicy.model.protocols import NAME_BY_NUMBER, PORT_PROTOCOLS, protocol_name
@@ -47,9 +48,9 @@ def addresses_of(owner: Endpoint, family: int) -> IntervalSet:
 class SetRegistry:
     """Creates each set once, names it Felix-style (`cali40s-3`), and keeps them in creation order."""
 
-    def __init__(self, owners: Sequence[Endpoint], services: Sequence[Service] = ()) -> None:
+    def __init__(self, owners: Sequence[Endpoint], backends: ServiceBackends | None = None) -> None:
         self.owners = list(owners)
-        self.services = {(s.namespace, s.name): s for s in services}
+        self.backends = backends
         self._by_key: dict[tuple, NftSet] = {}
         self._counter = 0
 
@@ -106,10 +107,9 @@ class SetRegistry:
 
         def make(n: int) -> NftSet:
             elements = set()
-            for ref in refs:
-                for backend, protocol, port in self._backend_ports(ref):
-                    elements |= {f"{ip} . {proto_text(protocol)} . {port}" for ip in backend.ips
-                                 if ip.version == family}
+            for backend in self._backends(refs):
+                if backend.address.version == family:
+                    elements |= {f"{backend.address} . {proto_text(p)} . {n}" for p, n in backend.ports}
             names = ", ".join(f"{r.namespace}/{r.name}" for r in refs)
             return NftSet(f"cali{FAMILY_TAG[family]}v-{n}", f"{ADDR_TYPE[family]} . inet_proto . inet_service",
                           sorted(elements), f"backends and target ports of service {names}")
@@ -120,31 +120,14 @@ class SetRegistry:
         refs = tuple(sorted(set(refs), key=lambda r: (r.namespace, r.name)))
 
         def make(n: int) -> NftSet:
-            values: set[IPAddress] = set()
-            for ref in refs:
-                values |= {ip for b in self._backends(ref) for ip in b.ips if ip.version == family}
+            values = {b.address for b in self._backends(refs) if b.address.version == family}
             names = ", ".join(f"{r.namespace}/{r.name}" for r in refs)
             return NftSet(f"cali{FAMILY_TAG[family]}a-{n}", ADDR_TYPE[family],
                           cidr_elements(family, IntervalSet.of(int(v) for v in values)),
                           f"backends of service {names}", interval=True)
         return self._get(("a", family, refs), make)
 
-    def _backends(self, ref: ServiceRef) -> list[Endpoint]:
-        service = self.services.get((ref.namespace, ref.name))
-        if service is None or not service.selector:
+    def _backends(self, refs: Iterable[ServiceRef]) -> list[Backend]:
+        if self.backends is None:
             return []
-        return [e for e in self.owners if e.policed and e.kind != HOST_ENDPOINT and e.namespace == ref.namespace
-                and all(e.labels.get(k) == v for k, v in service.selector.items())]
-
-    def _backend_ports(self, ref: ServiceRef) -> list[tuple[Endpoint, int, int]]:
-        service = self.services.get((ref.namespace, ref.name))
-        out = []
-        for backend in self._backends(ref):
-            for sp in service.ports:
-                target = sp.port if sp.target_port is None else sp.target_port
-                if isinstance(target, str) and not target.isdigit():
-                    out += [(backend, p.protocol, p.port) for p in backend.ports
-                            if p.name == target and p.protocol == sp.protocol]
-                else:
-                    out.append((backend, sp.protocol, int(target)))
-        return out
+        return [b for ref in refs for b in self.backends.of(ref.namespace, ref.name)]

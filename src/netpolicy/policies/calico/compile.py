@@ -174,4 +174,5 @@ def _compile_staged_kubernetes(raw: RawObject, cluster: Cluster, options: Option
     if policy is None:
         return None
     return replace(policy, kind=STAGED_KUBERNETES_NETWORK_POLICY, staged=True, source=raw,
-                   notes=(*policy.notes, f"stagedAction: {action}"))
+                   notes=(*policy.notes, f"stagedAction: {action}"), staged_action=action,
+                   enforced_kind=policy.kind)

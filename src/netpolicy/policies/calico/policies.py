@@ -49,15 +49,17 @@ class PolicyKind:
     spec_model: type[m.NetworkPolicySpec]
     namespaced: bool
     staged: bool
+    enforced_kind: str | None = None   # of a staged kind: the IR kind of its enforced copy
 
 
 POLICY_KINDS = {
     k.api_kind: k for k in (
         PolicyKind("NetworkPolicy", ir.CALICO_NETWORK_POLICY, m.NetworkPolicySpec, True, False),
         PolicyKind("GlobalNetworkPolicy", ir.GLOBAL_NETWORK_POLICY, m.GlobalNetworkPolicySpec, False, False),
-        PolicyKind(STAGED_NETWORK_POLICY, STAGED_NETWORK_POLICY, m.StagedNetworkPolicySpec, True, True),
+        PolicyKind(STAGED_NETWORK_POLICY, STAGED_NETWORK_POLICY, m.StagedNetworkPolicySpec, True, True,
+                   ir.CALICO_NETWORK_POLICY),
         PolicyKind(STAGED_GLOBAL_NETWORK_POLICY, STAGED_GLOBAL_NETWORK_POLICY, m.StagedGlobalNetworkPolicySpec,
-                   False, True),
+                   False, True, ir.GLOBAL_NETWORK_POLICY),
     )
 }
 
@@ -218,8 +220,10 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
     notes: list[str] = []
     if kind.staged:
         notes.append(f"stagedAction: {spec.staged_action or 'Set'}")
+    hook, hook_types = ir.NORMAL, frozenset()
     if isinstance(spec, m.GlobalNetworkPolicySpec):
-        types = _host_flag_notes(spec, types, notes)
+        hook, hook_types = _host_hook(spec, types, notes)
+        types = types if hook == ir.NORMAL else frozenset()
     for direction in (ir.INGRESS, ir.EGRESS):
         for i, rule in enumerate(getattr(spec, direction) or []):
             notes.extend(rule_notes(rule, f"spec.{direction}[{i}]", namespace))
@@ -236,21 +240,29 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
         staged=kind.staged,
         location=raw.location,
         notes=tuple(notes),
+        staged_action=(spec.staged_action or "Set") if kind.staged else None,
+        enforced_kind=kind.enforced_kind,
+        hook=hook,
+        hook_types=hook_types,
+        apply_on_forward=bool(getattr(spec, "apply_on_forward", False)),
         source=raw,
     )
 
 
-def _host_flag_notes(spec: m.GlobalNetworkPolicySpec, types: frozenset[str], notes: list[str]) -> frozenset[str]:
-    """Record host-endpoint flags. preDNAT and doNotTrack policies live outside the normal filter
-    chains, which are all the engine models, so they govern no direction there."""
+def _host_hook(spec: m.GlobalNetworkPolicySpec, types: frozenset[str], notes: list[str]) -> tuple[str, frozenset[str]]:
+    """Where a host-endpoint policy is evaluated and in which directions. preDNAT and doNotTrack
+    policies live outside the filter chains: the packet path (engine/path.py) evaluates them on the way
+    into a node; the matrix and plain flows do not."""
     declared = ", ".join(sorted(types))
     if spec.pre_dnat:
-        notes.append(f"preDNAT: not modelled (applies before DNAT to traffic entering host endpoints; "
-                     f"declared types: {declared}; ignored by the evaluation)")
+        notes.append(f"preDNAT: evaluated on the path into a node (query to a NodePort or Service address, before "
+                     f"DNAT); not in the matrix or pod-to-pod flows (declared types: {declared})")
+        return ir.PRE_DNAT, types & {ir.INGRESS}
     if spec.do_not_track:
         notes.append(f"doNotTrack: not modelled (untracked host-endpoint policy, evaluated before "
                      f"conntrack; declared types: {declared}; ignored by the evaluation)")
+        return ir.UNTRACKED, types
     if spec.apply_on_forward:
-        notes.append("applyOnForward: not modelled (traffic forwarded through host endpoints is not "
-                     "evaluated; the policy still applies to the host's own traffic)")
-    return frozenset() if spec.pre_dnat or spec.do_not_track else types
+        notes.append("applyOnForward: evaluated on the path through a node (query to a NodePort or Service "
+                     "address); not in the matrix or pod-to-pod flows")
+    return ir.NORMAL, frozenset()

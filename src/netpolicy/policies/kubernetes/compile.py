@@ -76,6 +76,7 @@ def build_policy(model: NetworkPolicy, obj: RawObject, options: Options) -> ir.P
         location=obj.at(""),
         source=obj,
         notes=notes,
+        describes_peers=True,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from netpolicy.analysis.diff.compute import Change, DiffResult, Explanation
 from netpolicy.analysis.diff.places import Place
+from netpolicy.render.ranges import display_id
 
 PAIR, CLASS, AUTO = "pair", "class", "auto"
 PAIR_LIMIT = 100     # `auto` lists pairs up to this many changed pairs, classes beyond
@@ -42,8 +43,9 @@ def layout(result: DiffResult, group_by: str = AUTO) -> tuple[str, list[Row]]:
 def places_text(places: tuple[Place, ...]) -> str:
     """`ns/a`, or `3 endpoints: ns/a, ns/b, ns/c` (at most MEMBERS_SHOWN named)."""
     if len(places) == 1:
-        return places[0].name
-    named = ", ".join(p.name for p in places[:MEMBERS_SHOWN])
+        return display_id(places[0].id)
+    shown = places[:MEMBERS_SHOWN]
+    named = ("; " if any(p.external for p in shown) else ", ").join(display_id(p.id) for p in shown)
     more = f", … {len(places) - MEMBERS_SHOWN} more" if len(places) > MEMBERS_SHOWN else ""
     return f"{len(places)} places: {named}{more}"
 

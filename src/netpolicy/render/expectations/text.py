@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netpolicy.analysis.expectations.check import ERROR, FAIL, PASS, ExpectationReport, Outcome, PairResult
 from netpolicy.analysis.expectations.model import ALLOW, DENY, Expectation
+from netpolicy.render.ranges import display_id
 from netpolicy.render.steps import flow_lines
 from netpolicy.render.words import describe
 
@@ -20,7 +21,7 @@ def expectation_text(expectation: Expectation) -> str:
 
 def pair_text(pair: PairResult, expect: str) -> str:
     """What is wrong with one pair, in the words of the verdict asked for."""
-    head = f"{pair.source.name} → {pair.destination.name}"
+    head = f"{display_id(pair.source.id)} → {display_id(pair.destination.id)}"
     if expect == ALLOW:
         return f"{head}: {describe(pair.missing)} not allowed (allowed: {describe(pair.allowed)})"
     if expect == DENY:

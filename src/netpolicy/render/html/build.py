@@ -24,16 +24,19 @@ class ReportArgs:
 
 
 def write_report(args: ReportArgs, load: Callable[[list[str], Options], Cluster]) -> str:
-    """Write the page to `args.output`; the line to tell the user."""
+    """Write the page to `args.output`; the line to tell the user. `load` reads paths (with the command's
+    other inputs); the cluster's warnings are printed here."""
     from netpolicy.analysis.lint import load_config, run_lint
     from netpolicy.analysis.report_data import ReportInput, report_data
     from netpolicy.render.html.page import render_page
 
     expectations = None
     if args.expectations:
-        cluster, expectations = _with_expectations(args)
+        cluster, expectations = _with_expectations(args, load)
     else:
         cluster = load(args.paths, args.options)
+    for warning in cluster.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     findings = sorted(run_lint(cluster, args.options, load_config(None)), key=lambda f: f.sort_key())
     clusters = [args.before, cluster] if args.before is not None else [cluster]
     title = args.title or ("change to " if args.before is not None else "") + ", ".join(args.paths)
@@ -48,7 +51,7 @@ def write_report(args: ReportArgs, load: Callable[[list[str], Options], Cluster]
             f"{len(data['namespaces'])} namespaces, {len(data['findings'])} lint findings")
 
 
-def _with_expectations(args: ReportArgs) -> tuple[Cluster, dict]:
+def _with_expectations(args: ReportArgs, load: Callable[[list[str], Options], Cluster]) -> tuple[Cluster, dict]:
     """The cluster with the expectations' own pods, and the expectations' results as `test -o json`."""
     from netpolicy.analysis.expectations.check import check_expectations
     from netpolicy.analysis.expectations.load import load_suites
@@ -56,7 +59,6 @@ def _with_expectations(args: ReportArgs) -> tuple[Cluster, dict]:
     from netpolicy.render.expectations.json_out import report_json
 
     suites = load_suites(args.expectations)
-    cluster = load_with_pods(args.paths, [p for s in suites for p in s.pods], args.options, stdin=sys.stdin)
-    for warning in cluster.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    cluster = load_with_pods(args.paths, [p for s in suites for p in s.pods], args.options,
+                             read=lambda paths: load(paths, args.options))
     return cluster, report_json(check_expectations(cluster, suites, args.options))

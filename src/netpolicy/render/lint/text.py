@@ -13,14 +13,16 @@ NO_FILE = "(objects without a file)"
 INDENT = "    "
 
 
-def render_findings_text(findings: Iterable[Finding], console) -> None:
-    """Print the findings file by file, then a one-line count by severity."""
+def render_findings_text(findings: Iterable[Finding], console, show_info: bool = True) -> None:
+    """Print the findings file by file, then a one-line count by severity; without `show_info`, info
+    findings are counted but not listed, and a closing line says how to list them."""
     from rich.markup import escape
     from rich.text import Text
 
     findings = list(findings)
+    shown = findings if show_info else [f for f in findings if f.severity != INFO]
     width = max(40, console.width)
-    for file, group in groupby(findings, key=lambda f: f.file or NO_FILE):
+    for file, group in groupby(shown, key=lambda f: f.file or NO_FILE):
         console.print(Text(file, style="bold underline"))
         for finding in group:
             place = f"{finding.file}:{finding.line}" if finding.file and finding.line else finding.file
@@ -32,6 +34,10 @@ def render_findings_text(findings: Iterable[Finding], console) -> None:
                 console.print(Text(_indented("→ " + finding.suggestion, width), style="green"), soft_wrap=True)
         console.print()
     console.print(summary(findings))
+    hidden = len(findings) - len(shown)
+    if hidden:
+        console.print(f"{hidden} info finding{'s' if hidden != 1 else ''} hidden; --show-info to list "
+                      f"{'them' if hidden != 1 else 'it'}")
 
 
 def _indented(text: str, width: int) -> str:

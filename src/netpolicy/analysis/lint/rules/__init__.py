@@ -14,9 +14,11 @@ from netpolicy.analysis.lint.rules import (
     duplicate_policy,
     egress_rules_without_egress_type,
     ipblock_covers_pods,
+    ipblock_on_service_address,
     mergeable_policies,
     missing_policy_types,
     named_port_unresolved,
+    nodeport_source_range,
     order_collision,
     pass_to_nothing,
     peer_and_vs_or,
@@ -26,11 +28,13 @@ from netpolicy.analysis.lint.rules import (
     selector_never_matches,
     selects_nothing,
     service_port_confusion,
+    services_without_namespace,
     shadowed_rule,
     source_port_rule,
     unknown_namespace,
     unprotected_namespace,
     unreachable_service,
+    untracked_without_reply,
 )
 
 #: In catalogue order: what the rules say about the input first, then how it is written.
@@ -52,6 +56,8 @@ _MODULES = (
     ipblock_covers_pods,
     named_port_unresolved,
     service_port_confusion,
+    ipblock_on_service_address,
+    nodeport_source_range,
     peer_and_vs_or,
     missing_policy_types,
     egress_rules_without_egress_type,
@@ -60,6 +66,8 @@ _MODULES = (
     mergeable_policies,
     unprotected_namespace,
     unreachable_service,
+    services_without_namespace,
+    untracked_without_reply,
 )
 
 RULES: dict[str, ModuleType] = {module.ID: module for module in _MODULES}

@@ -27,7 +27,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Pairs of admin policies of one tier and priority whose order changes verdicts."""
     raws = {id(p): r for p, r in ctx.admin_policies}
     version = ctx.options.calico_version
-    for tier in ctx.matrix.ctx.tiers:
+    for tier in ctx.matrix.tiers:
         by_priority: dict[float, list[Policy]] = {}
         for policy in tier.policies:
             if id(policy) in raws:

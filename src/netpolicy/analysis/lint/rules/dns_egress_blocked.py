@@ -67,7 +67,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             only_portable = bool(missing)
         if not missing:
             continue
-        governing = [p for _, policies in matrix._tiers_for(endpoint, EGRESS) for p in policies]
+        governing = matrix.governing(endpoint, EGRESS)
         blamed = _blamed(ctx, governing)
         if blamed is None:
             continue

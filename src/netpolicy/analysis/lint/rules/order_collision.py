@@ -31,7 +31,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     raws = {id(p): r for p, r in ctx.policies if not is_admin_policy(r)}  # admin ties: admin-priority-tie
     version = ctx.options.calico_version
     other = (3, 31) if version >= (3, 32) else (3, 32)
-    for tier in ctx.matrix.ctx.tiers:
+    for tier in ctx.matrix.tiers:
         by_order: dict[float, list[Policy]] = {}
         for policy in tier.policies:
             if not math.isinf(policy.order) and id(policy) in raws:

@@ -67,7 +67,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
 
 def _confusing_ports(ctx: LintContext) -> dict[tuple[int, int], list[tuple[Service, ServicePort, list[Endpoint]]]]:
     """(protocol, Service port) → the Services whose port forwards elsewhere, with their backends."""
-    engine = ctx.matrix.ctx
+    engine = ctx.matrix
     out: dict[tuple[int, int], list] = {}
     for service in ctx.cluster.services:
         backends = engine.service_backends(ServiceRef(service.namespace, service.name))

@@ -24,7 +24,7 @@ OPTIONS: dict = {}
 
 def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """Service ports no client can reach on any backend."""
-    engine = ctx.matrix.ctx
+    engine = ctx.matrix
     for service in ctx.cluster.services:
         ref = ServiceRef(service.namespace, service.name)
         backends = engine.service_backends(ref)

@@ -1,0 +1,128 @@
+"""Which addresses and ports stand behind a Service: its EndpointSlices when the input has them, else
+the pods its selector picks (targetPort resolved per pod). Shared by `services` rule matches (Felix's
+IP sets), kube-proxy's translation in the packet path, lint and the lab."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from netpolicy.model.addresses import IPAddress
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, EndpointSlice, Service, ServicePort
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A port a backend serves: the Service port it answers for (None: a slice port no Service port
+    names), protocol and the backend's port."""
+
+    service_port: ServicePort | None
+    protocol: int
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """One backend address of a Service, the endpoint that owns it (None: no pod in the input), the
+    ports it serves, whether it is ready, and its node."""
+
+    address: IPAddress
+    endpoint: Endpoint | None
+    targets: tuple[Target, ...]
+    ready: bool = True
+    node: str | None = None
+
+    @property
+    def ports(self) -> tuple[tuple[int, int], ...]:
+        """(protocol, port) pairs served, each once."""
+        return tuple(dict.fromkeys((t.protocol, t.port) for t in self.targets))
+
+
+class ServiceBackends:
+    """Backends per Service (namespace, name), from EndpointSlices (label `kubernetes.io/service-name`)
+    when the input has one for the Service, else from the Service's selector."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._cache: dict[tuple[str, str], tuple[Backend, ...]] = {}
+
+    @cached_property
+    def services(self) -> dict[tuple[str, str], Service]:
+        return {(s.namespace, s.name): s for s in self.cluster.services}
+
+    @cached_property
+    def _slices(self) -> dict[tuple[str, str], list[EndpointSlice]]:
+        found: dict[tuple[str, str], list[EndpointSlice]] = {}
+        for item in self.cluster.endpoint_slices:
+            if item.service:
+                found.setdefault((item.namespace, item.service), []).append(item)
+        return found
+
+    @cached_property
+    def _pods_by_ip(self) -> dict[IPAddress, Endpoint]:
+        return {ip: e for e in self.cluster.endpoints if e.policed and e.kind != HOST_ENDPOINT for ip in e.ips}
+
+    def from_slices(self, namespace: str, name: str) -> bool:
+        """Whether the Service's backends come from EndpointSlices."""
+        return (namespace, name) in self._slices
+
+    def of(self, namespace: str, name: str) -> tuple[Backend, ...]:
+        """Every backend of the Service, ready or not (Felix's `services` match takes them all)."""
+        key = (namespace, name)
+        found = self._cache.get(key)
+        if found is None:
+            slices = self._slices.get(key)
+            service = self.services.get(key)
+            if slices is not None:
+                found = self._from_slices(slices, service)
+            elif service is not None and service.selector:
+                found = self._from_selector(service)
+            else:
+                found = ()
+            self._cache[key] = found
+        return found
+
+    def serving(self, namespace: str, name: str) -> tuple[Backend, ...]:
+        """The backends kube-proxy sends new connections to: the ready ones (else none)."""
+        return tuple(b for b in self.of(namespace, name) if b.ready)
+
+    def endpoints(self, namespace: str, name: str) -> list[Endpoint]:
+        """The distinct endpoints (pods) behind the Service's backends."""
+        return list({id(b.endpoint): b.endpoint for b in self.of(namespace, name) if b.endpoint is not None}.values())
+
+    def _from_slices(self, slices: Sequence[EndpointSlice], service: Service | None) -> tuple[Backend, ...]:
+        """Every address × every numbered port of each slice; a slice port names the Service port it serves."""
+        out = []
+        by_name = {(p.name or "", p.protocol): p for p in service.ports} if service else {}
+        for item in slices:
+            targets = tuple(Target(by_name.get((p.name or "", p.protocol)), p.protocol, p.port)
+                            for p in item.ports if p.port is not None)
+            for ep in item.endpoints:
+                out += [Backend(a, self._pods_by_ip.get(a), targets, ep.ready, ep.node or self._node_of(a))
+                        for a in ep.addresses]
+        return tuple(out)
+
+    def _node_of(self, address: IPAddress) -> str | None:
+        owner = self._pods_by_ip.get(address)
+        return owner.node if owner is not None else None
+
+    def _from_selector(self, service: Service) -> tuple[Backend, ...]:
+        wanted = service.selector.items()
+        out = []
+        for e in self.cluster.endpoints:
+            if (e.namespace != service.namespace or not e.policed or e.kind == HOST_ENDPOINT
+                    or not all(e.labels.get(k) == v for k, v in wanted)):
+                continue
+            targets = tuple(t for sp in service.ports for t in target_ports(sp, e))
+            out += [Backend(ip, e, targets, True, e.node) for ip in e.ips]
+        return tuple(out)
+
+
+def target_ports(port: ServicePort, pod: Endpoint) -> list[Target]:
+    """Where a Service port leads on a pod: the number, or the pod's container port of that name and
+    protocol (none: the pod is no endpoint for this port)."""
+    target = port.target_port if port.target_port is not None else port.port
+    if isinstance(target, str) and not target.isdigit():
+        return [Target(port, p.protocol, p.port) for p in pod.ports if p.name == target and p.protocol == port.protocol]
+    return [Target(port, port.protocol, int(target))]

@@ -1,0 +1,202 @@
+"""What happens to a packet before policy sees it: kube-proxy's Service translation, modelled once.
+
+A destination that is a Service (`svc/<ns>/<name>`, a ClusterIP, a LoadBalancer ingress IP, an
+external IP, `<node>:<nodePort>` or a node address with a nodePort) becomes one leg per ready backend:
+the destination and port the client's egress sees (the backend after DNAT, or the node's address
+and nodePort when the client's own node does not translate), and the source the backend's ingress
+sees (the client, or the entry node's address after masquerade). Each leg is then judged by the plan
+of each side (`flow.FlowEvaluator` with a `Rewrite`). Source: kube-proxy's nftables `syncProxyRules`
+(docs/semantics.md#service-paths).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from netpolicy.engine.backends import Backend, ServiceBackends, Target
+from netpolicy.engine.flow import Rewrite
+from netpolicy.errors import InputError
+from netpolicy.model.cluster import Cluster, Endpoint, Service, ServicePort
+from netpolicy.model.protocols import protocol_name
+
+CLUSTER_IP, NODE_PORT, LOAD_BALANCER, EXTERNAL_IP = "ClusterIP", "NodePort", "LoadBalancer", "externalIP"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a packet enters a Service: how (`kind`), the address and port it was sent to, the node
+    (NodePort) and the Service port."""
+
+    service: Service
+    kind: str
+    address: str | None
+    port: int
+    service_port: ServicePort | None
+    node: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.node}:{self.port}" if self.kind == NODE_PORT and self.node else (
+            f"{self.address}:{self.port}" if self.address else f"port {self.port}")
+        return f"{self.kind} {where} of service {self.service.id}"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One backend the Service leads to: its target port, what each side sees, and why."""
+
+    backend: Backend
+    target: Target
+    rewrite: Rewrite
+    why: str
+
+    @property
+    def name(self) -> str:
+        return self.backend.endpoint.id if self.backend.endpoint is not None else str(self.backend.address)
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who sends: its name, address, node (pods) and whether it is a pod."""
+
+    name: str
+    address: str
+    node: str | None
+    is_pod: bool
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The entry and the legs kube-proxy makes of it; `dropped` says why none when there is none."""
+
+    entry: Entry
+    legs: tuple[Leg, ...]
+    dropped: str = ""
+
+
+class ServicePaths:
+    """Recognises Service destinations and translates them as kube-proxy does."""
+
+    def __init__(self, cluster: Cluster, backends: ServiceBackends | None = None) -> None:
+        self.cluster = cluster
+        self.backends = backends or ServiceBackends(cluster)
+        self.node_addresses = {name: [str(a) for a in node.addresses] for name, node in cluster.nodes.items()}
+        self.node_names = set(self.node_addresses) | {e.node for e in cluster.endpoints if e.node}
+
+    def entry(self, text: str, protocol: int, port: int | None, port_name: str | None = None) -> Entry | None:
+        """The Service entry `text` names (`port_name`: a Service port by name), or None when it is no
+        Service destination."""
+        if text.startswith("svc/"):
+            parts = text[4:].split("/")
+            service = self.backends.services.get((parts[0], parts[1])) if len(parts) == 2 else None
+            if service is None:
+                raise InputError(f"--to: {text!r} names no Service in the input", expected="svc/<namespace>/<name>")
+            chosen = _service_port(service, protocol, port, name=port_name)
+            return Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None,
+                         chosen.port if chosen else port or 0, chosen)
+        node, _, node_port = text.rpartition(":")
+        if node in self.node_names and node_port.isdigit():
+            return self._node_port(node, None, protocol, int(node_port))
+        try:
+            address = str(ipaddress.ip_address(text))
+        except ValueError:
+            return None
+        for service in self.backends.services.values():
+            for kind, addresses in ((CLUSTER_IP, service.cluster_ips), (LOAD_BALANCER, service.load_balancer_ips),
+                                    (EXTERNAL_IP, service.external_ips)):
+                if address in addresses:
+                    chosen = _service_port(service, protocol, port, strict=False, name=port_name)
+                    return Entry(service, kind, address, chosen.port if chosen else port or 0, chosen)
+        for node, addresses in self.node_addresses.items():
+            if address in addresses and port is not None:
+                return self._node_port(node, address, protocol, port)
+        return None
+
+    def _node_port(self, node: str, address: str | None, protocol: int, port: int) -> Entry | None:
+        for service in self.backends.services.values():
+            if service.type not in ("NodePort", "LoadBalancer"):
+                continue
+            for sp in service.ports:
+                if sp.node_port == port and sp.protocol == protocol:
+                    return Entry(service, NODE_PORT, address or self._address_of(node), port, sp, node)
+        if address is None:
+            raise InputError(f"--to: no NodePort or LoadBalancer Service has {protocol_name(protocol)} nodePort {port}")
+        return None
+
+    def node_of(self, backend: Backend) -> str | None:
+        """The backend's node: as given, else the only node of a one-node cluster (else unknown)."""
+        return backend.node or self._only_node()
+
+    def _only_node(self) -> str | None:
+        return next(iter(self.node_names)) if len(self.node_names) == 1 else None
+
+    def _address_of(self, node: str) -> str | None:
+        found = self.node_addresses.get(node)
+        return found[0] if found else None
+
+    def translate(self, entry: Entry, client: Endpoint | None, client_address: str) -> Translation:
+        """The legs of a packet from `client` (an endpoint, or an address outside every endpoint)."""
+        service, sp = entry.service, entry.service_port
+        if sp is None:
+            return Translation(entry, (), f"{entry.port} is not a port of {entry.kind} {entry.address} of "
+                                          f"{service.id}: kube-proxy rejects it")
+        serving = [(b, t) for b in self.backends.serving(service.namespace, service.name)
+                   for t in b.targets if t.service_port == sp]
+        if not serving:
+            return Translation(entry, (), f"service {service.id} has no ready endpoint for port {sp.port}: "
+                                          "kube-proxy rejects the connection")
+        is_pod = client is not None and client.policed and client.kind != "HostEndpoint"
+        client_node = (client.node or self._only_node()) if is_pod else None
+        sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
+        local = service.external_traffic_policy == "Local" and entry.kind != CLUSTER_IP
+        if local and not is_pod and entry.node is not None:
+            serving = [(b, t) for b, t in serving if self.node_of(b) == entry.node]
+            if not serving:
+                return Translation(entry, (), f"externalTrafficPolicy Local and no endpoint of {service.id} on node "
+                                              f"{entry.node}: kube-proxy drops the packet there")
+        if entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and client_node:
+            entry = Entry(service, entry.kind, entry.address, entry.port, sp, client_node)
+        return Translation(entry, tuple(self._leg(entry, b, t, sender, local)
+                                        for b, t in serving))
+
+    def _leg(self, entry: Entry, backend: Backend, target: Target, client: Client, local: bool) -> Leg:
+        is_pod, client_address = client.is_pod, client.address
+        why = f"kube-proxy DNATs {entry.describe()} to {backend.address}:{target.port}"
+        egress_to = egress_port = None
+        if entry.kind == NODE_PORT and is_pod and client.node != entry.node:
+            egress_to, egress_port = entry.address, entry.port
+            why += (f"; the node of {client.name} does not translate another node's address: its egress sees "
+                    f"{entry.address}:{entry.port}")
+        if entry.kind == CLUSTER_IP:
+            return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; source kept")
+        if local:
+            kept = "pod traffic goes to every endpoint unmasqueraded" if is_pod else "node-local endpoints only"
+            return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; externalTrafficPolicy Local: "
+                       f"{kept}, source kept")
+        if entry.node is None or self.node_of(backend) == entry.node:
+            note = ("on the entry node masquerade comes after the filter: source kept" if entry.node else
+                    "source kept if the packet enters on the backend's node (via another node: that node's address)")
+            return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; {note}")
+        node_address = self._address_of(entry.node) if entry.address is None or entry.kind != NODE_PORT else entry.address
+        if node_address is None:
+            raise InputError(f"node {entry.node} has no known address", expected="its Node object with status.addresses")
+        return Leg(backend, target, Rewrite(egress_to, egress_port, node_address),
+                   f"{why}; externalTrafficPolicy Cluster and the backend is on node {backend.node or '(unknown)'}: "
+                   f"masqueraded to {node_address}, so its ingress sees {node_address}, not {client_address}")
+
+
+def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True,
+                  name: str | None = None) -> ServicePort | None:
+    """The Service port a flow uses: the one with this protocol and port (or name), or the only one of
+    the protocol."""
+    ports = [sp for sp in service.ports if sp.protocol == protocol]
+    if port is not None:
+        ports = [sp for sp in ports if sp.port == port]
+    if name is not None:
+        ports = [sp for sp in ports if sp.name == name]
+    if len(ports) == 1:
+        return ports[0]
+    if not strict or port is not None:
+        return None
+    listed = ", ".join(f"{protocol_name(sp.protocol)} {sp.port}" for sp in service.ports) or "none"
+    raise InputError(f"--port: service {service.id} has ports {listed}", expected="--port with one of them")
