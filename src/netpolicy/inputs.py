@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO
 
 from netpolicy.errors import Diagnostics, InputError, Problem
@@ -85,10 +85,10 @@ def load_inputs(inputs: Inputs, options: Options, stdin: IO[str] | None = None,
     cluster = load_cluster(inputs.files, options, stdin=stdin, diagnostics=diags,
                            rendered=[(r.name, r.text) for r in rendered], objects=objects)
     if cluster.policies and not any(e.policed for e in cluster.endpoints):
-        cluster.warnings.append(Problem(
+        cluster = replace(cluster, warnings=(*cluster.warnings, Problem(
             f"{len(cluster.policies)} polic{'y' if len(cluster.policies) == 1 else 'ies'} read but no pods or "
             "workloads: there is nothing for them to select, so every answer is about external addresses",
             suggestion="add the app's manifests (Deployments, StatefulSets, Pods) with another -f, "
                        "or read them from a cluster with `kubectl get deploy,sts,ds,pods -A -o yaml`",
-            severity="warning"))
+            severity="warning")))
     return cluster

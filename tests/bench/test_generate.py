@@ -129,7 +129,7 @@ def test_loader_reads_generated_clusters_without_problems(tmp_path, spec):
 
     generated = generate(spec, tmp_path / "c")
     cluster = load_cluster([generated.directory], Options(pod_cidr=POD_CIDR))
-    assert cluster.warnings == []
+    assert cluster.warnings == ()
     assert len(cluster.policies) == spec.policies
     policed = [e for e in cluster.endpoints if e.policed]
     assert len(policed) == generated.endpoints

@@ -69,7 +69,7 @@ def test_an_unknown_named_port_lists_the_names(tmp_path: Path) -> None:
 def test_an_unknown_name_suggests_the_endpoints_command(tmp_path: Path) -> None:
     result = run(tmp_path, "query", "--from", "default/wbe", "--to", "default/redis")
     assert result.exit_code == 2
-    assert "did you mean default/web, default/redis? (`netpolicy endpoints` lists them)" in result.stderr
+    assert "did you mean default/web? (`netpolicy endpoints` lists them)" in result.stderr
 
 
 def test_the_endpoints_command_lists_isolation(tmp_path: Path) -> None:

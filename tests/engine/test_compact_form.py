@@ -15,6 +15,7 @@ from netpolicy.engine.flow import FlowEvaluator
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.engine.pairs import class_pairs, endpoint_classes
 from netpolicy.model.connections_json import connections_from_json
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.matrix_compact import write_compact_json
 from tests.engine.test_matrix_matches_flow import PACKETS, cluster_st
 
@@ -28,7 +29,7 @@ def compact_document(matrix, classes) -> dict:
 
 def pairwise(matrix, classes) -> dict[tuple[str, str], list]:
     """The pairwise class output (pairs are listed family by family), by pair."""
-    return {(s.id, d.id): conns.to_json() for s, d, conns in class_pairs(matrix, classes)}
+    return {(s.id, d.id): connections_json(conns) for s, d, conns in class_pairs(matrix, classes)}
 
 
 def by_pair(entries: list[dict]) -> dict[tuple[str, str], list]:
@@ -86,4 +87,4 @@ def test_connections_read_back_from_json():
                ConnectionSet.of(1, IntervalSet.span(8, 8), IntervalSet.span(0, 0)) | ConnectionSet.of(58),
                ConnectionSet.of(132) | ConnectionSet.of(2) | ConnectionSet.of(3)]
     for conns in samples:
-        assert connections_from_json(conns.to_json()) == conns
+        assert connections_from_json(connections_json(conns)) == conns

@@ -68,7 +68,7 @@ def test_services() -> None:
         metadata: {name: legacy}
         spec: {clusterIP: 10.96.0.11}
         """, diags)
-    assert cluster.services == [
+    assert list(cluster.services) == [
         Service("shop", "web", {"app": "web"},
                 (ServicePort(80, TCP, "http", "http", 30080), ServicePort(53, UDP, 53), ServicePort(9, SCTP, 9009)),
                 "NodePort", ("10.96.0.10", "fd00::10"), Location("<stdin>", 2)),
@@ -137,7 +137,7 @@ def test_objects_holds_every_known_object_and_warnings_every_warning() -> None:
     cluster = build_cluster(objects, Options(), diags)
     assert [o.kind for o in cluster.objects] == ["NetworkPolicy", "AdminNetworkPolicy", "Tier"]
     assert cluster.objects[0] is objects[1]
-    assert cluster.policies == [] and cluster.endpoints == []
+    assert cluster.policies == () and cluster.endpoints == ()
     assert [str(w) for w in cluster.warnings] == ["<stdin>:2: unknown kind ConfigMap (v1): 1 object ignored"]
 
 

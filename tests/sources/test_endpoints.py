@@ -321,7 +321,7 @@ def test_pods_that_are_not_endpoints(spec: str, status: str, reason: str) -> Non
     [warning] = messages(diags, "warning")
     assert warning.startswith(f"<stdin>:2: Pod shop/p is not an endpoint: {reason}")
     assert diags.errors == []
-    assert cluster.warnings == diags.warnings
+    assert list(cluster.warnings) == diags.warnings
 
 
 @pytest.mark.parametrize("spec, status", [
@@ -341,7 +341,7 @@ def test_host_network_workloads_are_not_endpoints_nor_their_pods() -> None:
     text = (workload("DaemonSet", "proxy", pod_spec="{hostNetwork: true, containers: [{name: c}]}")
             + pod("proxy-x", owners=owner("DaemonSet", "proxy"), spec="{hostNetwork: true}",
                   status=RUNNING % "192.168.1.5"))
-    assert cluster_of(text, diags).endpoints == []
+    assert cluster_of(text, diags).endpoints == ()
     assert messages(diags) == ["<stdin>:2: DaemonSet shop/proxy is not an endpoint: hostNetwork: traffic carries "
                                "the node's address and no policy applies"]
 
@@ -359,7 +359,7 @@ def test_finished_pods_of_a_workload_give_no_address() -> None:
 def test_many_exclusions_are_one_warning() -> None:
     diags = Diagnostics()
     text = "".join(pod(f"done-{i}", status="{phase: Succeeded}") for i in range(5))
-    assert cluster_of(text, diags).endpoints == []
+    assert cluster_of(text, diags).endpoints == ()
     assert messages(diags) == ["<stdin>:2: 5 objects (Pod) are not endpoints: finished (phase Succeeded or Failed), "
                                "so no address: shop/done-0, shop/done-1, shop/done-2 and 2 more"]
 

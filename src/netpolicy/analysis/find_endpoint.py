@@ -61,11 +61,11 @@ def _by_name(cluster: Cluster, text: str, option: str) -> Found:
     matches = exact or owners
     if matches:
         raise InputError(f"{option}: {text!r} could be {_listing(matches)}", suggestion="give the namespace/name id")
-    import difflib
+    from netpolicy.suggest import closest, did_you_mean
 
-    close = difflib.get_close_matches(text, [e.id for e in cluster.endpoints], n=3)
+    close = did_you_mean(closest(text, [e.id for e in cluster.endpoints], n=3))
     raise InputError(f"{option}: {text!r} is neither an endpoint id, a pod of one, a Service nor an IP address",
-                     suggestion=f"did you mean {', '.join(close)}? (`netpolicy endpoints` lists them)" if close
+                     suggestion=f"{close} (`netpolicy endpoints` lists them)" if close
                      else "`netpolicy endpoints` lists the endpoints")
 
 

@@ -18,6 +18,7 @@ from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.options import Options
+from netpolicy.render.lint.json_out import finding_json
 from netpolicy.render.matrix_out import common_labels
 from netpolicy.render.ranges import display_id
 
@@ -206,7 +207,7 @@ def _policies(cluster: Cluster, chosen: dict[int, set[str]], node_of: dict[str, 
 
 def _finding(finding, policies: list[dict]) -> dict:
     """A lint finding (INTERFACES.md) with the policy it concerns, when it is one."""
-    out = finding.to_json()
+    out = finding_json(finding)
     parts = finding.object.split("/")
     policy_id = f"{parts[0]}/{parts[-1]}" if len(parts) == 3 else parts[-1]
     out["policy"] = next((i for i, p in enumerate(policies) if p["id"] == policy_id), None)

@@ -17,6 +17,7 @@ from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.model.protocols import PORT_PROTOCOLS, TCP, protocol_name
 from netpolicy.options import Options
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.words import describe
 
 PROBES_PER_PAIR = 4   # flows traced per pair; the rest of the pair's connections is listed as not traced
@@ -63,7 +64,7 @@ class Explainer:
         known = self._conn_ids.get(id(conns))
         if known is None:
             known = self._conn_ids[id(conns)] = (conns, self.conns.add({"text": describe(conns),
-                                                                       "items": conns.to_json()}))
+                                                                       "items": connections_json(conns)}))
         return known[1]
 
     def explain(self, src: Place, dst: Place, conns: Sequence[ConnectionSet]) -> int:

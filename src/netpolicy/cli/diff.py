@@ -66,11 +66,11 @@ def diff(
         check_before_side(git, before)
         if git is None and not before:
             raise InputError("no before side: give --before PATH or --git REF")
-        from netpolicy.analysis.diff.compute import semantic_diff
+        from netpolicy import api
 
         old = before_side(git, before, after_paths, options)
         new = load(after_paths, options)
-        result = semantic_diff(old, new, options)
+        result = api.diff(old, new, options)
         grouping = group_by.value
         if output is DiffFormat.json:
             from netpolicy.render.diff.json_out import diff_json

@@ -51,9 +51,9 @@ def lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, calic
     """The cluster, its matrix and the options a lab is built from."""
     options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
     cluster = load(files, options)
-    from netpolicy.engine.matrix import compute_matrix
+    from netpolicy import api
 
-    return cluster, compute_matrix(cluster, options), options
+    return cluster, api.matrix(cluster, options), options
 
 
 @lab_app.command("verify")

@@ -54,7 +54,8 @@ def lint(
     """Find mistakes: rules that do not do what they seem to, blocked DNS, selectors that select nothing."""
     findings = []
     with input_errors():
-        from netpolicy.analysis.lint import RULES, at_or_above, load_config, run_lint
+        from netpolicy import api
+        from netpolicy.analysis.lint import RULES, at_or_above, load_config
 
         if list_rules:
             from netpolicy.render.lint.text import render_rules_text
@@ -64,7 +65,7 @@ def lint(
         lint_config = load_config(config)
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
-        findings = run_lint(cluster, options, lint_config)
+        findings = api.lint(cluster, options, lint_config)
         if output is LintFormat.json:
             from netpolicy.render.lint.json_out import findings_json
 

@@ -70,14 +70,14 @@ def matrix(
         if form is MatrixForm.compact and output is not MatrixFormat.json:
             raise InputError("--form compact is a JSON document", suggestion="-o json --form compact")
         cluster = load(files, options)
-        from netpolicy.engine.matrix import compute_matrix
+        from netpolicy import api
         from netpolicy.progress import Progress
         from netpolicy.render import matrix_out, matrix_tables
         from netpolicy.render.matrix_forms import write_compact_or_summary
         from netpolicy.sources.bulk import gc_paused
 
         with Progress() as progress, gc_paused():  # the engine's data is acyclic: no collection pays off
-            result = compute_matrix(cluster, options, progress.stage)
+            result = api.matrix(cluster, options, progress.stage)
             if form != "pairs" and write_compact_or_summary(result, output, form, group_by, sys.stdout,
                                                             progress.stage):
                 return

@@ -27,11 +27,9 @@ from netpolicy.options import DEFAULT_POD_CIDR, Options
 
 def parse_protocol(text: str) -> int:
     """`--protocol` as a number: a name in any case, or 1-255."""
-    from netpolicy.model.protocols import NUMBER_BY_NAME
-    from netpolicy.model.protocols import parse_protocol as parse
+    from netpolicy.model.protocols import protocol_number
 
-    canonical = {k.lower(): k for k in NUMBER_BY_NAME}.get(text.lower(), text)
-    number = parse(canonical)
+    number = protocol_number(text)
     if number is None:
         raise InputError(f"--protocol: {text!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
     return number
@@ -196,6 +194,6 @@ def with_findings(result, cluster, options: Options, mode: str):
         raise InputError(f"--findings: {mode!r} is not a choice", expected="auto, always or never")
     if mode == "never" or (mode == "auto" and len(cluster.endpoints) > FINDINGS_LIMIT):
         return result
-    from netpolicy.analysis.lint import load_config, run_lint
+    from netpolicy import api
 
-    return attach_findings(result, run_lint(cluster, options, load_config(None)))
+    return attach_findings(result, api.lint(cluster, options))

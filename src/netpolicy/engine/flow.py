@@ -389,8 +389,6 @@ def source_port_cells(ctx: EngineContext, src: Peer, dst: Peer) -> list[tuple[in
 
 
 def _suggest(cluster: Cluster, text: str) -> str:
-    import difflib
+    from netpolicy.suggest import closest, did_you_mean
 
-    ids = [e.id for e in cluster.endpoints]
-    close = difflib.get_close_matches(text, ids, n=3)
-    return f"did you mean {', '.join(close)}?" if close else ""
+    return did_you_mean(closest(text, [e.id for e in cluster.endpoints], n=3))

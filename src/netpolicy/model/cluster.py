@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from netpolicy.errors import Location, Problem
 from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.ir import Policy, Tier
+
+if TYPE_CHECKING:
+    from netpolicy.sources.raw import RawObject
 
 # Endpoint kinds.
 POD = "Pod"
@@ -38,6 +44,8 @@ class Namespace:
     labels: Mapping[str, str]
     defined: bool = True
     location: Location | None = None
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,8 @@ class Service:
     external_ips: tuple[str, ...] = ()
     load_balancer_ips: tuple[str, ...] = ()
     external_traffic_policy: str = "Cluster"
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -143,6 +153,8 @@ class Endpoint:
     interface: str | None = None
     location: Location | None = None
     env_refs_services: bool = False
+    #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def display(self) -> str:
@@ -150,31 +162,39 @@ class Endpoint:
         return f"{self.id}[{self.kind}]"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cluster:
-    """Everything read from the input, with policies compiled to the IR."""
+    """Everything read from the input, with policies compiled to the IR; immutable once built.
 
-    namespaces: dict[str, Namespace] = field(default_factory=dict)
-    endpoints: list[Endpoint] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    endpoint_slices: list[EndpointSlice] = field(default_factory=list)
-    nodes: dict[str, Node] = field(default_factory=dict)
-    service_accounts: dict[tuple[str, str], ServiceAccount] = field(default_factory=dict)
-    policies: list[Policy] = field(default_factory=list)
-    tiers: dict[str, Tier] = field(default_factory=dict)
-    profiles: dict[str, Policy] = field(default_factory=dict)
-    objects: list = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    Sequences become tuples and mappings read-only views when the cluster is made, so no part of
+    netpolicy can change a cluster another part holds (`dataclasses.replace` makes a changed copy).
+    """
+
+    namespaces: Mapping[str, Namespace] = field(default_factory=dict)
+    endpoints: tuple[Endpoint, ...] = ()
+    services: tuple[Service, ...] = ()
+    endpoint_slices: tuple[EndpointSlice, ...] = ()
+    nodes: Mapping[str, Node] = field(default_factory=dict)
+    service_accounts: Mapping[tuple[str, str], ServiceAccount] = field(default_factory=dict)
+    policies: tuple[Policy, ...] = ()
+    tiers: Mapping[str, Tier] = field(default_factory=dict)
+    profiles: Mapping[str, Policy] = field(default_factory=dict)
+    objects: tuple[RawObject, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("endpoints", "services", "endpoint_slices", "policies", "objects", "warnings"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("namespaces", "nodes", "service_accounts", "tiers", "profiles"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def endpoint(self, endpoint_id: str) -> Endpoint | None:
-        return self._index().get(endpoint_id)
+        return self.endpoint_index.get(endpoint_id)
 
-    def _index(self) -> dict[str, Endpoint]:
-        cached = self.__dict__.get("_endpoint_index")
-        if cached is None or len(cached) != len(self.endpoints):
-            cached = {e.id: e for e in self.endpoints}
-            self.__dict__["_endpoint_index"] = cached
-        return cached
+    @cached_property
+    def endpoint_index(self) -> Mapping[str, Endpoint]:
+        """Endpoints by id."""
+        return {e.id: e for e in self.endpoints}
 
 
 def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_labels: Mapping[str, str],

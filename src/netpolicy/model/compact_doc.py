@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from netpolicy.model.connections_json import connections_from_json
 from netpolicy.model.intervals import IntervalSet
+from netpolicy.render.connections_json import connections_json
 
 
 def _rows(entries: list, peer_sets: list[IntervalSet], n_peers: int) -> list[int | None]:
@@ -49,7 +50,7 @@ def expand_compact(doc: dict) -> Iterator[dict]:
             else:
                 sets = [connections[c] for c in key if c != "all"]
                 found = sets[0] & sets[1] if len(sets) == 2 else sets[0]
-                both[key] = found.to_json() if found else None
+                both[key] = connections_json(found) if found else None
         return both[key]
 
     classes = doc["classes"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from netpolicy.model.intervals import IntervalSet
-from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, protocol_name
+from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS
 
 Step = tuple[tuple[int, int, IntervalSet], ...]  # (first_lo, first_hi, second set), sorted, merged
 
@@ -165,39 +165,3 @@ class ConnectionSet:
             by_second.setdefault(second, []).append((lo, hi))
         for second, firsts in sorted(by_second.items(), key=lambda kv: kv[1][0]):
             yield IntervalSet.of(firsts), second
-
-    def to_json(self) -> list[dict]:
-        """INTERFACES.md `allowed` entries: protocol, ports, src_ports (only when restricted)."""
-        entries: list[dict] = []
-        others = []
-        for protocol in self.protocols():
-            if protocol in PORT_PROTOCOLS:
-                full_src = IntervalSet.span(1, 65535)
-                for ports, sports in self.groups(protocol):
-                    entry = {"protocol": protocol_name(protocol), "ports": ports.format()}
-                    if sports != full_src:
-                        entry["src_ports"] = sports.format()
-                    entries.append(entry)
-            elif protocol in ICMP_PROTOCOLS:
-                entry = {"protocol": protocol_name(protocol)}
-                if not self.is_full(protocol):
-                    entry["icmp"] = icmp_json(self.by_protocol[protocol])
-                entries.append(entry)
-            else:
-                others.append(protocol)
-        if len(others) > 4:
-            entries.append({"protocol": "other", "numbers": IntervalSet.of(others).format()})
-        else:
-            entries.extend({"protocol": str(p)} for p in others)
-        return entries
-
-
-def icmp_json(step: Step) -> list[dict]:
-    """ICMP restrictions: `[{"type": "8"}, {"type": "3", "code": "1-3"}]` (ranges as text)."""
-    out = []
-    for lo, hi, codes in step:
-        item: dict = {"type": str(lo) if lo == hi else f"{lo}-{hi}"}
-        if codes != IntervalSet.span(0, 255):
-            item["code"] = codes.format()
-        out.append(item)
-    return out

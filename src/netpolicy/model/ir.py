@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from netpolicy.errors import Location
 from netpolicy.model.addresses import IPNetwork
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.selectors.ast import Selector
+
+if TYPE_CHECKING:
+    from netpolicy.sources.raw import RawObject
 
 ALLOW, DENY, PASS, LOG = "Allow", "Deny", "Pass", "Log"
 ACTIONS = (ALLOW, DENY, PASS, LOG)
@@ -153,6 +157,8 @@ class Policy:
     hook: str = NORMAL
     hook_types: frozenset[str] = frozenset()
     apply_on_forward: bool = False
+    #: The input object compiled into this policy (None for built-in profiles); not part of equality.
+    source: RawObject | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:

@@ -34,3 +34,9 @@ def parse_protocol(value: object) -> int | None:
             number = int(value)
             return number if 1 <= number <= 255 else None
     return None
+
+
+def protocol_number(text: str) -> int | None:
+    """A protocol as people type it: a name in any case (`tcp`, `icmpv6`) or a number 1-255; None if invalid."""
+    canonical = {name.lower(): name for name in NUMBER_BY_NAME}.get(text.lower(), text)
+    return parse_protocol(canonical)

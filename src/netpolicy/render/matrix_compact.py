@@ -8,6 +8,7 @@ import json
 import numpy as np
 
 from netpolicy.engine.compact import Compact
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.matrix_out import class_json
 
 FORM = "compact"
@@ -48,5 +49,5 @@ def write_compact_json(compact: Compact, stream) -> None:
     _items(stream, "classes", classes())
     _items(stream, "tables", (encode(entries) for entries in compact.tables))
     _items(stream, "peer_sets", (encode(peer_set_text(members)) for members in compact.peer_sets))
-    _items(stream, "connections", (encode(conns.to_json()) for conns in compact.connections), last=True)
+    _items(stream, "connections", (encode(connections_json(conns)) for conns in compact.connections), last=True)
     stream.write("}\n")

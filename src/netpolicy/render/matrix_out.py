@@ -5,6 +5,7 @@ from __future__ import annotations
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Endpoint
 from netpolicy.progress import StageReport
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.words import describe, endpoint_name
 
 
@@ -60,7 +61,7 @@ def write_json(document_parts, stream) -> None:
     for src, dst, conns in flows:
         text = encoded.get(id(conns))
         if text is None:
-            text = encoded[id(conns)] = json.dumps(conns.to_json())
+            text = encoded[id(conns)] = json.dumps(connections_json(conns))
         stream.write(("" if first else ",\n") + f'  {{"from": {json.dumps(src)}, "to": {json.dumps(dst)}, '
                      f'"allowed": {text}}}')
         first = False
@@ -81,7 +82,7 @@ def write_class_json(matrix: Matrix, classes, stream, max_members: int,
     texts: list[str] = []
     separator = ""
     for block in class_pair_blocks(matrix, classes, progress):
-        texts += [json.dumps(conns.to_json()) + "}" for conns in block.connections[len(texts):]]
+        texts += [json.dumps(connections_json(conns)) + "}" for conns in block.connections[len(texts):]]
         lines = [heads[s] + tails[d] + texts[k]
                  for s, d, k in zip(block.sources.tolist(), block.targets.tolist(), block.kinds.tolist(), strict=True)]
         if lines:

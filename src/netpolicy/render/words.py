@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 from netpolicy.model.cluster import Endpoint
-from netpolicy.model.connections import ConnectionSet, icmp_json
+from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, protocol_name
+from netpolicy.render.connections_json import icmp_json
 from netpolicy.render.ranges import display_id
 
 FULL_PORTS = IntervalSet.span(1, 65535)

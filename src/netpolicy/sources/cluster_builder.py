@@ -58,7 +58,7 @@ def _namespaces(accepted: list[Accepted]) -> dict[str, Namespace]:
     found: dict[str, Namespace] = {}
     for a in _of_kind(accepted, "Namespace"):
         name = a.name
-        found[name] = Namespace(name, {**a.labels, K8S_NAMESPACE_NAME_LABEL: name}, True, a.obj.location)
+        found[name] = Namespace(name, {**a.labels, K8S_NAMESPACE_NAME_LABEL: name}, True, a.obj.location, a.obj)
     for a in accepted:
         if a.namespace is not None and a.namespace not in found:
             found[a.namespace] = Namespace(a.namespace, {K8S_NAMESPACE_NAME_LABEL: a.namespace}, False)

@@ -292,6 +292,7 @@ def _endpoint(draft: _Draft, context: EndpointContext, inherited: _Inherited) ->
         ip_assigned=draft.ip_assigned,
         node=spec.node,
         location=entry.obj.location,
+        source=entry.obj,
         env_refs_services=bool(spec.env) and env_refs_services(spec.env, namespace, context.services_by_namespace),
     )
 

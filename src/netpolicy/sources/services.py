@@ -44,7 +44,8 @@ def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
         fields.report(diags, obj, "spec.externalIPs", f"{fields.show(external)} is not a list",
                       "a list of IP addresses")
     return Service(namespace, obj.name, selector, ports, service_type, _cluster_ips(spec, obj, diags),
-                   obj.location, _addresses(ext_items, obj, diags), _addresses(lb_items, obj, diags), policy)
+                   obj.location, _addresses(ext_items, obj, diags), _addresses(lb_items, obj, diags), policy,
+                   source=obj)
 
 
 def _port(item: dict[str, Any], obj: RawObject, path: str, diags: Diagnostics) -> ServicePort | None:

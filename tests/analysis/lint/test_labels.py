@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from netpolicy.analysis.lint.labels import closest, edit_distance, suggestions
+from netpolicy.analysis.lint.labels import suggestions
 from netpolicy.selectors import parse
+from netpolicy.suggest import edit_distance, nearest
 
 
 @pytest.mark.parametrize("a, b, distance", [
@@ -22,7 +23,7 @@ def test_edit_distance(a, b, distance):
     ("web", ["web"], None),
 ])
 def test_closest(word, candidates, expected):
-    assert closest(word, candidates) == expected
+    assert nearest(word, candidates) == expected
 
 
 @pytest.mark.parametrize("selector, expected", [

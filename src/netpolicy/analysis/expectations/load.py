@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import NUMBER_BY_NAME, PORT_PROTOCOLS, parse_protocol
 from netpolicy.selectors.ast import Selector
+from netpolicy.suggest import closest, did_you_mean
 
 TOP_KEYS = ("expectations", "pods")
 EXPECTATION_KEYS = ("name", "description", "from", "to", "protocol", "ports", "expect", "quantifier")
@@ -122,9 +122,8 @@ class _Reader:
     def unknown_keys(self, mapping: dict, path: str, known: Sequence[str]) -> None:
         for key in mapping:
             if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
                 self.error(f"{path}.{key}" if path else str(key), "unknown field",
-                           expected=", ".join(known), suggestion=f"did you mean {close[0]}?" if close else "")
+                           expected=", ".join(known), suggestion=did_you_mean(closest(str(key), known)))
 
     # ---- expectations -------------------------------------------------------------------------
     def expectation(self, item: Any, path: str, index: int) -> Expectation | None:

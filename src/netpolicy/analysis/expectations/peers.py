@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 from netpolicy.analysis.diff.places import Place, PlaceIndex, external_places
@@ -15,6 +14,7 @@ from netpolicy.analysis.expectations.model import (
     SELECTOR,
     PeerSpec,
 )
+from netpolicy.suggest import closest, did_you_mean
 
 
 class PeerResolver:
@@ -54,15 +54,15 @@ class PeerResolver:
     def nothing(self, spec: PeerSpec) -> str:
         """Why a peer names nothing, with a suggestion where one exists."""
         if spec.kind == ENDPOINT:
-            close = difflib.get_close_matches(spec.text, list(self._by_id), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            close = did_you_mean(closest(spec.text, self._by_id, n=3))
+            hint = f"; {close}" if close else ""
             return f"{spec.path}: no endpoint {spec.text}{hint}"
         if spec.kind in (CIDR, EXTERNAL):
             return f"{spec.path}: no address of {spec.text} is {'outside every endpoint' if spec.kind == EXTERNAL else 'known'}"
         namespaces = sorted({p.namespace for p in self.index.endpoints if p.namespace})
         if spec.namespace and spec.namespace not in namespaces:
-            close = difflib.get_close_matches(spec.namespace, namespaces, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            close = did_you_mean(closest(spec.namespace, namespaces))
+            hint = f"; {close}" if close else ""
             return f"{spec.path}: no endpoint in namespace {spec.namespace}{hint}"
         return f"{spec.path}: {spec.describe()} matches no endpoint"
 

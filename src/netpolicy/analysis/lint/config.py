@@ -21,6 +21,7 @@ from typing import Any
 
 from netpolicy.analysis.lint.finding import SEVERITIES
 from netpolicy.errors import InputError, Location
+from netpolicy.suggest import closest, did_you_mean
 
 CONFIG_NAME = ".netpolicy.yaml"
 _OFF = ("off", "false", "disable", "disabled", "no")
@@ -124,14 +125,11 @@ class _Reader:
         return InputError(message, Location(self.source, line or self.first_line), path, expected, suggestion)
 
     def rule(self, rule_id: str, value: Any) -> RuleSettings:
-        from netpolicy.analysis.lint.labels import closest
-
         path = f"lint.rules.{rule_id}"
         module = self.registry.get(rule_id)
         if module is None:
-            guess = closest(rule_id, list(self.registry))
             raise self.error(path, f"no such rule: {rule_id!r}", "a rule id from `netpolicy lint --list-rules`",
-                             f"did you mean {guess}?" if guess else "")
+                             did_you_mean(closest(rule_id, self.registry)))
         if isinstance(value, bool) or value is None:
             return RuleSettings(enabled=value is not False)
         if isinstance(value, str):

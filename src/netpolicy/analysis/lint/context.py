@@ -6,9 +6,8 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
-from netpolicy.analysis.lint.finding import DEFAULT_NAMESPACE, ObjectKey, raw_key
-from netpolicy.analysis.lint.objects import compiled_from, is_admin_policy, is_calico_policy, is_k8s_policy
-from netpolicy.errors import Location
+from netpolicy.analysis.lint.finding import ObjectKey, raw_key
+from netpolicy.analysis.lint.objects import is_admin_policy, is_calico_policy, is_k8s_policy
 from netpolicy.model.cluster import HOST_ENDPOINT, K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, Cluster, Endpoint
 from netpolicy.model.ir import K8S_NETWORK_POLICY, PROFILE, Policy
 from netpolicy.options import Options
@@ -83,41 +82,10 @@ class LintContext:
         """The enforced policies that apply to the endpoint in this direction, in evaluation order."""
         return self.matrix.governing(endpoint, direction)
 
-    # ---- the input objects --------------------------------------------------------------------------
-    @cached_property
-    def _raw_by_place(self) -> dict[tuple[str, int | None], list[RawObject]]:
-        index: dict[tuple[str, int | None], list[RawObject]] = {}
-        for raw in self.cluster.objects:
-            index.setdefault((raw.location.file, raw.location.line), []).append(raw)
-        return index
-
-    def raw_at(self, location: Location | None, name: str, kind: str | None = None,
-               namespace: str | None = None) -> RawObject | None:
-        """The input object of that name (kind, namespace) that starts at `location`."""
-        if location is None:
-            return None
-        for raw in self._raw_by_place.get((location.file, location.line), ()):
-            if raw.name == name and (kind is None or raw.kind == kind) and (
-                    namespace is None or (raw.namespace or DEFAULT_NAMESPACE) == namespace):
-                return raw
-        return None
-
-    def raw_of(self, policy: Policy) -> RawObject | None:
-        """The object a policy was compiled from (None for built-in profiles)."""
-        if policy.location is None:
-            return None
-        for raw in self._raw_by_place.get((policy.location.file, policy.location.line), ()):
-            if raw.name == policy.name and compiled_from(policy, raw):
-                return raw
-        return None
-
-    def endpoint_raw(self, endpoint: Endpoint) -> RawObject | None:
-        """The pod or workload object an endpoint stands for."""
-        return self.raw_at(endpoint.location, endpoint.name, endpoint.kind, endpoint.namespace)
-
+    # ---- the input objects ----------------------------------------------------------------------------
     def endpoint_key(self, endpoint: Endpoint) -> ObjectKey | None:
-        raw = self.endpoint_raw(endpoint)
-        return raw_key(raw) if raw is not None else None
+        """The key of the pod or workload object an endpoint stands for (None when made up)."""
+        return raw_key(endpoint.source) if endpoint.source is not None else None
 
     @cached_property
     def policies(self) -> list[tuple[Policy, RawObject]]:
@@ -126,9 +94,8 @@ class LintContext:
         for policy in self.cluster.policies:
             if policy.staged or policy.kind == PROFILE:
                 continue
-            raw = self.raw_of(policy)
-            if raw is not None:
-                out.append((policy, raw))
+            if policy.source is not None:
+                out.append((policy, policy.source))
         return out
 
     @cached_property

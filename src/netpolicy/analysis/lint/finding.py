@@ -40,11 +40,6 @@ class Finding:
     def key(self) -> ObjectKey:
         return (self.object, self.file)
 
-    def to_json(self) -> dict:
-        """The finding as INTERFACES.md specifies it."""
-        return {"rule": self.rule, "severity": self.severity, "message": self.message, "object": self.object,
-                "file": self.file, "line": self.line, "suggestion": self.suggestion}
-
     def sort_key(self) -> tuple:
         return (self.file is None, self.file or "", self.line or 0, -RANK.get(self.severity, 0), self.rule,
                 self.message)

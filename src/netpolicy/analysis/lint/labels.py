@@ -4,32 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from netpolicy import suggest
 from netpolicy.selectors.ast import Selector
 from netpolicy.selectors.restrictions import label_restrictions
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one edit
-    each (optimal string alignment), so `wbe` is one edit from `web`."""
-    rows = [list(range(len(b) + 1))]
-    for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            row[j] = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], rows[i - 2][j - 2] + 1)
-        rows.append(row)
-    return rows[-1][-1]
-
-
-def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest to `word`, if it is near enough to be a likely slip (ties: alphabetical)."""
-    limit = max(2, (len(word) + 2) // 3)
-    scored = sorted((edit_distance(word, c), c) for c in set(candidates) if c != word)
-    if scored and scored[0][0] <= limit:
-        return scored[0][1]
-    return None
+from netpolicy.suggest import nearest
 
 
 def suggestions(selector: Selector, label_sets: Iterable[Mapping[str, str]]) -> list[str]:
@@ -52,11 +30,11 @@ def suggestions(selector: Selector, label_sets: Iterable[Mapping[str, str]]) -> 
             if wanted is None or wanted & values_by_key[key]:
                 continue
             for value in sorted(wanted):
-                guess = closest(value, values_by_key[key])
+                guess = nearest(value, values_by_key[key])
                 if guess is not None:
                     out.append(f"{key}: {guess}")
             continue
-        guess = closest(key, values_by_key)
+        guess = nearest(key, values_by_key)
         if guess is None:
             continue
         if wanted is not None and len(wanted) == 1:
@@ -68,5 +46,4 @@ def suggestions(selector: Selector, label_sets: Iterable[Mapping[str, str]]) -> 
 
 def did_you_mean(selector: Selector, label_sets: Iterable[Mapping[str, str]]) -> str:
     """`did you mean app: django?`, or `""` when nothing near exists."""
-    found = suggestions(selector, label_sets)
-    return f"did you mean {' / '.join(found)}?" if found else ""
+    return suggest.did_you_mean(suggestions(selector, label_sets), separator=" / ")

@@ -1,9 +1,7 @@
-"""Which input objects are which: Kubernetes or Calico policies, and the object a policy was compiled from."""
+"""Which input objects are which: Kubernetes or Calico policies, and where each lists its directions."""
 
 from __future__ import annotations
 
-from netpolicy.analysis.lint.finding import DEFAULT_NAMESPACE
-from netpolicy.model.ir import CALICO_NETWORK_POLICY, GLOBAL_NETWORK_POLICY, K8S_NETWORK_POLICY, Policy
 from netpolicy.sources.raw import RawObject
 
 K8S_POLICY_GROUP = "networking.k8s.io"
@@ -30,16 +28,3 @@ def is_calico_policy(raw: RawObject) -> bool:
 def is_admin_policy(raw: RawObject) -> bool:
     """A ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy."""
     return raw.group == ADMIN_GROUP
-
-
-def compiled_from(policy: Policy, raw: RawObject) -> bool:
-    """Whether `raw` (of the policy's name and place) is the object the policy was compiled from."""
-    if policy.namespace is not None and (raw.namespace or DEFAULT_NAMESPACE) != policy.namespace:
-        return False
-    if policy.kind == K8S_NETWORK_POLICY:
-        return is_k8s_policy(raw)
-    if policy.kind == CALICO_NETWORK_POLICY:
-        return raw.kind == "NetworkPolicy" and raw.group in CALICO_GROUPS
-    if policy.kind == GLOBAL_NETWORK_POLICY:
-        return raw.kind == "GlobalNetworkPolicy" and raw.group in CALICO_GROUPS
-    return raw.kind == policy.kind

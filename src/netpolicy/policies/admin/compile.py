@@ -43,7 +43,7 @@ def build_admin_policy(api: AdminApi, spec: AdminPolicySpec, raw: RawObject,
     types = frozenset(d for d, rules in ((ir.INGRESS, ingress), (ir.EGRESS, egress)) if rules)
     policy = ir.Policy(name=raw.name, kind=api.kind, namespace=None, tier=tier, order=order,
                        selector=subject_selector(spec), types=types, ingress=ingress, egress=egress,
-                       location=raw.at(""), notes=tuple(f"{path}: {note}" for path, note in notes))
+                       location=raw.at(""), notes=tuple(f"{path}: {note}" for path, note in notes), source=raw)
     return policy, notes
 
 

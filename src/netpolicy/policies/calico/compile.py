@@ -173,6 +173,6 @@ def _compile_staged_kubernetes(raw: RawObject, cluster: Cluster, options: Option
     policy = compile_network_policy(RawObject(data, raw.location, raw.lines), options, diags)
     if policy is None:
         return None
-    return replace(policy, kind=STAGED_KUBERNETES_NETWORK_POLICY, staged=True,
+    return replace(policy, kind=STAGED_KUBERNETES_NETWORK_POLICY, staged=True, source=raw,
                    notes=(*policy.notes, f"stagedAction: {action}"), staged_action=action,
                    enforced_kind=policy.kind)

@@ -74,7 +74,7 @@ def compile_network_set(raw: RawObject, diags: Diagnostics, cluster: Cluster, ta
     taken.add(endpoint_id)
     return Endpoint(id=endpoint_id, kind=NETWORK_SET if namespaced else GLOBAL_NETWORK_SET, name=raw.name,
                     namespace=namespace, labels=labels, selector_labels=selector_labels,
-                    nets=tuple(nets), profiles=profiles, policed=False, location=raw.location)
+                    nets=tuple(nets), profiles=profiles, policed=False, location=raw.location, source=raw)
 
 
 def compile_host_endpoint(raw: RawObject, diags: Diagnostics, profile_labels: Mapping[str, Mapping[str, str]],
@@ -118,7 +118,7 @@ def compile_host_endpoint(raw: RawObject, diags: Diagnostics, profile_labels: Ma
     return Endpoint(id=endpoint_id, kind=HOST_ENDPOINT, name=raw.name, namespace=None, labels=labels,
                     selector_labels=selector_labels, ips=tuple(ips), ports=ports, profiles=profiles,
                     policed=True, node=spec.node, interface=spec.interface_name or None,
-                    location=raw.location)
+                    location=raw.location, source=raw)
 
 
 def _named_ports(raw: RawObject, diags: Diagnostics, spec: HostEndpointSpec) -> tuple[NamedPort, ...]:

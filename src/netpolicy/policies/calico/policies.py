@@ -26,9 +26,9 @@ from netpolicy.policies.calico.rules import compile_rules, rule_notes
 from netpolicy.policies.calico.scoping import global_policy_selector, namespaced_policy_selector
 from netpolicy.policies.calico.selectors import check_selector
 from netpolicy.policies.calico.tiers import DEFAULT_TIER
-from netpolicy.policies.calico.values import case_hint
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.sources.raw import RawObject
+from netpolicy.suggest import case_hint
 
 STAGED_NETWORK_POLICY = "StagedNetworkPolicy"
 STAGED_GLOBAL_NETWORK_POLICY = "StagedGlobalNetworkPolicy"
@@ -245,6 +245,7 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
         hook=hook,
         hook_types=hook_types,
         apply_on_forward=bool(getattr(spec, "apply_on_forward", False)),
+        source=raw,
     )
 
 

@@ -151,4 +151,4 @@ def _profile(name: str, ingress: tuple[Rule, ...] = (), egress: tuple[Rule, ...]
              raw: RawObject | None = None) -> Policy:
     return Policy(name=name, kind=PROFILE, namespace=None, tier=None, order=math.inf, selector=ALL,
                   types=BOTH, ingress=ingress, egress=egress,
-                  location=raw.location if raw is not None else None)
+                  location=raw.location if raw is not None else None, source=raw)

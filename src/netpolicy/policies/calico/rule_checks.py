@@ -18,7 +18,6 @@ from netpolicy.policies.calico.scoping import entity_rule_selectors
 from netpolicy.policies.calico.selectors import GlobalUse, check_selector
 from netpolicy.policies.calico.values import (
     ValueProblem,
-    case_hint,
     check_protocol,
     has_host_bits,
     parse_net,
@@ -27,6 +26,7 @@ from netpolicy.policies.calico.values import (
 )
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.sources.raw import RawObject
+from netpolicy.suggest import case_hint
 
 if TYPE_CHECKING:
     from netpolicy.policies.calico import models as m

@@ -7,8 +7,8 @@ import math
 from netpolicy.errors import Diagnostics
 from netpolicy.model.ir import DENY, PASS, Tier, ordered_tiers
 from netpolicy.policies.calico.names import LABEL_MAX, TIER_NAME_RE, check_labels
-from netpolicy.policies.calico.values import case_hint
 from netpolicy.sources.raw import RawObject
+from netpolicy.suggest import case_hint
 
 DEFAULT_TIER = "default"
 DEFAULT_TIER_ORDER = 1_000_000.0

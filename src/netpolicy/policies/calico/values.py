@@ -7,6 +7,7 @@ import re
 
 from netpolicy.model.addresses import IPNetwork
 from netpolicy.model.protocols import NUMBER_BY_NAME, PORT_PROTOCOLS, parse_protocol
+from netpolicy.suggest import case_hint
 
 MAX_PORT = 65535
 PORT_NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
@@ -101,12 +102,3 @@ def parse_ip(text: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         return ipaddress.ip_address(text)
     except ValueError:
         raise ValueProblem(f"{text!r} is not an IP address", "an IPv4 or IPv6 address") from None
-
-
-def case_hint(value: object, choices: tuple[str, ...]) -> str:
-    """`did you mean 'Allow'?` when the value differs from a choice only in case."""
-    if isinstance(value, str):
-        for choice in choices:
-            if choice.lower() == value.lower():
-                return f"values are case-sensitive: did you mean {choice!r}?"
-    return ""

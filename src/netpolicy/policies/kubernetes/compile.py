@@ -74,6 +74,7 @@ def build_policy(model: NetworkPolicy, obj: RawObject, options: Options) -> ir.P
         ingress=compile_rules(ir.INGRESS, spec.ingress or [], namespace, obj, options),
         egress=compile_rules(ir.EGRESS, spec.egress or [], namespace, obj, options),
         location=obj.at(""),
+        source=obj,
         notes=notes,
         describes_peers=True,
     )

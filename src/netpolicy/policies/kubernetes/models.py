@@ -25,8 +25,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from netpolicy.errors import Diagnostics
-from netpolicy.policies.kubernetes.validation import closest
 from netpolicy.sources.raw import RawObject
+from netpolicy.suggest import closest, did_you_mean
 
 
 def _int_or_string(value: object) -> int | str:
@@ -245,7 +245,7 @@ _BELONGS_TO = {
 
 
 def _unknown_field_hint(name: str, known: tuple[str, ...]) -> str:
-    hint = closest(name, known)
+    hint = did_you_mean(closest(name, known), quote=True)
     if not hint and name in _BELONGS_TO:
         hint = f"`{name}` belongs to {_BELONGS_TO[name]}; check the indentation"
     return hint

@@ -7,7 +7,6 @@ is a warning.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from netpolicy.errors import Diagnostics
 from netpolicy.policies.kubernetes import names
 from netpolicy.policies.kubernetes.cidr import has_host_bits, is_strict_subnet, parse_cidr
 from netpolicy.sources.raw import RawObject
+from netpolicy.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from netpolicy.policies.kubernetes.models import (
@@ -39,15 +39,6 @@ def validate_network_policy(model: NetworkPolicy, obj: RawObject, diags: Diagnos
     checker.metadata(model.metadata)
     checker.spec(model.spec)
     return checker.errors
-
-
-def closest(value: str, choices: tuple[str, ...]) -> str:
-    """`did you mean 'X'?` for the choice closest to `value` (case-insensitive first), or `""`."""
-    for choice in choices:
-        if choice.lower() == value.lower():
-            return f"did you mean {choice!r}?"
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 class _Checker:
@@ -115,7 +106,7 @@ class _Checker:
         for i, value in enumerate(types):
             path = f"spec.policyTypes[{i}]"
             if value not in POLICY_TYPES:
-                self.error(path, f"{value!r} is not a policy type", "Ingress or Egress", closest(value, POLICY_TYPES))
+                self.error(path, f"{value!r} is not a policy type", "Ingress or Egress", did_you_mean(closest(value, POLICY_TYPES), quote=True))
             elif value in seen:
                 self.warn(path, f"{value!r} is listed twice", "remove the duplicate")
             seen.add(value)
@@ -131,7 +122,7 @@ class _Checker:
 
     def port(self, path: str, port: NetworkPolicyPort) -> None:
         if port.protocol is not None and port.protocol not in PROTOCOLS:
-            hint = closest(port.protocol, PROTOCOLS)
+            hint = did_you_mean(closest(port.protocol, PROTOCOLS), quote=True)
             if not hint and port.protocol.upper().startswith("ICMP"):
                 hint = "a NetworkPolicy cannot match ICMP alone; omit `ports` to allow every protocol"
             self.error(f"{path}.protocol", f"{port.protocol!r} is not a supported protocol", "TCP, UDP or SCTP",
@@ -196,7 +187,7 @@ class _Checker:
         network = parse_cidr(text)
         if network is None:
             bare = parse_cidr(f"{text}/{128 if ':' in text else 32}") if "/" not in text else None
-            hint = f"did you mean '{bare}'?" if bare is not None else ""
+            hint = did_you_mean([str(bare)] if bare is not None else [], quote=True)
             self.error(path, f"{text!r} is not a valid CIDR", "an IPv4 or IPv6 CIDR such as 10.0.0.0/8", hint)
         elif has_host_bits(text):
             self.warn(path, f"{text!r} has host bits set: it means {network}", f"write {network}")
@@ -218,7 +209,7 @@ class _Checker:
                                "'DoesNotExist'", suggestion="remove `values`, or use In/NotIn")
             else:
                 self.error(f"{expr_path}.operator", f"{expr.operator!r} is not a valid selector operator",
-                           "In, NotIn, Exists or DoesNotExist", closest(expr.operator, OPERATORS))
+                           "In, NotIn, Exists or DoesNotExist", did_you_mean(closest(expr.operator, OPERATORS), quote=True))
             self.label_key(f"{expr_path}.key", expr.key)
             for k, value in enumerate(expr.values or ()):
                 self.label_value(f"{expr_path}.values[{k}]", value)
@@ -251,12 +242,12 @@ def _port_text_suggestion(value: str) -> str:
     if span:
         return f"write a range as `port: {span[1]}` and `endPort: {span[2]}`"
     if not names.port_name_problems(value.lower()):
-        return f"did you mean {value.lower()!r}?"
+        return did_you_mean([value.lower()], quote=True)
     return ""
 
 
 def _name_suggestion(value: str, problems) -> str:
     candidate = re.sub(r"[^a-z0-9.-]+", "-", value.lower()).strip("-.")
     if candidate and candidate != value and not problems(candidate):
-        return f"did you mean {candidate!r}?"
+        return did_you_mean([candidate], quote=True)
     return ""

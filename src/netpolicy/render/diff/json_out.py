@@ -20,6 +20,7 @@ from __future__ import annotations
 from netpolicy.analysis.diff.compute import DiffResult, Explanation
 from netpolicy.analysis.diff.places import Place
 from netpolicy.model.protocols import protocol_name
+from netpolicy.render.connections_json import connections_json
 from netpolicy.render.diff.rows import PAIR, Row, layout
 
 MAX_MEMBERS = 1000
@@ -49,14 +50,14 @@ def _row(row: Row, chosen: str, max_members: int) -> dict:
         "from": _places(row.sources, chosen, max_members),
         "to": _places(row.destinations, chosen, max_members),
         "pairs": row.pairs,
-        "before": change.before.to_json(),
-        "after": change.after.to_json(),
-        "newly_allowed": change.newly_allowed.to_json(),
-        "newly_blocked": change.newly_blocked.to_json(),
+        "before": connections_json(change.before),
+        "after": connections_json(change.after),
+        "newly_allowed": connections_json(change.newly_allowed),
+        "newly_blocked": connections_json(change.newly_blocked),
         "explanations": [_explanation(e, "allowed") for e in change.allowed_because]
         + [_explanation(e, "blocked") for e in change.blocked_because],
     }
-    untraced = {k: v.to_json() for k, v in (("allowed", change.untraced_allowed),
+    untraced = {k: connections_json(v) for k, v in (("allowed", change.untraced_allowed),
                                             ("blocked", change.untraced_blocked)) if v}
     if untraced:
         out["untraced"] = untraced
@@ -76,7 +77,7 @@ def _explanation(explanation: Explanation, change: str) -> dict:
     probe = explanation.probe
     return {
         "change": change,
-        "connections": explanation.connections.to_json(),
+        "connections": connections_json(explanation.connections),
         "example": {"protocol": protocol_name(probe.protocol), "port": probe.port, "src_port": probe.src_port},
         "before": explanation.before.to_json() if explanation.before else None,
         "after": explanation.after.to_json() if explanation.after else None,

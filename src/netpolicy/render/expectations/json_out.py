@@ -17,6 +17,7 @@ allowed, `unexpected` allowed ones that are not wanted. At most ten failing pair
 from __future__ import annotations
 
 from netpolicy.analysis.expectations.check import ERROR, FAIL, PASS, ExpectationReport, Outcome, PairResult
+from netpolicy.render.connections_json import connections_json
 
 
 def report_json(report: ExpectationReport) -> dict:
@@ -39,7 +40,7 @@ def _outcome(outcome: Outcome) -> dict:
         "quantifier": expectation.quantifier,
         "from": [p.describe() for p in expectation.sources],
         "to": [p.describe() for p in expectation.destinations],
-        "connections": expectation.connections.to_json(),
+        "connections": connections_json(expectation.connections),
         "pairs": outcome.pairs,
         "failing_pairs": outcome.failing_pairs,
         "notes": list(outcome.notes),
@@ -51,8 +52,8 @@ def _pair(pair: PairResult) -> dict:
     return {
         "from": pair.source.id,
         "to": pair.destination.id,
-        "allowed": pair.allowed.to_json(),
-        "missing": pair.missing.to_json(),
-        "unexpected": pair.extra.to_json(),
+        "allowed": connections_json(pair.allowed),
+        "missing": connections_json(pair.missing),
+        "unexpected": connections_json(pair.extra),
         "flow": pair.flow.to_json() if pair.flow is not None else None,
     }

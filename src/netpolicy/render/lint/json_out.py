@@ -9,4 +9,10 @@ from netpolicy.analysis.lint.finding import Finding
 
 def findings_json(findings: Iterable[Finding]) -> dict:
     """`{"findings": [{rule, severity, message, object, file, line, suggestion}, …]}`."""
-    return {"findings": [f.to_json() for f in findings]}
+    return {"findings": [finding_json(f) for f in findings]}
+
+
+def finding_json(finding: Finding) -> dict:
+    """One finding as INTERFACES.md specifies it."""
+    return {"rule": finding.rule, "severity": finding.severity, "message": finding.message,
+            "object": finding.object, "file": finding.file, "line": finding.line, "suggestion": finding.suggestion}

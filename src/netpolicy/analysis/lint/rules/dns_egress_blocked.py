@@ -102,7 +102,7 @@ def _missing(matrix, endpoint: Endpoint, servers: list[Endpoint]) -> list[str]:
 
 def _blamed(ctx: LintContext, governing: list[Policy]) -> tuple[Policy, RawObject] | None:
     """The policy to fix: of those isolating the endpoint, the one selecting the most endpoints."""
-    candidates = [(p, ctx.raw_of(p)) for p in governing]
+    candidates = [(p, p.source) for p in governing]
     candidates = [(p, r) for p, r in candidates if r is not None]
     if not candidates:
         return None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint import k8s_fields
@@ -28,7 +27,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     for policy, raw in ctx.policies:
         if policy.namespace is None:
             continue
-        key = (raw.group, raw.kind, json.dumps(k8s_fields.spec(raw), sort_keys=True, default=str))
+        key = (raw.group, raw.kind, _fingerprint(k8s_fields.spec(raw)))
         groups.setdefault(key, []).append(raw)
     least = max(2, settings["min-namespaces"])
     for (_, kind, _), raws in groups.items():
@@ -46,3 +45,12 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             "rules (its rule selectors are not limited to the endpoint's namespace: add namespaceSelectors "
             "where the copies relied on that)",
             related=tuple(raw_key(r) for r in raws[1:]))
+
+
+def _fingerprint(value: Any) -> Hashable:
+    """A hashable form of parsed YAML: equal exactly when the values are (mapping order aside)."""
+    if isinstance(value, dict):
+        return ("{}", tuple(sorted(((str(k), _fingerprint(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, list):
+        return ("[]", tuple(_fingerprint(v) for v in value))
+    return repr(value)

@@ -11,6 +11,7 @@ from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.analysis.lint.objects import is_k8s_policy
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.protocols import protocol_name
+from netpolicy.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from netpolicy.analysis.lint.context import LintContext
@@ -65,15 +66,13 @@ def _unresolved(name: str, protocol: int | None, endpoints: list[Endpoint], side
 
 def _suggestion(name: str, protocol: int | None, endpoints: list[Endpoint]) -> str:
     """The name of the same port number for the rule's protocol, else the nearest name of that protocol."""
-    from netpolicy.analysis.lint.labels import closest
-
     ports = [p for e in endpoints for p in e.ports if protocol is None or p.protocol == protocol]
     numbers = {p.port for e in endpoints for p in e.ports if p.name == name}
     same_number = sorted({p.name for p in ports if p.port in numbers and p.name})
     if same_number:
         return f"port {', '.join(map(str, sorted(numbers)))} is named {same_number[0]!r} for this protocol"
-    guess = closest(name, {p.name for p in ports if p.name})
+    guess = did_you_mean(closest(name, {p.name for p in ports if p.name}), quote=True)
     if guess:
-        return f"did you mean {guess!r}?"
+        return guess
     shown = ", ".join(f"{protocol_name(p)} {n}" for p, n in sorted({(p.protocol, p.port) for p in ports})[:4])
     return "name a containerPort in the pod template, or use the port number" + (f" ({shown})" if shown else "")

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import sides
 from netpolicy.analysis.lint.finding import INFO, WARNING, Finding, finding_at
-from netpolicy.analysis.lint.labels import closest
 from netpolicy.model.cluster import K8S_NAMESPACE_NAME_LABEL, NAME_LABEL
 from netpolicy.selectors import Selector, SelectorError, parse
 from netpolicy.selectors.restrictions import required_equalities
+from netpolicy.suggest import closest, did_you_mean
 
 if TYPE_CHECKING:
     from netpolicy.analysis.lint.context import LintContext
@@ -84,7 +84,7 @@ def _name_label_mistakes(ctx: LintContext) -> Iterator[Finding]:
                              f"{policy.id} {peer.direction}[{peer.rule_index}] selects namespaces labelled "
                              f"name={value}, and no namespace carries that label: Kubernetes labels every "
                              f"namespace {K8S_NAMESPACE_NAME_LABEL}=<name>, not name=<name>, so the peer "
-                             "admits nothing", f"did you mean {K8S_NAMESPACE_NAME_LABEL}: {value}?",
+                             "admits nothing", did_you_mean([f"{K8S_NAMESPACE_NAME_LABEL}: {value}"]),
                              severity=WARNING)
 
 
@@ -96,8 +96,8 @@ def _named(selector) -> set[str]:
 
 def _finding(raw, path: str, message: str, name: str, known: set[str]) -> Finding:
     """A warning with a correction when a known namespace is a near spelling, else an info."""
-    guess = closest(name, known)
+    guess = did_you_mean(closest(name, known))
     if guess:
-        return finding_at(ID, raw, path, message, f"did you mean {guess}?")
+        return finding_at(ID, raw, path, message, guess)
     return finding_at(ID, raw, path, message, f"namespaces in the input: {', '.join(sorted(known)[:8])}",
                       severity=INFO)

@@ -36,7 +36,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             suggestion = (f"add a default-deny for {direction} in {namespace} (`podSelector: {{}}`, "
                           f"`policyTypes: [{kind}]`) and allow what each workload needs")
             info = ctx.cluster.namespaces.get(namespace)
-            raw = ctx.raw_at(info.location, namespace, "Namespace") if info is not None else None
+            raw = info.source if info is not None else None
             if raw is not None:
                 yield finding_at(ID, raw, "", message, suggestion)
             else:

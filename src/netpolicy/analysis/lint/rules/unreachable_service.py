@@ -28,7 +28,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     for service in ctx.cluster.services:
         ref = ServiceRef(service.namespace, service.name)
         backends = engine.service_backends(ref)
-        raw = ctx.raw_at(service.location, service.name, "Service", service.namespace)
+        raw = service.source
         if not backends or raw is None:
             continue
         for index, service_port in enumerate(service.ports):
