@@ -23,7 +23,8 @@ DOCS = [
 
 def hostile_matrix():
     cluster = load_documents(DOCS)
-    cluster.endpoints = [replace(e, id=f"{HOSTILE}{e.name}", name=f"{HOSTILE}{e.name}") for e in cluster.endpoints]
+    cluster = replace(cluster, endpoints=[replace(e, id=f"{HOSTILE}{e.name}", name=f"{HOSTILE}{e.name}")
+                                          for e in cluster.endpoints])
     return compute_matrix(cluster)
 
 
@@ -66,7 +67,8 @@ def test_diff_markdown_code_spans_hold_backticks():
 
     before = load_documents(DOCS[:1])
     after = load_documents(DOCS)
-    after.endpoints = [replace(e, id=f"`<img src=x onerror=alert(1)>`{e.name}") for e in after.endpoints]
+    after = replace(after, endpoints=[replace(e, id=f"`<img src=x onerror=alert(1)>`{e.name}")
+                                      for e in after.endpoints])
     from markdown_it import MarkdownIt
 
     text = diff_markdown(semantic_diff(before, after))

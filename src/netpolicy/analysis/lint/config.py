@@ -93,10 +93,7 @@ def parse_config(text: str, source: str, rules: Mapping[str, ModuleType]) -> Lin
         raise reader.error("", "the configuration is not a mapping", "a mapping with a `lint` key")
     for key in data:
         if key != "lint":
-            from netpolicy.analysis.lint.labels import closest
-
-            guess = closest(str(key), ["lint"])
-            raise reader.error(str(key), f"unknown key {str(key)!r}", "lint", f"did you mean {guess}?" if guess else "")
+            raise reader.error(str(key), f"unknown key {str(key)!r}", "lint", did_you_mean(closest(str(key), ["lint"])))
     lint = data.get("lint")
     if lint is None:
         return LintConfig()
