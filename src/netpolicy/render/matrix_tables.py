@@ -13,9 +13,10 @@ from typing import TextIO
 
 from netpolicy.engine.matrix import Matrix
 from netpolicy.escape import csv_cell, markdown, terminal
-from netpolicy.model.connections import ConnectionSet, icmp_json
+from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import ICMP, ICMPV6, SCTP, TCP, UDP
+from netpolicy.render.connections_json import icmp_json
 from netpolicy.render.words import FULL_PORTS, describe, endpoint_name
 
 CSV_PROTOCOLS = ((TCP, "TCP"), (UDP, "UDP"), (SCTP, "SCTP"), (ICMP, "ICMP"), (ICMPV6, "ICMPv6"))
