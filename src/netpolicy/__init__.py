@@ -21,14 +21,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from netpolicy.api import diff, lint, load_cluster, load_documents, matrix, query
     from netpolicy.errors import InputError, InputErrors, NetpolicyError
-    from netpolicy.model.compact_doc import expand_compact
     from netpolicy.options import Options
+    from netpolicy.render.compact_doc import expand_compact
 
 __all__ = ["InputError", "InputErrors", "NetpolicyError", "Options", "diff", "expand_compact", "lint",
            "load_cluster", "load_documents", "matrix", "query"]
 
 _HOMES = {"Options": "netpolicy.options", "InputError": "netpolicy.errors", "InputErrors": "netpolicy.errors",
-          "NetpolicyError": "netpolicy.errors", "expand_compact": "netpolicy.model.compact_doc"}
+          "NetpolicyError": "netpolicy.errors", "expand_compact": "netpolicy.render.compact_doc"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,8 +14,8 @@ from netpolicy.engine.compact import compact_connectivity
 from netpolicy.engine.flow import FlowEvaluator
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.engine.pairs import class_pairs, endpoint_classes
-from netpolicy.model.connections_json import connections_from_json
 from netpolicy.render.connections_json import connections_json
+from netpolicy.render.connections_read import connections_from_json
 from netpolicy.render.matrix_compact import write_compact_json
 from tests.engine.test_matrix_matches_flow import PACKETS, cluster_st
 

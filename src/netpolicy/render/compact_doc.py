@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from netpolicy.model.connections_json import connections_from_json
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.render.connections_json import connections_json
+from netpolicy.render.connections_read import connections_from_json
 
 
 def _rows(entries: list, peer_sets: list[IntervalSet], n_peers: int) -> list[int | None]:

@@ -1,4 +1,4 @@
-"""Reading back the INTERFACES.md `allowed` entries that `ConnectionSet.to_json` writes."""
+"""Reading back the INTERFACES.md `allowed` entries that `render.connections_json` writes."""
 
 from __future__ import annotations
 
