@@ -8,7 +8,10 @@ filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (do
 
 from __future__ import annotations
 
-from netpolicy.engine.flow import FlowEvaluator, FlowResult, SideResult, TraceStep, side
+from dataclasses import replace
+
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, side
+from netpolicy.engine.host_path import host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import Cluster, Endpoint
@@ -46,18 +49,42 @@ def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: i
     src_node, dst_node = node_named(cluster, src), node_named(cluster, dst)
     if src_node is None and dst_node is None:
         return None
-    if src_node is not None and dst_node is not None:
-        raise InputError("both ends are nodes: host to host traffic is host endpoint policy",
-                         suggestion="give HostEndpoint objects and ask with their addresses")
+    if src_node is not None and src_node == dst_node:
+        raise InputError("both ends are the same node: a node's traffic to itself is not policed")
     if src_node is not None:
         pod = cluster.endpoint(dst)
         if pod is not None and pod.node == src_node:
             return _host_to_local_pod(src, pod, protocol, port, src_port)
-        return evaluator.evaluate(node_address(cluster, src_node), dst, protocol, port, src_port)
-    pod = cluster.endpoint(src)
-    if pod is not None and pod.node == dst_node:
-        return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
-    return evaluator.evaluate(src, node_address(cluster, dst_node), protocol, port, src_port)
+        src = node_address(cluster, src_node)
+    if dst_node is not None:
+        pod = cluster.endpoint(src)
+        if pod is not None and pod.node == dst_node:
+            return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
+        dst = node_address(cluster, dst_node)
+    result = evaluator.evaluate(src, dst, protocol, port, src_port)
+    return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
+
+
+def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: str, dst: str,
+                            src_node: str | None, dst_node: str | None) -> FlowResult:
+    """The flow with the node ends judged by their host endpoints' hooks (a node without one is not
+    policed): the sending node's raw OUTPUT and filter OUTPUT, the receiving node's raw, preDNAT and
+    filter INPUT, and for a doNotTrack-accepted packet its reply (docs/semantics.md#host-endpoint-hooks)."""
+    ctx, cluster = evaluator.ctx, evaluator.ctx.cluster
+    packet = Packet(evaluator.peer(src), evaluator.peer(dst), result.protocol, result.port,
+                    result.src_port if result.src_port is not None else EPHEMERAL[0])
+    egress, ingress = result.egress, result.ingress
+    sender = node_host_endpoint(cluster, src_node) if src_node else None
+    if sender is not None:
+        egress = host_side(ctx, sender, packet, arrived=False)
+    receiver = node_host_endpoint(cluster, dst_node) if dst_node else None
+    if receiver is not None:
+        ingress = host_side(ctx, receiver, packet, arrived=True)
+    if sender is None and receiver is None:
+        return result
+    verdict = "allow" if egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
+    return replace(result, egress=egress, ingress=ingress, verdict=verdict,
+                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
 
 
 def _host_to_local_pod(src: str, pod: Endpoint, protocol: int, port: int | None, src_port: int | None) -> FlowResult:
