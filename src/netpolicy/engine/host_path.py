@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import SideResult, side
 from netpolicy.engine.host_hooks import (
+    FAILSAFE_INBOUND,
+    FAILSAFE_OUTBOUND,
+    FORWARD,
     Hop,
     forward_hook,
     normal_hook,
@@ -29,7 +32,11 @@ from netpolicy.engine.packet import Packet
 from netpolicy.engine.plan import ACCEPT, DROP
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
 from netpolicy.model.ir import EGRESS, INGRESS
-from netpolicy.model.protocols import UDP
+from netpolicy.model.protocols import UDP, protocol_name
+
+#: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
+__all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
+           "host_side", "node_host_endpoint", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
@@ -124,7 +131,7 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
     direction = EGRESS if arrived else INGRESS
     raw = raw_hook(ctx, hep, direction, back)
     if raw.untracked:
-        return Crossing((raw, Hop(ACCEPT, (note(f"the reply ({back.describe()}) is allowed untracked by a "
+        return Crossing((raw, Hop(ACCEPT, (note(f"the reply ({_shown(back)}) is allowed untracked by a "
                                                 f"doNotTrack {direction} rule"),))), ACCEPT, True)
     if raw.verdict == DROP:
         return Crossing((raw,), DROP)
@@ -145,5 +152,13 @@ def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) 
 
 def _invalid(back: Packet) -> Hop:
     return Hop(DROP, (note(f"doNotTrack accepted the request untracked, and no doNotTrack rule admits its reply "
-                           f"({back.describe()} from {back.src.display}): conntrack finds the reply INVALID "
-                           "and Calico's tracked chains drop it"),))
+                           f"({_shown(back)}): conntrack finds the reply INVALID and Calico's tracked chains "
+                           "drop it"),))
+
+
+def _shown(packet: Packet) -> str:
+    """`TCP trojanwall-node-eth0:10250 → 203.0.113.7:32768`."""
+    if not packet.has_ports:
+        return f"{packet.describe()} {packet.src.display} → {packet.dst.display}"
+    return (f"{protocol_name(packet.protocol)} {packet.src.display}:{packet.second} → "
+            f"{packet.dst.display}:{packet.first}")

@@ -1,6 +1,7 @@
-"""Flows between a node and pods, as Felix treats them: host → its own pods is never policed; a pod →
+"""Flows with a node at one end, as Felix treats them: host → its own pods is never policed; a pod →
 its own node passes the pod's egress, then DefaultEndpointToHostAction; across nodes the node is an
-address (its InternalIP), judged by the pod's policy like any other. A hostNetwork pod is its node.
+address (its InternalIP), judged by the pod's policy and the node's host endpoint hooks. A hostNetwork
+pod is its node.
 
 Sources: `felix/rules/static.go` filterOutputChain ("We don't currently police host -> endpoint"),
 filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (docs/semantics.md#nodes).
@@ -14,7 +15,7 @@ from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResu
 from netpolicy.engine.host_path import host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS
 
 NODE_PREFIX = "node/"
@@ -22,7 +23,7 @@ TO_HOST_ACTIONS = ("ACCEPT", "DROP", "RETURN")
 
 
 def node_named(cluster: Cluster, text: str) -> str | None:
-    """The node `node/<name>` or a node address names, else None."""
+    """The node `node/<name>`, a node address or a hostNetwork pod (its node) names, else None."""
     if text.startswith(NODE_PREFIX):
         name = text[len(NODE_PREFIX):]
         known = set(cluster.nodes) | {e.node for e in cluster.endpoints if e.node}
@@ -32,7 +33,19 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     for name, node in cluster.nodes.items():
         if any(str(a) == text for a in node.addresses):
             return name
-    return None
+    pod = host_network_pod(cluster, text)
+    if pod is None:
+        return None
+    if pod.node is None:
+        where = "runs on many nodes" if pod.kind != "Pod" else "has no spec.nodeName"
+        raise InputError(f"{text!r} is a hostNetwork {pod.kind}: its traffic is its node's, and it {where}",
+                         suggestion="ask with node/<name>")
+    return pod.node
+
+
+def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
+    """The hostNetwork pod or workload with this id (they are no endpoints: their traffic is their node's)."""
+    return next((p for p in cluster.host_network_pods if p.id == text), None)
 
 
 def node_address(cluster: Cluster, name: str) -> str:
@@ -44,13 +57,29 @@ def node_address(cluster: Cluster, name: str) -> str:
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                        src_port: int | None) -> FlowResult | None:
-    """The flow when one end is a node (None when neither is)."""
+    """The flow when one end is a node or a hostNetwork pod (None when neither is)."""
     cluster = evaluator.ctx.cluster
     src_node, dst_node = node_named(cluster, src), node_named(cluster, dst)
     if src_node is None and dst_node is None:
         return None
+    result = _node_flow(evaluator, src, dst, src_node, dst_node, protocol, port, src_port)
+    on_host = [(ref, pod) for ref in (src, dst) if (pod := host_network_pod(cluster, ref)) is not None]
+    if not on_host:
+        return result
+    notes = tuple(f"{ref} is a hostNetwork {pod.kind}: no workload endpoint, so no NetworkPolicy applies to it; "
+                  f"its traffic is node {pod.node}'s" for ref, pod in on_host)
+    ends = {name: ref for name, ref in (("src", src), ("dst", dst)) if host_network_pod(cluster, ref)}
+    return replace(result, notes=notes + result.notes, **ends)
+
+
+def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | None, dst_node: str | None,
+               protocol: int, port: int | None, src_port: int | None) -> FlowResult:
+    cluster = evaluator.ctx.cluster
     if src_node is not None and src_node == dst_node:
-        raise InputError("both ends are the same node: a node's traffic to itself is not policed")
+        step = SideResult("allow", (TraceStep(None, None, None, None, "Default",
+                                              f"both ends are node {src_node}: its traffic to itself does not "
+                                              "cross a policed interface"),))
+        return FlowResult(src, dst, protocol, port, src_port, "allow", step, step)
     if src_node is not None:
         pod = cluster.endpoint(dst)
         if pod is not None and pod.node == src_node:
