@@ -34,7 +34,9 @@ def endpoints(
 
         rows = list_endpoints(cluster, options)
         if output is TextOrJson.json:
-            print(json.dumps({"endpoints": [row.to_json() for row in rows]}, indent=2))
+            from netpolicy.render.endpoints_json import endpoints_json
+
+            print(json.dumps(endpoints_json(rows), indent=2))
         else:
             from netpolicy.render.endpoints_text import render_endpoints_text
 

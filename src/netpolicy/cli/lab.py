@@ -92,7 +92,9 @@ def lab_verify(
 
         report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain)
         if output is TextOrJson.json:
-            print(json.dumps(report.to_json(), indent=2))
+            from netpolicy.render.lab_json import verify_json
+
+            print(json.dumps(verify_json(report), indent=2))
         else:
             print(terminal_lines(render_text(report)))
         raise typer.Exit(report.exit_code)

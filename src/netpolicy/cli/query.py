@@ -114,7 +114,9 @@ def query(
         result = evaluator.evaluate(source, destination, number, port, src_port)
         result = with_findings(result, cluster, options, findings)
         if output is TextOrJson.json:
-            print(json.dumps(result.to_json(), indent=2))
+            from netpolicy.render.flow_json import flow_json
+
+            print(json.dumps(flow_json(result), indent=2))
         else:
             from netpolicy.render.trace_text import render_flow
 
@@ -146,7 +148,9 @@ def _path_flow(evaluator, source: str, destination: str, by_selector: str, proto
 
         flow = evaluate_service(evaluator, paths, source, destination, entry, protocol, src_port)
         if output is TextOrJson.json:
-            print(json.dumps(flow.to_json(), indent=2))
+            from netpolicy.render.flow_json import service_flow_json
+
+            print(json.dumps(service_flow_json(flow), indent=2))
         else:
             from netpolicy.render.trace_text import render_service_flow
 
@@ -158,7 +162,9 @@ def _path_flow(evaluator, source: str, destination: str, by_selector: str, proto
     if result is None:
         return False
     if output is TextOrJson.json:
-        print(json.dumps(result.to_json(), indent=2))
+        from netpolicy.render.flow_json import flow_json
+
+        print(json.dumps(flow_json(result), indent=2))
     else:
         from netpolicy.render.trace_text import render_flow
 
@@ -179,7 +185,9 @@ def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: in
                      for o in sweep.outcomes)
     sweep = dataclasses.replace(sweep, outcomes=outcomes)
     if output is TextOrJson.json:
-        print(json.dumps(sweep.to_json(), indent=2))
+        from netpolicy.render.port_sweep_json import sweep_json
+
+        print(json.dumps(sweep_json(sweep), indent=2))
     else:
         from netpolicy.render.trace_text import render_sweep
 
