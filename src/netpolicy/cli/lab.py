@@ -71,11 +71,11 @@ def lab_verify(
     with input_errors():
         port_list = verify_settings(ports, timeout)
         cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
-        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy import api
         from netpolicy.lab import api as lab
         from netpolicy.lab.report import render_text
 
-        evaluator = FlowEvaluator(cluster, options)
+        query = api.querier(cluster, options)
 
         def end(endpoint_id: str, address: str) -> str:
             endpoint = cluster.endpoint(endpoint_id)
@@ -83,8 +83,8 @@ def lab_verify(
 
         def explain(probe) -> str:
             try:
-                result = evaluator.evaluate(end(probe.src, probe.src_address), end(probe.dst, probe.dst_address),
-                                            probe.protocol, probe.port, probe.sport)
+                result = query.flow(end(probe.src, probe.src_address), end(probe.dst, probe.dst_address),
+                                    probe.protocol, probe.port, probe.sport)
             except (NetpolicyError, ValueError) as error:
                 return f"no trace: {error}"
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
