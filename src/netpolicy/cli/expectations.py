@@ -46,7 +46,7 @@ def run_expectations(
 
         suites = load_suites(expectations)
         cluster = load_with_pods(files, [p for s in suites for p in s.pods], options,
-                                 read=lambda paths: read(paths, options))
+                                 read=lambda paths, stdin, extra: read(paths, options, stdin=stdin, objects=extra))
         print_warnings(cluster.warnings)
         report = check_expectations(cluster, suites, options)
         if junit is not None:

@@ -69,12 +69,14 @@ def load(files: list[str], options: Options):
     return cluster
 
 
-def read(files: list[str], options: Options):
-    """The cluster of `files` and the command's other input options (--helm, -k, a live cluster)."""
+def read(files: list[str], options: Options, *, stdin=None, objects=()):
+    """The cluster of `files` and the command's other input options (--helm, -k, a live cluster), with
+    `objects` added (stdin: `stdin` if given)."""
     from netpolicy.cli.inputs import current_inputs
     from netpolicy.inputs import load_inputs
 
-    return load_inputs(current_inputs(files), options, stdin=sys.stdin)
+    return load_inputs(current_inputs(files), options, stdin=stdin if stdin is not None else sys.stdin,
+                       objects=objects)
 
 
 def other_inputs() -> bool:
