@@ -9,20 +9,17 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
     Output,
-    PodCidr,
     TextOrJson,
     console,
     input_errors,
     load,
-    make_options,
 )
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR, Options
+from netpolicy.options import Options
 
 
 def parse_protocol(text: str) -> int:
@@ -35,6 +32,7 @@ def parse_protocol(text: str) -> int:
     return number
 
 
+@with_engine_options
 def query(
     files: Files = [],  # noqa: B006
     source: Annotated[str, typer.Option(
@@ -58,9 +56,7 @@ def query(
     findings: Annotated[str, typer.Option(
         "--findings", help="auto (clusters up to 2,000 endpoints), always or never: show lint findings on "
                            "the rules the flow passes through.")] = "auto",
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
     to_host: Annotated[str, typer.Option(
         "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
                                           "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
@@ -76,7 +72,7 @@ def query(
         check_ports(number, None, src_port)
         if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
             raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
-        options = replace(make_options(pod_cidr, ipblock_matches_pods, calico_version),
+        options = replace(engine.options(),
                           endpoint_to_host_action=to_host.upper())
         cluster = load(files, options)
         from netpolicy import api
