@@ -33,7 +33,8 @@ class Tables:
         self._index: dict[str, int] = {}
 
     def add(self, value) -> int:
-        key = json.dumps(value, sort_keys=True)
+        """The index of `value` (nested dicts and lists), added when new."""
+        key = json.dumps(value, sort_keys=True)  # its identity for the dedup, never output (render/ encodes)
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.items)
