@@ -23,7 +23,9 @@ ID = "selects-nothing"
 SEVERITY = WARNING
 DOC = ("A policy whose selector matches none of the pods and workloads in the input protects nothing, "
        "and a rule peer (podSelector/namespaceSelector, or a Calico selector) that matches no endpoint "
-       "admits nothing: both are usually a typo in a label key or value. The finding offers the existing "
+       "admits nothing: both are usually a typo in a label key or value. A Calico rule side is judged as "
+       "Felix matches it, `(selector) && !(notSelector)`: a notSelector that excludes every endpoint its side "
+       "selects is reported too. The finding offers the existing "
        "labels nearest by edit distance (\"did you mean app: django?\"). Peers are only judged in namespaces "
        "whose workloads the input holds: a peer in kube-system is not wrong because kube-system is not in "
        "the input.")
