@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from netpolicy.engine.context import EngineContext
 from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS, INGRESS
-from netpolicy.model.protocols import protocol_name
 from netpolicy.options import Options
 
 
@@ -18,13 +17,6 @@ class EndpointRow:
     endpoint: Endpoint
     ingress: tuple[str, ...]
     egress: tuple[str, ...]
-
-    def to_json(self) -> dict:
-        e = self.endpoint
-        return {"id": e.id, "kind": e.kind, "namespace": e.namespace, "labels": dict(e.labels),
-                "ips": [str(ip) for ip in e.ips] + [str(net) for net in e.nets],
-                "ports": [{"name": p.name, "protocol": protocol_name(p.protocol), "port": p.port} for p in e.ports],
-                "isolation": {"ingress": list(self.ingress), "egress": list(self.egress)}}
 
 
 def list_endpoints(cluster: Cluster, options: Options | None = None) -> list[EndpointRow]:
@@ -49,11 +41,6 @@ class HostNetworkRow:
     pod: HostNetworkPod
     selected_by: tuple[str, ...]
 
-    def to_json(self) -> dict:
-        p = self.pod
-        return {"id": p.id, "kind": p.kind, "namespace": p.namespace, "labels": dict(p.labels), "node": p.node,
-                "selected_by": list(self.selected_by)}
-
 
 def list_host_network(cluster: Cluster, options: Options | None = None) -> list[HostNetworkRow]:
     """Every hostNetwork pod and workload with the policies whose selector picks it: they have no workload
@@ -62,3 +49,16 @@ def list_host_network(cluster: Cluster, options: Options | None = None) -> list[
     policies = [p for tier in ctx.tiers for p in tier.policies]
     return [HostNetworkRow(pod, tuple(p.id for p in policies if p.selector.matches(pod.selector_labels)))
             for pod in cluster.host_network_pods]
+
+
+@dataclass(frozen=True)
+class EndpointListing:
+    """What `netpolicy endpoints` shows: the endpoints, then the hostNetwork pods (which are none)."""
+
+    endpoints: list[EndpointRow]
+    host_network: list[HostNetworkRow]
+
+
+def endpoint_listing(cluster: Cluster, options: Options | None = None) -> EndpointListing:
+    """The endpoints and the hostNetwork pods of the cluster."""
+    return EndpointListing(list_endpoints(cluster, options), list_host_network(cluster, options))
