@@ -26,6 +26,9 @@ from netpolicy.selectors.ast import (
 )
 from netpolicy.selectors.restrictions import label_restrictions
 
+#: Candidate pools up to this size are matched label set by label set (numpy's per-call cost is larger).
+SMALL_POOL = 64
+
 
 class LabelIndex:
     """Distinct label sets with postings `(label, value) → ids` and per-label value-code columns."""
@@ -37,6 +40,7 @@ class LabelIndex:
         self._by_label: dict[str, list[int]] = {}
         self._cache: dict[str, np.ndarray] = {}
         self._columns: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
+        self._postings: dict[tuple[str, str] | str, np.ndarray] = {}
 
     def add(self, labels: Mapping[str, str]) -> int:
         """The id of a label set, adding it on first sight."""
@@ -48,8 +52,10 @@ class LabelIndex:
             for pair in key:
                 self._by_pair.setdefault(pair, []).append(found)
                 self._by_label.setdefault(pair[0], []).append(found)
-            self._cache.clear()
-            self._columns.clear()
+            if self._cache or self._columns or self._postings:
+                self._cache.clear()
+                self._columns.clear()
+                self._postings.clear()
         return found
 
     def find(self, labels: Mapping[str, str]) -> int | None:
@@ -76,10 +82,19 @@ class LabelIndex:
             return None
         _, label, values = best
         if values is None:
-            ids = self._by_label.get(label, [])
-        else:
-            ids = [i for v in values for i in self._by_pair.get((label, v), ())]
-        return np.unique(np.asarray(ids, dtype=np.int64))
+            return self._posting(label)
+        found = [self._posting((label, v)) for v in values]
+        if len(found) == 1:
+            return found[0]
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)  # disjoint postings
+
+    def _posting(self, key: tuple[str, str] | str) -> np.ndarray:
+        """Sorted ids having a (label, value) pair, or a label (ids are added in increasing order)."""
+        found = self._postings.get(key)
+        if found is None:
+            ids = self._by_pair.get(key, ()) if isinstance(key, tuple) else self._by_label.get(key, ())
+            found = self._postings[key] = np.array(ids, dtype=np.int64)
+        return found
 
     def matching(self, selector: Selector) -> np.ndarray:
         """Sorted ids of the label sets the selector matches."""
@@ -89,7 +104,11 @@ class LabelIndex:
             pool = self.candidates(selector)
             if pool is None:
                 pool = np.arange(len(self.sets), dtype=np.int64)
-            found = pool[self._evaluate(selector.root, pool)] if len(pool) else pool
+            if len(pool) <= SMALL_POOL:
+                sets, root = self.sets, selector.root
+                found = pool[np.array([root.matches(sets[i]) for i in pool.tolist()], dtype=bool).reshape(-1)]
+            else:
+                found = pool[self._evaluate(selector.root, pool)]
             self._cache[key] = found
         return found
 

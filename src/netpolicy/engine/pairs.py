@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from netpolicy.engine.bits import ranges
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -111,20 +112,7 @@ class _Expander:
         lengths = ends - starts
         if len(lengths) and (lengths == 1).all():
             return self.items[starts]
-        return self.items[_ranges(starts, lengths)]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated `arange(start, start + length)` for each pair."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    nonempty = lengths > 0
-    starts, lengths = starts[nonempty], lengths[nonempty]
-    steps = np.ones(total, dtype=np.int64)
-    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    steps[heads] = starts - np.concatenate(([0], starts[:-1] + lengths[:-1] - 1))
-    return np.cumsum(steps)
+        return self.items[ranges(starts, lengths)]
 
 
 def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageReport | None = None) -> Iterator[PairBlock]:
