@@ -37,7 +37,7 @@ class LabelIndex:
         self.sets: list[Mapping[str, str]] = []
         self._ids: dict[frozenset, int] = {}
         self._by_pair: dict[tuple[str, str], list[int]] = {}
-        self._by_label: dict[str, list[int]] = {}
+        self._values: dict[str, list[str]] = {}          # label → its values, in order of first sight
         self._cache: dict[str, np.ndarray] = {}
         self._columns: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
         self._postings: dict[tuple[str, str] | str, np.ndarray] = {}
@@ -49,9 +49,14 @@ class LabelIndex:
         if found is None:
             found = self._ids[key] = len(self.sets)
             self.sets.append(labels)
+            by_pair = self._by_pair
             for pair in key:
-                self._by_pair.setdefault(pair, []).append(found)
-                self._by_label.setdefault(pair[0], []).append(found)
+                posting = by_pair.get(pair)
+                if posting is None:
+                    by_pair[pair] = [found]
+                    self._values.setdefault(pair[0], []).append(pair[1])
+                else:
+                    posting.append(found)
             if self._cache or self._columns or self._postings:
                 self._cache.clear()
                 self._columns.clear()
@@ -73,7 +78,7 @@ class LabelIndex:
                 size = sum(len(self._by_pair.get((label, v), ())) for v in restriction.must_have_one_of_values)
                 option = (size, label, restriction.must_have_one_of_values)
             elif restriction.must_be_present:
-                option = (len(self._by_label.get(label, ())), label, None)
+                option = (sum(len(self._by_pair[(label, v)]) for v in self._values.get(label, ())), label, None)
             else:
                 continue
             if best is None or option[0] < best[0]:
@@ -92,8 +97,12 @@ class LabelIndex:
         """Sorted ids having a (label, value) pair, or a label (ids are added in increasing order)."""
         found = self._postings.get(key)
         if found is None:
-            ids = self._by_pair.get(key, ()) if isinstance(key, tuple) else self._by_label.get(key, ())
-            found = self._postings[key] = np.array(ids, dtype=np.int64)
+            if isinstance(key, tuple):
+                found = np.array(self._by_pair.get(key, ()), dtype=np.int64)
+            else:  # a label's sets: those of its values (disjoint)
+                found = np.sort(np.array([i for v in self._values.get(key, ()) for i in self._by_pair[(key, v)]],
+                                         dtype=np.int64))
+            self._postings[key] = found
         return found
 
     def matching(self, selector: Selector) -> np.ndarray:
@@ -123,16 +132,11 @@ class LabelIndex:
         """Value codes of one label over every set (-1: absent), with the code table."""
         found = self._columns.get(label)
         if found is None:
-            codes: dict[str, int] = {}
-            values: list[str] = []
+            values = list(self._values.get(label, ()))
+            codes = {value: code for code, value in enumerate(values)}
             column = np.full(len(self.sets), -1, dtype=np.int32)
-            for i in self._by_label.get(label, ()):
-                value = self.sets[i][label]
-                code = codes.get(value)
-                if code is None:
-                    code = codes[value] = len(values)
-                    values.append(value)
-                column[i] = code
+            for code, value in enumerate(values):
+                column[self._by_pair[(label, value)]] = code
             found = self._columns[label] = (column, codes, values)
         return found
 
