@@ -292,21 +292,12 @@ class Matrix:
         return ConnectionSet.empty() if mask is None else self.to_connections(mask)
 
     def flows(self) -> Iterator[tuple[Endpoint, Endpoint, ConnectionSet]]:
-        """Every ordered pair with something allowed, in endpoint order; pairs of two unpoliced peers
-        (external ranges) are not governed by any policy and are left out."""
-        from netpolicy.engine.pairs import class_pairs, endpoint_classes
+        """Every ordered pair with something allowed, in endpoint order, streamed (memory bounded by a
+        window of sources); pairs of two unpoliced peers (external ranges) are not governed by any policy
+        and are left out."""
+        from netpolicy.engine.endpoint_pairs import endpoint_flows
 
-        classes = endpoint_classes(self)
-        position = {e.id: i for i, e in enumerate(self.endpoints)}
-        targets: dict[str, list[tuple[int, Endpoint, ConnectionSet]]] = {}
-        for src, dst, conns in class_pairs(self, classes):
-            targets.setdefault(src.id, []).extend((position[m.id], m, conns) for m in dst.members)
-        class_of = {m.id: c.id for c in classes for m in c.members}
-        for found in targets.values():
-            found.sort(key=lambda item: item[0])
-        for src in self.endpoints:
-            for _, dst, conns in targets.get(class_of[src.id], ()):
-                yield src, dst, conns
+        return endpoint_flows(self)
 
 
 def _selectors(policies: list[Policy]) -> list[Selector]:
