@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
-from netpolicy.cli.shared import (
-    CalicoVersion,
-    Files,
-    IpBlockPods,
-    Output,
-    PodCidr,
-    TextOrJson,
-    console,
-    input_errors,
-    load,
-    make_options,
-)
-from netpolicy.options import DEFAULT_POD_CIDR
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
+from netpolicy.cli.shared import Files, Output, TextOrJson, load_and_show
 
 
+@with_engine_options
 def endpoints(
     files: Files = [],  # noqa: B006
     output: Output = TextOrJson.text,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """List the endpoints: id, kind, namespace, labels, IPs, ports, and which policies isolate them."""
-    with input_errors():
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
-        cluster = load(files, options)
-        from netpolicy.analysis.endpoint_list import list_endpoints
+    from netpolicy.analysis.endpoint_list import list_endpoints
+    from netpolicy.render.endpoints_json import endpoints_json
+    from netpolicy.render.endpoints_text import render_endpoints_text
 
-        rows = list_endpoints(cluster, options)
-        if output is TextOrJson.json:
-            print(json.dumps({"endpoints": [row.to_json() for row in rows]}, indent=2))
-        else:
-            from netpolicy.render.endpoints_text import render_endpoints_text
-
-            render_endpoints_text(rows, console())
+    load_and_show(files, output, engine, list_endpoints, endpoints_json, render_endpoints_text)
