@@ -9,7 +9,7 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.bits import refine
+from netpolicy.engine.bits import ranges, refine
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.options import Options
 
@@ -23,7 +23,7 @@ from netpolicy.options import Options
     ([3, 3], [2, 2], [3, 4, 3, 4]),
 ])
 def test_ranges_concatenate_aranges(starts, lengths, expected):
-    got = pairs._ranges(np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
+    got = ranges(np.array(starts, dtype=np.int64), np.array(lengths, dtype=np.int64))
     assert got.tolist() == expected
 
 

@@ -439,9 +439,9 @@ def test_endpoint_addresses_are_ip_objects() -> None:
 def test_default_pod_cidr_grows_to_fit(monkeypatch) -> None:
     """Without --pod-cidr, more endpoints than 10.244.0.0/16 holds still get addresses (it widens);
     the pool is shrunk here to keep the test small: the rule is the same."""
-    from netpolicy.sources import endpoints as module
+    from netpolicy.sources import ip_pool
 
-    monkeypatch.setattr(module, "DEFAULT_POD_CIDR", "10.9.0.0/30")
+    monkeypatch.setattr(ip_pool, "DEFAULT_POD_CIDR", "10.9.0.0/30")
     found, diags = endpoint_summary(pod("a") + pod("b") + pod("c"), pod_cidr="10.9.0.0/30")
     assert [ips for _, _, ips in found] == [("10.9.0.1",), ("10.9.0.2",), ("10.9.0.3",)]
     assert diags.problems == []

@@ -1,21 +1,8 @@
-"""Packed boolean vectors over peer classes, and partitions of classes into groups (numpy helpers)."""
+"""Partitions of peer classes into groups, and index ranges (numpy helpers)."""
 
 from __future__ import annotations
 
 import numpy as np
-
-
-def pack(vector: np.ndarray) -> np.ndarray:
-    return np.packbits(vector)
-
-
-def unpack(bits: np.ndarray, size: int) -> np.ndarray:
-    return np.unpackbits(bits, count=size).view(bool)
-
-
-def bits_at(bits: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """The packed vector's values at the given positions."""
-    return ((bits[positions >> 3] >> (7 - (positions & 7))) & 1).astype(bool)
 
 
 def refine(labels: np.ndarray, count: int, values: np.ndarray, n_values: int) -> tuple[np.ndarray, int]:
@@ -43,3 +30,18 @@ def representatives(labels: np.ndarray, count: int, items: np.ndarray | None = N
     reps = np.zeros(count, dtype=np.int64)
     reps[labels] = np.arange(len(labels)) if items is None else items
     return reps
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenated `arange(start, start + length)` for each pair."""
+    if len(starts) == 1:
+        return np.arange(starts[0], starts[0] + lengths[0], dtype=np.int64)
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    nonempty = lengths > 0
+    starts, lengths = starts[nonempty], lengths[nonempty]
+    steps = np.ones(total, dtype=np.int64)
+    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    steps[heads] = starts - np.concatenate(([0], starts[:-1] + lengths[:-1] - 1))
+    return np.cumsum(steps)

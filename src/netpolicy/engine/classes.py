@@ -107,15 +107,16 @@ class PeerClasses:
             sel_ids = np.concatenate(owners_of)
             order = np.lexsort((sel_ids, set_ids))
             set_ids, sel_ids = set_ids[order], sel_ids[order]
-            bounds = np.searchsorted(set_ids, np.arange(n_sets + 1))
-            for ls in range(n_sets):
-                key = tuple(sel_ids[bounds[ls]:bounds[ls + 1]].tolist())
-                self.sig_of_set[ls] = signature_ids.setdefault(key, len(signature_ids))
+            bounds = np.searchsorted(set_ids, np.arange(n_sets + 1)).tolist()
+            numbers = sel_ids.tolist()
+            self.sig_of_set[:] = [signature_ids.setdefault(tuple(numbers[bounds[ls]:bounds[ls + 1]]), len(signature_ids))
+                                  for ls in range(n_sets)]
         else:
             self.sig_of_set[:] = signature_ids.setdefault((), 0)
         self.signature_ids = signature_ids
         self.sig_members = {sig: frozenset(key) for key, sig in signature_ids.items()}
         self._sigs_by_selector: dict[int, set[int]] | None = None
+        self._classes_of_set: dict[int, list[int]] | None = None
 
     def signature(self, labels: Mapping[str, str]) -> int:
         """The selector signature of any label set (one not indexed is matched selector by selector)."""
@@ -149,6 +150,18 @@ class PeerClasses:
             self._sigs_by_selector = by_selector
         return self._sigs_by_selector.get(number, set())
 
+    def own_classes(self, number: int) -> np.ndarray:
+        """Sorted policed peer classes whose endpoint's own labels match selector `number`."""
+        if self._classes_of_set is None:
+            by_set: dict[int, list[int]] = {}
+            for cls in self.classes:
+                if cls.endpoint is not None:
+                    by_set.setdefault(self.set_of_endpoint[cls.endpoint.id], []).append(cls.index)
+            self._classes_of_set = by_set
+        by_set = self._classes_of_set
+        found = [c for ls in self.index.matching(self.selectors[number]).tolist() for c in by_set.get(ls, ())]
+        return np.sort(np.array(found, dtype=np.int64))
+
     # ---- classes -------------------------------------------------------------------------------
     def _classify_all(self, progress: StageReport | None) -> None:
         used_names = {n for r in self.rules for e in (r.source, r.destination)
@@ -173,12 +186,9 @@ class PeerClasses:
         n = len(self.classes)
         self.class_family = np.array([c.family for c in self.classes], dtype=np.int64).reshape(n)
         self.class_cell = np.array([c.cell for c in self.classes], dtype=np.int64).reshape(n)
-        self.classes_by_sig: dict[int, list[int]] = {}
         self.extra_classes: list[int] = []
         self.classes_by_extra_sig: dict[int, list[int]] = {}
         for cls in self.classes:
-            if cls.own_labels >= 0:
-                self.classes_by_sig.setdefault(cls.own_labels, []).append(cls.index)
             if cls.extra_labels:
                 self.extra_classes.append(cls.index)
                 for sig in cls.extra_labels:

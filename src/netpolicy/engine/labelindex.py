@@ -26,6 +26,9 @@ from netpolicy.selectors.ast import (
 )
 from netpolicy.selectors.restrictions import label_restrictions
 
+#: Candidate pools up to this size are matched label set by label set (numpy's per-call cost is larger).
+SMALL_POOL = 64
+
 
 class LabelIndex:
     """Distinct label sets with postings `(label, value) → ids` and per-label value-code columns."""
@@ -34,9 +37,10 @@ class LabelIndex:
         self.sets: list[Mapping[str, str]] = []
         self._ids: dict[frozenset, int] = {}
         self._by_pair: dict[tuple[str, str], list[int]] = {}
-        self._by_label: dict[str, list[int]] = {}
+        self._values: dict[str, list[str]] = {}          # label → its values, in order of first sight
         self._cache: dict[str, np.ndarray] = {}
         self._columns: dict[str, tuple[np.ndarray, dict[str, int], list[str]]] = {}
+        self._postings: dict[tuple[str, str] | str, np.ndarray] = {}
 
     def add(self, labels: Mapping[str, str]) -> int:
         """The id of a label set, adding it on first sight."""
@@ -45,11 +49,18 @@ class LabelIndex:
         if found is None:
             found = self._ids[key] = len(self.sets)
             self.sets.append(labels)
+            by_pair = self._by_pair
             for pair in key:
-                self._by_pair.setdefault(pair, []).append(found)
-                self._by_label.setdefault(pair[0], []).append(found)
-            self._cache.clear()
-            self._columns.clear()
+                posting = by_pair.get(pair)
+                if posting is None:
+                    by_pair[pair] = [found]
+                    self._values.setdefault(pair[0], []).append(pair[1])
+                else:
+                    posting.append(found)
+            if self._cache or self._columns or self._postings:
+                self._cache.clear()
+                self._columns.clear()
+                self._postings.clear()
         return found
 
     def find(self, labels: Mapping[str, str]) -> int | None:
@@ -67,7 +78,7 @@ class LabelIndex:
                 size = sum(len(self._by_pair.get((label, v), ())) for v in restriction.must_have_one_of_values)
                 option = (size, label, restriction.must_have_one_of_values)
             elif restriction.must_be_present:
-                option = (len(self._by_label.get(label, ())), label, None)
+                option = (sum(len(self._by_pair[(label, v)]) for v in self._values.get(label, ())), label, None)
             else:
                 continue
             if best is None or option[0] < best[0]:
@@ -76,10 +87,23 @@ class LabelIndex:
             return None
         _, label, values = best
         if values is None:
-            ids = self._by_label.get(label, [])
-        else:
-            ids = [i for v in values for i in self._by_pair.get((label, v), ())]
-        return np.unique(np.asarray(ids, dtype=np.int64))
+            return self._posting(label)
+        found = [self._posting((label, v)) for v in values]
+        if len(found) == 1:
+            return found[0]
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)  # disjoint postings
+
+    def _posting(self, key: tuple[str, str] | str) -> np.ndarray:
+        """Sorted ids having a (label, value) pair, or a label (ids are added in increasing order)."""
+        found = self._postings.get(key)
+        if found is None:
+            if isinstance(key, tuple):
+                found = np.array(self._by_pair.get(key, ()), dtype=np.int64)
+            else:  # a label's sets: those of its values (disjoint)
+                found = np.sort(np.array([i for v in self._values.get(key, ()) for i in self._by_pair[(key, v)]],
+                                         dtype=np.int64))
+            self._postings[key] = found
+        return found
 
     def matching(self, selector: Selector) -> np.ndarray:
         """Sorted ids of the label sets the selector matches."""
@@ -89,7 +113,11 @@ class LabelIndex:
             pool = self.candidates(selector)
             if pool is None:
                 pool = np.arange(len(self.sets), dtype=np.int64)
-            found = pool[self._evaluate(selector.root, pool)] if len(pool) else pool
+            if len(pool) <= SMALL_POOL:
+                sets, root = self.sets, selector.root
+                found = pool[np.array([root.matches(sets[i]) for i in pool.tolist()], dtype=bool).reshape(-1)]
+            else:
+                found = pool[self._evaluate(selector.root, pool)]
             self._cache[key] = found
         return found
 
@@ -104,16 +132,11 @@ class LabelIndex:
         """Value codes of one label over every set (-1: absent), with the code table."""
         found = self._columns.get(label)
         if found is None:
-            codes: dict[str, int] = {}
-            values: list[str] = []
+            values = list(self._values.get(label, ()))
+            codes = {value: code for code, value in enumerate(values)}
             column = np.full(len(self.sets), -1, dtype=np.int32)
-            for i in self._by_label.get(label, ()):
-                value = self.sets[i][label]
-                code = codes.get(value)
-                if code is None:
-                    code = codes[value] = len(values)
-                    values.append(value)
-                column[i] = code
+            for code, value in enumerate(values):
+                column[self._by_pair[(label, value)]] = code
             found = self._columns[label] = (column, codes, values)
         return found
 

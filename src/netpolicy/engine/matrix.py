@@ -66,9 +66,11 @@ class Matrix:
         self.vectors = ClassVectors(self.peers)
         self.terms = RuleTerms(self.vectors, self.atoms)
         self.tables = SideTables(len(self.peers), self.atoms.size)
-        self._applying: dict[tuple[int, str], tuple[TierPolicies, ...]] = {}
+        self._applying: dict[tuple[frozenset[int], str], tuple[TierPolicies, ...]] = {}
         self._by_selector: dict[int | None, list[tuple[int, TierPolicies, Policy]]] | None = None
         self._vectorized: dict[tuple, _Vectorized] = {}
+        self._by_signature: dict[tuple[frozenset[int], int, str], _Vectorized] = {}
+        self._policy_signatures: dict[int, frozenset[int]] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
@@ -153,11 +155,10 @@ class Matrix:
         """Tiers with at least one policy applying to the endpoint in this direction, in order.
 
         A policy applies when its selector is in the signature of the endpoint's labels."""
-        signature = self.signature(endpoint)
-        key = (signature, direction)
+        matched = self._policy_selectors(endpoint)
+        key = (matched, direction)
         found = self._applying.get(key)
         if found is None:
-            matched = self.peers.sig_members.get(signature, frozenset())
             by_selector = self._policies_by_selector()
             applying = sorted((item for number in matched for item in by_selector.get(number, ())
                                if item[2].governs(direction)), key=lambda item: item[0])
@@ -168,6 +169,15 @@ class Matrix:
                 else:
                     tiers.append(TierPolicies(tier_policies.tier, (policy,)))
             found = self._applying[key] = tuple(tiers)
+        return found
+
+    def _policy_selectors(self, endpoint: Endpoint) -> frozenset[int]:
+        """The policy selectors (by number) that the endpoint's labels match."""
+        signature = self.signature(endpoint)
+        found = self._policy_signatures.get(signature)
+        if found is None:
+            found = self._policy_signatures[signature] = frozenset(
+                self.peers.sig_members.get(signature, frozenset()) & self._policies_by_selector().keys())
         return found
 
     def _policies_by_selector(self) -> dict[int | None, list[tuple[int, TierPolicies, Policy]]]:
@@ -187,6 +197,10 @@ class Matrix:
         """The endpoint's plan, shared by subjects with the same applying policies and profiles."""
         subject = self.subject_classes(endpoint)
         profiles = self.classes[next(iter(subject.values()))].profiles if subject else -1
+        alike = (self._policy_selectors(endpoint), profiles, direction)
+        found = self._by_signature.get(alike)
+        if found is not None:
+            return found
         tiers = self._applying_tiers(endpoint, direction)
         key = (tuple(id(p) for t in tiers for p in t.policies), profiles, direction)
         found = self._vectorized.get(key)
@@ -197,6 +211,7 @@ class Matrix:
             dependent = tuple(s.rule for s in steps if isinstance(s, RuleStep)
                               and self.terms.self_dependent(s.rule, direction))
             found = self._vectorized[key] = _Vectorized(key, plan, steps, dependent)
+        self._by_signature[alike] = found
         return found
 
     def plan(self, endpoint: Endpoint, direction: str) -> Plan:
@@ -277,21 +292,12 @@ class Matrix:
         return ConnectionSet.empty() if mask is None else self.to_connections(mask)
 
     def flows(self) -> Iterator[tuple[Endpoint, Endpoint, ConnectionSet]]:
-        """Every ordered pair with something allowed, in endpoint order; pairs of two unpoliced peers
-        (external ranges) are not governed by any policy and are left out."""
-        from netpolicy.engine.pairs import class_pairs, endpoint_classes
+        """Every ordered pair with something allowed, in endpoint order, streamed (memory bounded by a
+        window of sources); pairs of two unpoliced peers (external ranges) are not governed by any policy
+        and are left out."""
+        from netpolicy.engine.endpoint_pairs import endpoint_flows
 
-        classes = endpoint_classes(self)
-        position = {e.id: i for i, e in enumerate(self.endpoints)}
-        targets: dict[str, list[tuple[int, Endpoint, ConnectionSet]]] = {}
-        for src, dst, conns in class_pairs(self, classes):
-            targets.setdefault(src.id, []).extend((position[m.id], m, conns) for m in dst.members)
-        class_of = {m.id: c.id for c in classes for m in c.members}
-        for found in targets.values():
-            found.sort(key=lambda item: item[0])
-        for src in self.endpoints:
-            for _, dst, conns in targets.get(class_of[src.id], ()):
-                yield src, dst, conns
+        return endpoint_flows(self)
 
 
 def _selectors(policies: list[Policy]) -> list[Selector]:

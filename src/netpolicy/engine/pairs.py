@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from netpolicy.engine.bits import ranges
 from netpolicy.model.cluster import Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -111,20 +112,7 @@ class _Expander:
         lengths = ends - starts
         if len(lengths) and (lengths == 1).all():
             return self.items[starts]
-        return self.items[_ranges(starts, lengths)]
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated `arange(start, start + length)` for each pair."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    nonempty = lengths > 0
-    starts, lengths = starts[nonempty], lengths[nonempty]
-    steps = np.ones(total, dtype=np.int64)
-    heads = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    steps[heads] = starts - np.concatenate(([0], starts[:-1] + lengths[:-1] - 1))
-    return np.cumsum(steps)
+        return self.items[ranges(starts, lengths)]
 
 
 def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageReport | None = None) -> Iterator[PairBlock]:
@@ -133,43 +121,69 @@ def class_pair_blocks(matrix, classes: list[EndpointClass], progress: StageRepor
 
     Pairs of two unpoliced classes (external ranges) are governed by no policy and left out.
     `progress(stage, done, total)` is told how far the side tables and the pairs are."""
-    report = progress or _silent
-    n_cls = len(classes)
-    tables, egress, ingress = class_tables(matrix, classes, report)
-    rows = _Rows(matrix, tables)
-    is_open = np.array([t.is_open for t in tables] + [True], dtype=bool)  # index -1: no policy
-    kinds: dict[bytes, int] = {}
-    connections: list[ConnectionSet] = []
-    families = sorted(matrix.cells)
-    family_bits = np.array([sum(1 << families.index(f) for f in c.classes) for c in classes], dtype=np.int64)
-    for number, family in enumerate(families):
-        lower = (1 << number) - 1  # a pair sharing a lower family is judged in that family (Matrix.mask)
-        peer = np.array([c.classes.get(family, -1) for c in classes], dtype=np.int64)
-        expander = _Expander(peer, len(matrix.classes))
-        in_family = peer >= 0
-        open_out = in_family & is_open[egress]
-        open_in = in_family & is_open[ingress]
-        open_targets = np.flatnonzero(open_in)
-        policed_open_targets = open_targets[ingress[open_targets] >= 0]
+    return ClassPairs(matrix, classes, progress).blocks()
+
+
+class _Family:
+    """What the pair walk needs for one address family: each class's peer class and which sides are open."""
+
+    def __init__(self, walk: ClassPairs, number: int, family: int) -> None:
+        classes, matrix, tables = walk.classes, walk.matrix, walk.tables
+        self.number, self.family = number, family
+        self.lower = (1 << number) - 1  # a pair sharing a lower family is judged in that family (Matrix.mask)
+        self.peer = np.array([c.classes.get(family, -1) for c in classes], dtype=np.int64)
+        self.expander = _Expander(self.peer, len(matrix.classes))
+        self.in_family = self.peer >= 0
+        self.open_out = self.in_family & walk.is_open[walk.egress]
+        open_in = self.in_family & walk.is_open[walk.ingress]
+        self.open_targets = np.flatnonzero(open_in)
+        self.policed_open_targets = self.open_targets[walk.ingress[self.open_targets] >= 0]
         wanted = np.zeros(len(matrix.classes), dtype=bool)
-        wanted[peer[open_out]] = True
-        closed_in = _closed_ingress_index(tables, ingress, np.flatnonzero(in_family & ~open_in), wanted,
-                                          len(matrix.classes))
-        for pair_src, pair_dst in _candidates(np.flatnonzero(in_family), tables, egress, peer, open_out,
-                                              expander, open_targets, policed_open_targets, closed_in):
-            report(f"class pairs (IPv{family})", int(pair_src[-1]) + 1, n_cls)
-            if lower:
-                keep = (family_bits[pair_src] & family_bits[pair_dst] & lower) == 0
-                pair_src, pair_dst = pair_src[keep], pair_dst[keep]
-            out_rows = rows.lookup(egress[pair_src], peer[pair_dst])
-            in_rows = rows.lookup(ingress[pair_dst], peer[pair_src])
-            combined = out_rows * len(rows.rows) + in_rows
-            unique, inverse = np.unique(combined, return_inverse=True)
-            bits = rows.rows[unique // len(rows.rows)] & rows.rows[unique % len(rows.rows)]
-            kind_of = np.array([_kind(matrix, row, kinds, connections) for row in bits], dtype=np.int64)
-            pair_kind = kind_of[inverse.reshape(-1)]
-            allowed = pair_kind >= 0
-            yield PairBlock(pair_src[allowed], pair_dst[allowed], pair_kind[allowed], connections)
+        wanted[self.peer[self.open_out]] = True
+        self.closed_in = _closed_ingress_index(tables, walk.ingress, np.flatnonzero(self.in_family & ~open_in),
+                                               wanted, len(matrix.classes))
+
+
+class ClassPairs:
+    """The pair walk, set up once (side tables, rows, open sides per family): `blocks(sources)` walks all
+    source classes or some of them; connection sets are numbered across every walk."""
+
+    def __init__(self, matrix, classes: list[EndpointClass], progress: StageReport | None = None) -> None:
+        self.matrix, self.classes = matrix, classes
+        self.report = progress or _silent
+        self.tables, self.egress, self.ingress = class_tables(matrix, classes, self.report)
+        self.rows = _Rows(matrix, self.tables)
+        self.is_open = np.array([t.is_open for t in self.tables] + [True], dtype=bool)  # index -1: no policy
+        self.kinds: dict[bytes, int] = {}
+        self.connections: list[ConnectionSet] = []
+        families = sorted(matrix.cells)
+        self.family_bits = np.array([sum(1 << families.index(f) for f in c.classes) for c in classes],
+                                    dtype=np.int64)
+        self.families = [_Family(self, number, family) for number, family in enumerate(families)]
+
+    def blocks(self, sources: np.ndarray | None = None) -> Iterator[PairBlock]:
+        """The allowed pairs of the given source classes (sorted; all by default), family by family."""
+        n_cls = len(self.classes)
+        rows = self.rows
+        for fam in self.families:
+            chosen = np.flatnonzero(fam.in_family) if sources is None else sources[fam.in_family[sources]]
+            for pair_src, pair_dst in _candidates(chosen, self.tables, self.egress, fam.peer, fam.open_out,
+                                                  fam.expander, fam.open_targets, fam.policed_open_targets,
+                                                  fam.closed_in):
+                self.report(f"class pairs (IPv{fam.family})", int(pair_src[-1]) + 1, n_cls)
+                if fam.lower:
+                    keep = (self.family_bits[pair_src] & self.family_bits[pair_dst] & fam.lower) == 0
+                    pair_src, pair_dst = pair_src[keep], pair_dst[keep]
+                out_rows = rows.lookup(self.egress[pair_src], fam.peer[pair_dst])
+                in_rows = rows.lookup(self.ingress[pair_dst], fam.peer[pair_src])
+                combined = out_rows * len(rows.rows) + in_rows
+                unique, inverse = np.unique(combined, return_inverse=True)
+                bits = rows.rows[unique // len(rows.rows)] & rows.rows[unique % len(rows.rows)]
+                kind_of = np.array([_kind(self.matrix, row, self.kinds, self.connections) for row in bits],
+                                   dtype=np.int64)
+                pair_kind = kind_of[inverse.reshape(-1)]
+                allowed = pair_kind >= 0
+                yield PairBlock(pair_src[allowed], pair_dst[allowed], pair_kind[allowed], self.connections)
 
 
 def class_tables(matrix, classes: list[EndpointClass],

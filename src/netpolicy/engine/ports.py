@@ -53,10 +53,17 @@ class PortRows:
         self.atoms = atoms
         self._groups: dict[tuple, dict] = {}
         self._by_name: dict[str, set[int]] | None = None
+        self._sides: dict[tuple[EntityMatch, str], np.ndarray | ClassRows | None] = {}
 
     def side(self, entity: EntityMatch, side: str) -> np.ndarray | ClassRows | None:
         """Atoms the side's ports allow: a vector, per-class rows when named ports or services make
-        it depend on the endpoint, or None when the side does not restrict ports."""
+        it depend on the endpoint, or None when the side does not restrict ports (shared by sides alike)."""
+        key = (entity, side)
+        if key not in self._sides:
+            self._sides[key] = self._side(entity, side)
+        return self._sides[key]
+
+    def _side(self, entity: EntityMatch, side: str) -> np.ndarray | ClassRows | None:
         atoms = self.atoms
         second = side == "source"
         mask_fn = atoms.second_mask if second else atoms.first_mask
@@ -80,7 +87,7 @@ class PortRows:
         rows = _RowTable(numeric)
         for members in self._classes_by_ports(names).values():
             endpoint = pc.classes[int(members[0])].endpoint
-            own = positive[members] if positive is not None else np.ones(len(members), dtype=bool)
+            own = positive.contains(members) if positive is not None else np.ones(len(members), dtype=bool)
             for own_ok in (True, False):
                 chosen = members[own == own_ok]
                 if len(chosen):

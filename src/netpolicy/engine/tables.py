@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netpolicy.engine.bits import bits_at, label_type, refine, representatives, unpack
+from netpolicy.engine.bits import label_type, refine, representatives
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, ProfileStart, RuleStep, Step, TierEnd, TierStart
 from netpolicy.engine.terms import RuleTerm
 
@@ -168,7 +168,7 @@ class SideTables:
     @staticmethod
     def _hits(term: RuleTerm, groups: LocalGroups) -> np.ndarray:
         """(local groups × atoms) the term matches; narrow terms match no base group."""
-        hit = bits_at(term.classes, groups.reps)[:, None] & term.atoms[None, :]
+        hit = term.classes.contains(groups.reps)[:, None] & term.atoms[None, :]
         if term.per_class is not None:
             hit &= term.per_class.rows[term.per_class.at(groups.reps)]
         if id(term) in groups.narrow:
@@ -186,10 +186,12 @@ class SideTables:
         for term in terms:
             (broad if term.count > n // 16 else narrow).append(term)
         base, base_count, base_reps = self._base_groups(tuple(broad))
-        idx = (np.unique(np.concatenate([t.indices for t in narrow])) if narrow
-               else np.zeros(0, dtype=np.int64))
-        labels, count = base[idx].astype(np.int64), base_count
         marks = np.zeros(n, dtype=bool)
+        for term in narrow:
+            marks[term.indices] = True
+        idx = np.flatnonzero(marks)
+        marks[idx] = False
+        labels, count = base[idx].astype(np.int64), base_count
         for term in narrow:
             marks[term.indices] = True
             labels, count = refine(labels, count, marks[idx], 2)
@@ -214,7 +216,7 @@ class SideTables:
         else:
             previous, count, _ = self._base_groups(broad[:-1])
             term = broad[-1]
-            labels, count = refine(previous.astype(np.int64), count, unpack(term.classes, n), 2)
+            labels, count = refine(previous.astype(np.int64), count, term.classes.dense(), 2)
             if term.per_class is not None:
                 labels, count = refine(labels, count, term.per_class.at(np.arange(n)), len(term.per_class.rows))
         found = self._bases[key] = (labels.astype(label_type(count)), count, representatives(labels, count))

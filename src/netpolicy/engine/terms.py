@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from netpolicy.engine.atoms import PortAtoms
-from netpolicy.engine.bits import bits_at, unpack
+from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.match import rule_family_ok
 from netpolicy.engine.ports import ClassRows, PortRows
 from netpolicy.engine.vectors import ClassVectors
@@ -23,27 +23,27 @@ from netpolicy.model.ir import INGRESS, Rule
 
 
 class RuleTerm:
-    """A rule's match for one kind of subject: the peer classes it matches (packed bits), the atoms it
-    matches, per-class atom rows when named ports make them depend on the peer, and a content digest."""
+    """A rule's match for one kind of subject: the peer classes it matches, the atoms it matches,
+    per-class atom rows when named ports make them depend on the peer, and a content digest."""
 
-    __slots__ = ("classes", "atoms", "per_class", "digest", "count", "_indices", "_size")
+    __slots__ = ("classes", "atoms", "per_class", "digest", "count", "_indices")
 
-    def __init__(self, classes: np.ndarray, atoms: np.ndarray, per_class: ClassRows | None, size: int) -> None:
-        self.classes, self.atoms, self.per_class, self._size = classes, atoms, per_class, size
-        self.digest = hash((classes.tobytes(), atoms.tobytes(), id(per_class)))
-        self.count = int(np.unpackbits(classes).sum())
+    def __init__(self, classes: ClassSet, atoms: np.ndarray, per_class: ClassRows | None) -> None:
+        self.classes, self.atoms, self.per_class = classes, atoms, per_class
+        self.digest = hash((classes.key, atoms.tobytes(), id(per_class)))
+        self.count = classes.count
         self._indices: np.ndarray | None = None
 
     @property
     def indices(self) -> np.ndarray:
         """The matched peer classes."""
         if self._indices is None:
-            self._indices = np.flatnonzero(unpack(self.classes, self._size))
+            self._indices = self.classes.indices()
         return self._indices
 
     def dense(self) -> np.ndarray:
         """(peer classes × atoms) the term matches."""
-        result = unpack(self.classes, self._size)[:, None] & self.atoms[None, :]
+        result = self.classes.dense()[:, None] & self.atoms[None, :]
         if self.per_class is not None:
             result &= self.per_class.dense()
         return result
@@ -51,10 +51,10 @@ class RuleTerm:
 
 @dataclass(frozen=True, slots=True)
 class SidePart:
-    """One side of a rule over peer classes: the classes whose address satisfies it (packed) and the
-    atoms its ports allow (a vector, per-class rows, or None for any)."""
+    """One side of a rule over peer classes: the classes whose address satisfies it and the atoms its
+    ports allow (a vector, per-class rows, or None for any)."""
 
-    classes: np.ndarray
+    classes: ClassSet
     ports: np.ndarray | ClassRows | None
 
 
@@ -63,7 +63,7 @@ class RuleParts:
     """A rule over peer classes: protocol/ICMP atoms, the address families it exists in, both sides."""
 
     atoms: np.ndarray
-    families: np.ndarray
+    families: ClassSet
     source: SidePart
     destination: SidePart
 
@@ -97,6 +97,7 @@ class RuleTerms:
         self._parts: dict[tuple[int, str], RuleParts] = {}
         self._dependent: dict[tuple[int, str], bool] = {}
         self._terms: dict[tuple, RuleTerm] = {}
+        self._protocols: dict[tuple, np.ndarray] = {}
 
     def alike(self, rule: Rule) -> Rule:
         """The first rule seen that matches the same packets (rules repeat across namespaces): caches
@@ -113,28 +114,34 @@ class RuleTerms:
         key = (id(rule), direction)
         cached = self._parts.get(key)
         if cached is None:
+            vectors = self.vectors
+            families = vectors.families(tuple(f for f in sorted(self.classes.cells) if rule_family_ok(rule, f)))
+            cached = self._parts[key] = RuleParts(
+                self._protocol_atoms(rule), families,
+                SidePart(vectors.entity(rule.source), self.ports.side(rule.source, "source")),
+                SidePart(vectors.entity(rule.destination), self.ports.side(rule.destination, "destination")))
+        return cached
+
+    def _protocol_atoms(self, rule: Rule) -> np.ndarray:
+        """The atoms of the rule's protocol and ICMP conditions (shared by rules alike there)."""
+        key = (rule.protocol, rule.not_protocol, rule.icmp, rule.not_icmp)
+        found = self._protocols.get(key)
+        if found is None:
             atoms = self.atoms
-            base = np.ones(atoms.size, dtype=bool)
+            found = np.ones(atoms.size, dtype=bool)
             if rule.protocol is not None:
-                base &= atoms.protocol_mask(rule.protocol)
+                found &= atoms.protocol_mask(rule.protocol)
             if rule.not_protocol is not None:
-                base &= ~atoms.protocol_mask(rule.not_protocol)
+                found &= ~atoms.protocol_mask(rule.not_protocol)
             for icmp, negate in ((rule.icmp, False), (rule.not_icmp, True)):
                 if icmp is None:
                     continue
                 hit = atoms.is_icmp & atoms.first_mask(IntervalSet.span(icmp.type, icmp.type))
                 if icmp.code is not None:
                     hit &= atoms.second_mask(IntervalSet.span(icmp.code, icmp.code))
-                base &= ~hit if negate else hit
-            vectors = self.vectors
-            cells = self.classes.cells
-            families = vectors.families(tuple(f for f in sorted(cells) if rule_family_ok(rule, f)))
-            cached = self._parts[key] = RuleParts(
-                base, vectors.packed(families),
-                SidePart(vectors.packed(vectors.entity(rule.source)), self.ports.side(rule.source, "source")),
-                SidePart(vectors.packed(vectors.entity(rule.destination)),
-                         self.ports.side(rule.destination, "destination")))
-        return cached
+                found &= ~hit if negate else hit
+            self._protocols[key] = found
+        return found
 
     def self_dependent(self, rule: Rule, direction: str) -> bool:
         """Whether the rule's own side (destination of ingress, source of egress) tells subjects apart."""
@@ -143,8 +150,7 @@ class RuleTerms:
         found = self._dependent.get(key)
         if found is None:
             own = self.parts(rule, direction).own(direction)
-            found = self._dependent[key] = (isinstance(own.ports, ClassRows)
-                                            or not unpack(own.classes, len(self.classes)).all())
+            found = self._dependent[key] = isinstance(own.ports, ClassRows) or not own.classes.is_all
         return found
 
     def self_part(self, rule: Rule, direction: str, subject: dict[int, int]) -> SelfPart:
@@ -155,7 +161,7 @@ class RuleTerms:
         first = next(iter(subject.values()))
         row = int(own.ports.at(np.array([first]))[0]) if isinstance(own.ports, ClassRows) else -1
         classes = np.array([c for _, c in sorted(subject.items())], dtype=np.int64)
-        bits = bits_at(own.classes, classes).tolist()
+        bits = own.classes.contains(classes).tolist()
         return SelfPart(tuple(zip(sorted(subject), bits, strict=True)), row)
 
     def term(self, rule: Rule, direction: str, self_part: SelfPart) -> RuleTerm:
@@ -168,19 +174,15 @@ class RuleTerms:
             return found
         parts = self.parts(rule, direction)
         peer, own = parts.peer(direction), parts.own(direction)
-        n = len(self.classes)
-        self_ok = np.zeros(n, dtype=bool)
-        for family, ok in self_part.families:
-            if ok:
-                self_ok |= self.classes.class_family == family
-        classes = self.vectors.packed(unpack(parts.families, n) & unpack(peer.classes, n) & self_ok)
+        self_ok = self.vectors.families(tuple(family for family, ok in self_part.families if ok))
+        classes = self.vectors.intern(peer.classes & parts.families & self_ok)
         atoms = parts.atoms
         if own.ports is not None:
             atoms = atoms & (own.ports.rows[self_part.row] if isinstance(own.ports, ClassRows) else own.ports)
         per_class = peer.ports if isinstance(peer.ports, ClassRows) else None
         if peer.ports is not None and per_class is None:
             atoms = atoms & peer.ports
-        found = self._terms[key] = RuleTerm(classes, atoms, per_class, n)
+        found = self._terms[key] = RuleTerm(classes, atoms, per_class)
         return found
 
     def for_subject(self, rule: Rule, direction: str, subject: dict[int, int]) -> RuleTerm:
@@ -190,5 +192,4 @@ class RuleTerms:
     def peers(self, rule: Rule, direction: str) -> np.ndarray:
         """Peer classes on the rule's peer side, in an address family the rule exists in."""
         parts = self.parts(rule, direction)
-        n = len(self.classes)
-        return unpack(parts.peer(direction).classes, n) & unpack(parts.families, n)
+        return (parts.peer(direction).classes & parts.families).dense()

@@ -198,10 +198,12 @@ class Cluster:
     profiles: Mapping[str, Policy] = field(default_factory=dict)
     objects: tuple[RawObject, ...] = ()
     warnings: tuple[Problem, ...] = ()
+    #: The pod CIDR(s) in effect: --pod-cidr, or the default widened to fit the input (empty: made by hand).
+    pod_networks: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("endpoints", "services", "endpoint_slices", "host_network_pods", "policies", "objects",
-                     "warnings"):
+                     "warnings", "pod_networks"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("namespaces", "nodes", "service_accounts", "tiers", "profiles"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

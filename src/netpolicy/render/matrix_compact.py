@@ -12,12 +12,22 @@ from netpolicy.render.connections_json import connections_json
 from netpolicy.render.matrix_out import class_json
 
 FORM = "compact"
+#: Peer sets up to this size are written without numpy.
+SMALL_SET = 32
 
 
 def peer_set_text(members: np.ndarray) -> str:
     """Sorted peer classes as `0-5,9,12-14` (the `ports` syntax)."""
     if not len(members):
         return ""
+    if len(members) <= SMALL_SET:  # numpy's per-call cost exceeds a walk over a few ids
+        runs: list[list[int]] = []
+        for member in members.tolist():
+            if runs and runs[-1][1] + 1 == member:
+                runs[-1][1] = member
+            else:
+                runs.append([member, member])
+        return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
     breaks = np.flatnonzero(np.diff(members) != 1) + 1
     firsts = members[np.concatenate(([0], breaks))].tolist()
     lasts = members[np.concatenate((breaks - 1, [len(members) - 1]))].tolist()

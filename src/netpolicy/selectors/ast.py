@@ -150,7 +150,10 @@ class AndNode(Node):
     operands: tuple[Node, ...]
 
     def matches(self, labels: Labels) -> bool:
-        return all(o.matches(labels) for o in self.operands)
+        for operand in self.operands:  # a loop, not all(generator): selectors are matched by the million
+            if not operand.matches(labels):
+                return False
+        return True
 
     def canonical(self) -> str:
         return "(" + " && ".join(o.canonical() for o in self.operands) + ")"
@@ -168,7 +171,10 @@ class OrNode(Node):
     operands: tuple[Node, ...]
 
     def matches(self, labels: Labels) -> bool:
-        return any(o.matches(labels) for o in self.operands)
+        for operand in self.operands:
+            if operand.matches(labels):
+                return True
+        return False
 
     def canonical(self) -> str:
         return "(" + " || ".join(o.canonical() for o in self.operands) + ")"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netpolicy.errors import Diagnostics
-from netpolicy.model.addresses import IPAddress
+from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.cluster import (
     POD,
     Endpoint,
@@ -20,11 +20,11 @@ from netpolicy.model.cluster import (
     assigned_labels,
     profile_labels,
 )
-from netpolicy.options import DEFAULT_POD_CIDR, Options
+from netpolicy.options import Options
 from netpolicy.sources import fields, kinds
 from netpolicy.sources.accept import Accepted
 from netpolicy.sources.env_refs import env_refs_services
-from netpolicy.sources.ip_pool import AddressPool, PoolExhausted, parse_pod_cidrs, sized_default
+from netpolicy.sources.ip_pool import AddressPool, PoolExhausted, pod_networks
 from netpolicy.sources.ownership import Owners
 from netpolicy.sources.pod_spec import PodSpecInfo, read_pod_spec
 
@@ -64,9 +64,11 @@ class EndpointContext:
 
 
 def build_endpoints(accepted: list[Accepted], context: EndpointContext, options: Options,
-                    diags: Diagnostics, host_network: list[HostNetworkPod] | None = None) -> list[Endpoint]:
-    """The endpoints of every standalone pod and top-level workload, sorted by id; the hostNetwork ones,
-    which are no endpoints, are added to `host_network` when given."""
+                    diags: Diagnostics, host_network: list[HostNetworkPod] | None = None
+                    ) -> tuple[list[Endpoint], list[IPNetwork]]:
+    """The endpoints of every standalone pod and top-level workload, sorted by id, and the pod CIDR(s)
+    endpoints without an address were given one from; the hostNetwork pods and workloads, which are no
+    endpoints, are added to `host_network` when given."""
     workloads = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind != POD]
     pods = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind == POD]
     owners = Owners(workloads)
@@ -104,7 +106,7 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
     in_input_order = list(drafts)
     drafts.sort(key=lambda d: d.id)
     _warn_shared_addresses(drafts, diags)
-    _assign_addresses(drafts, context.reserved, options, diags)
+    networks = _assign_addresses(drafts, context.reserved, options, diags)
     inherited = _Inherited(context)
     # Built in input order, where the objects read lie together in memory, then sorted.
     endpoints = [_endpoint(d, context, inherited) for d in in_input_order]
@@ -112,7 +114,7 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
     if host_network is not None:
         _assign_ids(on_host)
         host_network.extend(sorted((_host_network_pod(d, inherited) for d in on_host), key=lambda h: h.id))
-    return endpoints
+    return endpoints, networks
 
 
 def _host_network_pod(draft: _Draft, inherited: _Inherited) -> HostNetworkPod:
@@ -249,20 +251,19 @@ def _warn_shared_addresses(drafts: list[_Draft], diags: Diagnostics) -> None:
 
 
 def _assign_addresses(drafts: list[_Draft], reserved: Iterable[IPAddress], options: Options,
-                      diags: Diagnostics) -> None:
-    """Give each endpoint without an address the next free one of the pod CIDR(s), in id order."""
+                      diags: Diagnostics) -> list[IPNetwork]:
+    """Give each endpoint without an address the next free one of the pod CIDR(s), in id order; the
+    pod CIDR(s) in effect (none when --pod-cidr is not one)."""
     homeless = [d for d in drafts if not d.ips]
-    if not homeless:
-        return
+    used = [*(address for d in drafts for address in d.ips), *reserved]
     try:
-        networks = parse_pod_cidrs(options.pod_cidr)
+        networks = pod_networks(options.pod_cidr, len(homeless), used)
     except ValueError:
         diags.error(f"{fields.show(options.pod_cidr)} is not a pod CIDR", path="--pod-cidr",
                     expected="a CIDR such as 10.244.0.0/16, or one IPv4 and one IPv6 CIDR separated by a comma")
-        return
-    used = [*(address for d in drafts for address in d.ips), *reserved]
-    if options.pod_cidr == DEFAULT_POD_CIDR:
-        networks = [sized_default(networks[0], len(homeless), used)]
+        return []
+    if not homeless:
+        return networks
     pool = AddressPool(networks, used)
     for draft in homeless:
         try:
@@ -270,7 +271,8 @@ def _assign_addresses(drafts: list[_Draft], reserved: Iterable[IPAddress], optio
         except PoolExhausted as exc:
             diags.error(f"the pod CIDR {exc.network} has no free address left for {draft.id}",
                         draft.entry.obj.location, suggestion="give a larger --pod-cidr")
-            return
+            break
+    return networks
 
 
 class _Inherited:

@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
+from netpolicy.options import DEFAULT_POD_CIDR
 
 
 class PoolExhausted(Exception):
@@ -39,6 +40,21 @@ def sized_default(network: IPNetwork, needed: int, used: Iterable[IPAddress]) ->
             break
         wider = wider.supernet()
     return wider
+
+
+def pod_networks(pod_cidr: str, needed: int, used: Iterable[IPAddress]) -> list[IPNetwork]:
+    """The pod CIDR(s) in effect, chosen here only: those given, or the default widened (`sized_default`) to
+    hold `needed` more addresses; raises ValueError. Addresses are handed out from them and lint judges
+    ipBlocks against them (`Cluster.pod_networks`)."""
+    networks = parse_pod_cidrs(pod_cidr)
+    if pod_cidr == DEFAULT_POD_CIDR:
+        networks = [sized_default(networks[0], needed, used)]
+    return networks
+
+
+def cluster_pod_networks(cluster, pod_cidr: str) -> list[IPNetwork]:
+    """The pod CIDR(s) a cluster's addresses were chosen in; `pod_cidr` as given for a cluster made by hand."""
+    return list(cluster.pod_networks) or parse_pod_cidrs(pod_cidr)
 
 
 class AddressPool:

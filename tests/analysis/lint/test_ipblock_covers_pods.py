@@ -50,3 +50,27 @@ def test_pod_cidr_follows_the_option_and_the_configuration():
     assert sorted(f.severity for f in lint(shop(document), RULE, options=options)) == ["info", "warning"]
     configured = only(RULE, **{"pod-cidrs": ["172.16.0.0/16"]})
     assert sorted(f.severity for f in lint(shop(document), RULE, config=configured)) == ["info"]
+
+
+def test_the_pod_cidr_is_the_one_addresses_were_given_from(monkeypatch):
+    """Lint judges blocks against the pod CIDR the loader chose (the default widened for a large input),
+    not the default as written: the choice is made once, in `ip_pool.pod_networks`."""
+    from netpolicy.sources import ip_pool
+
+    document = _from_block("0.0.0.0/0", "10.245.0.0/24")       # cuts 10.244.0.0/15, not 10.244.0.0/16
+    assert sorted(f.severity for f in lint(shop(document), RULE)) == ["info"]
+    widened = ip_pool.sized_default
+    monkeypatch.setattr(ip_pool, "sized_default", lambda network, needed, used: widened(network, 70_000, used))
+    assert sorted(f.severity for f in lint(shop(document), RULE)) == ["info", "warning"]
+
+
+def test_the_cluster_records_the_pod_cidr_in_effect():
+    import ipaddress
+
+    from netpolicy.api import load_documents
+    from netpolicy.sources.ip_pool import pod_networks
+
+    assert load_documents(shop()).pod_networks == (ipaddress.ip_network("10.244.0.0/16"),)
+    assert load_documents(shop(), Options(pod_cidr="10.9.0.0/16")).pod_networks == (ipaddress.ip_network("10.9.0.0/16"),)
+    assert [str(n) for n in pod_networks("10.244.0.0/16", 70_000, [])] == ["10.244.0.0/15"]
+    assert [str(n) for n in pod_networks("10.244.0.0/16,fd00::/64", 70_000, [])] == ["10.244.0.0/16", "fd00::/64"]

@@ -177,9 +177,9 @@ def _address(ctx: LintContext, configured: str):
         except ValueError:
             raise InputError(f"lint.rules.{ID}.address: {configured!r} is not an IP address",
                              expected="e.g. 10.244.255.254") from None
-    from netpolicy.sources.ip_pool import parse_pod_cidrs
+    from netpolicy.sources.ip_pool import cluster_pod_networks
 
-    network = parse_pod_cidrs(ctx.options.pod_cidr)[0]
+    network = cluster_pod_networks(ctx.cluster, ctx.options.pod_cidr)[0]
     used = {ip for e in ctx.cluster.endpoints for ip in e.ips}
     candidate = network.broadcast_address - 1
     while candidate in used and candidate > network.network_address:

@@ -148,9 +148,9 @@ def _pod_ranges(ctx: LintContext, configured: list[str]) -> list[PodRange]:
                 raise InputError(f"lint.rules.{ID}.pod-cidrs: {text!r} is not a CIDR", expected="e.g. 10.244.0.0/16")
             out.append(PodRange(network, "the pod network"))
         return out
-    from netpolicy.sources.ip_pool import parse_pod_cidrs
+    from netpolicy.sources.ip_pool import cluster_pod_networks
 
-    ranges = [PodRange(n, "the pod CIDR") for n in parse_pod_cidrs(ctx.options.pod_cidr)]
+    ranges = [PodRange(n, "the pod CIDR") for n in cluster_pod_networks(ctx.cluster, ctx.options.pod_cidr)]
     if not any(r.network == CALICO_DEFAULT_POOL for r in ranges):
         ranges.append(PodRange(CALICO_DEFAULT_POOL, "Calico's default IP pool"))
     return ranges
