@@ -23,7 +23,11 @@ from netpolicy.lab import netns, state
 from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.path import ServicePaths
+from netpolicy.escape import nft
 from netpolicy.lab.nft import compile_ruleset
+from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table
 from netpolicy.lab.plan import Probe, auto_ports, mentions_icmp, parse_ports, plan_probes
 from netpolicy.lab.prober import ALLOWED, Prober
 from netpolicy.lab.report import VerifyReport, compare
@@ -126,10 +130,29 @@ def _endpoints(cluster: Cluster, matrix) -> list:
     return list(matrix.endpoints) if matrix is not None else list(cluster.endpoints)
 
 
+def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None = None) -> dict[str, str]:
+    """Each node's nftables script (by namespace): Calico's table, then kube-proxy's when there are Services."""
+    backends = ServiceBackends(cluster)
+    picks = ServicePicks(backends, ServicePaths(cluster, backends).node_of)
+    out = {}
+    for node in topology.nodes:
+        text = compile_ruleset(cluster, topology, options, node=node).render()
+        proxy = kube_proxy_table(topology, node, picks)
+        out[node.netns] = text + ("\n" + proxy.render() if proxy is not None else "")
+    return out
+
+
+def _joined(topology: Topology, rulesets: dict[str, str]) -> str:
+    if len(topology.nodes) == 1:
+        return rulesets[topology.node]
+    return "\n".join(f"# ==== node {nft(n.name or '')} (namespace {n.netns}) ====\n{rulesets[n.netns]}"
+                     for n in topology.nodes)
+
+
 def show_rules(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str = "rules") -> str:
-    """The nftables ruleset the lab loads for this cluster, commented (no root needed)."""
-    topology = plan_topology(lab_id, _endpoints(cluster, matrix))
-    return compile_ruleset(cluster, topology, options).render()
+    """The nftables ruleset the lab loads for this cluster, node by node, commented (no root needed)."""
+    topology = plan_topology(lab_id, _endpoints(cluster, matrix), cluster.nodes)
+    return _joined(topology, node_rulesets(cluster, topology, options))
 
 
 def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str | None = None,
@@ -148,11 +171,12 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
             lock.release()
             raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
     try:
-        topology = plan_topology(lab_id, _endpoints(cluster, matrix))
-        ruleset = compile_ruleset(cluster, topology, options).render()
+        topology = plan_topology(lab_id, _endpoints(cluster, matrix), cluster.nodes)
+        rulesets = node_rulesets(cluster, topology, options)
+        ruleset = _joined(topology, rulesets)
         state.save(state.LabRecord.of(topology))
         with interrupts_raise():
-            build(topology, ruleset)
+            build(topology, rulesets)
     except BaseException:
         destroy(_ours(lab_id, netns.existing(lab_prefix(lab_id))))
         state.remove(lab_id)
