@@ -63,11 +63,14 @@ def lab_verify(
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
     output: Output = TextOrJson.text,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a probe waits.")] = 1.0,
+    clients: Annotated[list[str], typer.Option(  # noqa: B006
+        "--client", help="An outside address that probes every Service (repeatable), e.g. 203.0.113.7.")] = [],
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
 ) -> None:
-    """Build the lab, probe every pair on every declared port, compare with the engine, tear down."""
+    """Build the lab, probe every pair on every declared port and every Service's backends, compare with
+    the engine, tear down."""
     with input_errors():
         port_list = verify_settings(ports, timeout)
         cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
@@ -90,7 +93,7 @@ def lab_verify(
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
             return "; ".join(f"{s.action}: {s.reason}" for s in steps)
 
-        report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain)
+        report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain, clients=clients)
         if output is TextOrJson.json:
             print(json.dumps(report.to_json(), indent=2))
         else:

@@ -70,7 +70,7 @@ class Prober:
 
     def __init__(self, topology: Topology, *, timeout: float = 1.0, concurrency: int = 512) -> None:
         self.hosts = {h.endpoint_id: h for h in topology.hosts}
-        self.node = topology.node
+        self.nodes = [n.netns for n in topology.nodes]
         self._sent = False
         self.timeout = timeout
         self.concurrency = concurrency
@@ -128,7 +128,8 @@ class Prober:
         outcomes: dict[Probe, Outcome] = {}
         for wave in mirror_free_waves(probes):
             if self._sent:
-                netns.flush_conntrack(self.node)
+                for node in self.nodes:
+                    netns.flush_conntrack(node)
             self._sent = True
             outcomes.update(self._run_wave(wave, timeout or self.timeout))
         return outcomes
@@ -212,6 +213,8 @@ class Prober:
             code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if code in (0, errno.ECONNRESET):  # a reset can only follow a completed handshake here
                 outcome = Outcome(ALLOWED)
+            elif code == errno.ECONNREFUSED and probe.via:
+                outcome = Outcome(DENIED, "rejected: the Service has no endpoint")
             else:
                 outcome = Outcome(ERROR, errno.errorcode.get(code, str(code)))
         else:
@@ -219,6 +222,9 @@ class Prober:
                 data = sock.recv(2048)
             except (BlockingIOError, InterruptedError):
                 return
+            except ConnectionRefusedError:
+                outcome = Outcome(DENIED, "rejected: the Service has no endpoint") if probe.via \
+                    else Outcome(ERROR, "connection refused")
             except OSError as error:
                 outcome = Outcome(ERROR, error.strerror or str(error))
             else:

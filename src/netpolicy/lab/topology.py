@@ -23,6 +23,7 @@ from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node
 from netpolicy.model.intervals import IntervalSet
 
 PREFIX = "netpolicy-lab-"
+CLIENT_PREFIX = "client "  # outside hosts that only probe Services (lab verify --client)
 FABRIC_IFACE = "eth0"  # every node's interface to the uplink, holding its addresses
 NODE_MAC = "ee:ee:ee:ee:ee:ee"
 GATEWAY_V4 = "169.254.1.1"
