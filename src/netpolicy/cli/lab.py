@@ -43,6 +43,9 @@ def verify_settings(ports: str, timeout: float):
     return port_list
 
 
+Clients = Annotated[list[str], typer.Option(
+    "--client", help="An outside address that probes every Service (repeatable), e.g. 203.0.113.7.")]
+
 lab_app = typer.Typer(help="Build the cluster on this machine's kernel (netns + nftables) and send real packets.",
                       no_args_is_help=True)
 
@@ -63,8 +66,7 @@ def lab_verify(
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
     output: Output = TextOrJson.text,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a probe waits.")] = 1.0,
-    clients: Annotated[list[str], typer.Option(  # noqa: B006
-        "--client", help="An outside address that probes every Service (repeatable), e.g. 203.0.113.7.")] = [],
+    clients: Clients = [],  # noqa: B006
     pod_cidr: PodCidr = DEFAULT_POD_CIDR,
     ipblock_matches_pods: IpBlockPods = "true",
     calico_version: CalicoVersion = "3.32",
