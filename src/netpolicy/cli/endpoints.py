@@ -30,12 +30,17 @@ def endpoints(
     with input_errors():
         options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
         cluster = load(files, options)
-        from netpolicy.analysis.endpoint_list import list_endpoints
+        from netpolicy.analysis.endpoint_list import list_endpoints, list_host_network
 
-        rows = list_endpoints(cluster, options)
+        rows, on_host = list_endpoints(cluster, options), list_host_network(cluster, options)
         if output is TextOrJson.json:
-            print(json.dumps({"endpoints": [row.to_json() for row in rows]}, indent=2))
+            out = {"endpoints": [row.to_json() for row in rows]}
+            if on_host:
+                out["host_network_pods"] = [row.to_json() for row in on_host]
+            print(json.dumps(out, indent=2))
         else:
-            from netpolicy.render.endpoints_text import render_endpoints_text
+            from netpolicy.render.endpoints_text import render_endpoints_text, render_host_network_text
 
             render_endpoints_text(rows, console())
+            if on_host:
+                render_host_network_text(on_host, console())
