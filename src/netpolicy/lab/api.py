@@ -20,16 +20,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.path import ServicePaths
+from netpolicy.escape import nft
 from netpolicy.lab import netns, state
 from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
-from netpolicy.engine.backends import ServiceBackends
-from netpolicy.engine.path import ServicePaths
-from netpolicy.escape import nft
 from netpolicy.lab.nft import compile_ruleset
 from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table
-from netpolicy.lab.plan import Probe, ProbePlan, SourcePorts, auto_ports, mentions_icmp, parse_ports, plan_probes
+from netpolicy.lab.plan import (
+    Probe,
+    ProbePlan,
+    SourcePorts,
+    auto_ports,
+    mentions_icmp,
+    parse_ports,
+    plan_probes,
+)
 from netpolicy.lab.prober import ALLOWED, Prober
 from netpolicy.lab.report import VerifyReport, compare
 from netpolicy.lab.topology import CLIENT_PREFIX, LAB_ID_RE, PREFIX, Topology, lab_prefix, plan_topology

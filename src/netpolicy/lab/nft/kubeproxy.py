@@ -191,6 +191,14 @@ class _KubeProxy:
                           "Handle traffic that loops back to the originator with SNAT.")
                 chain.add(f"meta l4proto {proto_text(e.service_port.protocol)} dnat to {e.address}:{e.port}")
 
+    @staticmethod
+    def _unique(elements: list[str]) -> list[str]:
+        """One element per key (two Services claiming one nodePort or address: the first, by id, wins)."""
+        seen: dict[str, str] = {}
+        for element in elements:
+            seen.setdefault(element.split(" : ")[0], element)
+        return list(seen.values())
+
     def table(self) -> NftTable:
         for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
             for sp in service.ports:
@@ -226,14 +234,14 @@ class _KubeProxy:
         services.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports")
         table = NftTable("ip", TABLE, header=[f"kube-proxy (nftables mode) on node {self.node.name or 'node'}", ""])
         table.sets = [
-            NftSet("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", self.service_ips,
+            NftSet("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", self._unique(self.service_ips),
                    "ClusterIP, ExternalIP and LoadBalancer IP traffic", kind="map"),
-            NftSet("service-nodeports", "inet_proto . inet_service : verdict", self.node_ports,
+            NftSet("service-nodeports", "inet_proto . inet_service : verdict", self._unique(self.node_ports),
                    "NodePort traffic", kind="map"),
             NftSet("no-endpoint-services", "ipv4_addr . inet_proto . inet_service : verdict",
-                   self.no_endpoint_services, "vmap to drop or reject packets to services with no endpoints",
+                   self._unique(self.no_endpoint_services), "vmap to drop or reject packets to services with no endpoints",
                    kind="map"),
-            NftSet("no-endpoint-nodeports", "inet_proto . inet_service : verdict", self.no_endpoint_nodeports,
+            NftSet("no-endpoint-nodeports", "inet_proto . inet_service : verdict", self._unique(self.no_endpoint_nodeports),
                    "vmap to drop or reject packets to service nodeports with no endpoints", kind="map"),
         ]
         table.chains = [*base, check, reject, services, mark, masq, *self.chains]
