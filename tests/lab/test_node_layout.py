@@ -65,8 +65,11 @@ def test_host_endpoint_chains_on_the_nodes_eth0():
     cluster, topology = topology_of(host_path.CLUSTER + host_path.WALKTHROUGH)
     text = node_rulesets(cluster, topology)[topology.node]
     assert "type filter hook prerouting priority mangle; policy accept;" in text
-    assert 'iifname "eth0" jump cali-fh-eth0' in text
+    assert 'iifname "eth0" jump mangle-cali-fh-eth0' in text
     assert "meta l4proto . th dport { tcp . 22," in text
+    assert 'iifname "eth0" jump cali-fh-eth0' in text and 'oifname "eth0" jump cali-th-eth0' in text
+    assert 'iifname "cali*" goto cali-wl-to-host' in text
+    assert "raw-cali-PREROUTING" not in text  # no doNotTrack policy
     assert 'iifname "eth0" jump cali-fhfw-eth0' in text
     assert "Allow forwarded traffic by default" in text
     assert "cali-pi-default/gnp/allow-nodeport" in text

@@ -44,7 +44,7 @@ def verify_settings(ports: str, timeout: float):
 
 
 Clients = Annotated[list[str], typer.Option(
-    "--client", help="An outside address that probes every Service (repeatable), e.g. 203.0.113.7.")]
+    "--client", help="An outside address that probes every Service and node (repeatable), e.g. 203.0.113.7.")]
 
 lab_app = typer.Typer(help="Build the cluster on this machine's kernel (netns + nftables) and send real packets.",
                       no_args_is_help=True)

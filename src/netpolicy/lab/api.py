@@ -312,10 +312,12 @@ def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
     return _run_inside(entry["netns"], argv)
 
 
-def _plan_services(plan: ProbePlan, cluster: Cluster, options: Options | None, topology: Topology,
-                   sources: SourcePorts) -> None:
-    """Add a probe per client, Service entry and backend, with the engine's per-backend verdict."""
+def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, topology: Topology,
+               sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
+    """Add a probe per client, Service entry and backend, and per node end and peer, with the engine's
+    verdict for each."""
     from netpolicy.engine.flow import FlowEvaluator
+    from netpolicy.lab.node_probes import plan_node_probes
     from netpolicy.lab.service_probes import ServiceProbePlanner
 
     evaluator = FlowEvaluator(cluster, options)
@@ -323,6 +325,7 @@ def _plan_services(plan: ProbePlan, cluster: Cluster, options: Options | None, t
     paths = ServicePaths(cluster, backends)
     picks = ServicePicks(backends, paths.node_of)
     ServiceProbePlanner(topology, evaluator, paths, picks, sources.take).plan(plan, sctp_supported())
+    plan_node_probes(plan, topology, cluster, evaluator, ports, sources)
 
 
 def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,
@@ -332,7 +335,7 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
 
     `ports` is "auto" (every declared port plus one no one declares) or a list (`80`, `"udp/53"`);
     `icmp` None probes ICMP echo only when a rule mentions ICMP; `explain(probe)` may return the
-    engine's trace for a disagreement; `clients` are outside addresses that probe Services only.
+    engine's trace for a disagreement; `clients` are outside addresses that probe Services and nodes only.
     """
     require_lab_environment()
     started = time.monotonic()
@@ -349,8 +352,8 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
             sources = SourcePorts({n for _, n in port_list})
             plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported(),
                                sources=sources, service_clients=frozenset(extra))
-            if cluster.services:
-                _plan_services(plan, cluster, options, handle.topology, sources)
+            if cluster.services or handle.topology.node_ends:
+                _plan_paths(plan, cluster, options, handle.topology, sources, port_list)
             probing = time.monotonic()
             with Prober(handle.topology, timeout=timeout, concurrency=concurrency) as prober:
                 prober.listen(plan.listen)

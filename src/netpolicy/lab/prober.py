@@ -69,7 +69,7 @@ class Prober:
     """Serves every probed port in every lab namespace and runs probes concurrently."""
 
     def __init__(self, topology: Topology, *, timeout: float = 1.0, concurrency: int = 512) -> None:
-        self.hosts = {h.endpoint_id: h for h in topology.hosts}
+        self.hosts = {h.endpoint_id: h for h in [*topology.hosts, *topology.node_ends]}
         self.nodes = [n.netns for n in topology.nodes]
         self._sent = False
         self.timeout = timeout

@@ -61,6 +61,7 @@ class VerifyReport:
     summary: list[SummaryRow] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     services: list[dict] = field(default_factory=list)
+    nodes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -81,6 +82,7 @@ class VerifyReport:
                            "flows": [_not_probed_json(n) for n in self.not_probed]},
             "summary": [vars(row) for row in self.summary],
             "services": self.services,
+            "nodes": self.nodes,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -105,6 +107,10 @@ def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, 
         row = rows.setdefault((probe.protocol, port), SummaryRow(protocol_name(probe.protocol), port))
         row.probes += 1
         kernel_allowed = outcome.result == ALLOWED
+        if probe.src.startswith("node/") or probe.dst.startswith("node/"):
+            report.nodes.append({"from": probe.src, "to": probe.dst, "protocol": protocol_name(probe.protocol),
+                                 "port": probe.port, "src_port": probe.sport, "kernel": outcome.result,
+                                 "engine": "allow" if probe.expected else "deny"})
         if probe.via:
             report.services.append({"from": probe.src, "via": probe.via, "to": probe.dst,
                                     "protocol": protocol_name(probe.protocol), "port": probe.port,

@@ -107,6 +107,12 @@ class Topology:
             return self.nodes[0]
         return next((n for n in self.nodes if n.name == name), None)
 
+    @property
+    def node_ends(self) -> list[Host]:
+        """Each named node with an address as a probe end (`node/<name>`, in its own namespace)."""
+        return [Host(f"node/{n.name}", n.netns, FABRIC_IFACE, n.mac, n.addresses, False, n.netns)
+                for n in self.nodes if n.name is not None and n.addresses]
+
     def hosts_of(self, netns: str) -> list[Host]:
         """The hosts whose veth peer lives in that namespace."""
         return [h for h in self.hosts if (h.parent or self.node) == netns]

@@ -104,15 +104,16 @@ class _Compiler:
         return chain_name
 
     # ---- endpoint chains -------------------------------------------------------------------------
-    def plan_rules(self, chain: NftChain, plan: Plan, direction: str) -> None:
-        """The tiers of a plan (each policy's chain, then the end of the tier), then its profiles."""
+    def plan_rules(self, chain: NftChain, plan: Plan, direction: str, accepted: str = "return") -> None:
+        """The tiers of a plan (each policy's chain, then the end of the tier), then its profiles;
+        `accepted`: what follows a policy's Allow (raw: `notrack return`)."""
         first_profile = True
         for step in plan.steps:
             if isinstance(step, TierStart):
                 chain.add(clear_bits(MARK_PASS), f"Start of tier {step.tier.name}")
             elif isinstance(step, PolicyStart):
                 chain.add(f"{bits_clear(MARK_PASS)} jump {self.policy(step.policy, direction)}")
-                chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if policy accepted")
+                chain.add(f"{bits_set(MARK_ACCEPT)} {accepted}", "Return if policy accepted")
             elif isinstance(step, TierEnd) and step.outcome == NEXT:
                 chain.rules[-1].notes += (f"tier {step.tier.name} passes by default: no end-of-tier drop",)
             elif isinstance(step, TierEnd):
@@ -143,7 +144,8 @@ class _Compiler:
             "Every forwarded packet: from a workload → its egress chain; to a workload → its ingress chain.",
         ))
         hep = node_host_endpoint(self.cluster, self.node.name) if self.node.name else None
-        hep_chains = HostChains(self, hep, FABRIC_IFACE) if hep is not None else None
+        node_chains = HostChains(self, hep) if self.node.name else None
+        hep_chains = node_chains if hep is not None else None
         forward.add(clear_bits(MARK_ALL & ~MARK_ACCEPT), "clear Calico's mark bits but accept (set by preDNAT policy)")
         if hep_chains is not None:
             forward.add(f'{bits_clear(MARK_ACCEPT)} iifname "{FABRIC_IFACE}" jump {hep_chains.forward(INGRESS).name}',
@@ -173,8 +175,9 @@ class _Compiler:
                 chain.add(f"{word} vmap {{\n" + "\n".join(mapping) + "\n}")
             chain.add("drop", "Unknown interface")
             dispatch.append(chain)
-        hooks = [forward] if hep_chains is None else [hep_chains.prerouting(), forward]
-        table.chains = [*hooks, *dispatch, *chains, *(hep_chains.chains if hep_chains else ()),
+        hooks = [forward] if node_chains is None else [*node_chains.raw(), *node_chains.mangle(),
+                                                       *node_chains.filter(), forward]
+        table.chains = [*hooks, *dispatch, *chains, *(node_chains.chains if node_chains else ()),
                         *self.policy_chains.values(),
                         *self.profile_chains.values()]
         table.sets = self.sets.sets
