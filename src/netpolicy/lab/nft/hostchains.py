@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from netpolicy.engine.host_path import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
 from netpolicy.lab.nft.model import NftChain
-from netpolicy.lab.nft.names import FROM_WL_DISPATCH, MARK_ACCEPT, MARK_ALL, MARK_PASS, bits_set, clear_bits, set_bits
+from netpolicy.lab.nft.names import (
+    FROM_WL_DISPATCH,
+    MARK_ACCEPT,
+    MARK_ALL,
+    MARK_PASS,
+    bits_set,
+    clear_bits,
+    set_bits,
+)
 from netpolicy.lab.nft.sets import proto_text
 from netpolicy.lab.topology import FABRIC_IFACE
 from netpolicy.model.cluster import Endpoint
