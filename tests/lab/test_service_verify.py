@@ -40,10 +40,17 @@ def paths_report():
     return verify(load_documents(OBJECTS), ["203.0.113.7", "198.51.100.99"])
 
 
+# doNotTrack Allow for one range on the allowed NodePort: untracked, so never DNATed (no backend)
+UNTRACKED_NODE_PORT = host_path.gnp("untracked-nodeport", {
+    "order": 1, "doNotTrack": True, "applyOnForward": True, "selector": "has(host-endpoint)",
+    "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["198.51.100.0/24"]},
+                 "destination": {"ports": [31852]}}]})
+
+
 @pytest.fixture(scope="module")
 def walkthrough_report():
-    objects = host_path.CLUSTER + host_path.WALKTHROUGH + [host_path.nodeport("other", 31853)]
-    return verify(load_documents(objects), ["203.0.113.7", "172.18.5.5"])
+    objects = host_path.CLUSTER + host_path.WALKTHROUGH + [host_path.nodeport("other", 31853), UNTRACKED_NODE_PORT]
+    return verify(load_documents(objects), ["203.0.113.7", "172.18.5.5", "198.51.100.7"])
 
 
 def test_node_port_cluster_masquerades_across_nodes(paths_report):
@@ -98,6 +105,11 @@ def test_walkthrough_node_ports(walkthrough_report):
     assert reached(walkthrough_report, "client 203.0.113.7", "NodePort node1:31852") == {"web/app": "allowed"}
     assert reached(walkthrough_report, "client 203.0.113.7", "NodePort node1:31853") == {"web/app": "denied"}
     assert reached(walkthrough_report, "client 172.18.5.5", "NodePort node1:31853") == {"web/app": "allowed"}
+    assert set(reached(walkthrough_report, "client 198.51.100.7", "NodePort node1:31852").values()) == {"denied"}
+    # to the node itself: preDNAT's Allow (cluster-internal range) skips the INPUT policy, which would
+    # drop it (the host endpoint has no ingress policy and no profile); outside sources are denied
+    assert node_result(walkthrough_report, "client 172.18.5.5", 9) == {"allowed"}
+    assert node_result(walkthrough_report, "client 203.0.113.7", 9) == {"denied"}
     assert not [d for d in walkthrough_report.disagreements if d.probe.via]
 
 

@@ -356,7 +356,7 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
                 _plan_paths(plan, cluster, options, handle.topology, sources, port_list)
             probing = time.monotonic()
             with Prober(handle.topology, timeout=timeout, concurrency=concurrency) as prober:
-                prober.listen(plan.listen)
+                prober.listen(plan.listen, plan.node_listen)
                 outcomes = prober.run(plan.probes)
                 suspect = [p for p in plan.probes if (outcomes[p].result == ALLOWED) != p.expected
                            or outcomes[p].result not in (ALLOWED, "denied")]

@@ -1,6 +1,8 @@
 """Probes with a node at one end: every named node with an address to and from every pod and outside
 range, on the probed ports plus the ports its host endpoint's policies name (and ssh, a failsafe
 port), each compared with the engine's answer for that flow (`query --from/--to node/<name>`).
+NodePorts are left to the Service probes: a node serves none itself (an untracked packet to one,
+never DNATed, must find nothing there).
 
 A node's own traffic to its pods is never policed; a pod's to its own node passes its egress and
 DefaultEndpointToHostAction (cali-wl-to-host); everything else crosses the host endpoint on `eth0`:
@@ -43,11 +45,14 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
                      ports: Sequence[tuple[int, int]], sources: SourcePorts) -> None:
     """Add a probe per node end, peer, direction and port, with the engine's verdict."""
     peers = [h for h in topology.hosts if h.address(4) is not None]
+    node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
     for end in topology.node_ends:
         if end.address(4) is None:
             continue
-        wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id[5:])) - {(SCTP, p) for _, p in ports})
+        wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id[5:]))
+                        - {(SCTP, p) for _, p in ports} - node_ports)
         plan.listen |= set(wanted)
+        plan.node_listen |= set(wanted)
         for peer in peers:
             for src, dst in ((end, peer), (peer, end)):
                 for protocol, port in wanted:

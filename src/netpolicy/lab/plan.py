@@ -59,6 +59,7 @@ class ProbePlan:
     probes: list[Probe] = field(default_factory=list)
     not_probed: list[NotProbed] = field(default_factory=list)
     listen: set[tuple[int, int]] = field(default_factory=set)
+    node_listen: set[tuple[int, int]] = field(default_factory=set)  # what node ends serve (no nodePort)
 
 
 _ITEM = re.compile(r"^(?:(?P<proto>[A-Za-z]+)[/:])?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")

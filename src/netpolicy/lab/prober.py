@@ -70,6 +70,7 @@ class Prober:
 
     def __init__(self, topology: Topology, *, timeout: float = 1.0, concurrency: int = 512) -> None:
         self.hosts = {h.endpoint_id: h for h in [*topology.hosts, *topology.node_ends]}
+        self.node_ends = {h.endpoint_id for h in topology.node_ends}
         self.nodes = [n.netns for n in topology.nodes]
         self._sent = False
         self.timeout = timeout
@@ -79,13 +80,15 @@ class Prober:
         self._seq = itertools.count(1)
 
     # ---- listeners -----------------------------------------------------------------------------
-    def listen(self, ports: Iterable[tuple[int, int]]) -> None:
-        """Open a listener (TCP, SCTP) or echo socket (UDP) on every address of every host."""
-        ports = sorted(ports)
+    def listen(self, ports: Iterable[tuple[int, int]], node_ports: Iterable[tuple[int, int]] = ()) -> None:
+        """Open a listener (TCP, SCTP) or echo socket (UDP) on every address of every host (node ends:
+        on `node_ports`)."""
+        ports, node_ports = sorted(ports), sorted(node_ports)
         for host in self.hosts.values():
+            served = node_ports if host.endpoint_id in self.node_ends else ports
             with netns.inside(host.netns):
                 for address in host.addresses:
-                    for protocol, port in ports:
+                    for protocol, port in served:
                         self._listener(address.version, str(address), protocol, port)
 
     def _listener(self, family: int, address: str, protocol: int, port: int) -> None:
