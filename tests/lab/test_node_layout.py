@@ -4,8 +4,10 @@ the host endpoint's chains on the node's eth0."""
 
 from __future__ import annotations
 
+import re
+
 from netpolicy.api import load_documents
-from netpolicy.lab.api import node_rulesets
+from netpolicy.lab.api import node_rulesets, show_rules
 from netpolicy.lab.build import node_commands, uplink_commands
 from netpolicy.lab.nft.kubeproxy import PICK_PORTS
 from netpolicy.lab.topology import plan_topology
@@ -80,3 +82,17 @@ def test_an_input_without_nodes_keeps_one_unnamed_node():
                                 "spec": {"containers": [{"name": "c"}]},
                                 "status": {"phase": "Running", "podIP": "10.0.0.1"}}])
     assert [(n.name, n.netns) for n in topology.nodes] == [(None, "netpolicy-lab-t-node")]
+
+
+def test_a_hostile_node_name_never_reaches_a_script_unescaped():
+    hostile = 'a";\nflush ruleset\n#'
+    objects = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "x"},
+                "spec": {"nodeName": node, "containers": [{"name": "c"}]},
+                "status": {"phase": "Running", "podIP": ip}}
+               for n, node, ip in (("a", hostile, "10.0.0.1"), ("b", "node-b", "10.0.0.2"))]
+    cluster, topology = topology_of(objects)
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in topology.namespaces)
+    text = "\n".join(node_rulesets(cluster, topology).values()) + show_rules(cluster)
+    assert "\nflush ruleset" not in text and '";' not in text
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", word.split()[-1]) for word in node_commands(topology)
+               if word.startswith("link add"))
