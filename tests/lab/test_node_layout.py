@@ -9,7 +9,9 @@ import re
 from netpolicy.api import load_documents
 from netpolicy.lab.api import node_rulesets, show_rules
 from netpolicy.lab.build import node_commands, uplink_commands
-from netpolicy.lab.nft.kubeproxy import PICK_PORTS
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.path import ServicePaths
+from netpolicy.lab.nft.kubeproxy import PICK_PORTS, ServicePicks, vip_routes
 from netpolicy.lab.topology import plan_topology
 from tests.engine import test_host_path as host_path
 from tests.engine.test_service_path import OBJECTS
@@ -61,6 +63,18 @@ def test_kube_proxy_table_per_node():
     assert "short-circuit pod traffic" in a
     assert "jump mark-for-masquerade" in a  # eTP Cluster
     assert "198.51.100.10 . tcp . 80 : goto external-" in a
+
+
+def test_the_uplink_balances_load_balancer_ips_to_each_backends_node():
+    cluster, topology = topology_of(OBJECTS)
+    backends = ServiceBackends(cluster)
+    routes = vip_routes(topology, ServicePicks(backends, ServicePaths(cluster, backends).node_of))
+    lines = uplink_commands(topology, routes)
+    node_b = topology.lab_node("node-b")
+    app_0 = next(r for r in routes if str(r.address) == "198.51.100.10" and r.node is node_b)
+    assert (f"rule add pref 200 to 198.51.100.10/32 ipproto tcp sport {app_0.pick} lookup 201") in lines
+    assert f"route replace 198.51.100.10/32 dev {node_b.fabric_iface} table 201" in lines
+    assert {str(r.address) for r in routes} == {"198.51.100.10", "198.51.100.20"}
 
 
 def test_host_endpoint_chains_on_the_nodes_eth0():

@@ -79,6 +79,13 @@ def test_cluster_ip_load_balancer_and_external_ip_from_a_pod(paths_report):
                                                                               "web/app-0": "denied"}
 
 
+def test_load_balancer_from_outside_reaches_each_backend_on_its_node(paths_report):
+    # the uplink plays the load balancer: each connection to its backend's node, the client kept
+    for via in ("LoadBalancer 198.51.100.10", "externalIP 198.51.100.20"):
+        assert reached(paths_report, "client 203.0.113.7", via) == {"web/app-0": "allowed", "web/app-1": "allowed"}
+        assert reached(paths_report, "client 198.51.100.99", via) == {"web/app-0": "denied", "web/app-1": "denied"}
+
+
 def remote_local_short_circuit(d) -> bool:
     """A pod to another node's Local NodePort whose backend is not on that node."""
     p = d.probe

@@ -28,7 +28,7 @@ from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
 from netpolicy.lab.nft import compile_ruleset
-from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table
+from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table, vip_routes
 from netpolicy.lab.plan import (
     Probe,
     ProbePlan,
@@ -154,10 +154,14 @@ def client_endpoint(address: str) -> Endpoint:
                     nets=(network,), policed=False)
 
 
+def _picks(cluster: Cluster) -> ServicePicks:
+    backends = ServiceBackends(cluster)
+    return ServicePicks(backends, ServicePaths(cluster, backends).node_of)
+
+
 def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None = None) -> dict[str, str]:
     """Each node's nftables script (by namespace): Calico's table, then kube-proxy's when there are Services."""
-    backends = ServiceBackends(cluster)
-    picks = ServicePicks(backends, ServicePaths(cluster, backends).node_of)
+    picks = _picks(cluster)
     out = {}
     for node in topology.nodes:
         text = compile_ruleset(cluster, topology, options, node=node).render()
@@ -200,7 +204,7 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
         ruleset = _joined(topology, rulesets)
         state.save(state.LabRecord.of(topology))
         with interrupts_raise():
-            build(topology, rulesets)
+            build(topology, rulesets, vip_routes(topology, _picks(cluster)))
     except BaseException:
         destroy(_ours(lab_id, netns.existing(lab_prefix(lab_id))))
         state.remove(lab_id)

@@ -17,13 +17,16 @@ ingress policy like traffic between two replicas of a workload does.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from netpolicy.lab import netns
 from netpolicy.lab.errors import LabSetupError
+from netpolicy.lab.nft.kubeproxy import VipRoute
+from netpolicy.lab.nft.sets import proto_text
 from netpolicy.lab.topology import FABRIC_IFACE, GATEWAY_V4, GATEWAY_V6, NODE_MAC, Host, LabNode, Topology
 
 HAIRPIN_TABLE = 100
+VIP_TABLE = 200
 
 
 def _node_sysctls(families: set[int]) -> list[tuple[str, object]]:
@@ -92,9 +95,10 @@ def node_commands(topology: Topology, node: LabNode | None = None) -> list[str]:
     return lines
 
 
-def uplink_commands(topology: Topology) -> list[str]:
+def uplink_commands(topology: Topology, vips: Sequence[VipRoute] = ()) -> list[str]:
     """`ip -batch` lines for the uplink: each node's addresses and pods towards that node, each outside
-    range's veth, and a blackhole for everything else."""
+    range's veth, a blackhole for everything else, and the load balancer of LoadBalancer and external
+    IPs (policy routing by protocol and source port: each connection to its backend's node)."""
     lines = ["link set lo up", "route add blackhole default"]
     if 6 in topology.families:
         lines.append("route add blackhole ::/0")
@@ -107,6 +111,13 @@ def uplink_commands(topology: Topology) -> list[str]:
                       f"neigh add {address} lladdr {node.mac} dev {node.fabric_iface} nud permanent"]
     for host in topology.hosts_of(topology.uplink):
         lines += _host_link(host, NODE_MAC)
+    tables = {n.netns: VIP_TABLE + i for i, n in enumerate(topology.nodes)}
+    for route in vips:
+        iface, table = route.node.fabric_iface, tables[route.node.netns]
+        lines += [f"rule add pref {VIP_TABLE} to {route.address}/32 ipproto {proto_text(route.protocol)} "
+                  f"sport {route.pick} lookup {table}",
+                  f"route replace {route.address}/32 dev {iface} table {table}",
+                  f"neigh replace {route.address} lladdr {route.node.mac} dev {iface} nud permanent"]
     return lines
 
 
@@ -134,7 +145,7 @@ def host_commands(host: Host) -> tuple[list[str], list[str]]:
     return lines, v6_rules
 
 
-def build(topology: Topology, rulesets: Mapping[str, str]) -> None:
+def build(topology: Topology, rulesets: Mapping[str, str], vips: Sequence[VipRoute] = ()) -> None:
     """Create every namespace, wire it, and load each node's ruleset (by namespace). Raises LabSetupError."""
     netns.create(topology.namespaces)
     families = topology.families
@@ -147,7 +158,7 @@ def build(topology: Topology, rulesets: Mapping[str, str]) -> None:
         netns.ip_batch(node_commands(topology, node), netns=node.netns, what="wiring a lab node")
         _apply_sysctls(node.netns, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
                                     for h in topology.hosts_of(node.netns)])
-    netns.ip_batch(uplink_commands(topology), netns=topology.uplink, what="wiring the uplink")
+    netns.ip_batch(uplink_commands(topology, vips), netns=topology.uplink, what="wiring the uplink")
     _apply_sysctls(topology.uplink, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
                                      for h in topology.hosts_of(topology.uplink)])
     for host in topology.hosts:

@@ -2,8 +2,9 @@
 LoadBalancer and external IPs), once per backend the engine says kube-proxy may pick, from that
 backend's picking source port (`ServicePicks`), with the engine's verdict for that backend.
 
-Clients: pods for ClusterIPs, LoadBalancer and external IPs (their own node translates); pods and
-outside ranges for NodePorts (the uplink routes each node's address to it). When the engine finds no
+Clients: pods for ClusterIPs; pods and outside ranges for NodePorts (the uplink routes each node's
+address to it) and for LoadBalancer and external IPs (a pod's own node translates; from outside the
+uplink acts as the load balancer and delivers each connection to its backend's node, `vip_routes`). When the engine finds no
 backend (none ready, externalTrafficPolicy Local without a local one, a port the Service lacks) the
 client is probed once from a source port that picks nothing, and the engine says deny.
 """
@@ -21,11 +22,11 @@ from netpolicy.lab.topology import Host, LabNode, Topology
 from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import SCTP
 
-NO_VIP_ROUTE = "outside clients of a LoadBalancer or external IP: the lab's uplink routes no virtual IP to a node"
 
 
 def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tuple[Entry, bool]]:
-    """Each way into the Service port, and whether outside ranges are probed through it."""
+    """Each way into the Service port, and whether outside ranges are probed through it (not a ClusterIP:
+    nothing routes it from outside)."""
     out: list[tuple[Entry, bool]] = []
     cluster_ip = next((a for a in (v4(t) for t in service.cluster_ips) if a is not None), None)
     if cluster_ip is not None:
@@ -38,7 +39,7 @@ def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tupl
     for kind, addresses in ((LOAD_BALANCER, service.load_balancer_ips), (EXTERNAL_IP, service.external_ips)):
         for address in (v4(t) for t in addresses):
             if address is not None:
-                out.append((Entry(service, kind, str(address), sp.port, sp), False))
+                out.append((Entry(service, kind, str(address), sp.port, sp), True))
     return out
 
 
@@ -63,9 +64,6 @@ class ServiceProbePlanner:
                 for entry, outside in _entries(service, sp, self.topology):
                     for client in clients:
                         if not client.workload and not outside:
-                            if entry.kind != CLUSTER_IP:
-                                plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(),
-                                                                 sp.protocol, entry.port, NO_VIP_ROUTE))
                             continue
                         if sp.protocol == SCTP and not sctp:
                             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), SCTP,

@@ -254,3 +254,26 @@ def kube_proxy_table(topology: Topology, node: LabNode, picks: ServicePicks) -> 
         return None
     pods = [str(a) for h in topology.workloads for a in h.addresses if a.version == 4]
     return _KubeProxy(node, picks, pods).table()
+
+
+@dataclass(frozen=True)
+class VipRoute:
+    """How the uplink delivers a LoadBalancer or external IP: as a load balancer that sends each
+    connection to a node of its backend (picked by the probe's source port, as in the table)."""
+
+    address: ipaddress.IPv4Address
+    protocol: int
+    pick: int
+    node: LabNode
+
+
+def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
+    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
+    out = []
+    for service in sorted(picks.backends.services.values(), key=lambda s: s.id):
+        vips = [a for a in (v4(t) for t in (*service.load_balancer_ips, *service.external_ips)) if a is not None]
+        for sp in service.ports:
+            for e in picks.of(service, sp) if vips else ():
+                node = topology.lab_node(e.node) if e.node else None
+                out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips if node is not None]
+    return out
