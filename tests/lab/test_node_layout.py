@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 from netpolicy.api import load_documents
-from netpolicy.lab.api import node_rulesets, show_rules
-from netpolicy.lab.build import node_commands, uplink_commands
 from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.path import ServicePaths
+from netpolicy.lab.api import node_rulesets, show_rules
+from netpolicy.lab.build import node_commands, uplink_commands
 from netpolicy.lab.nft.kubeproxy import PICK_PORTS, ServicePicks, vip_routes
 from netpolicy.lab.topology import plan_topology
 from tests.engine import test_host_path as host_path

@@ -23,7 +23,6 @@ from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import SCTP
 
 
-
 def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tuple[Entry, bool]]:
     """Each way into the Service port, and whether outside ranges are probed through it (not a ClusterIP:
     nothing routes it from outside)."""
