@@ -83,13 +83,17 @@ def lab_verify(
         evaluator = FlowEvaluator(cluster, options)
 
         def end(endpoint_id: str, address: str) -> str:
+            if endpoint_id.startswith("node/"):
+                return endpoint_id
             endpoint = cluster.endpoint(endpoint_id)
             return endpoint_id if endpoint is not None and endpoint.policed else address  # ranges: by address
 
         def explain(probe) -> str:
+            from netpolicy.engine.node_flow import evaluate_node_flow
             try:
-                result = evaluator.evaluate(end(probe.src, probe.src_address), end(probe.dst, probe.dst_address),
-                                            probe.protocol, probe.port, probe.sport)
+                src, dst = end(probe.src, probe.src_address), end(probe.dst, probe.dst_address)
+                result = (evaluate_node_flow(evaluator, src, dst, probe.protocol, probe.port, probe.sport)
+                          or evaluator.evaluate(src, dst, probe.protocol, probe.port, probe.sport))
             except (NetpolicyError, ValueError) as error:
                 return f"no trace: {error}"
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
