@@ -187,3 +187,23 @@ def test_trojanwall_node_port_and_kubelet(trojanwall):
     "the only node; Felix never polices a node's traffic to its own pods (filter OUTPUT returns for cali+)."))
 def test_trojanwall_node_to_its_pods_agrees(trojanwall):
     assert trojanwall[1].ok
+
+
+def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
+    """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
+    heps = []
+    for name, address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3"), ("node-c", "172.18.0.4")):
+        hep = host_path.hep(f"{name}-eth0", "eth0", node=name, ips=(address,))
+        hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+        heps.append(hep)
+    office = host_path.gnp("nodeports-office", {
+        "order": 10, "preDNAT": True, "applyOnForward": True, "selector": "has(host-endpoint)",
+        "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["203.0.113.0/24"]},
+                     "destination": {"ports": ["30000:32767"]}},
+                    {"action": "Deny", "protocol": "TCP", "destination": {"ports": ["30000:32767"]}}]})
+    report = verify(load_documents([*OBJECTS, *heps, office]), ["203.0.113.7", "198.51.100.99"])
+    assert report.ok, [d.to_json() for d in report.disagreements]
+    assert reached(report, "client 203.0.113.7", "NodePort node-a:31000") == {"web/app-1": "allowed",
+                                                                             "web/app-0": "denied"}
+    assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
+    assert report.nodes and len(report.services) >= 60
