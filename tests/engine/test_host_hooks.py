@@ -69,6 +69,7 @@ PRE_DNAT_ALLOW = gnp("pre-allow", {"order": 5, "preDNAT": True, "applyOnForward"
                                    "ingress": [allow(ports=[10250])]})
 OUT_443 = gnp("out-443", {"order": 20, "egress": [allow(ports=[443])]})
 RAW_OUT = untracked("raw-out", egress=[allow(ports=[443])])
+RAW_OUT_UDP = untracked("raw-out-udp", egress=[allow("UDP", ports=[5353])])
 RAW_OUT_AND_REPLY = untracked("raw-out", egress=[allow(ports=[443])], ingress=[allow(source_ports=[443])])
 
 # (case, extra objects, source, destination, protocol, port, verdict, a reason fragment)
@@ -115,6 +116,9 @@ NODE_CASES = [
      TCP, 443, "deny", "INVALID"),
     ("doNotTrack egress Allow with its reply rule", [HEP_A, RAW_OUT_AND_REPLY], "node/node-a", "203.0.113.7", TCP,
      443, "allow", "reply"),
+    ("an untracked UDP request's reply into the node is a new flow to its normal ingress", [OPEN_A, RAW_OUT_UDP],
+     "node/node-a", "203.0.113.7", UDP, 5353, "allow", "projectcalico-default-allow"),
+    ("... which may drop it", [HEP_A, RAW_OUT_UDP], "node/node-a", "203.0.113.7", UDP, 5353, "deny", "no profile"),
     ("node to node: both host endpoints", [OPEN_A, HEP_B], "node/node-a", "node/node-b", TCP, 10250, "deny",
      "no profile"),
     ("node to node: both open", [OPEN_A, OPEN_B], "node/node-a", "node/node-b", TCP, 10250, "allow", ""),

@@ -29,7 +29,7 @@ from netpolicy.engine.host_hooks import (
     reply,
 )
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.plan import ACCEPT, DROP
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
 from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.model.protocols import UDP, protocol_name
@@ -137,8 +137,14 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
         return Crossing((raw,), DROP)
     if back.protocol != UDP:
         return Crossing((raw, _invalid(back)), DROP)
-    tracked = depart(ctx, hep, back, from_host=True) if arrived else arrive(ctx, hep, back, to_host=True)
-    return Crossing((raw, *tracked.hops), tracked.verdict)
+    hops = [raw]
+    if not arrived:  # the reply enters the node: preDNAT policy first (tracked, but a new flow)
+        pre = pre_dnat_hook(ctx, hep, back)
+        hops.append(pre)
+        if pre.verdict != NEXT:
+            return Crossing(tuple(hops), pre.verdict)
+    hops.append(normal_hook(ctx, hep, direction, back))
+    return Crossing(tuple(hops), DROP if hops[-1].verdict == DROP else ACCEPT)
 
 
 def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) -> SideResult:

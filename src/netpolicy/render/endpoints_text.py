@@ -41,4 +41,5 @@ def render_host_network_text(rows, console) -> None:
             f"host-network on {p.node}" if p.node else "host-network (node unknown)",
             ", ".join(row.selected_by) or "-")))
     console.print(table)
-    console.print("Use node/<name> with query --from/--to: host endpoint policy governs these pods' traffic.")
+    console.print("query --from/--to takes their ids and answers for their node, whose host endpoint policy "
+                  "governs their traffic.")
