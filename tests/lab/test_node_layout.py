@@ -96,6 +96,7 @@ def test_an_input_without_nodes_keeps_one_unnamed_node():
                                 "spec": {"containers": [{"name": "c"}]},
                                 "status": {"phase": "Running", "podIP": "10.0.0.1"}}])
     assert [(n.name, n.netns) for n in topology.nodes] == [(None, "netpolicy-lab-t-node")]
+    assert [str(a) for a in topology.nodes[0].own] == ["100.64.0.1"] and not topology.node_ends
 
 
 def test_a_hostile_node_name_never_reaches_a_script_unescaped():

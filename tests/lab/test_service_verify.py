@@ -207,3 +207,16 @@ def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
                                                                              "web/app-0": "denied"}
     assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
     assert report.nodes and len(report.services) >= 60
+
+
+def test_hairpin_a_pod_reaching_itself_through_its_cluster_ip():
+    """kube-proxy masquerades the hairpin ("traffic that loops back to the originator"): with no node
+    address in the input the lab gives the node a spare one, as masquerade needs some address."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x", "labels": {"app": "a"}},
+           "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 8080}]}]},
+           "status": {"phase": "Running", "podIP": "10.0.0.1"}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "namespace": "x"},
+               "spec": {"selector": {"app": "a"}, "clusterIP": "10.96.0.5", "ports": [{"port": 80, "targetPort": 8080}]}}
+    report = verify(load_documents([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}, pod,
+                                    service]), [])
+    assert report.ok and reached(report, "x/a", "ClusterIP 10.96.0.5") == {"x/a": "allowed"}

@@ -84,7 +84,7 @@ def node_commands(topology: Topology, node: LabNode | None = None) -> list[str]:
         f"link set {FABRIC_IFACE} up",
     ]
     lines += [f"addr add {a}/32 dev {FABRIC_IFACE}" if a.version == 4 else f"addr add {a}/128 dev {FABRIC_IFACE} nodad"
-              for a in node.addresses]
+              for a in node.own]
     lines += [f"route add {GATEWAY_V4} dev {FABRIC_IFACE} scope link",
               f"neigh add {GATEWAY_V4} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
               f"route add default via {GATEWAY_V4} dev {FABRIC_IFACE} onlink"]
@@ -104,7 +104,7 @@ def uplink_commands(topology: Topology, vips: Sequence[VipRoute] = ()) -> list[s
         lines.append("route add blackhole ::/0")
     for node in topology.nodes:
         lines += [f"link set {node.fabric_iface} up"]
-        behind = list(node.addresses) + [a for h in topology.hosts_of(node.netns) for a in h.addresses]
+        behind = list(node.own) + [a for h in topology.hosts_of(node.netns) for a in h.addresses]
         for address in behind:
             bits = 32 if address.version == 4 else 128
             lines += [f"route add {address}/{bits} dev {node.fabric_iface}",

@@ -100,7 +100,7 @@ class ServiceProbePlanner:
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port, why))
                 continue
-            if backend is client and self._node_of(client).address(4) is None:
+            if backend is client and not any(a.version == 4 for a in self._node_of(client).own):
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port,
                                                  "hairpin: masquerade needs an address on the pod's node"))

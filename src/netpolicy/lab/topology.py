@@ -16,7 +16,7 @@ import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node
@@ -29,6 +29,7 @@ NODE_MAC = "ee:ee:ee:ee:ee:ee"
 GATEWAY_V4 = "169.254.1.1"
 GATEWAY_V6 = "fe80::ecee:eeff:feee:eeee"  # link-local address of a veth whose MAC is ee:ee:ee:ee:ee:ee
 LAB_ID_RE = re.compile(r"^[a-z0-9]{1,12}$")
+SPARE_RANGE = ipaddress.ip_network("100.64.0.0/10")  # shared address space: a node's spare address
 
 # Addresses a namespace cannot usefully hold as its own unicast address.
 _SPECIAL = {
@@ -68,6 +69,12 @@ class LabNode:
     addresses: tuple[IPAddress, ...]
     mac: str
     fabric_iface: str
+    spare: IPAddress | None = None  # a lab address for a node without one: masquerade needs some address
+
+    @property
+    def own(self) -> tuple[IPAddress, ...]:
+        """The addresses `eth0` holds: the node's, else the lab's spare one."""
+        return self.addresses or ((self.spare,) if self.spare is not None else ())
 
     def address(self, family: int) -> IPAddress | None:
         return next((a for a in self.addresses if a.version == family), None)
@@ -204,9 +211,16 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str
     lab_nodes = _plan_nodes(lab_id, endpoints, nodes or {})
     if not lab_nodes:
         lab_nodes = Topology(lab_id, ()).nodes
-    node_of = {n.name: n.netns for n in lab_nodes}
     taken: set[IPAddress] = {ip for e in endpoints if e.policed for ip in e.ips}
     taken |= {a for n in lab_nodes for a in n.addresses}
+    spares = []
+    for node in lab_nodes:
+        spare = None if node.addresses else representative([SPARE_RANGE], taken)
+        if spare is not None:
+            taken.add(spare)
+        spares.append(replace(node, spare=spare))
+    lab_nodes = tuple(spares)
+    node_of = {n.name: n.netns for n in lab_nodes}
     hosts: list[Host] = []
     skipped: dict[str, str] = {}
     used_names: set[str] = {n.netns for n in lab_nodes} | {lab_prefix(lab_id) + "uplink"}
