@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         source, target, protocol, port = args.query
         started = time.perf_counter()
         result = FlowEvaluator(cluster, options).evaluate(source, target, PROTOCOLS[protocol], int(port))
-        _emit({"phase": "query", "seconds": time.perf_counter() - started, "verdict": result.to_json()["verdict"]})
+        _emit({"phase": "query", "seconds": time.perf_counter() - started, "verdict": result.verdict})
     if not args.no_matrix:
         from netpolicy.engine.matrix import compute_matrix
         from netpolicy.engine.pairs import class_pair_blocks, endpoint_classes

@@ -52,6 +52,7 @@ def test_readme_example_runs():
     lines = out.getvalue().splitlines()
     assert lines[0] == "True False"
     assert lines[1].startswith("allow ['trojanwall/")
+    assert lines[2:4] == ["5432 ['deny', 'allow']", "allow ['trojanwall/postgresql']"]
     assert any(re.fullmatch(r"examples/\S+\.yaml:\d+: (error|warning|info) [a-z-]+", line) for line in lines)
     assert re.fullmatch(r"\d+ endpoint pairs lose a connection", lines[-2])
     assert lines[-1] == "allow"
@@ -95,3 +96,29 @@ def test_query_takes_protocol_names_and_rejects_others():
     assert netpolicy.query(cluster, "shop/web", "shop/web", "udp", 53).protocol == 17
     with pytest.raises(netpolicy.InputError, match="'GRE' is not a protocol"):
         netpolicy.query(cluster, "shop/web", "shop/web", "GRE")
+
+
+def test_query_answers_as_the_cli_does():
+    """Service destinations, node ends, named ports and port sweeps, each as the result type it documents."""
+    from netpolicy.analysis.port_sweep import PortSweep
+    from netpolicy.engine.flow import FlowResult
+    from netpolicy.engine.service_flow import ServiceFlow
+
+    example = REPO / "examples" / "trojanwall"
+    cluster = netpolicy.load_cluster([str(example / d) for d in ("manifests", "nodes", "k8s-policies")])
+    web, db = "trojanwall/trojanwall-django", "trojanwall/postgresql"
+    ask = netpolicy.querier(cluster)
+    sweep = ask(web, db)
+    assert isinstance(sweep, PortSweep) and sweep.allowed.format() == "5432"
+    service = ask(web, "svc/trojanwall/postgresql", port=5432)
+    assert isinstance(service, ServiceFlow) and service.verdict == "allow"
+    node_port = ask("203.0.113.7", "trojanwall-node:31000")
+    assert isinstance(node_port, ServiceFlow) and len(node_port.legs) == 2
+    from_node = ask("node/trojanwall-node", db, "TCP", 5432)
+    assert isinstance(from_node, FlowResult) and ask.names_node("node/trojanwall-node", db)
+    assert not ask.names_node(web, db)
+    assert ask(web, db, "TCP", 5432).verdict == ask.flow(web, db, "TCP", 5432).verdict == "allow"
+    with pytest.raises(netpolicy.InputError, match="no port named 'nope'"):
+        ask(web, db, "TCP", "nope")
+    with pytest.raises(netpolicy.InputError, match="--port: 300 is out of range"):
+        ask(web, db, "ICMP", 300)

@@ -1,5 +1,5 @@
-"""The library's front door: load a cluster (from paths or in-memory objects), then `matrix`, `query`,
-`lint` or `diff` it. `import netpolicy` offers these same functions; the CLI calls them."""
+"""The library's front door: load a cluster (from paths or in-memory objects), then `matrix`, `query`
+(`querier` for many queries), `lint` or `diff` it. `import netpolicy` offers these same functions; the CLI calls them."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ from netpolicy.sources.raw import RawObject
 
 if TYPE_CHECKING:
     from netpolicy.analysis.diff.compute import DiffResult
+    from netpolicy.analysis.flow_query import FlowQuery
     from netpolicy.analysis.lint import Finding, LintConfig
+    from netpolicy.analysis.port_sweep import PortSweep
     from netpolicy.engine.flow import FlowResult
     from netpolicy.engine.matrix import Matrix
+    from netpolicy.engine.service_flow import ServiceFlow
     from netpolicy.progress import StageReport
 
 K8S_POLICY_GROUP = "networking.k8s.io"
@@ -100,18 +103,24 @@ def matrix(cluster: Cluster, options: Options | None = None, progress: StageRepo
     return compute_matrix(cluster, options, progress)
 
 
-def query(cluster: Cluster, source: str, destination: str, protocol: int | str = "TCP", port: int | None = None,
-          src_port: int | None = None, options: Options | None = None) -> FlowResult:
-    """One flow's verdict and both sides' traces; `source`/`destination` are endpoint ids (`ns/name`) or IP
-    addresses, `protocol` a name in any case or a number, `port`/`src_port` the ICMP type/code for ICMP."""
-    from netpolicy.engine.flow import FlowEvaluator
-    from netpolicy.errors import InputError
-    from netpolicy.model.protocols import protocol_number
+def query(cluster: Cluster, source: str, destination: str, protocol: int | str = "TCP", port: int | str | None = None,
+          src_port: int | None = None, options: Options | None = None) -> FlowResult | ServiceFlow | PortSweep:
+    """One flow's verdict and both sides' traces, as `netpolicy query` answers it.
 
-    number = protocol_number(protocol) if isinstance(protocol, str) else protocol
-    if number is None:
-        raise InputError(f"{protocol!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
-    return FlowEvaluator(cluster, options).evaluate(source, destination, number, port, src_port)
+    `source`/`destination`: an endpoint id (`ns/name`), an IP address or a node (`node/<name>`, its address);
+    the destination may also be a Service (`svc/<ns>/<name>`, its ClusterIP, a load-balancer or external IP,
+    `<node>:<nodePort>`), then the answer is a `ServiceFlow` judged per backend. `protocol` is a name in any
+    case or a number; `port` a number or a named port of the destination (ICMP: the type, `src_port` the
+    code). Without `port`, a TCP, UDP or SCTP flow is swept over every port: a `PortSweep`."""
+    return querier(cluster, options)(source, destination, protocol, port, src_port)
+
+
+def querier(cluster: Cluster, options: Options | None = None) -> FlowQuery:
+    """`query` bound to one cluster, for many questions: `querier(cluster)(source, destination, ...)`
+    answers as `query` does; `.flow(...)` evaluates one packet between endpoints or addresses only."""
+    from netpolicy.analysis.flow_query import FlowQuery
+
+    return FlowQuery(cluster, options)
 
 
 def lint(cluster: Cluster, options: Options | None = None, config: LintConfig | str | None = None) -> list[Finding]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import IO
 
 from netpolicy.errors import Diagnostics, InputError, Problem
 from netpolicy.model.cluster import Cluster
 from netpolicy.options import Options
+from netpolicy.sources.raw import RawObject
 
 #: The program name under which kubectl runs netpolicy as a plugin (`kubectl netpolicy matrix`).
 KUBECTL_PLUGIN = "kubectl-netpolicy"
@@ -63,8 +65,9 @@ def running_as_plugin() -> bool:
 
 
 def load_inputs(inputs: Inputs, options: Options, stdin: IO[str] | None = None,
-                diagnostics: Diagnostics | None = None) -> Cluster:
-    """The cluster of every input named, read through one pipeline; raises InputErrors on bad input."""
+                diagnostics: Diagnostics | None = None, objects: Sequence[RawObject] = ()) -> Cluster:
+    """The cluster of every input named (and of `objects`, already read), through one pipeline; raises
+    InputErrors on bad input."""
     from netpolicy.api import load_cluster
 
     inputs.check()
@@ -76,14 +79,14 @@ def load_inputs(inputs: Inputs, options: Options, stdin: IO[str] | None = None,
         rendered = [helm_template(chart, inputs.values, inputs.release, chart_namespace) for chart in inputs.helm]
         rendered += [kustomize_build(directory) for directory in inputs.kustomize]
     diags = diagnostics if diagnostics is not None else Diagnostics()
-    objects = []
+    live = []
     if inputs.live:
         from netpolicy.sources.live import LiveSource, read_cluster
 
         source = LiveSource(inputs.kubeconfig, inputs.context, None if inputs.all_namespaces else inputs.namespace)
-        objects = read_cluster(source, diags)
+        live = read_cluster(source, diags)
     cluster = load_cluster(inputs.files, options, stdin=stdin, diagnostics=diags,
-                           rendered=[(r.name, r.text) for r in rendered], objects=objects)
+                           rendered=[(r.name, r.text) for r in rendered], objects=[*live, *objects])
     if cluster.policies and not any(e.policed for e in cluster.endpoints):
         cluster = replace(cluster, warnings=(*cluster.warnings, Problem(
             f"{len(cluster.policies)} polic{'y' if len(cluster.policies) == 1 else 'ies'} read but no pods or "

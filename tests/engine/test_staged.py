@@ -6,6 +6,7 @@ import pytest
 
 from netpolicy.api import load_documents
 from netpolicy.engine.flow import FlowEvaluator
+from netpolicy.render.flow_json import flow_json
 
 BASE = [
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}},
@@ -43,7 +44,7 @@ def test_staged_policies_are_pending_only(documents, verdict, pending):
     result = FlowEvaluator(load_documents(BASE + documents)).evaluate("x/b", "x/a", 6, 80)
     assert result.verdict == verdict
     if pending is None:
-        assert result.pending is None and "pending" not in result.to_json()
+        assert result.pending is None and "pending" not in flow_json(result)
     else:
         assert result.pending.verdict == pending
-        assert result.to_json()["pending"]["verdict"] == pending
+        assert flow_json(result)["pending"]["verdict"] == pending

@@ -6,6 +6,7 @@ from netpolicy.lab.plan import NotProbed, Probe, ProbePlan
 from netpolicy.lab.prober import ALLOWED, DENIED, ERROR, Outcome
 from netpolicy.lab.report import compare, render_text
 from netpolicy.model.protocols import ICMP, SCTP, TCP, UDP
+from netpolicy.render.lab_json import verify_json
 
 
 def probe(src, dst, protocol, port, expected, sport=40000):
@@ -33,7 +34,7 @@ def test_compare_counts_agreements_and_lists_every_disagreement():
 
 
 def test_json_shape():
-    data = make_report().to_json()
+    data = verify_json(make_report())
     assert data["result"] == "fail"
     assert data["disagreements"][0] == {
         "from": "x/b", "to": "x/a", "protocol": "TCP", "src_address": "10.0.0.1", "dst_address": "10.0.0.2",

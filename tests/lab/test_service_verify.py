@@ -15,6 +15,7 @@ from netpolicy import api
 from netpolicy.api import load_cluster, load_documents
 from netpolicy.lab import api as lab
 from netpolicy.lab.environment import missing_requirement
+from netpolicy.render.lab_json import disagreement_json
 from tests.engine import test_host_path as host_path
 from tests.engine.test_service_path import OBJECTS
 
@@ -96,7 +97,7 @@ def remote_local_short_circuit(d) -> bool:
 def test_every_other_service_probe_agrees(paths_report):
     assert paths_report.services and all(
         remote_local_short_circuit(d) for d in paths_report.disagreements), [
-        d.to_json() for d in paths_report.disagreements]
+        disagreement_json(d) for d in paths_report.disagreements]
     assert len(paths_report.services) >= 60
 
 
@@ -171,7 +172,7 @@ def node_result(report, client, port):
 
 def test_trojanwall_node_port_and_kubelet(trojanwall):
     case, report = trojanwall
-    assert all(node_to_own_pod(d) for d in report.disagreements), [d.to_json() for d in report.disagreements]
+    assert all(node_to_own_pod(d) for d in report.disagreements), [disagreement_json(d) for d in report.disagreements]
     via = "NodePort trojanwall-node:31000"
     outside = "allowed" if case == "article" else "denied"
     assert set(reached(report, "client 203.0.113.7", via).values()) == {outside}
@@ -202,7 +203,7 @@ def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
                      "destination": {"ports": ["30000:32767"]}},
                     {"action": "Deny", "protocol": "TCP", "destination": {"ports": ["30000:32767"]}}]})
     report = verify(load_documents([*OBJECTS, *heps, office]), ["203.0.113.7", "198.51.100.99"])
-    assert report.ok, [d.to_json() for d in report.disagreements]
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
     assert reached(report, "client 203.0.113.7", "NodePort node-a:31000") == {"web/app-1": "allowed",
                                                                              "web/app-0": "denied"}
     assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}

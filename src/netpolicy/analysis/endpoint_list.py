@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from netpolicy.engine.context import EngineContext
 from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS, INGRESS
-from netpolicy.model.protocols import protocol_name
 from netpolicy.options import Options
 
 
@@ -18,13 +17,6 @@ class EndpointRow:
     endpoint: Endpoint
     ingress: tuple[str, ...]
     egress: tuple[str, ...]
-
-    def to_json(self) -> dict:
-        e = self.endpoint
-        return {"id": e.id, "kind": e.kind, "namespace": e.namespace, "labels": dict(e.labels),
-                "ips": [str(ip) for ip in e.ips] + [str(net) for net in e.nets],
-                "ports": [{"name": p.name, "protocol": protocol_name(p.protocol), "port": p.port} for p in e.ports],
-                "isolation": {"ingress": list(self.ingress), "egress": list(self.egress)}}
 
 
 def list_endpoints(cluster: Cluster, options: Options | None = None) -> list[EndpointRow]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import Cluster, Endpoint
 
+NODE_PREFIX = "node/"
+
 #: Suffixes controllers add to pod names: ReplicaSet hash + random, random alone, StatefulSet ordinal,
 #: CronJob's schedule stamp + random.
 _POD_SUFFIXES = (re.compile(r"-[a-z0-9]{5,10}-[a-z0-9]{5}$"), re.compile(r"-[a-z0-9]{5}$"),
@@ -24,10 +26,15 @@ class Found:
 
 
 def find_endpoint(cluster: Cluster, text: str, *, selector: str = "", namespace: str = "",
-                  option: str = "--from") -> Found:
-    """What `text` (or `selector` within `namespace`) names; raises InputError listing candidates if unclear."""
+                  option: str = "--from", entries: bool = False) -> Found:
+    """What `text` (or `selector` within `namespace`) names; raises InputError listing candidates if unclear.
+
+    A node (`node/<name>`) is taken as typed; with `entries` (a destination) so is a Service entry
+    (`svc/<ns>/<name>`, `<node>:<nodePort>`), which the query routes through kube-proxy's translation."""
     if selector or (namespace and not text):
         return _by_selector(cluster, selector, namespace, option)
+    if text.startswith(NODE_PREFIX) or (entries and not namespace and _service_entry(cluster, text)):
+        return Found(text)
     if namespace and "/" not in text:
         text = f"{namespace}/{text}"
     if cluster.endpoint(text) is not None or _is_address(text):
@@ -37,6 +44,13 @@ def find_endpoint(cluster: Cluster, text: str, *, selector: str = "", namespace:
         return _by_service(cluster, rest, option, explicit=True, shown=text)
     found = _by_service(cluster, text, option, explicit=False) if text.count("/") == 1 else None
     return found or _by_name(cluster, text, option)
+
+
+def _service_entry(cluster: Cluster, text: str) -> bool:
+    """Whether `text` has the form of a Service entry that is not an endpoint: `svc/...` or `<node>:<port>`."""
+    node, _, port = text.rpartition(":")
+    nodes = set(cluster.nodes) | {e.node for e in cluster.endpoints if e.node}
+    return text.startswith("svc/") or (port.isdigit() and node in nodes)
 
 
 def _is_address(text: str) -> bool:

@@ -17,10 +17,6 @@ class PortOutcome:
     verdict: str
     result: FlowResult
 
-    def to_json(self) -> dict:
-        return {"ports": self.ports.format(), "verdict": self.verdict,
-                "egress": self.result.egress.to_json(), "ingress": self.result.ingress.to_json()}
-
 
 @dataclass(frozen=True)
 class PortSweep:
@@ -32,15 +28,6 @@ class PortSweep:
     @property
     def allowed(self) -> IntervalSet:
         return IntervalSet.of([r for o in self.outcomes if o.verdict == ACCEPT for r in o.ports.ranges])
-
-    def to_json(self) -> dict:
-        """The query JSON (INTERFACES.md) for the protocol as a whole, plus `ports`, one entry per outcome."""
-        out = self.flow.to_json()
-        out["port"] = None
-        out["verdict"] = ACCEPT if self.allowed else "deny"
-        out["allowed_ports"] = self.allowed.format()
-        out["ports"] = [o.to_json() for o in self.outcomes]
-        return out
 
 
 def sweep_ports(evaluator: FlowEvaluator, src: str, dst: str, protocol: int,

@@ -18,6 +18,7 @@ from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.model.protocols import PORT_PROTOCOLS, TCP, protocol_name
 from netpolicy.options import Options
 from netpolicy.render.connections_json import connections_json
+from netpolicy.render.flow_json import flow_json
 from netpolicy.render.words import describe
 
 PROBES_PER_PAIR = 4   # flows traced per pair; the rest of the pair's connections is listed as not traced
@@ -32,7 +33,8 @@ class Tables:
         self._index: dict[str, int] = {}
 
     def add(self, value) -> int:
-        key = json.dumps(value, sort_keys=True)
+        """The index of `value` (nested dicts and lists), added when new."""
+        key = json.dumps(value, sort_keys=True)  # its identity for the dedup, never output (render/ encodes)
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.items)
@@ -119,7 +121,7 @@ class Explainer:
         """Index of a traced flow in the shared table, its steps interned in the steps table."""
         if result is None:
             return None
-        data = result.to_json()
+        data = flow_json(result)
         for part in (data, data.get("pending")):
             if part:
                 for side in ("egress", "ingress"):

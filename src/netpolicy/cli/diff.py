@@ -10,19 +10,16 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.shared import (
-    CalicoVersion,
-    IpBlockPods,
-    PodCidr,
     console,
     input_errors,
     load,
-    make_options,
     other_inputs,
     say,
 )
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR, Options
+from netpolicy.options import Options
 
 
 class DiffFormat(StrEnum):
@@ -38,6 +35,7 @@ class DiffGrouping(StrEnum):
     klass = "class"
 
 
+@with_engine_options
 def diff(
     before: Annotated[list[str], typer.Option(
         "--before", help="The configuration before the change: file, directory or - (repeatable).")] = [],  # noqa: B006
@@ -52,13 +50,11 @@ def diff(
         "--group-by", help="One row per endpoint pair, per class of alike endpoints, or pairs unless there "
         "are more than 100.")] = DiffGrouping.auto,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when connectivity changed.")] = False,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """What a change newly allows and newly blocks, and which rules are responsible on each side."""
     with input_errors():
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        options = engine.options()
         after_paths = [*after, *files]
         if not after_paths and not other_inputs():
             raise InputError("no after side: give --after PATH, -f PATH, --helm CHART, -k DIR or --context NAME",

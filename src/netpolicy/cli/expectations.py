@@ -7,24 +7,21 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.inputs import current_inputs
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
     Output,
-    PodCidr,
     TextOrJson,
     console,
     input_errors,
-    make_options,
     print_warnings,
     read,
 )
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR
 
 
+@with_engine_options
 def run_expectations(
     expectations: Annotated[list[str], typer.Argument(help="Expectations files (YAML).", show_default=False)],
     files: Files = [],  # noqa: B006
@@ -32,13 +29,11 @@ def run_expectations(
     junit: Annotated[str | None, typer.Option(
         "--junit", help="Also write the results as JUnit XML to this file.")] = None,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show details of passing expectations too.")] = False,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Check expectations (who must and must not reach whom); exit 1 when any fails."""
     with input_errors():
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        options = engine.options()
         current_inputs(files).check()
         from netpolicy.analysis.expectations.check import check_expectations
         from netpolicy.analysis.expectations.load import load_suites
@@ -46,7 +41,7 @@ def run_expectations(
 
         suites = load_suites(expectations)
         cluster = load_with_pods(files, [p for s in suites for p in s.pods], options,
-                                 read=lambda paths: read(paths, options))
+                                 read=lambda paths, stdin, extra: read(paths, options, stdin=stdin, objects=extra))
         print_warnings(cluster.warnings)
         report = check_expectations(cluster, suites, options)
         if junit is not None:

@@ -8,22 +8,18 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.inputs import with_inputs
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
     Output,
-    PodCidr,
     TextOrJson,
     input_errors,
     load,
-    make_options,
     say,
 )
 from netpolicy.errors import InputError, NetpolicyError
 from netpolicy.escape import terminal_lines
-from netpolicy.options import DEFAULT_POD_CIDR
 
 
 def verify_settings(ports: str, timeout: float):
@@ -50,9 +46,9 @@ lab_app = typer.Typer(help="Build the cluster on this machine's kernel (netns + 
                       no_args_is_help=True)
 
 
-def lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, calico_version: str):
+def lab_inputs(files: list[str], engine: EngineFlags):
     """The cluster, its matrix and the options a lab is built from."""
-    options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+    options = engine.options()
     cluster = load(files, options)
     from netpolicy import api
 
@@ -61,26 +57,25 @@ def lab_inputs(files: list[str], pod_cidr: str, ipblock_matches_pods: str, calic
 
 @lab_app.command("verify")
 @with_inputs
+@with_engine_options
 def lab_verify(
     files: Files = [],  # noqa: B006
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
     output: Output = TextOrJson.text,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a probe waits.")] = 1.0,
     clients: Clients = [],  # noqa: B006
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Build the lab, probe every pair on every declared port and every Service's backends, compare with
     the engine, tear down."""
     with input_errors():
         port_list = verify_settings(ports, timeout)
-        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
-        from netpolicy.engine.flow import FlowEvaluator
+        cluster, matrix, options = lab_inputs(files, engine)
+        from netpolicy import api
         from netpolicy.lab import api as lab
         from netpolicy.lab.report import render_text
 
-        evaluator = FlowEvaluator(cluster, options)
+        query = api.querier(cluster, options)
 
         def end(endpoint_id: str, address: str) -> str:
             if endpoint_id.startswith("node/"):
@@ -89,11 +84,11 @@ def lab_verify(
             return endpoint_id if endpoint is not None and endpoint.policed else address  # ranges: by address
 
         def explain(probe) -> str:
-            from netpolicy.engine.node_flow import evaluate_node_flow
             try:
                 src, dst = end(probe.src, probe.src_address), end(probe.dst, probe.dst_address)
-                result = (evaluate_node_flow(evaluator, src, dst, probe.protocol, probe.port, probe.sport)
-                          or evaluator.evaluate(src, dst, probe.protocol, probe.port, probe.sport))
+                result = query.path_flow(src, dst, probe.protocol, str(probe.port), probe.sport) \
+                    if query.names_node(src, dst) else None
+                result = result or query.flow(src, dst, probe.protocol, probe.port, probe.sport)
             except (NetpolicyError, ValueError) as error:
                 return f"no trace: {error}"
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
@@ -101,7 +96,9 @@ def lab_verify(
 
         report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain, clients=clients)
         if output is TextOrJson.json:
-            print(json.dumps(report.to_json(), indent=2))
+            from netpolicy.render.lab_json import verify_json
+
+            print(json.dumps(verify_json(report), indent=2))
         else:
             print(terminal_lines(render_text(report)))
         raise typer.Exit(report.exit_code)
@@ -109,16 +106,15 @@ def lab_verify(
 
 @lab_app.command("up")
 @with_inputs
+@with_engine_options
 def lab_up(
     files: Files = [],  # noqa: B006
     lab_id: Annotated[str | None, typer.Option("--id", help="Lab id (default: a new one).")] = None,  # noqa: UP007
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Build the lab and leave it running (remove it with `lab down ID`)."""
     with input_errors():
-        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
+        cluster, matrix, options = lab_inputs(files, engine)
         from netpolicy.lab import api as lab
 
         handle = lab.up(cluster, matrix, options, lab_id=lab_id)
@@ -155,15 +151,14 @@ def lab_status() -> None:
 
 @lab_app.command("show-rules")
 @with_inputs
+@with_engine_options
 def lab_show_rules(
     files: Files = [],  # noqa: B006
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Print the nftables ruleset the lab loads: Calico's chain layout, commented (no root needed)."""
     with input_errors():
-        cluster, matrix, options = lab_inputs(files, pod_cidr, ipblock_matches_pods, calico_version)
+        cluster, matrix, options = lab_inputs(files, engine)
         from netpolicy.lab import api as lab
 
         print(lab.show_rules(cluster, matrix, options))

@@ -9,17 +9,13 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
-    PodCidr,
     console,
     input_errors,
     load,
-    make_options,
 )
-from netpolicy.options import DEFAULT_POD_CIDR
 
 
 class LintFormat(StrEnum):
@@ -36,6 +32,7 @@ class FailOn(StrEnum):
     never = "never"
 
 
+@with_engine_options
 def lint(
     files: Files = [],  # noqa: B006
     output: Annotated[LintFormat, typer.Option("-o", "--output", help="Output format.")] = LintFormat.text,
@@ -47,9 +44,7 @@ def lint(
     show_info: Annotated[bool, typer.Option(
         "--show-info", help="List info findings in text output too (they are counted, not listed, by default; "
         "--fail-on info lists them).")] = False,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Find mistakes: rules that do not do what they seem to, blocked DNS, selectors that select nothing."""
     findings = []
@@ -63,7 +58,7 @@ def lint(
             render_rules_text(RULES, console())
             return
         lint_config = load_config(config)
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        options = engine.options()
         cluster = load(files, options)
         findings = api.lint(cluster, options, lint_config)
         if output is LintFormat.json:

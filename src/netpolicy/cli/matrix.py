@@ -9,18 +9,14 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
-    PodCidr,
     console,
     input_errors,
     load,
-    make_options,
 )
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR
 
 LARGE_MATRIX = 5000  # endpoints above which `matrix` suggests --group-by class
 
@@ -47,6 +43,7 @@ class MatrixFormat(StrEnum):
     mermaid = "mermaid"
 
 
+@with_engine_options
 def matrix(
     files: Files = [],  # noqa: B006 - typer reads the default
     output: Annotated[MatrixFormat, typer.Option("-o", "--output", help="Output format.")] = MatrixFormat.text,
@@ -56,13 +53,11 @@ def matrix(
     form: Annotated[MatrixForm, typer.Option("--form", help=(
         "pairs: every allowed pair; compact: per class what its policies allow, pairs left implicit "
         "(-o json); auto: compact JSON or a text summary above 200,000 pairs."))] = MatrixForm.auto,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Who can reach whom, on which protocols and ports."""
     with input_errors():
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        options = engine.options()
         if group_by not in ("endpoint", "class"):
             raise InputError(f"--group-by: {group_by!r} is not a grouping", expected="endpoint or class")
         if group_by == "class" and output not in (MatrixFormat.json, MatrixFormat.text):

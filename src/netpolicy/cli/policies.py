@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
-from netpolicy.cli.shared import (
-    CalicoVersion,
-    Files,
-    IpBlockPods,
-    Output,
-    PodCidr,
-    TextOrJson,
-    console,
-    input_errors,
-    load,
-    make_options,
-)
-from netpolicy.options import DEFAULT_POD_CIDR
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
+from netpolicy.cli.shared import Files, Output, TextOrJson, load_and_show
 
 
+@with_engine_options
 def policies(
     files: Files = [],  # noqa: B006
     output: Output = TextOrJson.text,
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """Every policy: what it selects, which directions it isolates, and what each rule admits."""
-    with input_errors():
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
-        cluster = load(files, options)
-        from netpolicy.analysis.policy_report import policy_report
-        from netpolicy.render import policies_out
+    from netpolicy.analysis.policy_report import policy_report
+    from netpolicy.render.policies_out import render_report_text, report_json
 
-        report = policy_report(cluster, options)
-        if output is TextOrJson.json:
-            print(json.dumps(policies_out.report_json(report), indent=2))
-        else:
-            policies_out.render_report_text(report, console())
+    load_and_show(files, output, engine, policy_report, report_json, render_report_text)

@@ -9,20 +9,17 @@ from typing import Annotated
 
 import typer
 
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.shared import (
-    CalicoVersion,
     Files,
-    IpBlockPods,
     Output,
-    PodCidr,
     TextOrJson,
     console,
     input_errors,
     load,
-    make_options,
 )
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR, Options
+from netpolicy.options import Options
 
 
 def parse_protocol(text: str) -> int:
@@ -35,22 +32,7 @@ def parse_protocol(text: str) -> int:
     return number
 
 
-def check_ports(protocol: int, port: int | None, src_port: int | None) -> None:
-    """Ports 1-65535 for TCP, UDP and SCTP; ICMP type and code 0-255; nothing for other protocols."""
-    from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS
-
-    if protocol in ICMP_PROTOCOLS:
-        checks = (("--port", port, 0, 255, "an ICMP type 0-255"), ("--src-port", src_port, 0, 255, "an ICMP code 0-255"))
-    elif protocol in PORT_PROTOCOLS:
-        checks = (("--port", port, 1, 65535, "a port 1-65535"), ("--src-port", src_port, 1, 65535, "a port 1-65535"))
-    else:
-        checks = (("--port", port, 1, 0, "no port: this protocol has none"),
-                  ("--src-port", src_port, 1, 0, "no port: this protocol has none"))
-    for name, value, lo, hi, expected in checks:
-        if value is not None and not lo <= value <= hi:
-            raise InputError(f"{name}: {value} is out of range", expected=expected)
-
-
+@with_engine_options
 def query(
     files: Files = [],  # noqa: B006
     source: Annotated[str, typer.Option(
@@ -74,9 +56,7 @@ def query(
     findings: Annotated[str, typer.Option(
         "--findings", help="auto (clusters up to 2,000 endpoints), always or never: show lint findings on "
                            "the rules the flow passes through.")] = "auto",
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
     to_host: Annotated[str, typer.Option(
         "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
                                           "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
@@ -87,38 +67,26 @@ def query(
         if not (source or from_selector or from_namespace) or not (destination or to_selector or to_namespace):
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
         number = parse_protocol(protocol)
+        from netpolicy.analysis.flow_query import check_ports
+
         check_ports(number, None, src_port)
         if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
             raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
-        options = replace(make_options(pod_cidr, ipblock_matches_pods, calico_version),
+        options = replace(engine.options(),
                           endpoint_to_host_action=to_host.upper())
         cluster = load(files, options)
-        from netpolicy.analysis.find_endpoint import find_endpoint, resolve_port
-        from netpolicy.engine.flow import FlowEvaluator
-        from netpolicy.engine.node_flow import node_named
-        from netpolicy.model.protocols import PORT_PROTOCOLS
+        from netpolicy import api
+        from netpolicy.analysis.find_endpoint import find_endpoint
 
-        evaluator = FlowEvaluator(cluster, options)
-        if from_selector or node_named(cluster, source) is None:
-            source = _found(find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace,
-                                          option="--from"))
-        if _path_flow(evaluator, source, destination, to_selector or to_namespace, number, port, src_port, output):
-            return
+        source = _found(find_endpoint(cluster, source, selector=from_selector, namespace=from_namespace,
+                                      option="--from"))
         destination = _found(find_endpoint(cluster, destination, selector=to_selector, namespace=to_namespace,
-                                           option="--to"))
-        port = resolve_port(port, cluster, destination, number)
-        check_ports(number, port, src_port)
-        if port is None and number in PORT_PROTOCOLS:
-            _sweep(evaluator, source, destination, number, src_port, output, findings)
-            return
-        result = evaluator.evaluate(source, destination, number, port, src_port)
-        result = with_findings(result, cluster, options, findings)
-        if output is TextOrJson.json:
-            print(json.dumps(result.to_json(), indent=2))
-        else:
-            from netpolicy.render.trace_text import render_flow
-
-            render_flow(result, console())
+                                           option="--to", entries=True))
+        ask = api.querier(cluster, options)
+        result = ask(source, destination, number, port, src_port)
+        if not ask.names_node(source, destination):  # node flows are shown without findings
+            result = with_findings(result, cluster, options, findings)
+        show(result, output)
 
 
 def _found(end) -> str:
@@ -128,72 +96,45 @@ def _found(end) -> str:
     return end.ref
 
 
-def _path_flow(evaluator, source: str, destination: str, by_selector: str, protocol: int, port: str | None,
-               src_port: int | None, output: TextOrJson) -> bool:
-    """A flow whose path matters before policy (docs/semantics.md#services-and-host-endpoints): to a
-    Service (kube-proxy's translation, per backend) or between a node and a pod. False: neither."""
-    from netpolicy.engine.node_flow import evaluate_node_flow
-    from netpolicy.engine.path import ServicePaths
+def show(result, output: TextOrJson) -> None:
+    """A flow, a flow to a Service or a port sweep, as JSON or text."""
+    from netpolicy.analysis.port_sweep import PortSweep
+    from netpolicy.engine.flow import FlowResult
 
-    cluster = evaluator.ctx.cluster
-    number = int(port) if port is not None and port.isdigit() else None
-    paths = ServicePaths(cluster, evaluator.ctx.backends)
-    entry = None
-    if not by_selector and cluster.endpoint(destination) is None:
-        entry = paths.entry(destination, protocol, number, port if number is None else None)
-    if entry is not None:
-        from netpolicy.engine.service_flow import evaluate_service
-
-        flow = evaluate_service(evaluator, paths, source, destination, entry, protocol, src_port)
-        if output is TextOrJson.json:
-            print(json.dumps(flow.to_json(), indent=2))
-        else:
-            from netpolicy.render.trace_text import render_service_flow
-
-            render_service_flow(flow, console())
-        return True
-    if port is not None and number is None:
-        return False
-    result = evaluate_node_flow(evaluator, source, destination, protocol, number, src_port)
-    if result is None:
-        return False
     if output is TextOrJson.json:
-        print(json.dumps(result.to_json(), indent=2))
+        from netpolicy.render.flow_json import flow_json, service_flow_json
+        from netpolicy.render.port_sweep_json import sweep_json
+
+        encode = sweep_json if isinstance(result, PortSweep) else \
+            flow_json if isinstance(result, FlowResult) else service_flow_json
+        print(json.dumps(encode(result), indent=2))
     else:
-        from netpolicy.render.trace_text import render_flow
+        from netpolicy.render.trace_text import render_flow, render_service_flow, render_sweep
 
-        render_flow(result, console())
-    return True
-
-
-def _sweep(evaluator, source: str, destination: str, protocol: int, src_port: int | None,
-           output: TextOrJson, findings: str) -> None:
-    """No --port: every destination port of the protocol, one trace per distinct outcome."""
-    import dataclasses
-
-    from netpolicy.analysis.port_sweep import sweep_ports
-
-    sweep = sweep_ports(evaluator, source, destination, protocol, src_port)
-    cluster, options = evaluator.ctx.cluster, evaluator.ctx.options
-    outcomes = tuple(dataclasses.replace(o, result=with_findings(o.result, cluster, options, findings))
-                     for o in sweep.outcomes)
-    sweep = dataclasses.replace(sweep, outcomes=outcomes)
-    if output is TextOrJson.json:
-        print(json.dumps(sweep.to_json(), indent=2))
-    else:
-        from netpolicy.render.trace_text import render_sweep
-
-        render_sweep(sweep, console())
+        draw = render_sweep if isinstance(result, PortSweep) else \
+            render_flow if isinstance(result, FlowResult) else render_service_flow
+        draw(result, console())
 
 
 def with_findings(result, cluster, options: Options, mode: str):
-    """Attach lint findings to the trace steps whose rules have them (`--findings`)."""
-    from netpolicy.analysis.trace_findings import FINDINGS_LIMIT, attach_findings
+    """Attach lint findings to the trace steps whose rules have them (`--findings`): of a flow, or of
+    each outcome of a port sweep; a flow to a Service is shown as it is."""
+    import dataclasses
+
+    from netpolicy.analysis.port_sweep import PortSweep
+    from netpolicy.analysis.trace_findings import FINDINGS_LIMIT, attach_findings, index_findings
+    from netpolicy.engine.flow import FlowResult
 
     if mode not in ("auto", "always", "never"):
         raise InputError(f"--findings: {mode!r} is not a choice", expected="auto, always or never")
     if mode == "never" or (mode == "auto" and len(cluster.endpoints) > FINDINGS_LIMIT):
         return result
+    if not isinstance(result, FlowResult | PortSweep):
+        return result
     from netpolicy import api
 
-    return attach_findings(result, api.lint(cluster, options))
+    index = index_findings(api.lint(cluster, options))
+    if isinstance(result, FlowResult):
+        return attach_findings(result, index)
+    outcomes = tuple(dataclasses.replace(o, result=attach_findings(o.result, index)) for o in result.outcomes)
+    return dataclasses.replace(result, outcomes=outcomes)

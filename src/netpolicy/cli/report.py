@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from netpolicy.cli.diff import before_side, check_before_side
+from netpolicy.cli.engine_options import ENGINE_DEFAULTS, EngineFlags, with_engine_options
 from netpolicy.cli.inputs import current_inputs
-from netpolicy.cli.shared import CalicoVersion, Files, IpBlockPods, PodCidr, input_errors, make_options, read
+from netpolicy.cli.shared import Files, input_errors, read
 from netpolicy.errors import InputError
-from netpolicy.options import DEFAULT_POD_CIDR
 
 
+@with_engine_options
 def report(
     files: Files = [],  # noqa: B006 - typer reads the default
     output: Annotated[str, typer.Option("-o", "--output", help="The HTML file to write.")] = "report.html",
@@ -27,15 +28,13 @@ def report(
     expect: Annotated[list[str], typer.Option(
         "--expect", help="Expectations file whose results the page lists (repeatable).")] = [],  # noqa: B006
     title: Annotated[str, typer.Option("--title", help="The page's title.")] = "",
-    pod_cidr: PodCidr = DEFAULT_POD_CIDR,
-    ipblock_matches_pods: IpBlockPods = "true",
-    calico_version: CalicoVersion = "3.32",
+    engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """One offline HTML page: the connectivity graph and matrix, and why each flow is allowed or not."""
     with input_errors():
         from netpolicy.render.html.build import ReportArgs, write_report
 
-        options = make_options(pod_cidr, ipblock_matches_pods, calico_version)
+        options = engine.options()
         after_paths = [*after, *files]
         current_inputs(after_paths).check()
         diff = diff or bool(before) or git is not None

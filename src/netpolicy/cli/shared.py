@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from netpolicy.errors import InputError, NetpolicyError
+from netpolicy.errors import NetpolicyError
 from netpolicy.escape import terminal_lines
 from netpolicy.options import Options
 
+if TYPE_CHECKING:
+    from netpolicy.cli.engine_options import EngineFlags
+    from netpolicy.model.cluster import Cluster
+
 Files = Annotated[list[str], typer.Option("-f", "--file", help="YAML/JSON file, directory, or - for stdin (repeatable).")]
-PodCidr = Annotated[str, typer.Option("--pod-cidr", help="Where endpoints without an IP get a stable address.")]
-IpBlockPods = Annotated[str, typer.Option(
-    "--ipblock-matches-pods", help="true: Kubernetes ipBlock matches pod IPs (Calico); false: it does not (Cilium).")]
-CalicoVersion = Annotated[str, typer.Option("--calico-version", help="Calico version whose tie-break rules apply.")]
 
 
 class TextOrJson(StrEnum):
@@ -42,25 +41,6 @@ def say(text: str) -> None:
     print(terminal_lines(text), file=sys.stderr)
 
 
-def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> Options:
-    """The engine's options from the shared command-line options, each checked."""
-    value = ipblock_matches_pods.strip().lower()
-    if value not in ("true", "false", "1", "0", "yes", "no"):
-        raise InputError(f"--ipblock-matches-pods: {ipblock_matches_pods!r} is not a boolean", expected="true or false")
-    found = re.fullmatch(r"v?(\d{1,4})\.(\d{1,4})(\.\d{1,4})?", calico_version.strip())
-    if not found:
-        raise InputError(f"--calico-version: {calico_version!r} is not a version", expected="e.g. 3.32")
-    major, minor = int(found[1]), int(found[2])
-    import ipaddress
-
-    try:
-        ipaddress.ip_network(pod_cidr)
-    except ValueError:
-        raise InputError(f"--pod-cidr: {pod_cidr!r} is not a CIDR", expected="e.g. 10.244.0.0/16") from None
-    return Options(pod_cidr=pod_cidr, ipblock_matches_pods=value in ("true", "1", "yes"),
-                   calico_version=(major, minor))
-
-
 def load(files: list[str], options: Options):
     """The cluster of the command's inputs (`-f` paths, `-` is stdin; --helm, -k, a live cluster), its
     warnings printed to stderr."""
@@ -69,12 +49,29 @@ def load(files: list[str], options: Options):
     return cluster
 
 
-def read(files: list[str], options: Options):
-    """The cluster of `files` and the command's other input options (--helm, -k, a live cluster)."""
+def read(files: list[str], options: Options, *, stdin=None, objects=()):
+    """The cluster of `files` and the command's other input options (--helm, -k, a live cluster), with
+    `objects` added (stdin: `stdin` if given)."""
     from netpolicy.cli.inputs import current_inputs
     from netpolicy.inputs import load_inputs
 
-    return load_inputs(current_inputs(files), options, stdin=sys.stdin)
+    return load_inputs(current_inputs(files), options, stdin=stdin if stdin is not None else sys.stdin,
+                       objects=objects)
+
+
+def load_and_show(files: list[str], output: TextOrJson, engine: EngineFlags, compute: Callable[[Cluster, Options], Any],
+                  encode: Callable[[Any], dict], draw: Callable[[Any, Any], None]) -> None:
+    """A listing command: load the inputs, `compute(cluster, options)`, print it as JSON (`encode`) or as
+    text on the console (`draw`)."""
+    with input_errors():
+        options = engine.options()
+        result = compute(load(files, options), options)
+        if output is TextOrJson.json:
+            import json
+
+            print(json.dumps(encode(result), indent=2))
+        else:
+            draw(result, console())
 
 
 def other_inputs() -> bool:

@@ -27,7 +27,7 @@ from netpolicy.errors import InputError
 from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ALLOW, DENY, EGRESS, INGRESS, LOG, PASS, PROFILE, Policy, Rule
-from netpolicy.model.protocols import PORT_PROTOCOLS, protocol_name
+from netpolicy.model.protocols import PORT_PROTOCOLS
 from netpolicy.options import Options
 
 EPHEMERAL = (32768, 60999)
@@ -47,17 +47,6 @@ class TraceStep:
     unmatched: tuple[tuple[str, str, str], ...] = ()  # (policy, rule, why it did not match)
     findings: tuple[str, ...] = ()                    # lint findings on the rule that decided
 
-    def to_json(self) -> dict:
-        out = {"tier": self.tier, "policy": self.policy, "kind": self.kind, "rule": self.rule,
-               "action": self.action, "reason": self.reason}
-        if self.location:
-            out["location"] = self.location
-        if self.unmatched:
-            out["unmatched"] = [{"policy": p, "rule": r, "reason": why} for p, r, why in self.unmatched]
-        if self.findings:
-            out["findings"] = list(self.findings)
-        return out
-
 
 @dataclass(frozen=True)
 class SideResult:
@@ -65,9 +54,6 @@ class SideResult:
 
     verdict: str
     trace: tuple[TraceStep, ...]
-
-    def to_json(self) -> dict:
-        return {"verdict": self.verdict, "trace": [s.to_json() for s in self.trace]}
 
 
 @dataclass(frozen=True)
@@ -85,19 +71,6 @@ class FlowResult:
     allowed_src_ports: IntervalSet | None = None
     notes: tuple[str, ...] = field(default=())
     pending: FlowResult | None = None
-
-    def to_json(self) -> dict:
-        out = {"from": self.src, "to": self.dst, "protocol": protocol_name(self.protocol),
-               "port": self.port, "src_port": self.src_port, "verdict": self.verdict,
-               "egress": self.egress.to_json(), "ingress": self.ingress.to_json()}
-        if self.allowed_src_ports is not None:
-            out["allowed_src_ports"] = self.allowed_src_ports.format()
-        if self.notes:
-            out["notes"] = list(self.notes)
-        if self.pending is not None:
-            out["pending"] = {"verdict": self.pending.verdict, "egress": self.pending.egress.to_json(),
-                              "ingress": self.pending.ingress.to_json()}
-        return out
 
 
 def _location(policy: Policy, rule: Rule | None) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from netpolicy.engine.context import EngineContext, selector_matches_any
 from netpolicy.engine.packet import Packet, Peer
+from netpolicy.model.cluster import Endpoint
 from netpolicy.model.ir import EntityMatch, IcmpMatch, PortMatch, Rule
 from netpolicy.model.protocols import ICMP, ICMPV6, protocol_name
 from netpolicy.selectors.ast import AndNode, NotNode, Selector
@@ -32,6 +34,15 @@ def side_selectors(entity: EntityMatch) -> tuple[Selector | None, Selector | Non
     if entity.selector is None or entity.not_selector is None:
         return entity.selector, entity.not_selector
     return _combined(entity.selector, entity.not_selector), None
+
+
+def owners_match(entity: EntityMatch, owners: Sequence[Endpoint]) -> bool:
+    """Whether a rule side's selectors admit an address held by `owners`: some owner matches the
+    (combined) positive selector and, without one, no owner matches the lone notSelector."""
+    positive, negative = side_selectors(entity)
+    if positive is not None and not selector_matches_any(positive, owners):
+        return False
+    return negative is None or not selector_matches_any(negative, owners)
 
 
 @cache
@@ -66,19 +77,17 @@ def entity_matches(ctx: EngineContext, entity: EntityMatch, peer: Peer, port: in
     `plain` leaves selectors out of the reasons (Kubernetes rules describe their peers themselves)."""
     address = peer.address
     owners = list(peer.owners)
-    positive, negative = side_selectors(entity)
     if entity.nets and not any(address in n for n in entity.nets if n.version == address.version):
         return False, f"{side} {peer.display} is not in {_nets(entity.nets)}"
     if entity.not_nets and any(address in n for n in entity.not_nets if n.version == address.version):
         return False, f"{side} {peer.display} is in excluded {_nets(entity.not_nets)}"
-    if positive is not None and not selector_matches_any(positive, owners):
-        if entity.selector is positive or not selector_matches_any(entity.selector, owners):
+    if not owners_match(entity, owners):
+        if entity.selector is not None and not selector_matches_any(entity.selector, owners):
             return False, (f"{side} {peer.display} is not one of the selected peers" if plain else
                            f"{side} {peer.display} does not match selector {entity.selector}")
-        negative = entity.not_selector     # selected, but no owner there is selected and not excluded
-    if negative is not None and selector_matches_any(negative, owners):
-        return False, (f"{side} {peer.display} is excluded" if plain else
+        return False, (f"{side} {peer.display} is excluded" if plain else  # selected, but every such owner excluded
                        f"{side} {peer.display} matches excluded selector {entity.not_selector}")
+    positive, _ = side_selectors(entity)
     if entity.services:
         missed = _service_miss(ctx, entity, peer, port, packet, side)
         if missed:

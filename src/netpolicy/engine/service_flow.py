@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
@@ -18,7 +18,6 @@ from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import RuleStep
 from netpolicy.model.ir import EGRESS
-from netpolicy.model.protocols import protocol_name
 
 
 @dataclass(frozen=True)
@@ -43,30 +42,6 @@ class ServiceFlow:
         """The leg whose trace stands for the flow: the first denied one, else the first."""
         denied = [r for _, r in self.legs if r.verdict != "allow"]
         return denied[0] if denied else (self.legs[0][1] if self.legs else None)
-
-    def to_json(self) -> dict:
-        shown = self.shown
-        if shown is None:
-            step = TraceStep(None, None, None, None, "Default", self.dropped)
-            empty = SideResult("deny", (step,)).to_json()
-            sides = {"egress": empty, "ingress": empty}
-        else:
-            sides = {"egress": shown.egress.to_json(), "ingress": shown.ingress.to_json()}
-        entry = self.entry
-        out = {"from": self.src, "to": self.dst, "protocol": protocol_name(self.protocol), "port": entry.port,
-               "src_port": self.src_port, "verdict": self.verdict, **sides,
-               "service": {"id": entry.service.id, "via": entry.kind, "address": entry.address,
-                           "node": entry.node, "port": entry.port,
-                           "external_traffic_policy": entry.service.external_traffic_policy},
-               "backends": [{"to": leg.name, "address": str(leg.backend.address), "port": leg.target.port,
-                             "node": leg.backend.node, "path": leg.why, "verdict": result.verdict,
-                             "egress": result.egress.to_json(), "ingress": result.ingress.to_json()}
-                            for leg, result in self.legs]}
-        if self.dropped:
-            out["dropped"] = self.dropped
-        if self.notes:
-            out["notes"] = list(self.notes)
-        return out
 
 
 def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, dst: str, entry: Entry,

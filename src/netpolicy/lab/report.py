@@ -20,22 +20,6 @@ class Disagreement:
     detail: str = ""
     trace: str = ""
 
-    def to_json(self) -> dict:
-        p = self.probe
-        out = {"from": p.src, "to": p.dst, "protocol": protocol_name(p.protocol), "src_address": p.src_address,
-               "dst_address": p.dst_address, "kernel": self.kernel, "engine": "allow" if p.expected else "deny"}
-        if p.protocol in (ICMP, ICMPV6):
-            out.update(icmp_type=p.port, icmp_code=p.sport)
-        else:
-            out.update(port=p.port, src_port=p.sport)
-        if p.via:
-            out.update(via=p.via, path=p.note)
-        if self.detail:
-            out["detail"] = self.detail
-        if self.trace:
-            out["trace"] = self.trace
-        return out
-
 
 @dataclass
 class SummaryRow:
@@ -71,29 +55,6 @@ class VerifyReport:
     def exit_code(self) -> int:
         """1 when the kernel and the engine disagree anywhere, else 0."""
         return 0 if self.ok else 1
-
-    def to_json(self) -> dict:
-        reasons = Counter(n.reason for n in self.not_probed)
-        return {
-            "lab": self.lab_id, "result": "pass" if self.ok else "fail", "endpoints": self.endpoints,
-            "probes": self.probes, "agreements": self.agreements,
-            "disagreements": [d.to_json() for d in self.disagreements],
-            "not_probed": {"count": len(self.not_probed), "reasons": dict(sorted(reasons.items())),
-                           "flows": [_not_probed_json(n) for n in self.not_probed]},
-            "summary": [vars(row) for row in self.summary],
-            "services": self.services,
-            "nodes": self.nodes,
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
-        }
-
-
-def _not_probed_json(item: NotProbed) -> dict:
-    out = {"from": item.src, "to": item.dst, "reason": item.reason}
-    if item.protocol is not None:
-        out["protocol"] = protocol_name(item.protocol)
-    if item.port is not None:
-        out["port"] = item.port
-    return out
 
 
 def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, Outcome],

@@ -51,6 +51,7 @@ class LabRecord:
         return cls(topology.lab_id, topology.namespaces, topology.node, endpoints, time.time(), os.getpid())
 
     def to_json(self) -> dict:
+        """The lab's own on-disk state record (not an output of netpolicy: no renderer reads it)."""
         return {"id": self.lab_id, "namespaces": self.namespaces, "node": self.node,
                 "endpoints": self.endpoints, "created": self.created, "pid": self.pid}
 

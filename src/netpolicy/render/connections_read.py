@@ -8,7 +8,7 @@ from netpolicy.model.protocols import ICMP_PROTOCOLS, NUMBER_BY_NAME, PORT_PROTO
 
 
 def connections_from_json(entries: list[dict]) -> ConnectionSet:
-    """The connection set of `allowed` entries (the inverse of `ConnectionSet.to_json`)."""
+    """The connection set of `allowed` entries (the inverse of `connections_json`)."""
     result = ConnectionSet.empty()
     for entry in entries:
         name = entry["protocol"]

@@ -187,6 +187,25 @@ def test_load_with_pods_adds_only_missing_stand_ins(tmp_path):
     assert len([e for e in cluster.endpoints if e.id == "kube-system/coredns"]) == 1
 
 
+def test_stand_ins_join_stdin_in_memory(tmp_path, monkeypatch):
+    """Stand-ins are added as objects (located in their expectations file); stdin read twice stays in memory."""
+    import io
+    import tempfile
+
+    def no_temporary_files(*args, **kwargs):
+        raise AssertionError("a temporary file was written")
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", no_temporary_files)
+    monkeypatch.setattr(tempfile, "mkstemp", no_temporary_files)
+    written = _write(tmp_path, {"pods": STAND_IN, "expectations": [_expectation("x/web", DNS, {}, "allow", "every")]})
+    suites = load_suites([written])
+    stdin = io.StringIO(yaml.safe_dump_all(CLUSTER))
+    cluster = load_with_pods(["-"], suites[0].pods, Options(), stdin=stdin)
+    dns = cluster.endpoint("kube-system/coredns")
+    assert dns is not None and cluster.endpoint("x/web") is not None
+    assert dns.source.location.file == written and dns.source.location.line > 1
+
+
 def test_multiple_files_keep_their_order(tmp_path):
     first = _write(tmp_path, {"expectations": [_expectation("x/web", DB, {"ports": 5432}, "allow", "every")]}, "a.yaml")
     second = _write(tmp_path, {"expectations": [_expectation("y/web2", DB, {}, "deny", "every")]}, "b.yaml")

@@ -53,3 +53,24 @@ def test_peer_in_another_namespace_of_the_input_is_judged():
 
 def test_policies_only_input_says_nothing():
     assert lint([k8s_policy("p", {"podSelector": {"matchLabels": {"app": "nothing-here"}}})], RULE) == []
+
+
+def _calico_from(source: dict, namespace: str | None = "shop") -> dict:
+    return calico_policy("p", {"selector": "app == 'db'", "ingress": [{"action": "Allow", "source": source}]},
+                         namespace=namespace)
+
+
+@pytest.mark.parametrize(("document", "found"), [
+    # a namespaced policy's lone notSelector is scoped to its namespace: every pod there has an app label
+    (_calico_from({"notSelector": "has(app)"}), "ingress[0] source: notSelector has(app) excludes every endpoint"),
+    (_calico_from({"selector": "app == 'web'", "notSelector": "app == 'web'"}),
+     "ingress[0] source: notSelector app == 'web' excludes every endpoint"),
+    (_calico_from({"selector": "app == 'web'", "notSelector": "tier == 'x'"}), None),
+    (_calico_from({"notSelector": "app == 'web'"}), None),                  # db is left
+    (_calico_from({"notSelector": "has(app)"}, namespace=None), None),      # global: external addresses are left
+])
+def test_calico_side_judged_as_selector_and_not_notselector(document, found):
+    findings = lint(shop(document), RULE)
+    assert len(findings) == (1 if found else 0)
+    if found:
+        assert found in findings[0].message and findings[0].suggestion == "narrow the notSelector"

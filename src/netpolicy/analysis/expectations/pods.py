@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
+import io
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import IO
 
 from netpolicy.analysis.expectations.model import StandInPod
+from netpolicy.errors import Diagnostics, Location
 from netpolicy.model.cluster import Cluster
 from netpolicy.model.protocols import protocol_name
 from netpolicy.options import Options
+from netpolicy.sources.raw import RawObject
+
+#: Reads the paths (stdin from the stream given) with extra input objects: the stand-ins.
+Reader = Callable[[list[str], IO[str] | None, Sequence[RawObject]], Cluster]
+STAND_INS = "<stand-in pods>"
 
 
 def pod_document(pod: StandInPod) -> dict:
@@ -31,48 +34,41 @@ def pod_document(pod: StandInPod) -> dict:
     return document
 
 
-@contextmanager
-def _json_file(documents: list[dict]) -> Iterator[str]:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="netpolicy-pods-", delete=False)
-    try:
-        with handle:
-            json.dump({"apiVersion": "v1", "kind": "List", "items": documents}, handle)
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
+def stand_in_objects(pods: Sequence[StandInPod]) -> list[RawObject]:
+    """The Pods of the stand-ins as input objects, each located where its expectations file declares it."""
+    from netpolicy.sources.documents import document_objects
+    from netpolicy.sources.lines import ParsedDocument
 
-
-@contextmanager
-def _stdin_file(stdin: IO[str]) -> Iterator[str]:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="netpolicy-stdin-", delete=False)
-    try:
-        with handle:
-            handle.write(stdin.read())
-        yield handle.name
-    finally:
-        os.unlink(handle.name)
+    diags = Diagnostics()
+    objects: list[RawObject] = []
+    for pod in pods:
+        where = pod.location or Location(STAND_INS)
+        objects += document_objects(ParsedDocument(pod_document(pod), where.line or 1, where.line or 1), where.file,
+                                    diags)
+    diags.raise_if_errors()
+    return objects
 
 
 def load_with_pods(paths: Sequence[str], pods: Sequence[StandInPod], options: Options,
-                   stdin: IO[str] | None = None, read: Callable[[list[str]], Cluster] | None = None) -> Cluster:
+                   stdin: IO[str] | None = None, read: Reader | None = None) -> Cluster:
     """Load `paths` (with `read`, default: the files alone), adding each stand-in pod whose id the input
-    does not already have."""
+    does not already have; stdin, read twice then, is kept in memory."""
     from netpolicy.api import load_cluster
 
     if read is None:
-        def read(some: list[str]) -> Cluster:
-            return load_cluster(some, options, stdin=stdin)
+        def read(some: list[str], source: IO[str] | None, extra: Sequence[RawObject]) -> Cluster:
+            return load_cluster(some, options, stdin=source, objects=extra)
     if not pods:
-        return read(list(paths))
+        return read(list(paths), stdin, ())
     if "-" in paths:
-        with _stdin_file(stdin or sys.stdin) as copy:
-            return load_with_pods([copy if p == "-" else p for p in paths], pods, options, read=read)
-    cluster = read(list(paths))
+        stdin = io.StringIO((stdin or sys.stdin).read())
+    cluster = read(list(paths), stdin, ())
     missing = [p for p in _unique(pods) if cluster.endpoint(p.id) is None]
     if not missing:
         return cluster
-    with _json_file([pod_document(p) for p in missing]) as extra:
-        return read([*paths, extra])
+    if "-" in paths and stdin is not None:
+        stdin.seek(0)
+    return read(list(paths), stdin, stand_in_objects(missing))
 
 
 def _unique(pods: Sequence[StandInPod]) -> list[StandInPod]:

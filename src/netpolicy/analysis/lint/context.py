@@ -56,6 +56,28 @@ class LintContext:
         return list(self.cluster.endpoints)
 
     @cached_property
+    def owner_index(self):
+        """Which IP owners hold an address (the engine's `OwnerIndex`)."""
+        from netpolicy.engine.context import OwnerIndex
+
+        return OwnerIndex(list(self.cluster.endpoints))
+
+    @cached_property
+    def _owners(self) -> dict[str, list[Endpoint]]:
+        return {}
+
+    def owners_of(self, endpoint: Endpoint) -> list[Endpoint]:
+        """The IP owners at the endpoint's addresses (itself first), whose labels rule selectors see there."""
+        found = self._owners.get(endpoint.id)
+        if found is None:
+            found = [endpoint]
+            for owner in (o for ip in endpoint.ips for o in self.owner_index.owners(ip)):
+                if all(owner is not known for known in found):
+                    found.append(owner)
+            self._owners[endpoint.id] = found
+        return found
+
+    @cached_property
     def _label_index(self):
         """The engine's index of distinct label sets over every IP owner, and the owners of each set."""
         from netpolicy.engine.labelindex import LabelIndex

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from netpolicy.engine.match import side_selectors
+from netpolicy.engine.match import owners_match
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import INGRESS, Policy, Rule
@@ -72,24 +72,24 @@ def rule_groups(policy: Policy, direction: str) -> Iterator[tuple[str, list[Rule
 def side_endpoints(ctx, policy: Policy, rule: Rule, side: str) -> list[Endpoint]:
     """Policed endpoints that can be on one side of a rule: the policy's own endpoints on their side
     (source of egress, destination of ingress), any pod or workload on the peer side; each filtered by
-    the side's address conditions (selector, notSelector, nets, notNets)."""
+    the side's address conditions (selectors as the engine matches them on the owners at the endpoint's
+    addresses, nets, notNets)."""
     own = (side == "destination") == (rule.direction == INGRESS)
     entity = getattr(rule, side)
     if own:
         candidates = [e for e in ctx.selected(policy) if e.kind != HOST_ENDPOINT]
-    elif entity.selector is not None:
-        candidates = [e for e in ctx.matching(entity.selector) if e.policed and e.kind != HOST_ENDPOINT]
     else:
         candidates = ctx.policed
-    return [e for e in candidates if _entity_holds(entity, e)]
+        if entity.selector is not None:
+            matched = ctx.matching(entity.selector)
+            direct = [e for e in matched if e.policed and e.kind != HOST_ENDPOINT]
+            if len(direct) == len(matched):  # no network set or other owner lends its labels to a pod's address
+                candidates = direct
+    return [e for e in candidates if _entity_holds(ctx, entity, e)]
 
 
-def _entity_holds(entity, endpoint: Endpoint) -> bool:
-    labels = endpoint.selector_labels
-    positive, negative = side_selectors(entity)
-    if positive is not None and not positive.matches(labels):
-        return False
-    if negative is not None and negative.matches(labels):
+def _entity_holds(ctx, entity, endpoint: Endpoint) -> bool:
+    if not owners_match(entity, ctx.owners_of(endpoint)):
         return False
     if entity.nets and not any(ip in net for ip in endpoint.ips for net in entity.nets if ip.version == net.version):
         return False

@@ -22,6 +22,7 @@ from netpolicy.analysis.diff.places import Place
 from netpolicy.model.protocols import protocol_name
 from netpolicy.render.connections_json import connections_json
 from netpolicy.render.diff.rows import PAIR, Row, layout
+from netpolicy.render.flow_json import flow_json
 
 MAX_MEMBERS = 1000
 
@@ -82,6 +83,6 @@ def _explanation(explanation: Explanation, change: str) -> dict:
         "change": change,
         "connections": connections_json(explanation.connections),
         "example": {"protocol": protocol_name(probe.protocol), "port": probe.port, "src_port": probe.src_port},
-        "before": explanation.before.to_json() if explanation.before else None,
-        "after": explanation.after.to_json() if explanation.after else None,
+        "before": flow_json(explanation.before) if explanation.before else None,
+        "after": flow_json(explanation.after) if explanation.after else None,
     }

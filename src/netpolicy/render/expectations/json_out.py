@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from netpolicy.analysis.expectations.check import ERROR, FAIL, PASS, ExpectationReport, Outcome, PairResult
 from netpolicy.render.connections_json import connections_json
+from netpolicy.render.flow_json import flow_json
 
 
 def report_json(report: ExpectationReport) -> dict:
@@ -55,5 +56,5 @@ def _pair(pair: PairResult) -> dict:
         "allowed": connections_json(pair.allowed),
         "missing": connections_json(pair.missing),
         "unexpected": connections_json(pair.extra),
-        "flow": pair.flow.to_json() if pair.flow is not None else None,
+        "flow": flow_json(pair.flow) if pair.flow is not None else None,
     }

@@ -23,9 +23,9 @@ class ReportArgs:
     before: Cluster | None = None
 
 
-def write_report(args: ReportArgs, load: Callable[[list[str], Options], Cluster]) -> str:
-    """Write the page to `args.output`; the line to tell the user. `load` reads paths (with the command's
-    other inputs); the cluster's warnings are printed here."""
+def write_report(args: ReportArgs, load: Callable[..., Cluster]) -> str:
+    """Write the page to `args.output`; the line to tell the user. `load(paths, options, stdin=, objects=)`
+    reads paths (with the command's other inputs); the cluster's warnings are printed here."""
     from netpolicy.analysis.lint import load_config, run_lint
     from netpolicy.analysis.report_data import ReportInput, report_data
     from netpolicy.render.html.page import render_page
@@ -51,7 +51,7 @@ def write_report(args: ReportArgs, load: Callable[[list[str], Options], Cluster]
             f"{len(data['namespaces'])} namespaces, {len(data['findings'])} lint findings")
 
 
-def _with_expectations(args: ReportArgs, load: Callable[[list[str], Options], Cluster]) -> tuple[Cluster, dict]:
+def _with_expectations(args: ReportArgs, load: Callable[..., Cluster]) -> tuple[Cluster, dict]:
     """The cluster with the expectations' own pods, and the expectations' results as `test -o json`."""
     from netpolicy.analysis.expectations.check import check_expectations
     from netpolicy.analysis.expectations.load import load_suites
@@ -60,5 +60,5 @@ def _with_expectations(args: ReportArgs, load: Callable[[list[str], Options], Cl
 
     suites = load_suites(args.expectations)
     cluster = load_with_pods(args.paths, [p for s in suites for p in s.pods], args.options,
-                             read=lambda paths: load(paths, args.options))
+                             read=lambda paths, stdin, extra: load(paths, args.options, stdin=stdin, objects=extra))
     return cluster, report_json(check_expectations(cluster, suites, args.options))

@@ -9,6 +9,7 @@ from netpolicy.analysis.lint import k8s_fields
 from netpolicy.analysis.lint.calico_fields import side
 from netpolicy.analysis.lint.finding import WARNING, Finding, finding_at
 from netpolicy.analysis.lint.labels import did_you_mean
+from netpolicy.engine.match import side_selectors
 from netpolicy.model.ir import K8S_NETWORK_POLICY, Policy
 from netpolicy.selectors import SelectorError, parse
 from netpolicy.selectors.ast import Selector
@@ -22,7 +23,9 @@ ID = "selects-nothing"
 SEVERITY = WARNING
 DOC = ("A policy whose selector matches none of the pods and workloads in the input protects nothing, "
        "and a rule peer (podSelector/namespaceSelector, or a Calico selector) that matches no endpoint "
-       "admits nothing: both are usually a typo in a label key or value. The finding offers the existing "
+       "admits nothing: both are usually a typo in a label key or value. A Calico rule side is judged as "
+       "Felix matches it, `(selector) && !(notSelector)`: a notSelector that excludes every endpoint its side "
+       "selects is reported too. The finding offers the existing "
        "labels nearest by edit distance (\"did you mean app: django?\"). Peers are only judged in namespaces "
        "whose workloads the input holds: a peer in kube-system is not wrong because kube-system is not in "
        "the input.")
@@ -88,23 +91,37 @@ def _calico_peers(ctx: LintContext, policy: Policy, raw: RawObject) -> Iterator[
     for rule in policy.ingress + policy.egress:
         for side_name in ("source", "destination"):
             entity = getattr(rule, side_name)
-            if entity.selector is None or never_matches(entity.selector):
+            positive, _ = side_selectors(entity)  # with a notSelector, `(selector) && !(notSelector)`
+            if positive is None or never_matches(entity.selector):
                 continue
             written = side(k8s_fields.rule_at(raw, rule.path), side_name)
             scope = _calico_scope(ctx, policy, written.get("namespaceSelector"))
-            if not _judged(ctx, scope) or ctx.matching(entity.selector):
+            if not _judged(ctx, scope) or ctx.matching(positive):
                 continue
-            field = next((f for f in ("selector", "namespaceSelector", "serviceAccounts", "notSelector")
-                          if written.get(f)), "")
-            path = f"{rule.path}.{side_name}" + (f".{field}" if field else "")
-            text = written.get("selector")
-            candidates = [e.selector_labels for e in ctx.policed] if scope is None else [
-                e.selector_labels for n in scope for e in ctx.endpoints_in(n)]
-            hint = did_you_mean(_parse(text), candidates) if text else ""
-            shown = f"{field} {written.get(field)}" if field and isinstance(written.get(field), str) else field
-            message = (f"{policy.id} {rule.name} {side_name} ({shown or entity.selector}) matches no endpoint "
-                       "of the input: the rule can never match")
-            yield finding_at(ID, raw, path, message, hint or "check the selector against the labels in use")
+            excluded = positive is not entity.selector and bool(ctx.matching(entity.selector))
+            yield _calico_finding(ctx, policy, raw, rule, side_name, written, scope, excluded)
+
+
+def _calico_finding(ctx: LintContext, policy: Policy, raw: RawObject, rule, side_name: str, written: Mapping,
+                    scope: list[str] | None, excluded: bool) -> Finding:
+    """A Calico rule side matching no endpoint: its selectors select none, or its notSelector excludes
+    every endpoint they select."""
+    if excluded:
+        message = (f"{policy.id} {rule.name} {side_name}: notSelector {written.get('notSelector')} excludes every "
+                   f"endpoint of the input the side selects{'' if written.get('selector') else ' (in its namespace)'}"
+                   ": the rule can never match")
+        return finding_at(ID, raw, f"{rule.path}.{side_name}.notSelector", message, "narrow the notSelector")
+    field = next((f for f in ("selector", "namespaceSelector", "serviceAccounts", "notSelector")
+                  if written.get(f)), "")
+    path = f"{rule.path}.{side_name}" + (f".{field}" if field else "")
+    text = written.get("selector")
+    candidates = [e.selector_labels for e in ctx.policed] if scope is None else [
+        e.selector_labels for n in scope for e in ctx.endpoints_in(n)]
+    hint = did_you_mean(_parse(text), candidates) if text else ""
+    shown = f"{field} {written.get(field)}" if field and isinstance(written.get(field), str) else field
+    message = (f"{policy.id} {rule.name} {side_name} ({shown or getattr(rule, side_name).selector}) matches no "
+               "endpoint of the input: the rule can never match")
+    return finding_at(ID, raw, path, message, hint or "check the selector against the labels in use")
 
 
 def _calico_scope(ctx: LintContext, policy: Policy, namespace_selector: object) -> list[str] | None:
