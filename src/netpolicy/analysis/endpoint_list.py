@@ -41,11 +41,6 @@ class HostNetworkRow:
     pod: HostNetworkPod
     selected_by: tuple[str, ...]
 
-    def to_json(self) -> dict:
-        p = self.pod
-        return {"id": p.id, "kind": p.kind, "namespace": p.namespace, "labels": dict(p.labels), "node": p.node,
-                "selected_by": list(self.selected_by)}
-
 
 def list_host_network(cluster: Cluster, options: Options | None = None) -> list[HostNetworkRow]:
     """Every hostNetwork pod and workload with the policies whose selector picks it: they have no workload
@@ -54,3 +49,16 @@ def list_host_network(cluster: Cluster, options: Options | None = None) -> list[
     policies = [p for tier in ctx.tiers for p in tier.policies]
     return [HostNetworkRow(pod, tuple(p.id for p in policies if p.selector.matches(pod.selector_labels)))
             for pod in cluster.host_network_pods]
+
+
+@dataclass(frozen=True)
+class EndpointListing:
+    """What `netpolicy endpoints` shows: the endpoints, then the hostNetwork pods (which are none)."""
+
+    endpoints: list[EndpointRow]
+    host_network: list[HostNetworkRow]
+
+
+def endpoint_listing(cluster: Cluster, options: Options | None = None) -> EndpointListing:
+    """The endpoints and the hostNetwork pods of the cluster."""
+    return EndpointListing(list_endpoints(cluster, options), list_host_network(cluster, options))

@@ -43,3 +43,10 @@ def render_host_network_text(rows, console) -> None:
     console.print(table)
     console.print("query --from/--to takes their ids and answers for their node, whose host endpoint policy "
                   "governs their traffic.")
+
+
+def render_listing_text(listing, console) -> None:
+    """The endpoints table, then the hostNetwork pods' table when there are any."""
+    render_endpoints_text(listing.endpoints, console)
+    if listing.host_network:
+        render_host_network_text(listing.host_network, console)
