@@ -57,3 +57,41 @@ def test_unknown_node():
     cluster = load_documents(OBJECTS)
     with pytest.raises(InputError, match="names no node"):
         evaluate_node_flow(FlowEvaluator(cluster), "node/zz", "web/app-0", TCP, 8000, None)
+
+
+ONE_NODE = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}},
+            {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "only"},
+             "status": {"addresses": [{"type": "InternalIP", "address": "172.18.0.9"}]}},
+            *({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "web", "labels": {"app": n}},
+               "spec": {"containers": [{"name": "c"}]}, "status": {"phase": "Running", "podIP": ip}}
+              for n, ip in (("db", "10.244.0.5"), ("web", "10.244.0.6"))), DENY_ALL]
+
+# (case, source, destination, verdict): the pods have no spec.nodeName; a one-node input puts them on its
+# node (docs/semantics.md#service-paths), whose traffic to them Felix never polices (static.go
+# filterOutputChain: "We don't currently police host -> endpoint"); a pod's to it passes its egress
+ONE_NODE_CASES = [
+    ("node → a pod without spec.nodeName: its own pod", "node/only", "web/db", "allow"),
+    ("by the node's address", "172.18.0.9", "web/web", "allow"),
+    ("pod → its (only) node: its egress denies", "web/db", "node/only", "deny"),
+]
+
+
+@pytest.mark.parametrize("case, src, dst, verdict", ONE_NODE_CASES, ids=[c[0] for c in ONE_NODE_CASES])
+def test_one_node_input_puts_every_pod_on_its_node(case, src, dst, verdict):
+    cluster = load_documents(ONE_NODE)
+    result = evaluate_node_flow(FlowEvaluator(cluster), src, dst, TCP, 5432, None)
+    assert result.verdict == verdict
+    assert "own node" in result.egress.trace[0].reason + result.ingress.trace[0].reason
+
+
+def test_one_function_places_pods_for_flows_paths_and_the_lab():
+    """`Cluster.node_of` (node_flow, service_flow, path) and the lab's topology agree on a pod's node."""
+    from netpolicy.lab.topology import plan_topology
+
+    cluster = load_documents(ONE_NODE)
+    db = cluster.endpoint("web/db")
+    assert db.node is None and cluster.node_of(db) == "only"
+    topology = plan_topology("t", cluster.endpoints, cluster.nodes)
+    assert topology.host("web/db").parent == topology.nodes[0].netns and topology.nodes[0].name == "only"
+    two = load_documents([*OBJECTS, *ONE_NODE[2:4]])
+    assert two.node_of(two.endpoint("web/db")) is None  # several nodes: unknown

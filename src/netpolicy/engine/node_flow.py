@@ -26,8 +26,7 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     """The node `node/<name>`, a node address or a hostNetwork pod (its node) names, else None."""
     if text.startswith(NODE_PREFIX):
         name = text[len(NODE_PREFIX):]
-        known = set(cluster.nodes) | {e.node for e in cluster.endpoints if e.node}
-        if name not in known:
+        if name not in cluster.node_names:
             raise InputError(f"{text!r} names no node", expected="a Node object's name or a pod's spec.nodeName")
         return name
     for name, node in cluster.nodes.items():
@@ -36,11 +35,12 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     pod = host_network_pod(cluster, text)
     if pod is None:
         return None
-    if pod.node is None:
+    node = cluster.node_of(pod)
+    if node is None:
         where = "runs on many nodes" if pod.kind != "Pod" else "has no spec.nodeName"
         raise InputError(f"{text!r} is a hostNetwork {pod.kind}: its traffic is its node's, and it {where}",
                          suggestion="ask with node/<name>")
-    return pod.node
+    return node
 
 
 def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
@@ -67,7 +67,7 @@ def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: i
     if not on_host:
         return result
     notes = tuple(f"{ref} is a hostNetwork {pod.kind}: no workload endpoint, so no NetworkPolicy applies to it; "
-                  f"its traffic is node {pod.node}'s" for ref, pod in on_host)
+                  f"its traffic is node {cluster.node_of(pod)}'s" for ref, pod in on_host)
     ends = {name: ref for name, ref in (("src", src), ("dst", dst)) if host_network_pod(cluster, ref)}
     return replace(result, notes=notes + result.notes, **ends)
 
@@ -82,12 +82,12 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
         return FlowResult(src, dst, protocol, port, src_port, "allow", step, step)
     if src_node is not None:
         pod = cluster.endpoint(dst)
-        if pod is not None and pod.node == src_node:
-            return _host_to_local_pod(src, pod, protocol, port, src_port)
+        if pod is not None and cluster.node_of(pod) == src_node:
+            return _host_to_local_pod(src, pod, src_node, protocol, port, src_port)
         src = node_address(cluster, src_node)
     if dst_node is not None:
         pod = cluster.endpoint(src)
-        if pod is not None and pod.node == dst_node:
+        if pod is not None and cluster.node_of(pod) == dst_node:
             return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
         dst = node_address(cluster, dst_node)
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
@@ -116,9 +116,10 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
                    allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
 
 
-def _host_to_local_pod(src: str, pod: Endpoint, protocol: int, port: int | None, src_port: int | None) -> FlowResult:
+def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: int | None,
+                       src_port: int | None) -> FlowResult:
     egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
-                                            f"{src} is {pod.node}, the pod's own node: host traffic"),))
+                                            f"{src} is {node}, the pod's own node: host traffic"),))
     ingress = SideResult("allow", (TraceStep(None, None, None, None, "Default",
                                              f"traffic from a node to its own pods is never policed (Felix's filter "
                                              f"OUTPUT returns for workload interfaces): kubelet probes reach "

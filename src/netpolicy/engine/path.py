@@ -81,7 +81,7 @@ class ServicePaths:
         self.cluster = cluster
         self.backends = backends or ServiceBackends(cluster)
         self.node_addresses = {name: [str(a) for a in node.addresses] for name, node in cluster.nodes.items()}
-        self.node_names = set(self.node_addresses) | {e.node for e in cluster.endpoints if e.node}
+        self.node_names = cluster.node_names
 
     def entry(self, text: str, protocol: int, port: int | None, port_name: str | None = None) -> Entry | None:
         """The Service entry `text` names (`port_name`: a Service port by name), or None when it is no
@@ -124,10 +124,9 @@ class ServicePaths:
         return None
 
     def node_of(self, backend: Backend) -> str | None:
-        """The backend's node: as given, else the only node of a one-node cluster (else unknown)."""
-        return backend.node or self._only_node()
-
-    def _only_node(self) -> str | None:
+        """The backend's node: as given, else its pod's (`Cluster.node_of`: the only node of a one-node input)."""
+        if backend.node or backend.endpoint is not None:
+            return backend.node or self.cluster.node_of(backend.endpoint)
         return next(iter(self.node_names)) if len(self.node_names) == 1 else None
 
     def _address_of(self, node: str) -> str | None:
@@ -146,7 +145,7 @@ class ServicePaths:
             return Translation(entry, (), f"service {service.id} has no ready endpoint for port {sp.port}: "
                                           "kube-proxy rejects the connection")
         is_pod = client is not None and client.policed and client.kind != "HostEndpoint"
-        client_node = (client.node or self._only_node()) if is_pod else None
+        client_node = self.cluster.node_of(client) if is_pod else None
         sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
         local = service.external_traffic_policy == "Local" and entry.kind != CLUSTER_IP
         if local and not is_pod and entry.node is not None:

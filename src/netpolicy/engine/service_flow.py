@@ -52,7 +52,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
     arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
-        client is not None and client.policed and client.node == entry.node)
+        client is not None and client.policed and evaluator.ctx.cluster.node_of(client) == entry.node)
     hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
     legs = []
     for leg in translation.legs:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node, input_nodes, pod_node
 from netpolicy.model.intervals import IntervalSet
 
 PREFIX = "netpolicy-lab-"
@@ -185,7 +185,7 @@ def _special(address: IPAddress) -> bool:
 def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node]) -> tuple[LabNode, ...]:
     """A namespace per node named by Node objects, pods or host endpoints; addresses from the Node
     object, else from the node's host endpoints' expectedIPs."""
-    names = set(nodes) | {e.node for e in endpoints if e.node and (e.policed or e.kind == HOST_ENDPOINT)}
+    names = input_nodes(nodes, endpoints)
     out = []
     used: set[str] = set()
     for name in sorted(names):
@@ -221,6 +221,7 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str
         spares.append(replace(node, spare=spare))
     lab_nodes = tuple(spares)
     node_of = {n.name: n.netns for n in lab_nodes}
+    names = input_nodes(nodes or {}, endpoints)
     hosts: list[Host] = []
     skipped: dict[str, str] = {}
     used_names: set[str] = {n.netns for n in lab_nodes} | {lab_prefix(lab_id) + "uplink"}
@@ -250,7 +251,8 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str
                                         "a namespace cannot hold them as its own")
                 continue
             iface = unique(workload_iface(endpoint), used_ifaces, 15)
-            parent = node_of.get(endpoint.node, lab_nodes[0].netns)
+            # the engine's placement (`pod_node`); a pod whose node is unknown among several: the first
+            parent = node_of.get(pod_node(endpoint, names), lab_nodes[0].netns)
         else:
             rep = representative(endpoint.nets or [ipaddress.ip_network(ip) for ip in endpoint.ips], taken)
             if rep is None:

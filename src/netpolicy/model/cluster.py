@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -215,6 +215,28 @@ class Cluster:
     def endpoint_index(self) -> Mapping[str, Endpoint]:
         """Endpoints by id."""
         return {e.id: e for e in self.endpoints}
+
+    @cached_property
+    def node_names(self) -> frozenset[str]:
+        """Every node the input names: Node objects and the `node` of its endpoints."""
+        return input_nodes(self.nodes, self.endpoints)
+
+    def node_of(self, owner: Endpoint | HostNetworkPod) -> str | None:
+        """The node a pod, workload or host endpoint is on (`pod_node`)."""
+        return pod_node(owner, self.node_names)
+
+
+def input_nodes(nodes: Mapping[str, Node], endpoints: Iterable[Endpoint]) -> frozenset[str]:
+    """The nodes named by Node objects, pods' `spec.nodeName` and host endpoints' `node`."""
+    return frozenset(nodes) | {e.node for e in endpoints if e.node}
+
+
+def pod_node(owner: Endpoint | HostNetworkPod, nodes: Collection[str]) -> str | None:
+    """The node `owner` is on: its own `node`, else, for a pod or workload, the only node of a one-node
+    input (docs/semantics.md#service-paths); None when unknown or not on a node (an address range)."""
+    if owner.node or (isinstance(owner, Endpoint) and (not owner.policed or owner.kind == HOST_ENDPOINT)):
+        return owner.node
+    return next(iter(nodes)) if len(nodes) == 1 else None
 
 
 def calico_labels(own: Mapping[str, str], *, namespace: str | None, namespace_labels: Mapping[str, str],
