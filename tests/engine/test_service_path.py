@@ -6,7 +6,8 @@ ClusterIP → DNAT to a ready endpoint, no masquerade for pod sources; NodePort 
 addresses; externalTrafficPolicy Cluster masquerades ("If we are using non-local endpoints we need to
 masquerade") after the filter, so a backend on the entry node sees the client and one on another node
 the entry node's address; Local keeps the client and uses the node's endpoints only, none → "drop";
-pod traffic short-circuits to every endpoint; invalid ClusterIP ports are rejected.
+pod traffic short-circuits to every endpoint without masquerade (so from another node only that node's
+endpoints answer back); invalid ClusterIP ports are rejected.
 """
 
 from __future__ import annotations
@@ -77,8 +78,15 @@ CASES = [
     ("ClusterIP, a port the Service lacks: rejected", "web/client", "10.96.5.5", 8000, {}, "rejects"),
     ("a pod to another node's NodePort: masqueraded there for the remote backend", "web/client", "node-b:31000",
      None, {A0: (8000, "allow", "10.244.1.5"), A1: (8080, "deny", "172.18.0.3")}, ""),
-    ("a pod to a Local NodePort: every endpoint, unmasqueraded", "web/client", "node-c:31001", None,
-     {A0: (8000, "allow", "10.244.1.5"), A1: (8080, "allow", "10.244.1.5")}, ""),
+    # a pod to another node's Local NodePort: that node short-circuits it to the cluster chain without
+    # masquerade ("short-circuit pod traffic", IfLocalNFT → goto clusterPolicyChain): a backend off that
+    # node replies straight to the pod, bypassing the node that translated, and the connection fails
+    ("a pod to a Local NodePort on a node without endpoints: every endpoint, unmasqueraded, none answers back",
+     "web/client", "node-c:31001", None, {A0: (8000, "deny", "10.244.1.5"), A1: (8080, "deny", "10.244.1.5")}, ""),
+    ("a pod to a Local NodePort: the backend on that node works, the one elsewhere fails", "web/client",
+     "node-b:31001", None, {A0: (8000, "allow", "10.244.1.5"), A1: (8080, "deny", "10.244.1.5")}, ""),
+    ("a pod to its own node's Local NodePort: translated on its node, every endpoint", "web/client",
+     "node-a:31001", None, {A0: (8000, "allow", "10.244.1.5"), A1: (8080, "allow", "10.244.1.5")}, ""),
     ("LoadBalancer ingress IP from outside: the client kept on the backend's node", "203.0.113.7", "198.51.100.10",
      80, {A0: (8000, "allow", "203.0.113.7"), A1: (8080, "allow", "203.0.113.7")}, ""),
     ("external IP from outside the office", "198.51.100.99", "198.51.100.20", 80,
@@ -164,3 +172,23 @@ def test_bad_service_destinations(dst, port, message):
 
 def test_a_node_address_on_another_port_is_no_service():
     assert ServicePaths(load_documents(OBJECTS)).entry("172.18.0.2", TCP, 22) is None
+
+
+def test_short_circuited_local_node_port_says_why_it_fails():
+    """The failing leg names the missing masquerade in its path and in the backend's trace."""
+    flow = flow_of(OBJECTS, "web/client", "node-b:31001", None)
+    failed = dict((leg.name, (leg, result)) for leg, result in flow.legs)[A1]
+    assert "without masquerade" in failed[0].fails and "node-a" in failed[0].fails
+    assert failed[1].ingress.verdict == "deny" and "never passes node-b" in failed[1].ingress.trace[-1].reason
+    assert not dict((leg.name, leg) for leg, _ in flow.legs)[A0].fails
+
+
+def test_short_circuited_hairpin_is_masqueraded():
+    """The pod itself as the picked backend: its endpoint chain masquerades the hairpin to the entry node."""
+    client_backend = {**OBJECTS[6], "metadata": {**OBJECTS[6]["metadata"], "labels": {"app": "web"}},
+                      "spec": {"nodeName": "node-a", "containers": [{"name": "c", "ports": [
+                          {"name": "http", "containerPort": 8080}]}]}}
+    flow = flow_of([*OBJECTS[:6], client_backend, *OBJECTS[7:]], "web/client", "node-b:31001", None)
+    legs = {leg.name: (leg, result) for leg, result in flow.legs}
+    leg, _ = legs["web/client"]
+    assert not leg.fails and leg.rewrite.ingress_from == "172.18.0.3"

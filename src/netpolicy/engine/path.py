@@ -43,12 +43,14 @@ class Entry:
 
 @dataclass(frozen=True)
 class Leg:
-    """One backend the Service leads to: its target port, what each side sees, and why."""
+    """One backend the Service leads to: its target port, what each side sees, and why; `fails` says why
+    the connection fails whatever policy says (empty: it works if policy allows it)."""
 
     backend: Backend
     target: Target
     rewrite: Rewrite
     why: str
+    fails: str = ""
 
     @property
     def name(self) -> str:
@@ -170,8 +172,10 @@ class ServicePaths:
             return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; source kept")
         if local:
             kept = "pod traffic goes to every endpoint unmasqueraded" if is_pod else "node-local endpoints only"
-            return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; externalTrafficPolicy Local: "
-                       f"{kept}, source kept")
+            why = f"{why}; externalTrafficPolicy Local: {kept}, source kept"
+            if egress_to is not None:
+                return self._short_circuited(entry, backend, target, client, Rewrite(egress_to, egress_port), why)
+            return Leg(backend, target, Rewrite(egress_to, egress_port), why)
         if entry.node is None or self.node_of(backend) == entry.node:
             note = ("on the entry node masquerade comes after the filter: source kept" if entry.node else
                     "source kept if the packet enters on the backend's node (via another node: that node's address)")
@@ -183,6 +187,24 @@ class ServicePaths:
                    f"{why}; externalTrafficPolicy Cluster and the backend is on node {backend.node or '(unknown)'}: "
                    f"masqueraded to {node_address}, so its ingress sees {node_address}, not {client_address}")
 
+    def _short_circuited(self, entry: Entry, backend: Backend, target: Target, client: Client, rewrite: Rewrite,
+                         why: str) -> Leg:
+        """A pod's packet to another node's Local NodePort: that node DNATs it without masquerade ("short-circuit
+        pod traffic" to the cluster chain), so only a backend on that node sends its reply back through it;
+        a hairpin (the pod itself) is masqueraded by its endpoint chain."""
+        node = self.node_of(backend)
+        if node == entry.node:
+            return Leg(backend, target, rewrite, f"{why}; the backend is on {entry.node}: its reply passes the "
+                                                 "translating node")
+        if backend.endpoint is not None and backend.endpoint.id == client.name and entry.address is not None:
+            return Leg(backend, target, Rewrite(rewrite.egress_to, rewrite.egress_port, entry.address),
+                       f"{why}; the backend is {client.name} itself: hairpin, masqueraded to {entry.address}")
+        where = f"on node {node}" if node else "on another node (its node is not known)"
+        return Leg(backend, target, rewrite, why, fails=(
+            f"kube-proxy on {entry.node} DNATs the pod's packet to {backend.address}:{target.port} {where} "
+            f"without masquerade (externalTrafficPolicy Local, \"short-circuit pod traffic\"): the backend "
+            f"answers {client.address} directly, the reply never passes {entry.node} to be translated back, and "
+            "the connection fails"))
 
 def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True,
                   name: str | None = None) -> ServicePort | None:

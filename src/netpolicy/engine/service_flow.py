@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
@@ -16,7 +16,7 @@ from netpolicy.engine.host_path import (
 )
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
-from netpolicy.engine.plan import RuleStep
+from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.model.ir import EGRESS
 
 
@@ -62,6 +62,8 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
             if crossings:
                 result = _behind(result, crossings)
+        if leg.fails:
+            result = _failed(result, leg.fails)
         legs.append((leg, result))
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
@@ -97,6 +99,12 @@ def _behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     if ingress.verdict == result.ingress.verdict:
         return replace(result, ingress=ingress)
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
+
+
+def _failed(result: FlowResult, why: str) -> FlowResult:
+    """The leg's result when the path breaks the connection whatever policy says (`Leg.fails`)."""
+    ingress = SideResult(DROP, result.ingress.trace + (TraceStep(None, None, None, None, "Default", why),))
+    return replace(result, ingress=ingress, verdict=DROP, allowed_src_ports=None)
 
 
 def _address_rules(evaluator: FlowEvaluator, client, entry: Entry) -> tuple[str, ...]:
