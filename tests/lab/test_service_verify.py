@@ -120,12 +120,10 @@ def test_walkthrough_node_ports(walkthrough_report):
     assert not [d for d in walkthrough_report.disagreements if d.probe.via]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine: preDNAT policy on a node's host endpoint judges every packet arriving on that interface, "
-    "outside traffic straight to a pod's address included (the walkthrough's deny-all-but-cluster "
-    "policy drops it); the matrix leaves host endpoint hooks out of pod flows and allows it."))
 def test_walkthrough_outside_to_pod_agrees(walkthrough_report):
-    assert walkthrough_report.ok
+    """preDNAT policy judges every packet arriving on the host endpoint, outside traffic straight to a pod's
+    address included (the walkthrough's deny-all-but-cluster policy drops it), as `query` says."""
+    assert walkthrough_report.ok, [disagreement_json(d) for d in walkthrough_report.disagreements]
 
 
 FIXED_UNTRACKED = """

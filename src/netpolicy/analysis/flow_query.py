@@ -56,9 +56,14 @@ class FlowQuery:
             return routed
         resolved = resolve_port(text, self.cluster, destination, number)
         check_ports(number, resolved, src_port)
+        from netpolicy.engine.pod_entry import entering_pod
+
+        def judge(src, dst, protocol, port, sport):
+            return entering_pod(self.evaluator, src, dst, protocol, port, sport)
+
         if resolved is None and number in PORT_PROTOCOLS:
-            return sweep_ports(self.evaluator, source, destination, number, src_port)
-        return self.evaluator.evaluate(source, destination, number, resolved, src_port)
+            return sweep_ports(self.evaluator, source, destination, number, src_port, judge)
+        return judge(source, destination, number, resolved, src_port)
 
     def flow(self, source: str, destination: str, protocol: int | str = "TCP", port: int | None = None,
              src_port: int | None = None) -> FlowResult:

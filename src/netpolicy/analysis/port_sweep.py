@@ -31,12 +31,14 @@ class PortSweep:
 
 
 def sweep_ports(evaluator: FlowEvaluator, src: str, dst: str, protocol: int,
-                src_port: int | None = None) -> PortSweep:
-    """The verdict of src → dst for every destination port of `protocol`, one trace per distinct outcome."""
+                src_port: int | None = None, judge=None) -> PortSweep:
+    """The verdict of src → dst for every destination port of `protocol`, one trace per distinct outcome;
+    `judge(src, dst, protocol, port, src_port)` gives one port's (default: the evaluator's)."""
+    judge = judge or evaluator.evaluate
     dst_endpoint = evaluator.ctx.cluster.endpoint(dst)
     groups: dict[tuple, tuple[list[tuple[int, int]], FlowResult]] = {}
     for lo, hi in _cells(evaluator, dst_endpoint):
-        result = evaluator.evaluate(src, dst, protocol, lo, src_port)
+        result = judge(src, dst, protocol, lo, src_port)
         entry = groups.setdefault(_outcome_key(result), ([], result))
         entry[0].append((lo, hi))
     outcomes = sorted((PortOutcome(IntervalSet.of(ranges), result.verdict, result)

@@ -9,7 +9,6 @@ from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResu
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
-    crossing_side,
     depart,
     node_host_endpoint,
     untracked_reply,
@@ -17,6 +16,7 @@ from netpolicy.engine.host_path import (
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
+from netpolicy.engine.pod_entry import behind
 from netpolicy.model.ir import EGRESS
 
 
@@ -61,7 +61,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         if arriving:
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
             if crossings:
-                result = _behind(result, crossings)
+                result = behind(result, crossings)
         if leg.fails:
             result = _failed(result, leg.fails)
         legs.append((leg, result))
@@ -91,14 +91,6 @@ def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Le
         if out[-1].untracked:
             out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
     return out
-
-
-def _behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
-    """The leg's result with the host endpoint crossings ahead of the backend's ingress."""
-    ingress = crossing_side(crossings, result.ingress)
-    if ingress.verdict == result.ingress.verdict:
-        return replace(result, ingress=ingress)
-    return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
 
 
 def _failed(result: FlowResult, why: str) -> FlowResult:

@@ -1,0 +1,71 @@
+"""Host endpoint hooks on a packet to a pod from off its node, one table: the pod's node's raw, preDNAT
+and from-hep-forward hooks judge every packet arriving on its host endpoint's interface, outside traffic
+sent straight to a pod's address included; a pod on another node's packet also crosses its own node's
+to-hep-forward (docs/semantics.md#pod-entry).
+
+Sources: `felix/rules/static.go` StaticRawPreroutingChain and StaticManglePreroutingChain (dispatch on the
+ingress interface, whatever the destination), StaticFilterForwardChains (from-hep-forward, to-hep-forward);
+`felix/rules/endpoints.go` ("Allow forwarded traffic by default"); the walkthrough is Calico's "Apply
+policy to Kubernetes node ports".
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from netpolicy.analysis.flow_query import FlowQuery
+from netpolicy.api import load_documents
+from tests.engine import test_host_path as host_path
+from tests.engine.test_service_path import OBJECTS
+
+HEPS = []
+for _name, _address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3")):
+    _hep = host_path.hep(f"{_name}-eth0", "eth0", node=_name, ips=(_address,))
+    _hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+    HEPS.append(_hep)
+FROM_NODE_A_DENIED = host_path.gnp("no-node-a-pods", {
+    "order": 10, "applyOnForward": True, "selector": "has(host-endpoint)",
+    "ingress": [{"action": "Deny", "source": {"nets": ["10.244.1.0/24"]}}, {"action": "Allow"}]})
+TO_NODE_B_DENIED = host_path.gnp("not-to-node-b", {
+    "order": 10, "applyOnForward": True, "selector": "has(host-endpoint)", "types": ["Egress"],
+    "egress": [{"action": "Deny", "destination": {"nets": ["10.244.2.0/24"]}}, {"action": "Allow"}]})
+UNTRACKED = host_path.gnp("untracked-web", {
+    "order": 1, "doNotTrack": True, "applyOnForward": True, "selector": "has(host-endpoint)",
+    "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["198.51.100.0/24"]},
+                 "destination": {"ports": [8080]}}]})
+WALKTHROUGH = [*host_path.CLUSTER, *host_path.WALKTHROUGH]
+
+# (case, objects, source, destination, port, verdict, a fragment of the ingress trace)
+CASES = [
+    ("outside straight to a pod: the walkthrough's preDNAT deny-all-but-cluster drops it", WALKTHROUGH,
+     "203.0.113.7", "web/app", 8080, "deny", "allow-cluster-internal-ingress-only"),
+    ("a cluster-internal source: preDNAT allows, the pod's ingress decides", WALKTHROUGH, "172.18.5.5", "web/app",
+     8080, "allow", "allow-cluster-internal-ingress-only"),
+    ("by the pod's address", WALKTHROUGH, "203.0.113.7", "10.244.1.10", 8080, "deny", "[preDNAT]"),
+    ("no host endpoint on the pod's node: only the pod's policy", host_path.CLUSTER, "203.0.113.7", "web/app",
+     8080, "allow", ""),
+    ("doNotTrack allows it untracked; the forwarded TCP reply is INVALID", [*host_path.CLUSTER, HEPS[0] | {
+        "spec": {**HEPS[0]["spec"], "node": "node1"}}, UNTRACKED], "198.51.100.7", "web/app", 8080, "deny",
+     "INVALID"),
+    ("a pod on another node: the receiving node's from-hep-forward", [*OBJECTS, *HEPS, FROM_NODE_A_DENIED],
+     "web/client", "web/app-0", 8000, "deny", "no-node-a-pods"),
+    ("a pod on another node: the sending node's to-hep-forward", [*OBJECTS, *HEPS, TO_NODE_B_DENIED],
+     "web/client", "web/app-0", 8000, "deny", "not-to-node-b"),
+    ("a pod on the same node crosses no host endpoint", [*OBJECTS, *HEPS, FROM_NODE_A_DENIED],
+     "web/client", "web/app-1", 8080, "allow", ""),
+]
+
+
+@pytest.mark.parametrize("case, objects, src, dst, port, verdict, reason", CASES, ids=[c[0] for c in CASES])
+def test_pod_entry(case, objects, src, dst, port, verdict, reason):
+    result = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", port)
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for s in result.ingress.trace)
+    assert reason in text, text
+
+
+def test_a_port_sweep_applies_the_hooks_too():
+    sweep = FlowQuery(load_documents(copy.deepcopy(WALKTHROUGH)))("203.0.113.7", "web/app", "TCP")
+    assert not sweep.allowed
