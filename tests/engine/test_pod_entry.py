@@ -69,3 +69,25 @@ def test_pod_entry(case, objects, src, dst, port, verdict, reason):
 def test_a_port_sweep_applies_the_hooks_too():
     sweep = FlowQuery(load_documents(copy.deepcopy(WALKTHROUGH)))("203.0.113.7", "web/app", "TCP")
     assert not sweep.allowed
+
+
+@pytest.mark.parametrize("objects, nodes", [(WALKTHROUGH, ["node1"]), (host_path.CLUSTER, None)])
+def test_the_matrix_says_its_pod_cells_leave_the_hooks_out(objects, nodes):
+    """The matrix does not apply the hooks: text and JSON say so, on which nodes, and point at query."""
+    import io
+    import json
+
+    from netpolicy import api
+    from netpolicy.render.matrix_out import stream_matrix_json
+    from netpolicy.render.matrix_tables import write_text
+
+    matrix = api.matrix(load_documents(copy.deepcopy(objects)))
+    out, text = io.StringIO(), io.StringIO()
+    stream_matrix_json(matrix, out)
+    write_text(matrix, text)
+    hooks = json.loads(out.getvalue()).get("host_endpoint_hooks")
+    if nodes is None:
+        assert hooks is None and "query" not in text.getvalue()
+    else:
+        assert hooks["nodes"] == nodes and hooks["applied_to_pod_flows"] is False and "query" in hooks["note"]
+        assert "note: host endpoints on node1" in text.getvalue()

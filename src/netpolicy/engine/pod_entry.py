@@ -21,7 +21,7 @@ from netpolicy.engine.host_path import (
     untracked_reply,
 )
 from netpolicy.engine.packet import Packet
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
 
 
 def entering_pod(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
@@ -75,3 +75,8 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     if ingress.verdict == result.ingress.verdict:
         return replace(result, ingress=ingress)
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
+
+
+def guarded_nodes(cluster: Cluster) -> list[str]:
+    """The nodes a host endpoint governs (the matrix's pod cells leave their hooks out)."""
+    return sorted(n for n in cluster.node_names if node_host_endpoint(cluster, n) is not None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netpolicy.engine.matrix import Matrix
-from netpolicy.model.cluster import Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.progress import StageReport
 from netpolicy.render.connections_json import connections_json
 from netpolicy.render.words import describe, endpoint_name
@@ -49,9 +49,10 @@ def _write_endpoints(endpoints, stream) -> None:
     stream.write('\n], "flows": [\n')
 
 
-def write_json(document_parts, stream, services: list[dict] | None = None) -> None:
+def write_json(document_parts, stream, services: list[dict] | None = None, hooks: dict | None = None) -> None:
     """Stream `{"endpoints": [...], "flows": [...]}` one item per line: large matrices never sit in memory
-    twice, and each connection set is serialised once; `services` (the Service rows) follow when given."""
+    twice, and each connection set is serialised once; `services` (the Service rows) and `hooks` (the
+    host endpoint hooks left out) follow when given."""
     import json
 
     endpoints, flows = document_parts
@@ -67,7 +68,7 @@ def write_json(document_parts, stream, services: list[dict] | None = None) -> No
         first = False
     if services:
         stream.write('\n], "services": [\n' + ",\n".join("  " + json.dumps(item) for item in services))
-    stream.write("\n]}\n")
+    stream.write("\n]" + (f', "host_endpoint_hooks": {json.dumps(hooks)}' if hooks else "") + "}\n")
 
 
 def write_class_json(matrix: Matrix, classes, stream, max_members: int,
@@ -108,7 +109,18 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
 
             services = services_json(service_rows(matrix))
         write_json(([endpoint_json(e) for e in matrix.endpoints],
-                    ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream, services)
+                    ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream, services, _hooks(matrix))
+
+
+def _hooks(matrix: Matrix) -> dict | None:
+    """`host_endpoint_hooks` when host endpoints govern nodes (their hooks are not in the pod cells)."""
+    if not any(e.kind == HOST_ENDPOINT for e in matrix.cluster.endpoints):
+        return None
+    from netpolicy.engine.pod_entry import guarded_nodes
+    from netpolicy.render.matrix_services import host_hooks_json
+
+    nodes = guarded_nodes(matrix.cluster)
+    return host_hooks_json(nodes) if nodes else None
 
 
 def class_summary(cls) -> str:

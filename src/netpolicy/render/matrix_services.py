@@ -39,3 +39,17 @@ def write_services_text(rows, stream: TextIO) -> None:
         stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
         if partial:
             stream.write(terminal(f"    PARTIAL, some backends only: {', '.join(partial)}") + "\n")
+
+
+HOOKS_NOTE = ("cells to pods from outside ranges and from pods on another node leave out the host endpoint "
+              "hooks (doNotTrack, preDNAT, applyOnForward) the packet crosses on these nodes; `query` "
+              "applies them")
+
+
+def host_hooks_json(nodes: list[str]) -> dict:
+    """`host_endpoint_hooks`: the nodes whose host endpoint hooks the matrix's pod cells leave out."""
+    return {"applied_to_pod_flows": False, "nodes": nodes, "note": HOOKS_NOTE}
+
+
+def write_host_hooks_text(nodes: list[str], stream: TextIO) -> None:
+    stream.write(terminal(f"note: host endpoints on {', '.join(nodes)}: {HOOKS_NOTE}") + "\n")
