@@ -84,3 +84,16 @@ def test_a_second_lab_with_the_same_id_is_refused(lab_id):
     with api.up(*matrix(), lab_id=lab_id):
         with pytest.raises(api.LabError, match="already exists"):
             api.up(*matrix(), lab_id=lab_id)
+
+
+def test_nodes_services_and_their_tables_leave_nothing_behind(lab_id):
+    from netpolicy import api as netpolicy
+    from netpolicy.api import load_documents
+    from tests.engine.test_service_path import OBJECTS
+
+    cluster = load_documents(OBJECTS)
+    with api.up(cluster, netpolicy.matrix(cluster), lab_id=lab_id, clients=["203.0.113.7"]) as handle:
+        names = netns.existing(lab_prefix(lab_id))
+        assert len([n for n in names if "-node-" in n]) == 3
+        tables = netns.run(["nft", "list", "tables"], netns=handle.topology.lab_node("node-a").netns)
+        assert "table ip kube-proxy" in tables and "table inet calico" in tables

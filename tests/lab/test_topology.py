@@ -59,7 +59,8 @@ def test_calico_routing_commands():
     node = node_commands(topology)
     assert f"route add 10.0.1.10/32 dev {host.node_iface}" in node
     assert f"neigh add 10.0.1.10 lladdr {host.mac} dev {host.node_iface} nud permanent" in node
-    assert "route add default dev uplink0" in node
+    assert "route add default via 169.254.1.1 dev eth0 onlink" in node
+    assert "neigh add 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent" in node
     lines, v6 = host_commands(host)
     assert "route add 169.254.1.1 dev eth0 scope link" in lines
     assert "route add default via 169.254.1.1 dev eth0" in lines

@@ -29,7 +29,7 @@ def find_endpoint(cluster: Cluster, text: str, *, selector: str = "", namespace:
                   option: str = "--from", entries: bool = False) -> Found:
     """What `text` (or `selector` within `namespace`) names; raises InputError listing candidates if unclear.
 
-    A node (`node/<name>`) is taken as typed; with `entries` (a destination) so is a Service entry
+    A node (`node/<name>`) or a hostNetwork pod (its node) is taken as typed; with `entries` (a destination) so is a Service entry
     (`svc/<ns>/<name>`, `<node>:<nodePort>`), which the query routes through kube-proxy's translation."""
     if selector or (namespace and not text):
         return _by_selector(cluster, selector, namespace, option)
@@ -38,6 +38,8 @@ def find_endpoint(cluster: Cluster, text: str, *, selector: str = "", namespace:
     if namespace and "/" not in text:
         text = f"{namespace}/{text}"
     if cluster.endpoint(text) is not None or _is_address(text):
+        return Found(text)
+    if any(pod.id == text for pod in cluster.host_network_pods):
         return Found(text)
     kind, _, rest = text.partition("/")
     if kind.lower() in ("svc", "service", "services") and rest:

@@ -13,8 +13,8 @@ def endpoints(
     engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
     """List the endpoints: id, kind, namespace, labels, IPs, ports, and which policies isolate them."""
-    from netpolicy.analysis.endpoint_list import list_endpoints
-    from netpolicy.render.endpoints_json import endpoints_json
-    from netpolicy.render.endpoints_text import render_endpoints_text
+    from netpolicy.analysis.endpoint_list import endpoint_listing
+    from netpolicy.render.endpoints_json import listing_json
+    from netpolicy.render.endpoints_text import render_listing_text
 
-    load_and_show(files, output, engine, list_endpoints, endpoints_json, render_endpoints_text)
+    load_and_show(files, output, engine, endpoint_listing, listing_json, render_listing_text)

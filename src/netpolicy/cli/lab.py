@@ -39,6 +39,9 @@ def verify_settings(ports: str, timeout: float):
     return port_list
 
 
+Clients = Annotated[list[str], typer.Option(
+    "--client", help="An outside address that probes every Service and node (repeatable), e.g. 203.0.113.7.")]
+
 lab_app = typer.Typer(help="Build the cluster on this machine's kernel (netns + nftables) and send real packets.",
                       no_args_is_help=True)
 
@@ -60,9 +63,11 @@ def lab_verify(
     ports: Annotated[str, typer.Option("--ports", help="auto, or a list such as 80,udp/53,tcp:8000-8002.")] = "auto",
     output: Output = TextOrJson.text,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds a probe waits.")] = 1.0,
+    clients: Clients = [],  # noqa: B006
     engine: EngineFlags = ENGINE_DEFAULTS,
 ) -> None:
-    """Build the lab, probe every pair on every declared port, compare with the engine, tear down."""
+    """Build the lab, probe every pair on every declared port and every Service's backends, compare with
+    the engine, tear down."""
     with input_errors():
         port_list = verify_settings(ports, timeout)
         cluster, matrix, options = lab_inputs(files, engine)
@@ -73,19 +78,23 @@ def lab_verify(
         query = api.querier(cluster, options)
 
         def end(endpoint_id: str, address: str) -> str:
+            if endpoint_id.startswith("node/"):
+                return endpoint_id
             endpoint = cluster.endpoint(endpoint_id)
             return endpoint_id if endpoint is not None and endpoint.policed else address  # ranges: by address
 
         def explain(probe) -> str:
             try:
-                result = query.flow(end(probe.src, probe.src_address), end(probe.dst, probe.dst_address),
-                                    probe.protocol, probe.port, probe.sport)
+                src, dst = end(probe.src, probe.src_address), end(probe.dst, probe.dst_address)
+                result = query.path_flow(src, dst, probe.protocol, str(probe.port), probe.sport) \
+                    if query.names_node(src, dst) else None
+                result = result or query.flow(src, dst, probe.protocol, probe.port, probe.sport)
             except (NetpolicyError, ValueError) as error:
                 return f"no trace: {error}"
             steps = [s for side in (result.egress, result.ingress) for s in side.trace]
             return "; ".join(f"{s.action}: {s.reason}" for s in steps)
 
-        report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain)
+        report = lab.verify(cluster, matrix, options, port_list, timeout=timeout, explain=explain, clients=clients)
         if output is TextOrJson.json:
             from netpolicy.render.lab_json import verify_json
 

@@ -107,12 +107,20 @@ class ServiceBackends:
         owner = self._pods_by_ip.get(address)
         return owner.node if owner is not None else None
 
+    @cached_property
+    def _pods_by_namespace(self) -> dict[str | None, list[Endpoint]]:
+        """Pods and workloads (what a Service selector can pick) by namespace, in endpoint order."""
+        found: dict[str | None, list[Endpoint]] = {}
+        for e in self.cluster.endpoints:
+            if e.policed and e.kind != HOST_ENDPOINT:
+                found.setdefault(e.namespace, []).append(e)
+        return found
+
     def _from_selector(self, service: Service) -> tuple[Backend, ...]:
         wanted = service.selector.items()
         out = []
-        for e in self.cluster.endpoints:
-            if (e.namespace != service.namespace or not e.policed or e.kind == HOST_ENDPOINT
-                    or not all(e.labels.get(k) == v for k, v in wanted)):
+        for e in self._pods_by_namespace.get(service.namespace, ()):
+            if not all(e.labels.get(k) == v for k, v in wanted):
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, e))
             out += [Backend(ip, e, targets, True, e.node) for ip in e.ips]

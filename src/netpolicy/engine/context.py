@@ -10,7 +10,17 @@ from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
 from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
-from netpolicy.model.ir import DENY, NORMAL, PASS, PRE_DNAT, Policy, ServiceRef, Tier, ordered_tiers
+from netpolicy.model.ir import (
+    DENY,
+    NORMAL,
+    PASS,
+    PRE_DNAT,
+    UNTRACKED,
+    Policy,
+    ServiceRef,
+    Tier,
+    ordered_tiers,
+)
 from netpolicy.options import Options
 from netpolicy.selectors.ast import Selector
 
@@ -38,17 +48,19 @@ class EngineContext:
         return found
 
     def host_plan(self, endpoint: Endpoint, hook: str, direction: str) -> Plan:
-        """A host endpoint's plan on another hook than the filter chains: preDNAT (its tiers default
-        to Pass, no profiles; what none decides goes on) or forward (applyOnForward policies, end of
-        tier drops, no profiles; `plan.isolated` False when none applies: forwarded traffic is allowed)."""
-        if hook == PRE_DNAT:
-            policies = [p for p in self.cluster.policies if not p.staged and p.hook == PRE_DNAT]
+        """A host endpoint's plan on another hook than the filter INPUT/OUTPUT chains: preDNAT (ingress)
+        or untracked (doNotTrack, both directions): tiers default to Pass, no profiles, what none decides
+        goes on (`event_sequencer.go`); forward (applyOnForward policies, end of tier drops, no profiles,
+        `plan.isolated` False when none applies: forwarded traffic is allowed)."""
+        if hook in (PRE_DNAT, UNTRACKED):
+            policies = [p for p in self.cluster.policies if not p.staged and p.hook == hook]
             tiers = [TierPolicies(replace(t.tier, default_action=PASS), found) for t in self._tiers_of(policies)
                      if (found := tuple(p for p in t.policies if direction in p.hook_types
                                         and p.selector.matches(endpoint.selector_labels)))]
             return build_plan(direction, tiers, (), final=False)
         policies = [p for p in self.active_policies if p.hook == NORMAL and p.apply_on_forward]
-        return build_plan(direction, applying(self._tiers_of(policies), endpoint.selector_labels, direction), ())
+        return build_plan(direction, applying(self._tiers_of(policies), endpoint.selector_labels, direction), (),
+                          final=False)
 
     def _tiers_of(self, policies: list[Policy]) -> list[TierPolicies]:
         names = {p.tier or "default" for p in policies}

@@ -1,28 +1,42 @@
-"""A packet entering a node through its host endpoint on the way to a Service: Calico's hooks in front
-of the workload's ingress plan (docs/semantics.md#host-endpoint-hooks).
+"""A packet crossing a node's host endpoint, hook after hook (docs/semantics.md#host-endpoint-hooks).
 
-Order (`felix/rules/static.go`): mangle PREROUTING runs the host endpoint's preDNAT policy on the
-original destination (node address and nodePort), inbound failsafe ports first, tiers defaulting to
-Pass; Allow sets the accept mark, Deny drops, nothing decided goes on. Then kube-proxy DNATs; in
-FORWARD, unless the mark is set, from-hep-forward runs the applyOnForward policies on the translated
-packet (none applies: "Allow forwarded traffic by default"); the workload's own ingress always follows.
+Into a node (`arrive`): raw PREROUTING (doNotTrack: Allow marks the packet untracked and accepted,
+Deny drops), mangle PREROUTING (preDNAT on the packet as sent; Allow sets the accept mark), kube-proxy's
+DNAT (none for an untracked packet), then filter INPUT (normal policy, to the node itself) or
+from-hep-forward (applyOnForward, forwarded), both skipped under the accept mark. Out of a node
+(`depart`): raw OUTPUT then filter OUTPUT (from the node itself), or to-hep-forward (forwarded, never
+skipped). An untracked request's reply needs its own rule (`untracked_reply`). Sources:
+`felix/rules/static.go` (StaticRawPreroutingChain, StaticRawOutputChain, StaticManglePreroutingChain,
+filterInputChain/filterOutputChain acceptAlreadyAccepted, StaticFilterForwardChains).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, SideResult, TraceStep, evaluate_side
-from netpolicy.engine.packet import Packet, Peer
-from netpolicy.engine.plan import ACCEPT, DROP
+from netpolicy.engine.context import EngineContext
+from netpolicy.engine.flow import SideResult, side
+from netpolicy.engine.host_hooks import (
+    FAILSAFE_INBOUND,
+    FAILSAFE_OUTBOUND,
+    FORWARD,
+    Hop,
+    forward_hook,
+    normal_hook,
+    note,
+    pre_dnat_hook,
+    raw_hook,
+    reply,
+)
+from netpolicy.engine.packet import Packet
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
-from netpolicy.model.ir import INGRESS, PRE_DNAT
-from netpolicy.model.protocols import TCP, UDP
+from netpolicy.model.ir import EGRESS, INGRESS
+from netpolicy.model.protocols import UDP, protocol_name
 
-#: Felix's FailsafeInboundHostPorts default (`felix/config/config_params.go`).
-FAILSAFE_INBOUND = frozenset({(TCP, 22), (UDP, 68), (TCP, 179), (TCP, 2379), (TCP, 2380), (TCP, 5473),
-                              (TCP, 6443), (TCP, 6666), (TCP, 6667)})
-FORWARD = "forward"
+#: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
+__all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
+           "host_side", "node_host_endpoint", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
@@ -35,51 +49,122 @@ def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
 
 
 @dataclass(frozen=True)
-class EntryHops:
-    """What the entry node's host endpoint did: `deny`, `allow` (accepted by preDNAT or let through
-    forward), with the trace steps to put before the workload's ingress."""
+class Crossing:
+    """The hooks a packet took through one host endpoint, the verdict, and whether doNotTrack policy
+    accepted it (then its reply needs a rule of its own)."""
 
+    hops: tuple[Hop, ...]
     verdict: str
-    trace: tuple[TraceStep, ...]
+    untracked: bool = False
+
+    @property
+    def trace(self) -> tuple:
+        return tuple(step for hop in self.hops for step in hop.trace)
 
 
-def entry_hops(evaluator: FlowEvaluator, hep: Endpoint, client: Peer, node_address: str, node_port: int,
-               backend: Peer, target_port: int, protocol: int) -> EntryHops:
-    """The preDNAT and forward hooks of `hep` for a packet from `client` to node_address:node_port,
-    translated to backend:target_port."""
-    ctx = evaluator.ctx
-    source_port = EPHEMERAL[0]
-    before = Packet(client, evaluator.peer(node_address), protocol, node_port, source_port)
-    trace: list[TraceStep] = []
-    marked = False
-    if (protocol, node_port) in FAILSAFE_INBOUND:
-        trace.append(_step(f"{node_port} is a failsafe inbound port of {hep.id}: accepted before its preDNAT policy"))
-    else:
-        plan = ctx.host_plan(hep, PRE_DNAT, INGRESS)
-        if plan.isolated:
-            side = evaluate_side(ctx, hep, INGRESS, before, plan)
-            trace += [_tag(s, "preDNAT") for s in side.trace]
-            if side.verdict == DROP:
-                return EntryHops(DROP, tuple(trace))
-            marked = side.verdict == ACCEPT
-    after = Packet(client, backend, protocol, target_port, source_port)
-    if marked:
-        trace.append(_step(f"preDNAT allowed it: {hep.id}'s forward policy is skipped (the workload's still applies)"))
-        return EntryHops(ACCEPT, tuple(trace))
-    plan = ctx.host_plan(hep, FORWARD, INGRESS)
-    if not plan.isolated:
-        trace.append(_step(f"no applyOnForward policy applies to {hep.id}: forwarded traffic is allowed"))
-        return EntryHops(ACCEPT, tuple(trace))
-    side: SideResult = evaluate_side(ctx, hep, INGRESS, after, plan)
-    trace += [_tag(s, "forward") for s in side.trace]
-    return EntryHops(ACCEPT if side.verdict == ACCEPT else DROP, tuple(trace))
+def crossing_side(crossings: list[Crossing], last: SideResult | None = None) -> SideResult:
+    """Crossings (up to the first that denies) as one side of a flow, ahead of the side `last`."""
+    trace: list = []
+    for crossing in crossings:
+        trace += crossing.trace
+        if crossing.verdict != ACCEPT:
+            return SideResult(DROP, tuple(trace))
+    return SideResult(last.verdict if last else ACCEPT, tuple(trace) + (last.trace if last else ()))
 
 
-def _step(reason: str) -> TraceStep:
-    return TraceStep(None, None, None, None, "Default", reason)
+def arrive(ctx: EngineContext, hep: Endpoint, packet: Packet, translated: Packet | None = None,
+           to_host: bool = False) -> Crossing:
+    """A packet entering through `hep`: `translated` is what kube-proxy's DNAT makes of it (None: not
+    translated); `to_host`: delivered to the node itself (filter INPUT), else forwarded."""
+    raw = raw_hook(ctx, hep, INGRESS, packet)
+    hops = [raw]
+    if raw.verdict == DROP:
+        return Crossing(tuple(hops), DROP)
+    if raw.untracked:
+        if translated is not None:
+            hops.append(Hop(DROP, (note("untracked packets are not DNATed (NAT needs a conntrack entry): "
+                                        "kube-proxy never translates it, so it reaches no backend"),)))
+            return Crossing(tuple(hops), DROP, True)
+        return Crossing(tuple(hops), ACCEPT, True)
+    pre = pre_dnat_hook(ctx, hep, packet)
+    hops.append(pre)
+    if pre.verdict == DROP:
+        return Crossing(tuple(hops), DROP)
+    if pre.verdict == ACCEPT:
+        skipped = "INPUT" if to_host else "forward"
+        hops.append(Hop(ACCEPT, (note(f"preDNAT allowed it: {hep.id}'s {skipped} policy is skipped"
+                                      + ("" if to_host else " (the workload's still applies)")),)))
+        return Crossing(tuple(hops), ACCEPT)
+    after = translated or packet
+    last = normal_hook(ctx, hep, INGRESS, after) if to_host else forward_hook(ctx, hep, INGRESS, after)
+    hops.append(last)
+    return Crossing(tuple(hops), DROP if last.verdict == DROP else ACCEPT)
 
 
-def _tag(step: TraceStep, hook: str) -> TraceStep:
-    """A host endpoint step, its reason prefixed with the hook it ran in."""
-    return TraceStep(step.tier, step.policy, step.kind, step.rule, step.action, f"[{hook}] {step.reason}",
-                     step.location, step.unmatched, step.findings)
+def depart(ctx: EngineContext, hep: Endpoint, packet: Packet, from_host: bool = False) -> Crossing:
+    """A packet leaving through `hep`: from the node itself (raw OUTPUT, then filter OUTPUT) or
+    forwarded (to-hep-forward, after the NAT of PREROUTING, before masquerade)."""
+    if not from_host:
+        hop = forward_hook(ctx, hep, EGRESS, packet)
+        return Crossing((hop,), hop.verdict)
+    raw = raw_hook(ctx, hep, EGRESS, packet)
+    if raw.verdict == DROP or raw.untracked:
+        return Crossing((raw,), raw.verdict, raw.untracked)
+    last = normal_hook(ctx, hep, EGRESS, packet)
+    return Crossing((raw, last), DROP if last.verdict == DROP else ACCEPT)
+
+
+def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived: bool,
+                    to_host: bool = True) -> Crossing:
+    """The reply of a request doNotTrack policy accepted through `hep` (`arrived`: inbound). Only a
+    doNotTrack rule of the other direction admits it untracked; otherwise conntrack, which never saw
+    the request, finds a TCP/SCTP/ICMP reply INVALID and Calico's tracked chains drop it; a UDP reply
+    is a new flow to the tracked policy (derived: `endpoints.go` appendConntrackRules)."""
+    back = reply(request)
+    if not to_host:
+        # Forwarded: the reply leaves the workload, whose egress chain judges it; raw never sees it
+        # (raw dispatches only traffic from host interfaces and the host itself).
+        if back.protocol != UDP:
+            return Crossing((_invalid(back),), DROP)
+        egress = side(ctx, back.src, EGRESS, back)
+        return Crossing((Hop(egress.verdict, egress.trace),), egress.verdict)
+    direction = EGRESS if arrived else INGRESS
+    raw = raw_hook(ctx, hep, direction, back)
+    if raw.untracked:
+        return Crossing((raw, Hop(ACCEPT, (note(f"the reply ({_shown(back)}) is allowed untracked by a "
+                                                f"doNotTrack {direction} rule"),))), ACCEPT, True)
+    if raw.verdict == DROP:
+        return Crossing((raw,), DROP)
+    if back.protocol != UDP:
+        return Crossing((raw, _invalid(back)), DROP)
+    hops = [raw]
+    if not arrived:  # the reply enters the node: preDNAT policy first (tracked, but a new flow)
+        pre = pre_dnat_hook(ctx, hep, back)
+        hops.append(pre)
+        if pre.verdict != NEXT:
+            return Crossing(tuple(hops), pre.verdict)
+    hops.append(normal_hook(ctx, hep, direction, back))
+    return Crossing(tuple(hops), DROP if hops[-1].verdict == DROP else ACCEPT)
+
+
+def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) -> SideResult:
+    """The node itself as one end of a flow: the packet arriving to it (`arrived`) or leaving it through
+    `hep`, with the reply of an untracked packet."""
+    crossings = [arrive(ctx, hep, packet, to_host=True) if arrived else depart(ctx, hep, packet, from_host=True)]
+    if crossings[0].untracked:
+        crossings.append(untracked_reply(ctx, hep, packet, arrived=arrived))
+    return crossing_side(crossings)
+
+
+def _invalid(back: Packet) -> Hop:
+    return Hop(DROP, (note(f"doNotTrack accepted the request untracked, and no doNotTrack rule admits its reply "
+                           f"({_shown(back)}): conntrack finds the reply INVALID and Calico's tracked chains "
+                           "drop it"),))
+
+
+def _shown(packet: Packet) -> str:
+    """`TCP trojanwall-node-eth0:10250 → 203.0.113.7:32768`."""
+    if not packet.has_ports:
+        return f"{packet.describe()} {packet.src.display} → {packet.dst.display}"
+    return (f"{protocol_name(packet.protocol)} {packet.src.display}:{packet.second} → "
+            f"{packet.dst.display}:{packet.first}")

@@ -1,6 +1,7 @@
-"""Flows between a node and pods, as Felix treats them: host → its own pods is never policed; a pod →
+"""Flows with a node at one end, as Felix treats them: host → its own pods is never policed; a pod →
 its own node passes the pod's egress, then DefaultEndpointToHostAction; across nodes the node is an
-address (its InternalIP), judged by the pod's policy like any other. A hostNetwork pod is its node.
+address (its InternalIP), judged by the pod's policy and the node's host endpoint hooks. A hostNetwork
+pod is its node.
 
 Sources: `felix/rules/static.go` filterOutputChain ("We don't currently police host -> endpoint"),
 filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (docs/semantics.md#nodes).
@@ -8,10 +9,13 @@ filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (do
 
 from __future__ import annotations
 
-from netpolicy.engine.flow import FlowEvaluator, FlowResult, SideResult, TraceStep, side
+from dataclasses import replace
+
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, side
+from netpolicy.engine.host_path import host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS
 
 NODE_PREFIX = "node/"
@@ -19,7 +23,7 @@ TO_HOST_ACTIONS = ("ACCEPT", "DROP", "RETURN")
 
 
 def node_named(cluster: Cluster, text: str) -> str | None:
-    """The node `node/<name>` or a node address names, else None."""
+    """The node `node/<name>`, a node address or a hostNetwork pod (its node) names, else None."""
     if text.startswith(NODE_PREFIX):
         name = text[len(NODE_PREFIX):]
         known = set(cluster.nodes) | {e.node for e in cluster.endpoints if e.node}
@@ -29,7 +33,19 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     for name, node in cluster.nodes.items():
         if any(str(a) == text for a in node.addresses):
             return name
-    return None
+    pod = host_network_pod(cluster, text)
+    if pod is None:
+        return None
+    if pod.node is None:
+        where = "runs on many nodes" if pod.kind != "Pod" else "has no spec.nodeName"
+        raise InputError(f"{text!r} is a hostNetwork {pod.kind}: its traffic is its node's, and it {where}",
+                         suggestion="ask with node/<name>")
+    return pod.node
+
+
+def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
+    """The hostNetwork pod or workload with this id (they are no endpoints: their traffic is their node's)."""
+    return next((p for p in cluster.host_network_pods if p.id == text), None)
 
 
 def node_address(cluster: Cluster, name: str) -> str:
@@ -41,23 +57,63 @@ def node_address(cluster: Cluster, name: str) -> str:
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                        src_port: int | None) -> FlowResult | None:
-    """The flow when one end is a node (None when neither is)."""
+    """The flow when one end is a node or a hostNetwork pod (None when neither is)."""
     cluster = evaluator.ctx.cluster
     src_node, dst_node = node_named(cluster, src), node_named(cluster, dst)
     if src_node is None and dst_node is None:
         return None
-    if src_node is not None and dst_node is not None:
-        raise InputError("both ends are nodes: host to host traffic is host endpoint policy",
-                         suggestion="give HostEndpoint objects and ask with their addresses")
+    result = _node_flow(evaluator, src, dst, src_node, dst_node, protocol, port, src_port)
+    on_host = [(ref, pod) for ref in (src, dst) if (pod := host_network_pod(cluster, ref)) is not None]
+    if not on_host:
+        return result
+    notes = tuple(f"{ref} is a hostNetwork {pod.kind}: no workload endpoint, so no NetworkPolicy applies to it; "
+                  f"its traffic is node {pod.node}'s" for ref, pod in on_host)
+    ends = {name: ref for name, ref in (("src", src), ("dst", dst)) if host_network_pod(cluster, ref)}
+    return replace(result, notes=notes + result.notes, **ends)
+
+
+def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | None, dst_node: str | None,
+               protocol: int, port: int | None, src_port: int | None) -> FlowResult:
+    cluster = evaluator.ctx.cluster
+    if src_node is not None and src_node == dst_node:
+        step = SideResult("allow", (TraceStep(None, None, None, None, "Default",
+                                              f"both ends are node {src_node}: its traffic to itself does not "
+                                              "cross a policed interface"),))
+        return FlowResult(src, dst, protocol, port, src_port, "allow", step, step)
     if src_node is not None:
         pod = cluster.endpoint(dst)
         if pod is not None and pod.node == src_node:
             return _host_to_local_pod(src, pod, protocol, port, src_port)
-        return evaluator.evaluate(node_address(cluster, src_node), dst, protocol, port, src_port)
-    pod = cluster.endpoint(src)
-    if pod is not None and pod.node == dst_node:
-        return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
-    return evaluator.evaluate(src, node_address(cluster, dst_node), protocol, port, src_port)
+        src = node_address(cluster, src_node)
+    if dst_node is not None:
+        pod = cluster.endpoint(src)
+        if pod is not None and pod.node == dst_node:
+            return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
+        dst = node_address(cluster, dst_node)
+    result = evaluator.evaluate(src, dst, protocol, port, src_port)
+    return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
+
+
+def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: str, dst: str,
+                            src_node: str | None, dst_node: str | None) -> FlowResult:
+    """The flow with the node ends judged by their host endpoints' hooks (a node without one is not
+    policed): the sending node's raw OUTPUT and filter OUTPUT, the receiving node's raw, preDNAT and
+    filter INPUT, and for a doNotTrack-accepted packet its reply (docs/semantics.md#host-endpoint-hooks)."""
+    ctx, cluster = evaluator.ctx, evaluator.ctx.cluster
+    packet = Packet(evaluator.peer(src), evaluator.peer(dst), result.protocol, result.port,
+                    result.src_port if result.src_port is not None else EPHEMERAL[0])
+    egress, ingress = result.egress, result.ingress
+    sender = node_host_endpoint(cluster, src_node) if src_node else None
+    if sender is not None:
+        egress = host_side(ctx, sender, packet, arrived=False)
+    receiver = node_host_endpoint(cluster, dst_node) if dst_node else None
+    if receiver is not None:
+        ingress = host_side(ctx, receiver, packet, arrived=True)
+    if sender is None and receiver is None:
+        return result
+    verdict = "allow" if egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
+    return replace(result, egress=egress, ingress=ingress, verdict=verdict,
+                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
 
 
 def _host_to_local_pod(src: str, pod: Endpoint, protocol: int, port: int | None, src_port: int | None) -> FlowResult:

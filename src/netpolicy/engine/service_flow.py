@@ -5,8 +5,16 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from netpolicy.engine.flow import FlowEvaluator, FlowResult, SideResult
-from netpolicy.engine.host_path import entry_hops, node_host_endpoint
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
+from netpolicy.engine.host_path import (
+    Crossing,
+    arrive,
+    crossing_side,
+    depart,
+    node_host_endpoint,
+    untracked_reply,
+)
+from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import RuleStep
 from netpolicy.model.ir import EGRESS
@@ -50,17 +58,45 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     for leg in translation.legs:
         backend = leg.backend.endpoint or str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
-        if hep is not None:
-            hops = entry_hops(evaluator, hep, source, entry.address, entry.port, evaluator.peer(backend),
-                              leg.target.port, protocol)
-            verdict = result.ingress.verdict if hops.verdict == "allow" else "deny"
-            ingress = SideResult(verdict, hops.trace + (result.ingress.trace if hops.verdict == "allow" else ()))
-            overall = "allow" if result.egress.verdict == "allow" and verdict == "allow" else "deny"
-            result = replace(result, ingress=ingress, verdict=overall,
-                             allowed_src_ports=result.allowed_src_ports if hops.verdict == "allow" else None)
+        if arriving:
+            crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
+            if crossings:
+                result = _behind(result, crossings)
         legs.append((leg, result))
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
+                    src_port: int | None) -> list[Crossing]:
+    """The host endpoints a packet from outside the entry node crosses on its way to one backend: the
+    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's."""
+    ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
+    target = evaluator.peer(backend)
+    translated = Packet(source, target, protocol, leg.target.port, port)
+    out: list[Crossing] = []
+    if hep is not None:
+        out.append(arrive(ctx, hep, Packet(source, evaluator.peer(entry.address), protocol, entry.port, port),
+                          translated))
+    if leg.rewrite.ingress_from is None:
+        return out
+    if hep is not None:
+        out.append(depart(ctx, hep, translated))
+    far = node_host_endpoint(ctx.cluster, leg.backend.node) if leg.backend.node else None
+    if far is not None:
+        arrival = Packet(evaluator.peer(leg.rewrite.ingress_from), target, protocol, leg.target.port, port)
+        out.append(arrive(ctx, far, arrival))
+        if out[-1].untracked:
+            out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
+    return out
+
+
+def _behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
+    """The leg's result with the host endpoint crossings ahead of the backend's ingress."""
+    ingress = crossing_side(crossings, result.ingress)
+    if ingress.verdict == result.ingress.verdict:
+        return replace(result, ingress=ingress)
+    return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
 
 
 def _address_rules(evaluator: FlowEvaluator, client, entry: Entry) -> tuple[str, ...]:

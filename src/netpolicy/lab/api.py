@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import signal
@@ -19,16 +20,28 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from netpolicy.engine.backends import ServiceBackends
+from netpolicy.engine.path import ServicePaths
+from netpolicy.escape import nft
 from netpolicy.lab import netns, state
 from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
 from netpolicy.lab.nft import compile_ruleset
-from netpolicy.lab.plan import Probe, auto_ports, mentions_icmp, parse_ports, plan_probes
+from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table, vip_routes
+from netpolicy.lab.plan import (
+    Probe,
+    ProbePlan,
+    SourcePorts,
+    auto_ports,
+    mentions_icmp,
+    parse_ports,
+    plan_probes,
+)
 from netpolicy.lab.prober import ALLOWED, Prober
 from netpolicy.lab.report import VerifyReport, compare
-from netpolicy.lab.topology import LAB_ID_RE, PREFIX, Topology, lab_prefix, plan_topology
-from netpolicy.model.cluster import Cluster
+from netpolicy.lab.topology import CLIENT_PREFIX, LAB_ID_RE, PREFIX, Topology, lab_prefix, plan_topology
+from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.options import Options
 
 
@@ -122,18 +135,56 @@ def _ours(lab_id: str, names) -> list[str]:
     return sorted(n for n in names if n.startswith(prefix) and n in present)
 
 
-def _endpoints(cluster: Cluster, matrix) -> list:
-    return list(matrix.endpoints) if matrix is not None else list(cluster.endpoints)
+def _endpoints(cluster: Cluster, matrix, clients: Sequence[str] = ()) -> list:
+    """The matrix's endpoints (the cluster's without one), then one outside host per client address."""
+    found = list(matrix.endpoints) if matrix is not None else list(cluster.endpoints)
+    return found + [client_endpoint(c) for c in clients]
+
+
+def client_endpoint(address: str) -> Endpoint:
+    """An outside host at this address that only probes Services (`lab verify --client`)."""
+    try:
+        network = ipaddress.ip_network(str(address).strip())
+    except ValueError:
+        raise LabError(f"client {address!r} is not an IP address") from None
+    if network.num_addresses != 1:
+        raise LabError(f"client {address!r} is not one address (expected e.g. 203.0.113.7)")
+    ident = f"{CLIENT_PREFIX}{network.network_address}"
+    return Endpoint(id=ident, kind=EXTERNAL, name=ident, namespace=None, labels={}, selector_labels={},
+                    nets=(network,), policed=False)
+
+
+def _picks(cluster: Cluster) -> ServicePicks:
+    backends = ServiceBackends(cluster)
+    return ServicePicks(backends, ServicePaths(cluster, backends).node_of)
+
+
+def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None = None) -> dict[str, str]:
+    """Each node's nftables script (by namespace): Calico's table, then kube-proxy's when there are Services."""
+    picks = _picks(cluster)
+    out = {}
+    for node in topology.nodes:
+        text = compile_ruleset(cluster, topology, options, node=node).render()
+        proxy = kube_proxy_table(topology, node, picks)
+        out[node.netns] = text + ("\n" + proxy.render() if proxy is not None else "")
+    return out
+
+
+def _joined(topology: Topology, rulesets: dict[str, str]) -> str:
+    if len(topology.nodes) == 1:
+        return rulesets[topology.node]
+    return "\n".join(f"# ==== node {nft(n.name or '')} (namespace {n.netns}) ====\n{rulesets[n.netns]}"
+                     for n in topology.nodes)
 
 
 def show_rules(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str = "rules") -> str:
-    """The nftables ruleset the lab loads for this cluster, commented (no root needed)."""
-    topology = plan_topology(lab_id, _endpoints(cluster, matrix))
-    return compile_ruleset(cluster, topology, options).render()
+    """The nftables ruleset the lab loads for this cluster, node by node, commented (no root needed)."""
+    topology = plan_topology(lab_id, _endpoints(cluster, matrix), cluster.nodes)
+    return _joined(topology, node_rulesets(cluster, topology, options))
 
 
 def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id: str | None = None,
-       hold: bool = False) -> LabHandle:
+       hold: bool = False, clients: Sequence[str] = ()) -> LabHandle:
     """Build the lab; it stays until `down`. On any failure (or Ctrl-C) nothing is left behind.
 
     The id's lock is held while the lab is built (and, with `hold`, until the handle's `down`), so no
@@ -148,11 +199,12 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
             lock.release()
             raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
     try:
-        topology = plan_topology(lab_id, _endpoints(cluster, matrix))
-        ruleset = compile_ruleset(cluster, topology, options).render()
+        topology = plan_topology(lab_id, _endpoints(cluster, matrix, clients), cluster.nodes)
+        rulesets = node_rulesets(cluster, topology, options)
+        ruleset = _joined(topology, rulesets)
         state.save(state.LabRecord.of(topology))
         with interrupts_raise():
-            build(topology, ruleset)
+            build(topology, rulesets, vip_routes(topology, _picks(cluster)))
     except BaseException:
         destroy(_ours(lab_id, netns.existing(lab_prefix(lab_id))))
         state.remove(lab_id)
@@ -264,14 +316,30 @@ def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
     return _run_inside(entry["netns"], argv)
 
 
+def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, topology: Topology,
+               sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
+    """Add a probe per client, Service entry and backend, and per node end and peer, with the engine's
+    verdict for each."""
+    from netpolicy.engine.flow import FlowEvaluator
+    from netpolicy.lab.node_probes import plan_node_probes
+    from netpolicy.lab.service_probes import ServiceProbePlanner
+
+    evaluator = FlowEvaluator(cluster, options)
+    backends = evaluator.ctx.backends
+    paths = ServicePaths(cluster, backends)
+    picks = ServicePicks(backends, paths.node_of)
+    ServiceProbePlanner(topology, evaluator, paths, picks, sources.take).plan(plan, sctp_supported())
+    plan_node_probes(plan, topology, cluster, evaluator, ports, sources)
+
+
 def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,
            timeout: float = 1.0, concurrency: int = 512, lab_id: str | None = None, icmp: bool | None = None,
-           explain: Callable[[Probe], str] | None = None) -> VerifyReport:
+           explain: Callable[[Probe], str] | None = None, clients: Sequence[str] = ()) -> VerifyReport:
     """Build the lab, probe every pair, compare each result with the engine, tear the lab down.
 
     `ports` is "auto" (every declared port plus one no one declares) or a list (`80`, `"udp/53"`);
     `icmp` None probes ICMP echo only when a rule mentions ICMP; `explain(probe)` may return the
-    engine's trace for a disagreement.
+    engine's trace for a disagreement; `clients` are outside addresses that probe Services and nodes only.
     """
     require_lab_environment()
     started = time.monotonic()
@@ -280,14 +348,19 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
         icmp = mentions_icmp(list(cluster.policies) + list(cluster.profiles.values()))
     raise_open_file_limit()
     timings: dict[str, float] = {}
-    handle = up(cluster, matrix, options, lab_id=lab_id, hold=True)
+    extra = [client_endpoint(c).id for c in clients]
+    handle = up(cluster, matrix, options, lab_id=lab_id, hold=True, clients=clients)
     timings["up"] = time.monotonic() - started
     try:
         with interrupts_raise():
-            plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported())
+            sources = SourcePorts({n for _, n in port_list})
+            plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported(),
+                               sources=sources, service_clients=frozenset(extra))
+            if cluster.services or handle.topology.node_ends:
+                _plan_paths(plan, cluster, options, handle.topology, sources, port_list)
             probing = time.monotonic()
             with Prober(handle.topology, timeout=timeout, concurrency=concurrency) as prober:
-                prober.listen(plan.listen)
+                prober.listen(plan.listen, plan.node_listen)
                 outcomes = prober.run(plan.probes)
                 suspect = [p for p in plan.probes if (outcomes[p].result == ALLOWED) != p.expected
                            or outcomes[p].result not in (ALLOWED, "denied")]

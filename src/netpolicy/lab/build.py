@@ -1,10 +1,13 @@
 """Build and tear down the lab's dataplane: namespaces, veths, Calico-style routing, the nftables table.
 
-Routing is Calico's: the node has a /32 (/128) route per endpoint address through the endpoint's
+Routing is Calico's: a node has a /32 (/128) route per endpoint address through the endpoint's
 veth and a static neighbour entry for it; an endpoint has its address on `eth0` and a default route
 via 169.254.1.1, which nothing owns: the node side of the veth answers for it by proxy ARP. For
-IPv6 the gateway is the node side's link-local address. Unknown destinations leave the node through
-an uplink veth into a namespace that drops everything, so nothing ever reaches the machine itself.
+IPv6 the gateway is the node side's link-local address. Everything else leaves a node through its
+fabric interface `eth0` (the node's addresses) into the uplink namespace, which routes each node's
+addresses and pods to that node and each outside range to its namespace (static neighbours, no ARP
+between them), and drops the unknown (a blackhole default route), so nothing ever reaches the
+machine itself. Cross-node traffic is plain routing: no encapsulation.
 
 Each endpoint also routes traffic to its own address out through the node (policy routing on
 locally generated packets), so that traffic from an endpoint to itself crosses its egress and
@@ -14,13 +17,16 @@ ingress policy like traffic between two replicas of a workload does.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 
 from netpolicy.lab import netns
 from netpolicy.lab.errors import LabSetupError
-from netpolicy.lab.topology import GATEWAY_V4, GATEWAY_V6, NODE_MAC, Host, Topology
+from netpolicy.lab.nft.kubeproxy import VipRoute
+from netpolicy.lab.nft.sets import proto_text
+from netpolicy.lab.topology import FABRIC_IFACE, GATEWAY_V4, GATEWAY_V6, NODE_MAC, Host, LabNode, Topology
 
-UPLINK_IFACE = "uplink0"
 HAIRPIN_TABLE = 100
+VIP_TABLE = 200
 
 
 def _node_sysctls(families: set[int]) -> list[tuple[str, object]]:
@@ -52,27 +58,66 @@ def _apply_sysctls(name: str, items: list[tuple[str, object]]) -> None:
             netns.write_sysctl(key, value)
 
 
-def node_commands(topology: Topology) -> list[str]:
-    """`ip -batch` lines that wire the node: uplink, one veth per host, routes, static neighbours."""
+def _host_link(host: Host, iface_mac: str) -> list[str]:
+    """The veth to a host from its parent's side, with the route and static neighbour of each address."""
+    iface = host.node_iface
+    lines = [
+        f"link add {iface} address {iface_mac} type veth peer name eth0 address {host.mac} netns {host.netns}",
+        f"link set {iface} up",
+        f"ntable change name arp_cache dev {iface} proxy_delay 0",
+    ]
+    for address in host.addresses:
+        bits = 32 if address.version == 4 else 128
+        lines += [f"route add {address}/{bits} dev {iface}",
+                  f"neigh add {address} lladdr {host.mac} dev {iface} nud permanent"]
+    return lines
+
+
+def node_commands(topology: Topology, node: LabNode | None = None) -> list[str]:
+    """`ip -batch` lines that wire a node (the first by default): its fabric interface and addresses,
+    the default route to the uplink, one veth per workload, routes, static neighbours."""
+    node = node or topology.nodes[0]
     lines = [
         "link set lo up",
-        f"link add {UPLINK_IFACE} address {NODE_MAC} type veth peer name eth0 netns {topology.uplink}",
-        f"link set {UPLINK_IFACE} up",
-        f"route add default dev {UPLINK_IFACE}",
+        f"link add {FABRIC_IFACE} address {node.mac} type veth peer name {node.fabric_iface} address {NODE_MAC} "
+        f"netns {topology.uplink}",
+        f"link set {FABRIC_IFACE} up",
     ]
+    lines += [f"addr add {a}/32 dev {FABRIC_IFACE}" if a.version == 4 else f"addr add {a}/128 dev {FABRIC_IFACE} nodad"
+              for a in node.own]
+    lines += [f"route add {GATEWAY_V4} dev {FABRIC_IFACE} scope link",
+              f"neigh add {GATEWAY_V4} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
+              f"route add default via {GATEWAY_V4} dev {FABRIC_IFACE} onlink"]
     if 6 in topology.families:
-        lines.append(f"route add ::/0 dev {UPLINK_IFACE}")
-    for host in topology.hosts:
-        iface = host.node_iface
-        lines += [
-            f"link add {iface} address {NODE_MAC} type veth peer name eth0 address {host.mac} netns {host.netns}",
-            f"link set {iface} up",
-            f"ntable change name arp_cache dev {iface} proxy_delay 0",
-        ]
-        for address in host.addresses:
+        lines.append(f"route add ::/0 via {GATEWAY_V6} dev {FABRIC_IFACE}")
+    for host in topology.hosts_of(node.netns):
+        lines += _host_link(host, NODE_MAC)
+    return lines
+
+
+def uplink_commands(topology: Topology, vips: Sequence[VipRoute] = ()) -> list[str]:
+    """`ip -batch` lines for the uplink: each node's addresses and pods towards that node, each outside
+    range's veth, a blackhole for everything else, and the load balancer of LoadBalancer and external
+    IPs (policy routing by protocol and source port: each connection to its backend's node)."""
+    lines = ["link set lo up", "route add blackhole default"]
+    if 6 in topology.families:
+        lines.append("route add blackhole ::/0")
+    for node in topology.nodes:
+        lines += [f"link set {node.fabric_iface} up"]
+        behind = list(node.own) + [a for h in topology.hosts_of(node.netns) for a in h.addresses]
+        for address in behind:
             bits = 32 if address.version == 4 else 128
-            lines += [f"route add {address}/{bits} dev {iface}",
-                      f"neigh add {address} lladdr {host.mac} dev {iface} nud permanent"]
+            lines += [f"route add {address}/{bits} dev {node.fabric_iface}",
+                      f"neigh add {address} lladdr {node.mac} dev {node.fabric_iface} nud permanent"]
+    for host in topology.hosts_of(topology.uplink):
+        lines += _host_link(host, NODE_MAC)
+    tables = {n.netns: VIP_TABLE + i for i, n in enumerate(topology.nodes)}
+    for route in vips:
+        iface, table = route.node.fabric_iface, tables[route.node.netns]
+        lines += [f"rule add pref {VIP_TABLE} to {route.address}/32 ipproto {proto_text(route.protocol)} "
+                  f"sport {route.pick} lookup {table}",
+                  f"route replace {route.address}/32 dev {iface} table {table}",
+                  f"neigh replace {route.address} lladdr {route.node.mac} dev {iface} nud permanent"]
     return lines
 
 
@@ -84,6 +129,8 @@ def host_commands(host: Host) -> tuple[list[str], list[str]]:
         lines.append(f"addr add {address}/32 dev eth0" if address.version == 4
                      else f"addr add {address}/128 dev eth0 nodad")
     if 4 in host.families:
+        if not host.workload:  # off the uplink, whose blackhole default leaves no proxy ARP for the gateway
+            lines.append(f"neigh add {GATEWAY_V4} lladdr {NODE_MAC} dev eth0 nud permanent")
         lines += [f"route add {GATEWAY_V4} dev eth0 scope link",
                   f"route add default via {GATEWAY_V4} dev eth0",
                   f"route add default via {GATEWAY_V4} dev eth0 onlink table {HAIRPIN_TABLE}",
@@ -98,23 +145,32 @@ def host_commands(host: Host) -> tuple[list[str], list[str]]:
     return lines, v6_rules
 
 
-def build(topology: Topology, ruleset: str) -> None:
-    """Create every namespace, wire it, and load the ruleset into the node. Raises LabSetupError."""
+def build(topology: Topology, rulesets: Mapping[str, str], vips: Sequence[VipRoute] = ()) -> None:
+    """Create every namespace, wire it, and load each node's ruleset (by namespace). Raises LabSetupError."""
     netns.create(topology.namespaces)
     families = topology.families
-    _apply_sysctls(topology.node, _node_sysctls(families))
-    for name in [topology.uplink] + [h.netns for h in topology.hosts]:
+    for node in topology.nodes:
+        _apply_sysctls(node.netns, _node_sysctls(families))
+    _apply_sysctls(topology.uplink, _node_sysctls(families))
+    for name in [h.netns for h in topology.hosts]:
         _apply_sysctls(name, _host_sysctls(families))
-    netns.ip_batch(node_commands(topology), netns=topology.node, what="wiring the lab node")
-    netns.ip_batch(["link set lo up", "link set eth0 up"], netns=topology.uplink, what="wiring the uplink")
-    _apply_sysctls(topology.node, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1) for h in topology.hosts])
+    for node in topology.nodes:
+        netns.ip_batch(node_commands(topology, node), netns=node.netns, what="wiring a lab node")
+        _apply_sysctls(node.netns, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
+                                    for h in topology.hosts_of(node.netns)])
+    netns.ip_batch(uplink_commands(topology, vips), netns=topology.uplink, what="wiring the uplink")
+    _apply_sysctls(topology.uplink, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
+                                     for h in topology.hosts_of(topology.uplink)])
     for host in topology.hosts:
         lines, v6_rules = host_commands(host)
         netns.ip_batch(lines, netns=host.netns, what=f"wiring {host.endpoint_id}")
         if v6_rules:
             netns.run(["ip", "-6", "-batch", "-"], netns=host.netns, stdin="\n".join(v6_rules) + "\n",
                       what=f"IPv6 routing of {host.endpoint_id}")
-    netns.run(["nft", "-f", "-"], netns=topology.node, stdin=ruleset, what="loading the nftables ruleset")
+    for node in topology.nodes:
+        if rulesets.get(node.netns):
+            netns.run(["nft", "-f", "-"], netns=node.netns, stdin=rulesets[node.netns],
+                      what="loading the nftables ruleset")
     wait_until_links_carry_traffic(topology)
 
 
@@ -134,11 +190,19 @@ def wait_until_links_carry_traffic(topology: Topology, limit: float = 10.0) -> N
     """Wait for the kernel to activate every new veth (it does so asynchronously, within about a second);
     until then a veth drops what it is given."""
     deadline = time.monotonic() + limit
-    pending_node = {h.node_iface for h in topology.hosts}
+    pending_parents = {n.netns: {h.node_iface for h in topology.hosts_of(n.netns)} | {FABRIC_IFACE}
+                       for n in topology.nodes}
+    pending_parents[topology.uplink] = ({h.node_iface for h in topology.hosts_of(topology.uplink)}
+                                        | {n.fabric_iface for n in topology.nodes})
     pending_hosts = list(topology.hosts)
     while True:
-        if pending_node:
-            pending_node = _not_ready(netns.run(["ip", "-o", "link", "show"], netns=topology.node), pending_node)
+        for parent, names in list(pending_parents.items()):
+            names = _not_ready(netns.run(["ip", "-o", "link", "show"], netns=parent), names)
+            if names:
+                pending_parents[parent] = names
+            else:
+                del pending_parents[parent]
+        pending_node = {name for names in pending_parents.values() for name in names}
         if not pending_node:
             pending_hosts = [h for h in pending_hosts
                              if _not_ready(netns.run(["ip", "-o", "link", "show", "dev", "eth0"], netns=h.netns),

@@ -39,6 +39,8 @@ class Probe:
     dst_address: str
     expected: bool
     extra: bool = False
+    via: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class ProbePlan:
     probes: list[Probe] = field(default_factory=list)
     not_probed: list[NotProbed] = field(default_factory=list)
     listen: set[tuple[int, int]] = field(default_factory=set)
+    node_listen: set[tuple[int, int]] = field(default_factory=set)  # what node ends serve (no nodePort)
 
 
 _ITEM = re.compile(r"^(?:(?P<proto>[A-Za-z]+)[/:])?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")
@@ -99,7 +102,7 @@ def mentions_icmp(policies: Iterable[Policy]) -> bool:
                for p in policies for r in p.ingress + p.egress)
 
 
-class _SourcePorts:
+class SourcePorts:
     """Fresh source ports per (host, protocol), away from the ports being probed."""
 
     def __init__(self, avoid: set[int]) -> None:
@@ -119,8 +122,10 @@ class _SourcePorts:
 
 
 def plan_probes(topology: Topology, connections, ports: Sequence[tuple[int, int]], *, icmp: bool,
-                sctp: bool) -> ProbePlan:
-    """Every probe with the engine's verdict; `connections(src_id, dst_id) -> ConnectionSet`."""
+                sctp: bool, sources: SourcePorts | None = None, service_clients: frozenset[str] = frozenset()
+                ) -> ProbePlan:
+    """Every probe with the engine's verdict; `connections(src_id, dst_id) -> ConnectionSet`; hosts in
+    `service_clients` probe Services only."""
     plan = ProbePlan()
     for endpoint_id, reason in topology.skipped.items():
         plan.not_probed.append(NotProbed(endpoint_id, "*", None, None, reason))
@@ -132,15 +137,16 @@ def plan_probes(topology: Topology, connections, ports: Sequence[tuple[int, int]
                     plan.not_probed += [NotProbed(src.endpoint_id, dst.endpoint_id, SCTP, n, NO_SCTP)
                                         for p, n in ports if p == SCTP]
     plan.listen = set(port_list)
-    sources = _SourcePorts({n for _, n in ports})
-    for src in topology.hosts:
-        for dst in topology.hosts:
+    sources = sources or SourcePorts({n for _, n in ports})
+    hosts = [h for h in topology.hosts if h.endpoint_id not in service_clients]
+    for src in hosts:
+        for dst in hosts:
             if src.workload or dst.workload:
                 _plan_pair(plan, src, dst, connections, port_list, sources, icmp)
     return plan
 
 
-def _plan_pair(plan: ProbePlan, src: Host, dst: Host, connections, ports, sources: _SourcePorts,
+def _plan_pair(plan: ProbePlan, src: Host, dst: Host, connections, ports, sources: SourcePorts,
                icmp: bool) -> None:
     common = src.families & dst.families
     if not common:

@@ -69,8 +69,9 @@ class Prober:
     """Serves every probed port in every lab namespace and runs probes concurrently."""
 
     def __init__(self, topology: Topology, *, timeout: float = 1.0, concurrency: int = 512) -> None:
-        self.hosts = {h.endpoint_id: h for h in topology.hosts}
-        self.node = topology.node
+        self.hosts = {h.endpoint_id: h for h in [*topology.hosts, *topology.node_ends]}
+        self.node_ends = {h.endpoint_id for h in topology.node_ends}
+        self.nodes = [n.netns for n in topology.nodes]
         self._sent = False
         self.timeout = timeout
         self.concurrency = concurrency
@@ -79,13 +80,15 @@ class Prober:
         self._seq = itertools.count(1)
 
     # ---- listeners -----------------------------------------------------------------------------
-    def listen(self, ports: Iterable[tuple[int, int]]) -> None:
-        """Open a listener (TCP, SCTP) or echo socket (UDP) on every address of every host."""
-        ports = sorted(ports)
+    def listen(self, ports: Iterable[tuple[int, int]], node_ports: Iterable[tuple[int, int]] = ()) -> None:
+        """Open a listener (TCP, SCTP) or echo socket (UDP) on every address of every host (node ends:
+        on `node_ports`)."""
+        ports, node_ports = sorted(ports), sorted(node_ports)
         for host in self.hosts.values():
+            served = node_ports if host.endpoint_id in self.node_ends else ports
             with netns.inside(host.netns):
                 for address in host.addresses:
-                    for protocol, port in ports:
+                    for protocol, port in served:
                         self._listener(address.version, str(address), protocol, port)
 
     def _listener(self, family: int, address: str, protocol: int, port: int) -> None:
@@ -128,7 +131,8 @@ class Prober:
         outcomes: dict[Probe, Outcome] = {}
         for wave in mirror_free_waves(probes):
             if self._sent:
-                netns.flush_conntrack(self.node)
+                for node in self.nodes:
+                    netns.flush_conntrack(node)
             self._sent = True
             outcomes.update(self._run_wave(wave, timeout or self.timeout))
         return outcomes
@@ -212,6 +216,8 @@ class Prober:
             code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if code in (0, errno.ECONNRESET):  # a reset can only follow a completed handshake here
                 outcome = Outcome(ALLOWED)
+            elif code == errno.ECONNREFUSED and probe.via:
+                outcome = Outcome(DENIED, "rejected: the Service has no endpoint")
             else:
                 outcome = Outcome(ERROR, errno.errorcode.get(code, str(code)))
         else:
@@ -219,6 +225,9 @@ class Prober:
                 data = sock.recv(2048)
             except (BlockingIOError, InterruptedError):
                 return
+            except ConnectionRefusedError:
+                outcome = Outcome(DENIED, "rejected: the Service has no endpoint") if probe.via \
+                    else Outcome(ERROR, "connection refused")
             except OSError as error:
                 outcome = Outcome(ERROR, error.strerror or str(error))
             else:

@@ -44,6 +44,8 @@ class VerifyReport:
     not_probed: list[NotProbed] = field(default_factory=list)
     summary: list[SummaryRow] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    services: list[dict] = field(default_factory=list)
+    nodes: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +68,15 @@ def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, 
         row = rows.setdefault((probe.protocol, port), SummaryRow(protocol_name(probe.protocol), port))
         row.probes += 1
         kernel_allowed = outcome.result == ALLOWED
+        if probe.src.startswith("node/") or probe.dst.startswith("node/"):
+            report.nodes.append({"from": probe.src, "to": probe.dst, "protocol": protocol_name(probe.protocol),
+                                 "port": probe.port, "src_port": probe.sport, "kernel": outcome.result,
+                                 "engine": "allow" if probe.expected else "deny"})
+        if probe.via:
+            report.services.append({"from": probe.src, "via": probe.via, "to": probe.dst,
+                                    "protocol": protocol_name(probe.protocol), "port": probe.port,
+                                    "src_port": probe.sport, "kernel": outcome.result,
+                                    "engine": "allow" if probe.expected else "deny", "path": probe.note})
         row.allowed += kernel_allowed
         row.denied += not kernel_allowed
         if kernel_allowed == probe.expected and outcome.result in (ALLOWED, "denied"):
@@ -73,7 +84,7 @@ def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, 
             row.agree += 1
         else:
             row.disagree += 1
-            trace = explain(probe) if explain else ""
+            trace = explain(probe) if explain and not probe.via else ""
             report.disagreements.append(Disagreement(probe, outcome.result, outcome.detail, trace))
     report.summary = [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] or 0))]
     return report
@@ -95,6 +106,12 @@ def render_text(report: VerifyReport) -> str:
         port = "-" if row.port is None else str(row.port)
         lines.append(f"{row.protocol:<9}{port:>6}{row.probes:>8}{row.allowed:>9}{row.denied:>8}"
                      f"{row.agree:>7}{row.disagree:>10}")
+    if report.services:
+        lines += ["", "Services (each backend kube-proxy may pick):"]
+        for item in report.services:
+            mark = "" if (item["kernel"] == ALLOWED) == (item["engine"] == "allow") else "   ← DISAGREE"
+            lines.append(f"  {item['from']} → {item['via']} → {item['to']}: kernel {item['kernel']}, "
+                         f"engine {item['engine']}{mark}")
     if report.disagreements:
         lines += ["", "Disagreements (kernel vs engine):"]
         for d in report.disagreements:
@@ -103,7 +120,10 @@ def render_text(report: VerifyReport) -> str:
                     else f"{protocol_name(p.protocol)} {p.port} from source port {p.sport}")
             engine = "allows" if p.expected else "denies"
             detail = f" ({d.detail})" if d.detail else ""
-            lines.append(f"  {p.src} → {p.dst}  {what}: kernel {d.kernel}{detail}, engine {engine}")
+            via = f" via {p.via}" if p.via else ""
+            lines.append(f"  {p.src} → {p.dst}{via}  {what}: kernel {d.kernel}{detail}, engine {engine}")
+            if p.note:
+                lines.append(f"      {p.note}")
             lines += [f"      {line}" for line in d.trace.splitlines()]
     if report.not_probed:
         lines += ["", "Not probed:"]

@@ -1,10 +1,13 @@
 """The lab's layout, decided before anything is built: namespaces, interfaces, MACs and addresses.
 
-Every policed workload endpoint gets a namespace joined to the node by a veth whose node side is
-named as Calico names it (`cali` + 11 hex digits of a SHA-1 of `<namespace>.<name>`). Unpoliced
-address ranges (External cells, network sets) get a namespace on the node's far side holding one
-representative address of their range. Host endpoints are not built: their policy governs traffic
-that terminates on the host itself, which the lab does not model.
+Every Kubernetes node of the input (Node objects, pods' `spec.nodeName`) is a namespace; an input
+without nodes has one, unnamed. A node's fabric interface `eth0` holds the node's addresses and joins
+it to the uplink namespace, which routes between nodes and outside addresses. Every policed workload
+endpoint gets a namespace joined to its node by a veth whose node side is named as Calico names it
+(`cali` + 11 hex digits of a SHA-1 of `<namespace>.<name>`). Unpoliced address ranges (External
+cells, network sets) get a namespace off the uplink holding one representative address of their
+range. Host endpoints get no namespace: the one governing a node's fabric interface has its chains
+on that node's `eth0`.
 """
 
 from __future__ import annotations
@@ -12,18 +15,21 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node
 from netpolicy.model.intervals import IntervalSet
 
 PREFIX = "netpolicy-lab-"
+CLIENT_PREFIX = "client "  # outside hosts that only probe Services (lab verify --client)
+FABRIC_IFACE = "eth0"  # every node's interface to the uplink, holding its addresses
 NODE_MAC = "ee:ee:ee:ee:ee:ee"
 GATEWAY_V4 = "169.254.1.1"
 GATEWAY_V6 = "fe80::ecee:eeff:feee:eeee"  # link-local address of a veth whose MAC is ee:ee:ee:ee:ee:ee
 LAB_ID_RE = re.compile(r"^[a-z0-9]{1,12}$")
+SPARE_RANGE = ipaddress.ip_network("100.64.0.0/10")  # shared address space: a node's spare address
 
 # Addresses a namespace cannot usefully hold as its own unicast address.
 _SPECIAL = {
@@ -34,7 +40,8 @@ _SPECIAL = {
 
 @dataclass(frozen=True)
 class Host:
-    """One endpoint's network namespace and the veth that joins it to the node."""
+    """One endpoint's network namespace and the veth that joins it to its node (`parent`: the node's
+    namespace; the uplink's for unpoliced ranges)."""
 
     endpoint_id: str
     netns: str
@@ -42,6 +49,7 @@ class Host:
     mac: str
     addresses: tuple[IPAddress, ...]
     workload: bool
+    parent: str = ""
 
     def address(self, family: int) -> IPAddress | None:
         return next((a for a in self.addresses if a.version == family), None)
@@ -52,16 +60,45 @@ class Host:
 
 
 @dataclass(frozen=True)
+class LabNode:
+    """A node's namespace: its name (None: the one node of an input without nodes), the addresses of
+    its fabric interface `eth0`, that interface's MAC and its peer's name in the uplink namespace."""
+
+    name: str | None
+    netns: str
+    addresses: tuple[IPAddress, ...]
+    mac: str
+    fabric_iface: str
+    spare: IPAddress | None = None  # a lab address for a node without one: masquerade needs some address
+
+    @property
+    def own(self) -> tuple[IPAddress, ...]:
+        """The addresses `eth0` holds: the node's, else the lab's spare one."""
+        return self.addresses or ((self.spare,) if self.spare is not None else ())
+
+    def address(self, family: int) -> IPAddress | None:
+        return next((a for a in self.addresses if a.version == family), None)
+
+
+@dataclass(frozen=True)
 class Topology:
-    """The whole lab: the node, the uplink (a dead end for unknown destinations), and every host."""
+    """The whole lab: the nodes, the uplink (routes between them and outside ranges, drops the
+    unknown), and every host."""
 
     lab_id: str
     hosts: tuple[Host, ...]
     skipped: dict[str, str] = field(default_factory=dict)
+    nodes: tuple[LabNode, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.nodes:
+            default = LabNode(None, f"{PREFIX}{self.lab_id}-node", (), host_mac("node:"), "fab0")
+            object.__setattr__(self, "nodes", (default,))
 
     @property
     def node(self) -> str:
-        return f"{PREFIX}{self.lab_id}-node"
+        """The first node's namespace (the only one of an input without nodes)."""
+        return self.nodes[0].netns
 
     @property
     def uplink(self) -> str:
@@ -69,7 +106,23 @@ class Topology:
 
     @property
     def namespaces(self) -> list[str]:
-        return [self.node, self.uplink] + [h.netns for h in self.hosts]
+        return [n.netns for n in self.nodes] + [self.uplink] + [h.netns for h in self.hosts]
+
+    def lab_node(self, name: str | None) -> LabNode | None:
+        """The node of that Kubernetes name (None: the first)."""
+        if name is None:
+            return self.nodes[0]
+        return next((n for n in self.nodes if n.name == name), None)
+
+    @property
+    def node_ends(self) -> list[Host]:
+        """Each named node with an address as a probe end (`node/<name>`, in its own namespace)."""
+        return [Host(f"node/{n.name}", n.netns, FABRIC_IFACE, n.mac, n.addresses, False, n.netns)
+                for n in self.nodes if n.name is not None and n.addresses]
+
+    def hosts_of(self, netns: str) -> list[Host]:
+        """The hosts whose veth peer lives in that namespace."""
+        return [h for h in self.hosts if (h.parent or self.node) == netns]
 
     @property
     def families(self) -> set[int]:
@@ -129,14 +182,49 @@ def _special(address: IPAddress) -> bool:
     return getattr(address, "ipv4_mapped", None) is not None or any(address in n for n in _SPECIAL[address.version])
 
 
-def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
-    """Decide namespaces, interfaces and addresses for these endpoints (nothing is built here)."""
+def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node]) -> tuple[LabNode, ...]:
+    """A namespace per node named by Node objects, pods or host endpoints; addresses from the Node
+    object, else from the node's host endpoints' expectedIPs."""
+    names = set(nodes) | {e.node for e in endpoints if e.node and (e.policed or e.kind == HOST_ENDPOINT)}
+    out = []
+    used: set[str] = set()
+    for name in sorted(names):
+        node = nodes.get(name)
+        addresses = tuple(a for a in (node.addresses if node else ()) if not _special(a))
+        if not addresses:
+            addresses = tuple(dict.fromkeys(ip for e in endpoints if e.kind == HOST_ENDPOINT and e.node == name
+                                            for ip in e.ips if not _special(ip)))
+        netns = f"{lab_prefix(lab_id)}node-{slug(name)}"[:200]
+        base, n = netns, 1
+        while netns in used:
+            n += 1
+            netns = f"{base[:195]}-{n}"
+        used.add(netns)
+        digest = hashlib.sha1(("node:" + name).encode("utf-8", "surrogatepass")).hexdigest()
+        out.append(LabNode(name, netns, addresses, host_mac("node:" + name), "fab" + digest[:12]))
+    return tuple(out)
+
+
+def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str, Node] | None = None) -> Topology:
+    """Decide namespaces, interfaces and addresses for these endpoints and nodes (nothing is built here)."""
     endpoints = list(endpoints)
+    lab_nodes = _plan_nodes(lab_id, endpoints, nodes or {})
+    if not lab_nodes:
+        lab_nodes = Topology(lab_id, ()).nodes
     taken: set[IPAddress] = {ip for e in endpoints if e.policed for ip in e.ips}
+    taken |= {a for n in lab_nodes for a in n.addresses}
+    spares = []
+    for node in lab_nodes:
+        spare = None if node.addresses else representative([SPARE_RANGE], taken)
+        if spare is not None:
+            taken.add(spare)
+        spares.append(replace(node, spare=spare))
+    lab_nodes = tuple(spares)
+    node_of = {n.name: n.netns for n in lab_nodes}
     hosts: list[Host] = []
     skipped: dict[str, str] = {}
-    used_names: set[str] = {lab_prefix(lab_id) + "node", lab_prefix(lab_id) + "uplink"}
-    used_ifaces: set[str] = set()
+    used_names: set[str] = {n.netns for n in lab_nodes} | {lab_prefix(lab_id) + "uplink"}
+    used_ifaces: set[str] = {n.fabric_iface for n in lab_nodes}
 
     def unique(base: str, used: set[str], limit: int) -> str:
         name, n = base[:limit], 1
@@ -149,8 +237,8 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
 
     for endpoint in endpoints:
         if endpoint.kind == HOST_ENDPOINT:
-            skipped[endpoint.id] = ("host endpoint: its policy governs traffic to and from the host itself, "
-                                    "which the lab does not model")
+            skipped[endpoint.id] = ("host endpoint: no namespace of its own; the one governing a node's fabric "
+                                    "interface has its chains on that node's eth0")
             continue
         if endpoint.policed:
             if not endpoint.ips:
@@ -162,6 +250,7 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
                                         "a namespace cannot hold them as its own")
                 continue
             iface = unique(workload_iface(endpoint), used_ifaces, 15)
+            parent = node_of.get(endpoint.node, lab_nodes[0].netns)
         else:
             rep = representative(endpoint.nets or [ipaddress.ip_network(ip) for ip in endpoint.ips], taken)
             if rep is None:
@@ -170,6 +259,7 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint]) -> Topology:
             taken.add(rep)
             addresses = (rep,)
             iface = unique(far_iface(endpoint), used_ifaces, 15)
+            parent = lab_prefix(lab_id) + "uplink"
         netns = unique(lab_prefix(lab_id) + slug(endpoint.id), used_names, 200)
-        hosts.append(Host(endpoint.id, netns, iface, host_mac(endpoint.id), addresses, endpoint.policed))
-    return Topology(lab_id, tuple(hosts), skipped)
+        hosts.append(Host(endpoint.id, netns, iface, host_mac(endpoint.id), addresses, endpoint.policed, parent))
+    return Topology(lab_id, tuple(hosts), skipped, lab_nodes)

@@ -163,6 +163,22 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class HostNetworkPod:
+    """A pod or workload with `spec.hostNetwork: true`: Calico makes no workload endpoint for it, so no
+    NetworkPolicy applies to it; its traffic is its node's (`node`: None when not known, or a workload
+    on many nodes). `selector_labels` are those a pod would have, to tell which policies select it."""
+
+    id: str
+    kind: str
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    selector_labels: Mapping[str, str]
+    node: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Cluster:
     """Everything read from the input, with policies compiled to the IR; immutable once built.
 
@@ -175,6 +191,7 @@ class Cluster:
     services: tuple[Service, ...] = ()
     endpoint_slices: tuple[EndpointSlice, ...] = ()
     nodes: Mapping[str, Node] = field(default_factory=dict)
+    host_network_pods: tuple[HostNetworkPod, ...] = ()
     service_accounts: Mapping[tuple[str, str], ServiceAccount] = field(default_factory=dict)
     policies: tuple[Policy, ...] = ()
     tiers: Mapping[str, Tier] = field(default_factory=dict)
@@ -185,7 +202,8 @@ class Cluster:
     pod_networks: tuple[IPNetwork, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("endpoints", "services", "endpoint_slices", "policies", "objects", "warnings", "pod_networks"):
+        for name in ("endpoints", "services", "endpoint_slices", "host_network_pods", "policies", "objects",
+                     "warnings", "pod_networks"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("namespaces", "nodes", "service_accounts", "tiers", "profiles"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from netpolicy.model.protocols import protocol_name
 
 if TYPE_CHECKING:
-    from netpolicy.analysis.endpoint_list import EndpointRow
+    from netpolicy.analysis.endpoint_list import EndpointListing, EndpointRow, HostNetworkRow
 
 
 def endpoint_json(row: EndpointRow) -> dict:
@@ -23,3 +23,18 @@ def endpoint_json(row: EndpointRow) -> dict:
 def endpoints_json(rows: Sequence[EndpointRow]) -> dict:
     """The whole list: `{"endpoints": [...]}`."""
     return {"endpoints": [endpoint_json(row) for row in rows]}
+
+
+def host_network_json(row: HostNetworkRow) -> dict:
+    """A hostNetwork pod or workload: its node and the policies that select it to no effect."""
+    p = row.pod
+    return {"id": p.id, "kind": p.kind, "namespace": p.namespace, "labels": dict(p.labels), "node": p.node,
+            "selected_by": list(row.selected_by)}
+
+
+def listing_json(listing: EndpointListing) -> dict:
+    """`{"endpoints": [...]}`, with `host_network_pods` when the input has any."""
+    out = endpoints_json(listing.endpoints)
+    if listing.host_network:
+        out["host_network_pods"] = [host_network_json(row) for row in listing.host_network]
+    return out

@@ -1,4 +1,5 @@
-"""The verdict of `lab verify` as JSON: counts, every disagreement, what was not probed, the summary, timings."""
+"""The verdict of `lab verify` as JSON: counts, every disagreement, what was not probed, the summary, each
+Service probe per backend, each node-end probe, timings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def disagreement_json(disagreement: Disagreement) -> dict:
         out.update(icmp_type=p.port, icmp_code=p.sport)
     else:
         out.update(port=p.port, src_port=p.sport)
+    if p.via:
+        out.update(via=p.via, path=p.note)
     if disagreement.detail:
         out["detail"] = disagreement.detail
     if disagreement.trace:
@@ -38,6 +41,8 @@ def verify_json(report: VerifyReport) -> dict:
         "not_probed": {"count": len(report.not_probed), "reasons": dict(sorted(reasons.items())),
                        "flows": [_not_probed_json(n) for n in report.not_probed]},
         "summary": [vars(row) for row in report.summary],
+        "services": report.services,
+        "nodes": report.nodes,
         "timings": {k: round(v, 3) for k, v in report.timings.items()},
     }
 

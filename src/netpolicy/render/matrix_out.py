@@ -51,9 +51,9 @@ def _write_endpoints(endpoints, stream) -> None:
     stream.write('\n], "flows": [\n')
 
 
-def write_json(document_parts, stream) -> None:
+def write_json(document_parts, stream, services: list[dict] | None = None) -> None:
     """Stream `{"endpoints": [...], "flows": [...]}` one item per line: large matrices never sit in memory
-    twice, and each connection set is serialised once."""
+    twice, and each connection set is serialised once; `services` (the Service rows) follow when given."""
     import json
 
     endpoints, flows = document_parts
@@ -67,6 +67,8 @@ def write_json(document_parts, stream) -> None:
         stream.write(("" if first else ",\n") + f'  {{"from": {json.dumps(src)}, "to": {json.dumps(dst)}, '
                      f'"allowed": {text}}}')
         first = False
+    if services:
+        stream.write('\n], "services": [\n' + ",\n".join("  " + json.dumps(item) for item in services))
     stream.write("\n]}\n")
 
 
@@ -101,8 +103,14 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
 
         write_class_json(matrix, endpoint_classes(matrix), stream, max_members, progress)
     else:
+        services = None
+        if matrix.cluster.services:
+            from netpolicy.engine.service_rows import service_rows
+            from netpolicy.render.matrix_services import services_json
+
+            services = services_json(service_rows(matrix))
         write_json(([endpoint_json(e) for e in matrix.endpoints],
-                    ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream)
+                    ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream, services)
 
 
 def class_summary(cls) -> str:

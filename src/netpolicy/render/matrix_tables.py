@@ -153,3 +153,8 @@ def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -
     policed = sum(1 for e in matrix.endpoints if e.policed)
     stream.write(f"{policed} endpoints, {len(matrix.externals)} external ranges, {count} allowed pairs; "
                  "pairs not listed allow nothing.\n")
+    if matrix.cluster.services:
+        from netpolicy.engine.service_rows import service_rows
+        from netpolicy.render.matrix_services import write_services_text
+
+        write_services_text(service_rows(matrix), stream)

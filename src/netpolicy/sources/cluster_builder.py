@@ -41,11 +41,12 @@ def _build(objects: list[RawObject], options: Options, diags: Diagnostics) -> Cl
         services_by_namespace.setdefault(service.namespace, set()).add(service.name)
     context = EndpointContext(namespaces, service_accounts, services_by_namespace,
                               reserved=[*_service_addresses(services), *_host_endpoint_addresses(accepted)])
-    endpoints, pod_networks = build_endpoints(accepted, context, options, diags)
+    host_network: list = []
+    endpoints, pod_networks = build_endpoints(accepted, context, options, diags, host_network)
     slices = [read_slice(a.obj, a.namespace or "", a.labels, diags) for a in _of_kind(accepted, "EndpointSlice")]
     nodes = {a.name: read_node(a.obj, a.labels, diags) for a in _of_kind(accepted, "Node")}
     return Cluster(namespaces=namespaces, endpoints=endpoints, services=services, endpoint_slices=slices,
-                   nodes=nodes, pod_networks=pod_networks,
+                   nodes=nodes, pod_networks=pod_networks, host_network_pods=host_network,
                    service_accounts=service_accounts, objects=[a.obj for a in accepted],
                    warnings=list(diags.warnings))
 

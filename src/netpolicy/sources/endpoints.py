@@ -11,7 +11,15 @@ from typing import Any
 
 from netpolicy.errors import Diagnostics
 from netpolicy.model.addresses import IPAddress, IPNetwork
-from netpolicy.model.cluster import POD, Endpoint, Namespace, ServiceAccount, assigned_labels, profile_labels
+from netpolicy.model.cluster import (
+    POD,
+    Endpoint,
+    HostNetworkPod,
+    Namespace,
+    ServiceAccount,
+    assigned_labels,
+    profile_labels,
+)
 from netpolicy.options import Options
 from netpolicy.sources import fields, kinds
 from netpolicy.sources.accept import Accepted
@@ -56,14 +64,17 @@ class EndpointContext:
 
 
 def build_endpoints(accepted: list[Accepted], context: EndpointContext, options: Options,
-                    diags: Diagnostics) -> tuple[list[Endpoint], list[IPNetwork]]:
+                    diags: Diagnostics, host_network: list[HostNetworkPod] | None = None
+                    ) -> tuple[list[Endpoint], list[IPNetwork]]:
     """The endpoints of every standalone pod and top-level workload, sorted by id, and the pod CIDR(s)
-    endpoints without an address were given one from."""
+    endpoints without an address were given one from; the hostNetwork pods and workloads, which are no
+    endpoints, are added to `host_network` when given."""
     workloads = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind != POD]
     pods = [a for a in accepted if a.info.family == kinds.WORKLOAD and a.info.kind == POD]
     owners = Owners(workloads)
     excluded: dict[str, list[Accepted]] = {}
     drafts: list[_Draft] = []
+    on_host: list[_Draft] = []
     folded: dict[int, list[IPAddress]] = {}
     for pod in pods:
         root = owners.root(pod) if workloads else pod
@@ -73,6 +84,8 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
             folded.setdefault(id(root), []).extend(ips)
         elif reason is not None:
             excluded.setdefault(reason, []).append(pod)
+            if reason == HOST_NETWORK and host_network is not None:
+                on_host.append(_Draft(pod, pod.labels, read_pod_spec(pod.obj.data.get("spec"), pod.obj, "spec", diags)))
         else:
             spec = read_pod_spec(pod.obj.data.get("spec"), pod.obj, "spec", diags)
             drafts.append(_Draft(pod, pod.labels, spec, ips=ips))
@@ -81,6 +94,7 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
             draft = _workload_draft(workload, diags)
             if draft.spec.host_network:
                 excluded.setdefault(HOST_NETWORK, []).append(workload)
+                on_host.append(draft)
             else:
                 draft.ips = _sorted_unique(folded.get(id(workload), []))
                 drafts.append(draft)
@@ -97,7 +111,19 @@ def build_endpoints(accepted: list[Accepted], context: EndpointContext, options:
     # Built in input order, where the objects read lie together in memory, then sorted.
     endpoints = [_endpoint(d, context, inherited) for d in in_input_order]
     endpoints.sort(key=lambda e: e.id)
+    if host_network is not None:
+        _assign_ids(on_host)
+        host_network.extend(sorted((_host_network_pod(d, inherited) for d in on_host), key=lambda h: h.id))
     return endpoints, networks
+
+
+def _host_network_pod(draft: _Draft, inherited: _Inherited) -> HostNetworkPod:
+    entry = draft.entry
+    namespace = entry.namespace or kinds.DEFAULT_NAMESPACE
+    from_profiles, assigned, _ = inherited.parts(namespace, draft.spec.service_account)
+    return HostNetworkPod(draft.id, entry.info.kind, namespace, entry.name, draft.labels,
+                          {**from_profiles, **draft.labels, **assigned},
+                          draft.spec.node if entry.info.kind == POD else None, entry.obj.location)
 
 
 def _pod_exclusion(pod: dict[str, Any]) -> str | None:

@@ -200,7 +200,7 @@ def test_host_flag_validation(spec, fragment):
 
 @pytest.mark.parametrize(("flags", "governs", "note"), [
     ("preDNAT: true\napplyOnForward: true", frozenset(), "preDNAT: evaluated on the path into a node"),
-    ("doNotTrack: true\napplyOnForward: true", frozenset(), "doNotTrack: not modelled"),
+    ("doNotTrack: true\napplyOnForward: true", frozenset(), "doNotTrack: evaluated in raw"),
     ("applyOnForward: true", frozenset({"ingress"}), "applyOnForward: evaluated on the path through a node"),
 ])
 def test_host_flags_are_noted(flags, governs, note):

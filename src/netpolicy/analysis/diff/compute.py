@@ -13,6 +13,7 @@ from functools import cached_property
 
 from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
 from netpolicy.analysis.diff.probes import Cuts, Probe, probes, rule_cuts
+from netpolicy.analysis.diff.services import ServiceChange, service_changes
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
 from netpolicy.model.cluster import Cluster
@@ -78,6 +79,7 @@ class DiffResult:
     removed: list[Place]
     endpoints: int
     externals: int
+    services: list[ServiceChange] = field(default_factory=list)
 
     @property
     def pairs_newly_allowed(self) -> int:
@@ -96,8 +98,8 @@ class DiffResult:
 
     @property
     def empty(self) -> bool:
-        """Whether the connectivity is the same on both sides."""
-        return not self.changes
+        """Whether the connectivity is the same on both sides (Service rows included)."""
+        return not self.changes and not self.services
 
 
 def semantic_diff(before: Cluster, after: Cluster, options: Options | None = None, *,
@@ -132,6 +134,7 @@ def semantic_diff(before: Cluster, after: Cluster, options: Options | None = Non
         removed=[p for p in index.endpoints if p.sides[AFTER] is None],
         endpoints=len(index.endpoints),
         externals=len(index.externals),
+        services=service_changes(*index.matrices) if before.services or after.services else [],
     )
 
 

@@ -145,7 +145,8 @@ class _Checker:
     def _check_services(self, expectation: Expectation, file: str, sources: list[Place],
                         notes: list[str]) -> Outcome:
         """Sources × Services: each Service port the expectation names, reached through its ClusterIP as
-        kube-proxy translates it (allowed when every ready backend allows it)."""
+        kube-proxy translates it (allowed when every ready backend allows it; for a deny expectation,
+        when some backend does: docs/semantics.md#service-rows)."""
         from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
@@ -175,7 +176,10 @@ class _Checker:
                     flow = evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
                     point = ConnectionSet.of(sp.protocol, IntervalSet.span(sp.port, sp.port))
                     wanted |= point
-                    allowed |= point if flow.verdict == ALLOW else ConnectionSet.empty()
+                    # allow: every ready backend must answer; deny: none may (a partial reach fails both)
+                    reached = flow.verdict == ALLOW or (expectation.expect == DENY and any(
+                        r.verdict == ALLOW for _, r in flow.legs))
+                    allowed |= point if reached else ConnectionSet.empty()
                     shown[(sp.protocol, sp.port)] = flow.shown
                 pairs += 1
                 result = _judge(replace(expectation, connections=wanted), src, dst, allowed)

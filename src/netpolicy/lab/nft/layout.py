@@ -15,8 +15,10 @@ from collections.abc import Sequence
 
 from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.context import EngineContext
-from netpolicy.engine.plan import NEXT, PolicyStart, ProfileStart, TierEnd, TierStart
+from netpolicy.engine.host_path import node_host_endpoint
+from netpolicy.engine.plan import NEXT, Plan, PolicyStart, ProfileStart, TierEnd, TierStart
 from netpolicy.escape import nft
+from netpolicy.lab.nft.hostchains import FABRIC_IFACE, HostChains
 from netpolicy.lab.nft.model import NftChain, NftRule, NftTable
 from netpolicy.lab.nft.names import (
     FORWARD,
@@ -35,7 +37,7 @@ from netpolicy.lab.nft.names import (
 )
 from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
-from netpolicy.lab.topology import Topology
+from netpolicy.lab.topology import LabNode, Topology
 from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.ir import EGRESS, INGRESS, Policy, Rule
 from netpolicy.options import Options
@@ -44,9 +46,11 @@ DIRECTIONS = (INGRESS, EGRESS)
 
 
 class _Compiler:
-    def __init__(self, cluster: Cluster, topology: Topology, options: Options, families: Sequence[int]):
+    def __init__(self, cluster: Cluster, topology: Topology, options: Options, families: Sequence[int],
+                 node: LabNode | None = None):
         self.cluster = cluster
         self.topology = topology
+        self.node = node or topology.nodes[0]
         self.families = sorted(families)
         self.sets = SetRegistry(cluster.endpoints, ServiceBackends(cluster))
         self.policy_chains: dict[str, NftChain] = {}
@@ -100,21 +104,16 @@ class _Compiler:
         return chain_name
 
     # ---- endpoint chains -------------------------------------------------------------------------
-    def endpoint(self, endpoint: Endpoint, iface: str, direction: str) -> NftChain:
-        what = "ingress: traffic to the workload" if direction == INGRESS else "egress: traffic from the workload"
-        addresses = ", ".join(str(a) for a in endpoint.ips)
-        chain = NftChain(endpoint_chain(iface, direction), notes=(f"{endpoint.id} ({endpoint.kind}, {addresses}) — {what}",))
-        chain.add("ct state established,related accept", "", "connections already accepted, and their replies")
-        chain.add("ct state invalid drop")
-        chain.add(clear_bits(MARK_ACCEPT | MARK_PASS), "", "policy chains report their verdict in these mark bits")
-        plan = self.engine.plan(endpoint, direction)
+    def plan_rules(self, chain: NftChain, plan: Plan, direction: str, accepted: str = "return") -> None:
+        """The tiers of a plan (each policy's chain, then the end of the tier), then its profiles;
+        `accepted`: what follows a policy's Allow (raw: `notrack return`)."""
         first_profile = True
         for step in plan.steps:
             if isinstance(step, TierStart):
                 chain.add(clear_bits(MARK_PASS), f"Start of tier {step.tier.name}")
             elif isinstance(step, PolicyStart):
                 chain.add(f"{bits_clear(MARK_PASS)} jump {self.policy(step.policy, direction)}")
-                chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if policy accepted")
+                chain.add(f"{bits_set(MARK_ACCEPT)} {accepted}", "Return if policy accepted")
             elif isinstance(step, TierEnd) and step.outcome == NEXT:
                 chain.rules[-1].notes += (f"tier {step.tier.name} passes by default: no end-of-tier drop",)
             elif isinstance(step, TierEnd):
@@ -126,6 +125,15 @@ class _Compiler:
                 first_profile = False
                 chain.add(f"jump {self.profile(step, direction)}", "", *note)
                 chain.add(f"{bits_set(MARK_ACCEPT)} return", "Return if profile accepted")
+
+    def endpoint(self, endpoint: Endpoint, iface: str, direction: str) -> NftChain:
+        what = "ingress: traffic to the workload" if direction == INGRESS else "egress: traffic from the workload"
+        addresses = ", ".join(str(a) for a in endpoint.ips)
+        chain = NftChain(endpoint_chain(iface, direction), notes=(f"{endpoint.id} ({endpoint.kind}, {addresses}) — {what}",))
+        chain.add("ct state established,related accept", "", "connections already accepted, and their replies")
+        chain.add("ct state invalid drop")
+        chain.add(clear_bits(MARK_ACCEPT | MARK_PASS), "", "policy chains report their verdict in these mark bits")
+        self.plan_rules(chain, self.engine.plan(endpoint, direction), direction)
         chain.add("drop", "Drop if no profiles matched")
         return chain
 
@@ -135,15 +143,24 @@ class _Compiler:
         forward = NftChain(FORWARD, hook="type filter hook forward priority filter; policy accept;", notes=(
             "Every forwarded packet: from a workload → its egress chain; to a workload → its ingress chain.",
         ))
-        forward.add(clear_bits(MARK_ALL), "clear Calico's mark bits")
+        hep = node_host_endpoint(self.cluster, self.node.name) if self.node.name else None
+        node_chains = HostChains(self, hep) if self.node.name else None
+        hep_chains = node_chains if hep is not None else None
+        forward.add(clear_bits(MARK_ALL & ~MARK_ACCEPT), "clear Calico's mark bits but accept (set by preDNAT policy)")
+        if hep_chains is not None:
+            forward.add(f'{bits_clear(MARK_ACCEPT)} iifname "{FABRIC_IFACE}" jump {hep_chains.forward(INGRESS).name}',
+                        "from the host endpoint: its applyOnForward ingress policy")
         forward.add(f'iifname "cali*" jump {FROM_WL_DISPATCH}', "from a workload: its egress policy")
         forward.add(f'oifname "cali*" jump {TO_WL_DISPATCH}', "to a workload: its ingress policy")
+        if hep_chains is not None:
+            forward.add(f'oifname "{FABRIC_IFACE}" jump {hep_chains.forward(EGRESS).name}',
+                        "to the host endpoint: its applyOnForward egress policy")
         forward.add(f"{bits_set(MARK_ACCEPT)} accept", "Policy explicitly accepted packet.")
         endpoints = {e.id: e for e in self.cluster.endpoints}
         chains: list[NftChain] = []
         from_map: list[str] = []
         to_map: list[str] = []
-        for host in self.topology.workloads:
+        for host in [h for h in self.topology.hosts_of(self.node.netns) if h.workload]:
             endpoint = endpoints.get(host.endpoint_id)
             if endpoint is None:
                 continue
@@ -158,7 +175,11 @@ class _Compiler:
                 chain.add(f"{word} vmap {{\n" + "\n".join(mapping) + "\n}")
             chain.add("drop", "Unknown interface")
             dispatch.append(chain)
-        table.chains = [forward, *dispatch, *chains, *self.policy_chains.values(), *self.profile_chains.values()]
+        hooks = [forward] if node_chains is None else [*node_chains.raw(), *node_chains.mangle(),
+                                                       *node_chains.filter(), forward]
+        table.chains = [*hooks, *dispatch, *chains, *(node_chains.chains if node_chains else ()),
+                        *self.policy_chains.values(),
+                        *self.profile_chains.values()]
         table.sets = self.sets.sets
         return table
 
@@ -183,7 +204,8 @@ def _header(families: Sequence[int]) -> list[str]:
 
 
 def compile_ruleset(cluster: Cluster, topology: Topology, options: Options | None = None,
-                    families: Sequence[int] | None = None) -> NftTable:
-    """The nftables table enforcing the cluster's policies on the lab's workload interfaces."""
+                    families: Sequence[int] | None = None, node: LabNode | None = None) -> NftTable:
+    """The nftables table enforcing the cluster's policies on one node's (default: the first's) workload
+    interfaces and host endpoint."""
     fams = families if families is not None else sorted(topology.families)
-    return _Compiler(cluster, topology, options or Options(), fams).table()
+    return _Compiler(cluster, topology, options or Options(), fams, node).table()

@@ -38,17 +38,18 @@ class NftRule:
 
 @dataclass
 class NftSet:
-    """A named set: addresses, or (address . protocol . port) tuples."""
+    """A named set (addresses, or address . protocol . port tuples), or a map (`kind` "map")."""
 
     name: str
     type: str
     elements: list[str]
     comment: str = ""
     interval: bool = False
+    kind: str = "set"
 
     def render(self, indent: str) -> list[str]:
         inner = indent + "\t"
-        lines = [f"{indent}set {self.name} {{", f"{inner}type {self.type}"]
+        lines = [f"{indent}{self.kind} {self.name} {{", f"{inner}type {self.type}"]
         if self.interval:
             lines += [f"{inner}flags interval", f"{inner}auto-merge"]
         if self.comment:

@@ -251,16 +251,17 @@ def _compile(raw: RawObject, spec: m.NetworkPolicySpec, kind: PolicyKind, namesp
 
 def _host_hook(spec: m.GlobalNetworkPolicySpec, types: frozenset[str], notes: list[str]) -> tuple[str, frozenset[str]]:
     """Where a host-endpoint policy is evaluated and in which directions. preDNAT and doNotTrack
-    policies live outside the filter chains: the packet path (engine/path.py) evaluates them on the way
-    into a node; the matrix and plain flows do not."""
+    policies live outside the filter chains: the packet path (engine/host_path.py) evaluates them on the
+    way into and out of a node; the matrix and pod-to-pod flows do not."""
     declared = ", ".join(sorted(types))
     if spec.pre_dnat:
         notes.append(f"preDNAT: evaluated on the path into a node (query to a NodePort or Service address, before "
                      f"DNAT); not in the matrix or pod-to-pod flows (declared types: {declared})")
         return ir.PRE_DNAT, types & {ir.INGRESS}
     if spec.do_not_track:
-        notes.append(f"doNotTrack: not modelled (untracked host-endpoint policy, evaluated before "
-                     f"conntrack; declared types: {declared}; ignored by the evaluation)")
+        notes.append(f"doNotTrack: evaluated in raw, before conntrack, on the path into and out of a node (query "
+                     f"to or from a node, to a NodePort or Service address); replies need their own rule; not "
+                     f"in the matrix or pod-to-pod flows (declared types: {declared})")
         return ir.UNTRACKED, types
     if spec.apply_on_forward:
         notes.append("applyOnForward: evaluated on the path through a node (query to a NodePort or Service "

@@ -42,6 +42,9 @@ def diff_json(result: DiffResult, group_by: str = "auto", max_members: int = MAX
             "endpoints_removed": [p.id for p in result.removed],
         },
         "changes": [_row(row, chosen, max_members) for row in rows],
+        **({"services": [{"service": c.service, "port": c.port, "protocol": protocol_name(c.protocol),
+                          "before": c.before, "after": c.after, "from": list(c.sources)}
+                         for c in result.services]} if result.services else {}),
     }
 
 

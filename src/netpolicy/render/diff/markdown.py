@@ -5,6 +5,7 @@ from __future__ import annotations
 from netpolicy.analysis.diff.compute import DiffResult
 from netpolicy.engine.flow import FlowResult
 from netpolicy.escape import markdown, markdown_code
+from netpolicy.model.protocols import protocol_name
 from netpolicy.render.diff.rows import Row, explanations, layout, places_text
 from netpolicy.render.diff.text import headline
 from netpolicy.render.steps import side_brief
@@ -20,6 +21,8 @@ def diff_markdown(result: DiffResult, group_by: str = "auto", title: str = "Conn
     lines = [MARKER, f"### {title}", ""]
     counts = [f"**{result.pairs_newly_allowed}** endpoint pair{_s(result.pairs_newly_allowed)} newly allowed",
               f"**{result.pairs_newly_blocked}** newly blocked"]
+    if result.services:
+        counts.append(f"**{len(result.services)}** Service reach change{_s(len(result.services))}")
     if result.added:
         counts.append(f"{len(result.added)} endpoint{_s(len(result.added))} added")
     if result.removed:
@@ -30,6 +33,12 @@ def diff_markdown(result: DiffResult, group_by: str = "auto", title: str = "Conn
         if places:
             lines.append(f"{label}: " + ", ".join(markdown_code(p.id) for p in places))
             lines.append("")
+    if result.services:
+        lines += ["| Service port | from | before | after |", "|---|---|---|---|"]
+        lines += [f"| {markdown(f'{c.service} {protocol_name(c.protocol)} {c.port}')} | "
+                  f"{', '.join(markdown_code(s) for s in c.sources[:20])}{' …' if len(c.sources) > 20 else ''} | "
+                  f"{c.before} | {c.after} |" for c in result.services[:MAX_ROWS]]
+        lines.append("")
     chosen, rows = layout(result, group_by)
     for allowed, title_text in ((True, "Newly allowed"), (False, "Newly blocked")):
         selected = [r for r in rows if (r.change.newly_allowed if allowed else r.change.newly_blocked)]

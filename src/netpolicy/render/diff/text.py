@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netpolicy.analysis.diff.compute import DiffResult, Explanation
 from netpolicy.engine.flow import FlowResult
+from netpolicy.model.protocols import protocol_name
 from netpolicy.render.diff.rows import Row, explanations, layout, places_text
 from netpolicy.render.steps import side_brief
 from netpolicy.render.words import describe
@@ -13,8 +14,9 @@ def headline(result: DiffResult) -> str:
     """`2 endpoint pairs newly allowed, 3 newly blocked` or `no change in connectivity`."""
     if result.empty:
         return "no change in connectivity"
+    services = f", {len(result.services)} Service reach change{_s(len(result.services))}" if result.services else ""
     return (f"{result.pairs_newly_allowed} endpoint pair{_s(result.pairs_newly_allowed)} newly allowed, "
-            f"{result.pairs_newly_blocked} newly blocked")
+            f"{result.pairs_newly_blocked} newly blocked{services}")
 
 
 def render_diff_text(result: DiffResult, console, group_by: str = "auto") -> None:
@@ -27,6 +29,12 @@ def render_diff_text(result: DiffResult, console, group_by: str = "auto") -> Non
             console.print(f"Endpoints {label}: {_esc(', '.join(p.id for p in places))}")
     if result.empty:
         return
+    if result.services:
+        console.print("\n[bold]Services[/bold] (through the ClusterIP: allow = every ready backend, partial = some)")
+        for change in result.services:
+            shown = ", ".join(change.sources[:8]) + (f" and {len(change.sources) - 8} more" if len(change.sources) > 8 else "")
+            console.print(_esc(f"  {change.service} {protocol_name(change.protocol)} {change.port}: "
+                               f"{change.before} → {change.after} from {shown}"))
     chosen, rows = layout(result, group_by)
     for allowed, title, style in ((True, "Newly allowed", "green"), (False, "Newly blocked", "red")):
         selected = [r for r in rows if (r.change.newly_allowed if allowed else r.change.newly_blocked)]

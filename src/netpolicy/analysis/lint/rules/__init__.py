@@ -26,6 +26,7 @@ from netpolicy.analysis.lint.rules import (
     redundant_rule,
     reply_direction_rule,
     selector_never_matches,
+    selects_host_network,
     selects_nothing,
     service_port_confusion,
     services_without_namespace,
@@ -40,6 +41,7 @@ from netpolicy.analysis.lint.rules import (
 #: In catalogue order: what the rules say about the input first, then how it is written.
 _MODULES = (
     selects_nothing,
+    selects_host_network,
     selector_never_matches,
     dns_egress_blocked,
     reply_direction_rule,

@@ -37,7 +37,8 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     if not ctx.policed:
         return
     for policy, raw in ctx.policies:
-        if not ctx.selected(policy) and _judged(ctx, [policy.namespace] if policy.namespace else None):
+        if (not ctx.selected(policy) and _judged(ctx, [policy.namespace] if policy.namespace else None)
+                and not any(policy.selector.matches(p.selector_labels) for p in ctx.cluster.host_network_pods)):
             yield _policy_finding(ctx, policy, raw)
     for policy, raw in ctx.k8s_policies:
         yield from _k8s_peers(ctx, policy, raw)

@@ -1,0 +1,141 @@
+"""Service-level connectivity from the matrix: for each Service port, how many of its ready backends each
+pod or workload reaches through the ClusterIP (docs/semantics.md#service-rows).
+
+kube-proxy DNATs a ClusterIP connection to one ready backend and policy judges the translated packet, so
+a source reaches a backend on a Service port when the matrix allows source → backend on the backend's
+target port for every source port (as `query` judges a flow). Every backend reached: `allow`; some:
+`partial` (a connection fails or succeeds by kube-proxy's pick); none: left out. Computed over endpoint
+classes and the side tables' rows, one step per distinct egress table and backend, never per pod.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netpolicy.engine.backends import Backend, Target
+from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
+from netpolicy.model.ir import EGRESS, INGRESS
+
+ALLOW, PARTIAL = "allow", "partial"
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One port of one Service: its ready backends with a pod in the input (address, endpoint, target)
+    and, for each source that reaches some, how many (`reached`: endpoint id → count, in endpoint order)."""
+
+    service: Service
+    port: ServicePort
+    backends: tuple[tuple[Backend, Target], ...]
+    reached: dict[str, int]
+    unknown: int = 0
+
+    def verdict(self, source: str) -> str | None:
+        """`allow` (every backend), `partial` (some) or None (none) for a source endpoint id."""
+        count = self.reached.get(source, 0)
+        return None if not count else ALLOW if count == len(self.backends) else PARTIAL
+
+
+def service_rows(matrix) -> list[ServiceRow]:
+    """A row per port of every Service of the input (in input order), from the matrix's side tables."""
+    from netpolicy.engine.pairs import endpoint_classes
+
+    backends = matrix.ctx.backends
+    classes = [c for c in endpoint_classes(matrix) if c.members[0].policed and c.members[0].kind != HOST_ENDPOINT]
+    ports: list[tuple[Service, ServicePort, list, tuple]] = []
+    for service in matrix.cluster.services:
+        serving = backends.serving(service.namespace, service.name)
+        for sp in service.ports:
+            legs = [(b, t) for b in serving for t in b.targets if t.service_port == sp]
+            ports.append((service, sp, legs, tuple((b, t) for b, t in legs
+                                                    if b.endpoint is not None and b.endpoint.policed)))
+    reach = _Reach(matrix, classes, [(b, t) for *_, known in ports for b, t in known])
+    order = {e.id: i for i, e in enumerate(matrix.endpoints)}
+    rows = []
+    for service, sp, legs, known in ports:
+        counts = np.zeros(len(classes), dtype=np.int64)
+        for backend, target in known:
+            counts += reach.reaches(backend, target)
+        reached = {m.id: int(counts[i]) for i in np.flatnonzero(counts).tolist() for m in classes[i].members}
+        rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
+                               len(legs) - len(known)))
+    return rows
+
+
+class _Reach:
+    """Which source classes reach a backend on its target port (both sides, every source port), in bulk:
+    the egress side per distinct egress table and target port for every backend peer class at once, the
+    ingress side per distinct ingress table and port over every peer class."""
+
+    def __init__(self, matrix, classes: list, legs: list[tuple[Backend, Target]]) -> None:
+        self.matrix = matrix
+        unique: dict[int, int] = {}
+        self.egress: list = []
+        table_of = []
+        for c in classes:
+            table = matrix.side_table(c.representative, EGRESS)
+            if id(table) not in unique:
+                unique[id(table)] = len(self.egress)
+                self.egress.append(table)
+            table_of.append(unique[id(table)])
+        self.table_of = np.array(table_of, dtype=np.int64)
+        self.peer = {f: np.array([c.classes.get(f, -1) for c in classes], dtype=np.int64) for f in matrix.cells}
+        self._cache: dict[tuple, np.ndarray] = {}
+        self._sent = self._egress_side(legs)
+
+    def _target(self, backend: Backend) -> int | None:
+        return self.matrix.peer_class.get((backend.endpoint.id, backend.address.version))
+
+    def _egress_side(self, legs: list[tuple[Backend, Target]]) -> dict[tuple[int, int, int], np.ndarray]:
+        """(protocol, port, backend peer class) → per distinct egress table: sends every atom of the port."""
+        wanted: dict[tuple[int, int], set[int]] = {}
+        for backend, target in legs:
+            peer = self._target(backend)
+            if peer is not None:
+                wanted.setdefault((target.protocol, target.port), set()).add(peer)
+        out: dict[tuple[int, int, int], np.ndarray] = {}
+        for (protocol, port), peers in wanted.items():
+            targets = np.array(sorted(peers), dtype=np.int64)
+            sent = np.zeros((len(self.egress), len(targets)), dtype=bool)
+            for index, table in enumerate(self.egress):
+                sent[index] = self._groups_ok(table, protocol, port)[_groups_of(table, targets)]
+            out.update(((protocol, port, peer), sent[:, column]) for column, peer in enumerate(targets.tolist()))
+        return out
+
+    def reaches(self, backend: Backend, target: Target) -> np.ndarray:
+        """Per source class: whether it reaches the backend on the target's port."""
+        peer, peers = self._target(backend), self.peer.get(backend.address.version)
+        if peer is None or peers is None:
+            return np.zeros(len(self.table_of), dtype=bool)
+        inbound = self.matrix.side_table(backend.endpoint, INGRESS)
+        key = ("reach", id(inbound), target.protocol, target.port, peer)
+        found = self._cache.get(key)
+        if found is None:
+            admitted = self._groups_ok(inbound, target.protocol, target.port)[inbound.local]
+            ingress = np.where(peers >= 0, admitted[np.maximum(peers, 0)], False)
+            found = self._cache[key] = ingress & self._sent[(target.protocol, target.port, peer)][self.table_of]
+        return found
+
+    def _groups_ok(self, table, protocol: int, port: int) -> np.ndarray:
+        """Per local group of a side table: every atom of the port allowed (none when the port has no atom)."""
+        key = ("groups", id(table), protocol, port)
+        found = self._cache.get(key)
+        if found is None:
+            atoms = self._cache.get(("atoms", protocol, port))
+            if atoms is None:
+                atoms = self._cache[("atoms", protocol, port)] = self.matrix.atoms.point_mask(protocol, port)
+            found = self._cache[key] = (table.table[:, atoms].all(axis=1) if atoms.any()
+                                        else np.zeros(len(table.table), dtype=bool))
+        return found
+
+
+def _groups_of(table, peers: np.ndarray) -> np.ndarray:
+    """The local group of each of these peer classes in a side table (its base, or its own override)."""
+    groups = table.base[peers].astype(np.int64)
+    if len(table.positions):
+        at = np.minimum(np.searchsorted(table.positions, peers), len(table.positions) - 1)
+        hit = table.positions[at] == peers
+        groups[hit] = table.groups[at[hit]]
+    return groups

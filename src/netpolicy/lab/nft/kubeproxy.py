@@ -1,0 +1,279 @@
+"""kube-proxy's nftables mode on one lab node: the `ip kube-proxy` table as `syncProxyRules` writes it
+(pkg/proxy/nftables/proxier.go), for the IPv4 Services of the input.
+
+Base chains `nat-prerouting`/`nat-output` jump to `services`, whose `service-ips` and `service-nodeports`
+maps send a ClusterIP, LoadBalancer or external IP, or a local address with a nodePort, to the
+Service port's chains: `service-…` (ClusterIP: masquerade off-cluster sources), `external-…` (eTP
+Cluster: always mark for masquerade; eTP Local: pods and the node itself short-circuit to every
+endpoint, others only to `local-…`, this node's endpoints), `endpoint-…` (hairpin masquerade, then
+DNAT). `nat-postrouting` masquerades marked packets; `endpoints-check` in the filter hooks drops
+(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture.
+
+One change, so that every backend is checked deterministically: kube-proxy picks an endpoint with
+`numgen random mod N`; the lab puts one rule before it that picks by the probe's source port
+(`th sport vmap`, a source port per backend, `ServicePicks`), and keeps kube-proxy's random pick for
+any other source port. Chains, maps, marks, masquerade and their order are kube-proxy's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from netpolicy.engine.backends import Backend, ServiceBackends
+from netpolicy.lab.nft.model import NftChain, NftSet, NftTable
+from netpolicy.lab.nft.names import safe_name
+from netpolicy.lab.nft.sets import proto_text
+from netpolicy.lab.topology import LabNode, Topology
+from netpolicy.model.cluster import Service, ServicePort
+from netpolicy.model.protocols import SCTP, TCP, UDP
+
+MASQ_MARK = "0x00004000"  # kube-proxy's default --masquerade-bit 14
+PICK_PORTS = (61000, 65535)  # source ports that pick a backend (above the lab's other source ports)
+TABLE = "kube-proxy"
+NAT_PROTOCOLS = (TCP, UDP, SCTP)
+
+
+def v4(text: str) -> ipaddress.IPv4Address | None:
+    """The address if `text` is an IPv4 address (input text never reaches a rule otherwise)."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address if address.version == 4 else None
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    """One endpoint kube-proxy may DNAT a Service port to, and the source port that picks it in the lab."""
+
+    service: Service
+    service_port: ServicePort
+    address: ipaddress.IPv4Address
+    port: int
+    node: str | None
+    pick: int
+
+
+class ServicePicks:
+    """Every ready IPv4 endpoint of every Service port, each with its own picking source port."""
+
+    def __init__(self, backends: ServiceBackends, node_of: Callable[[Backend], str | None]) -> None:
+        self.backends = backends
+        self.by_port: dict[tuple[str, str, int, int], list[ServiceEndpoint]] = {}
+        self.overflow = False
+        pick = PICK_PORTS[0]
+        for service in sorted(backends.services.values(), key=lambda s: s.id):
+            for sp in service.ports:
+                found = []
+                for backend in backends.serving(service.namespace, service.name):
+                    if backend.address.version != 4:
+                        continue
+                    for target in backend.targets:
+                        if target.service_port != sp:
+                            continue
+                        if pick > PICK_PORTS[1]:
+                            self.overflow = True
+                            continue
+                        found.append(ServiceEndpoint(service, sp, backend.address, target.port,
+                                                     node_of(backend), pick))
+                        pick += 1
+                self.by_port[_key(service, sp)] = found
+
+    def of(self, service: Service, sp: ServicePort) -> list[ServiceEndpoint]:
+        return self.by_port.get(_key(service, sp), [])
+
+
+def _key(service: Service, sp: ServicePort) -> tuple[str, str, int, int]:
+    return (service.namespace, service.name, sp.protocol, sp.port)
+
+
+def _hashed(name: str) -> str:
+    """kube-proxy's `hashAndTruncate`: 8 base32 characters of SHA-256, a dash, the name."""
+    digest = base64.b32encode(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()).decode()
+    return safe_name(digest[:8] + "-" + name)
+
+
+def _base(service: Service, sp: ServicePort) -> str:
+    return _hashed(f"{service.namespace}/{service.name}/{proto_text(sp.protocol)}/{sp.name or ''}")
+
+
+class _KubeProxy:
+    def __init__(self, node: LabNode, picks: ServicePicks, pod_addresses: Iterable[str]) -> None:
+        self.node = node
+        self.picks = picks
+        self.pods = sorted(set(pod_addresses), key=lambda a: ipaddress.ip_address(a))
+        self.chains: list[NftChain] = []
+        self.service_ips: list[str] = []
+        self.node_ports: list[str] = []
+        self.no_endpoint_services: list[str] = []
+        self.no_endpoint_nodeports: list[str] = []
+
+    def chain(self, name: str, *notes: str) -> NftChain:
+        chain = NftChain(name, notes=notes)
+        self.chains.append(chain)
+        return chain
+
+    def pick_rule(self, chain: NftChain, endpoints: list[ServiceEndpoint]) -> None:
+        picks = ", ".join(f"{e.pick} : goto {self.endpoint_chain(e)}" for e in endpoints)
+        chain.add(f"th sport vmap {{ {picks} }}", "", "the lab's pick: the probe's source port names the endpoint")
+        spread = ", ".join(f"{i} : goto {self.endpoint_chain(e)}" for i, e in enumerate(endpoints))
+        chain.add(f"numgen random mod {len(endpoints)} vmap {{ {spread} }}", "", "kube-proxy's own pick")
+
+    def endpoint_chain(self, e: ServiceEndpoint) -> str:
+        sp = e.service_port
+        return "endpoint-" + _hashed(f"{e.service.namespace}/{e.service.name}/{proto_text(sp.protocol)}/"
+                                     f"{sp.name or ''}__{e.address}/{e.port}")
+
+    def service_port(self, service: Service, sp: ServicePort) -> None:
+        endpoints = self.picks.of(service, sp)
+        proto, base = proto_text(sp.protocol), _base(service, sp)
+        key = f"{proto} . {sp.port}"
+        cluster_ips = [a for a in (v4(t) for t in service.cluster_ips) if a is not None]
+        external = [a for a in (v4(t) for t in (*service.external_ips, *service.load_balancer_ips)) if a is not None]
+        local = service.external_traffic_policy == "Local"
+        here = [e for e in endpoints if e.node == self.node.name]
+        if not endpoints:
+            for address in cluster_ips + external:
+                self.no_endpoint_services.append(f"{address} . {key} : goto reject-chain")
+            if sp.node_port:
+                self.no_endpoint_nodeports.append(f"{proto} . {sp.node_port} : goto reject-chain")
+            return
+        cluster_chain = "service-" + base
+        chain = self.chain(cluster_chain, f"{service.id} port {sp.port}/{proto}: every ready endpoint")
+        for address in cluster_ips:
+            self.service_ips.append(f"{address} . {key} : goto {cluster_chain}")
+            if self.pods:
+                chain.add(f"ip daddr {address} {proto} dport {sp.port} ip saddr != {{ {', '.join(self.pods)} }} "
+                          "jump mark-for-masquerade", "", "masquerade off-cluster traffic to the ClusterIP")
+        self.pick_rule(chain, endpoints)
+        if local and here:
+            self.pick_rule(self.chain("local-" + base, f"{service.id} port {sp.port}/{proto}: this node's "
+                                                       "endpoints (externalTrafficPolicy Local)"), here)
+        if not (external or sp.node_port):
+            return
+        ext = self.chain("external-" + base, f"{service.id} port {sp.port}/{proto}: NodePort, LoadBalancer "
+                                             "and external IP traffic")
+        for address in external:
+            self.service_ips.append(f"{address} . {key} : goto {ext.name}")
+        if sp.node_port:
+            self.node_ports.append(f"{proto} . {sp.node_port} : goto {ext.name}")
+        if not local:
+            ext.add("jump mark-for-masquerade", "", "If we are using non-local endpoints we need to masquerade, "
+                                                    "in case we cross nodes.")
+            ext.add(f"goto {cluster_chain}")
+            return
+        if self.pods:
+            ext.add(f"ip saddr {{ {', '.join(self.pods)} }} goto {cluster_chain}", "short-circuit pod traffic")
+        ext.add("fib saddr type local jump mark-for-masquerade", "masquerade local traffic")
+        ext.add(f"fib saddr type local goto {cluster_chain}", "short-circuit local traffic")
+        if here:
+            ext.add(f"goto local-{base}")
+        else:
+            for address in external:
+                self.no_endpoint_services.append(f"{address} . {key} : drop")
+            if sp.node_port:
+                self.no_endpoint_nodeports.append(f"{proto} . {sp.node_port} : drop")
+
+    def endpoints(self) -> None:
+        seen = set()
+        for endpoints in self.picks.by_port.values():
+            for e in endpoints:
+                name = self.endpoint_chain(e)
+                if name in seen:
+                    continue
+                seen.add(name)
+                chain = self.chain(name, f"{e.service.id}: endpoint {e.address}:{e.port}")
+                chain.add(f"ip saddr {e.address} jump mark-for-masquerade", "",
+                          "Handle traffic that loops back to the originator with SNAT.")
+                chain.add(f"meta l4proto {proto_text(e.service_port.protocol)} dnat to {e.address}:{e.port}")
+
+    @staticmethod
+    def _unique(elements: list[str]) -> list[str]:
+        """One element per key (two Services claiming one nodePort or address: the first, by id, wins)."""
+        seen: dict[str, str] = {}
+        for element in elements:
+            seen.setdefault(element.split(" : ")[0], element)
+        return list(seen.values())
+
+    def table(self) -> NftTable:
+        for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
+            for sp in service.ports:
+                if sp.protocol in NAT_PROTOCOLS:
+                    self.service_port(service, sp)
+        self.endpoints()
+        base = [NftChain(name, hook=f"type {kind} hook {hook} priority {priority}; policy accept;")
+                for name, kind, hook, priority in (
+                    ("filter-input", "filter", "input", "-110"),  # dstnat - 10, as a number: older nft
+                    ("filter-forward", "filter", "forward", "-110"),  # names dstnat for prerouting only
+                    ("filter-output", "filter", "output", "-110"),
+                    ("nat-prerouting", "nat", "prerouting", "-100"),
+                    ("nat-output", "nat", "output", "-100"),
+                    ("nat-postrouting", "nat", "postrouting", "100"))]
+        for chain in base[:3]:
+            chain.add("ct state new jump endpoints-check")
+        base[3].add("jump services")
+        base[4].add("jump services")
+        base[5].add("jump masquerading")
+        check = NftChain("endpoints-check")
+        check.add("ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+        check.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
+        reject = NftChain("reject-chain", notes=("helper for @no-endpoint-services / @no-endpoint-nodeports",))
+        reject.add("reject")
+        mark = NftChain("mark-for-masquerade")
+        mark.add(f"mark set mark or {MASQ_MARK}")
+        masq = NftChain("masquerading")
+        masq.add(f"mark and {MASQ_MARK} == 0 return")
+        masq.add(f"mark set mark xor {MASQ_MARK}")
+        masq.add("masquerade fully-random")
+        services = NftChain("services")
+        services.add("ip daddr . meta l4proto . th dport vmap @service-ips")
+        services.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports")
+        table = NftTable("ip", TABLE, header=[f"kube-proxy (nftables mode) on node {self.node.name or 'node'}", ""])
+        table.sets = [
+            NftSet("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", self._unique(self.service_ips),
+                   "ClusterIP, ExternalIP and LoadBalancer IP traffic", kind="map"),
+            NftSet("service-nodeports", "inet_proto . inet_service : verdict", self._unique(self.node_ports),
+                   "NodePort traffic", kind="map"),
+            NftSet("no-endpoint-services", "ipv4_addr . inet_proto . inet_service : verdict",
+                   self._unique(self.no_endpoint_services), "vmap to drop or reject packets to services with no endpoints",
+                   kind="map"),
+            NftSet("no-endpoint-nodeports", "inet_proto . inet_service : verdict", self._unique(self.no_endpoint_nodeports),
+                   "vmap to drop or reject packets to service nodeports with no endpoints", kind="map"),
+        ]
+        table.chains = [*base, check, reject, services, mark, masq, *self.chains]
+        return table
+
+
+def kube_proxy_table(topology: Topology, node: LabNode, picks: ServicePicks) -> NftTable | None:
+    """The node's `ip kube-proxy` table, or None when the input has no Service."""
+    if not picks.backends.services:
+        return None
+    pods = [str(a) for h in topology.workloads for a in h.addresses if a.version == 4]
+    return _KubeProxy(node, picks, pods).table()
+
+
+@dataclass(frozen=True)
+class VipRoute:
+    """How the uplink delivers a LoadBalancer or external IP: as a load balancer that sends each
+    connection to a node of its backend (picked by the probe's source port, as in the table)."""
+
+    address: ipaddress.IPv4Address
+    protocol: int
+    pick: int
+    node: LabNode
+
+
+def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
+    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
+    out = []
+    for service in sorted(picks.backends.services.values(), key=lambda s: s.id):
+        vips = [a for a in (v4(t) for t in (*service.load_balancer_ips, *service.external_ips)) if a is not None]
+        for sp in service.ports:
+            for e in picks.of(service, sp) if vips else ():
+                node = topology.lab_node(e.node) if e.node else None
+                out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips if node is not None]
+    return out

@@ -1,0 +1,115 @@
+"""Probes to Services: every client to every entry (ClusterIP, each node's address with the nodePort,
+LoadBalancer and external IPs), once per backend the engine says kube-proxy may pick, from that
+backend's picking source port (`ServicePicks`), with the engine's verdict for that backend.
+
+Clients: pods for ClusterIPs; pods and outside ranges for NodePorts (the uplink routes each node's
+address to it) and for LoadBalancer and external IPs (a pod's own node translates; from outside the
+uplink acts as the load balancer and delivers each connection to its backend's node, `vip_routes`). When the engine finds no
+backend (none ready, externalTrafficPolicy Local without a local one, a port the Service lacks) the
+client is probed once from a source port that picks nothing, and the engine says deny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, ServicePaths
+from netpolicy.engine.service_flow import evaluate_service
+from netpolicy.errors import NetpolicyError
+from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, v4
+from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan
+from netpolicy.lab.topology import Host, LabNode, Topology
+from netpolicy.model.cluster import Service, ServicePort
+from netpolicy.model.protocols import SCTP
+
+
+def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tuple[Entry, bool]]:
+    """Each way into the Service port, and whether outside ranges are probed through it (not a ClusterIP:
+    nothing routes it from outside)."""
+    out: list[tuple[Entry, bool]] = []
+    cluster_ip = next((a for a in (v4(t) for t in service.cluster_ips) if a is not None), None)
+    if cluster_ip is not None:
+        out.append((Entry(service, CLUSTER_IP, str(cluster_ip), sp.port, sp), False))
+    if sp.node_port and service.type in ("NodePort", "LoadBalancer"):
+        for node in topology.nodes:
+            address = node.address(4)
+            if node.name is not None and address is not None:
+                out.append((Entry(service, NODE_PORT, str(address), sp.node_port, sp, node.name), True))
+    for kind, addresses in ((LOAD_BALANCER, service.load_balancer_ips), (EXTERNAL_IP, service.external_ips)):
+        for address in (v4(t) for t in addresses):
+            if address is not None:
+                out.append((Entry(service, kind, str(address), sp.port, sp), True))
+    return out
+
+
+class ServiceProbePlanner:
+    """Adds Service probes to a probe plan, asking the engine about each backend."""
+
+    def __init__(self, topology: Topology, evaluator, paths: ServicePaths, picks: ServicePicks,
+                 spare_port: Callable[[str, int], int]) -> None:
+        self.topology = topology
+        self.evaluator = evaluator
+        self.paths = paths
+        self.picks = picks
+        self.spare_port = spare_port
+        self.by_address = {str(a): h for h in topology.hosts for a in h.addresses}
+
+    def plan(self, plan: ProbePlan, sctp: bool) -> None:
+        clients = [h for h in self.topology.hosts if h.address(4) is not None]
+        for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
+            for sp in service.ports:
+                if sp.protocol not in NAT_PROTOCOLS:
+                    continue
+                for entry, outside in _entries(service, sp, self.topology):
+                    for client in clients:
+                        if not client.workload and not outside:
+                            continue
+                        if sp.protocol == SCTP and not sctp:
+                            plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), SCTP,
+                                                             entry.port, NO_SCTP))
+                            continue
+                        self._client(plan, client, entry)
+
+    def _ask(self, client: Host, entry: Entry, sport: int | None):
+        src = client.endpoint_id if client.workload else str(client.address(4))
+        return evaluate_service(self.evaluator, self.paths, src, entry.describe(), entry, entry.service_port.protocol,
+                                sport)
+
+    def _client(self, plan: ProbePlan, client: Host, entry: Entry) -> None:
+        sp = entry.service_port
+        base = dict(src=client.endpoint_id, family=4, protocol=sp.protocol, port=entry.port,
+                    src_address=str(client.address(4)), dst_address=entry.address, via=entry.describe())
+        try:
+            flow = self._ask(client, entry, None)
+        except NetpolicyError as error:
+            plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port,
+                                             f"the engine cannot answer: {error}"))
+            return
+        if not flow.legs:
+            plan.probes.append(Probe(dst=entry.describe(), sport=self.spare_port(client.endpoint_id, sp.protocol),
+                                     expected=False, note=flow.dropped, **base))
+            return
+        picks = {(str(e.address), e.port): e for e in self.picks.of(entry.service, sp)}
+        for leg, _ in flow.legs:
+            address = str(leg.backend.address)
+            pick = picks.get((address, leg.target.port))
+            backend = self.by_address.get(address)
+            if pick is None or backend is None or not backend.workload:
+                why = "the backend has no namespace in the lab" if backend is None or not backend.workload \
+                    else "no source port left to pick this backend"
+                plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
+                                                 sp.protocol, entry.port, why))
+                continue
+            if backend is client and not any(a.version == 4 for a in self._node_of(client).own):
+                plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
+                                                 sp.protocol, entry.port,
+                                                 "hairpin: masquerade needs an address on the pod's node"))
+                continue
+            result = next(r for leg_, r in self._ask(client, entry, pick.pick).legs
+                          if str(leg_.backend.address) == address and leg_.target.port == leg.target.port)
+            plan.listen.add((sp.protocol, leg.target.port))
+            plan.probes.append(Probe(dst=backend.endpoint_id, sport=pick.pick, expected=result.verdict == "allow",
+                                     note=leg.why, **base))
+
+    def _node_of(self, host: Host) -> LabNode:
+        return next((n for n in self.topology.nodes if n.netns == host.parent), self.topology.nodes[0])

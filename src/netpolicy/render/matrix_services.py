@@ -1,0 +1,41 @@
+"""The matrix's Service rows (engine/service_rows.py) as JSON and as a text section."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from netpolicy.escape import terminal
+from netpolicy.model.protocols import protocol_name
+
+
+def services_json(rows) -> list[dict]:
+    """One entry per Service port: its ready backends and who reaches how many of them."""
+    out = []
+    for row in rows:
+        service, port = row.service, row.port
+        entry = {"id": service.id, "port": port.port, "protocol": protocol_name(port.protocol), "name": port.name,
+                 "cluster_ip": service.cluster_ips[0] if service.cluster_ips else None,
+                 "backends": len(row.backends),
+                 "from": [{"from": source, "reached": count, "verdict": row.verdict(source)}
+                          for source, count in row.reached.items()]}
+        if row.unknown:
+            entry["backends_outside_input"] = row.unknown
+        out.append(entry)
+    return out
+
+
+def write_services_text(rows, stream: TextIO) -> None:
+    """`Services` section: per Service port, the sources reaching every ready backend, and those reaching
+    only some (partial: the connection depends on the backend kube-proxy picks)."""
+    stream.write("\nServices (through the ClusterIP: reached = every ready backend on its target port)\n")
+    for row in rows:
+        head = (f"  {row.service.id} {protocol_name(row.port.protocol)} {row.port.port}"
+                f" ({len(row.backends)} ready backend{'s' if len(row.backends) != 1 else ''})")
+        if not row.backends:
+            stream.write(terminal(f"{head}: no ready backend, kube-proxy rejects every connection") + "\n")
+            continue
+        full = [s for s in row.reached if row.verdict(s) == "allow"]
+        partial = [f"{s} ({row.reached[s]} of {len(row.backends)})" for s in row.reached if row.verdict(s) != "allow"]
+        stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
+        if partial:
+            stream.write(terminal(f"    PARTIAL, some backends only: {', '.join(partial)}") + "\n")

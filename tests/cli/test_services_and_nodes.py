@@ -1,0 +1,63 @@
+"""The commands' new fields end to end: matrix's Services (text and JSON), diff's Service changes,
+endpoints' host-network pods, query to a node through its host endpoint (docs/semantics.md#service-rows,
+#nodes, #host-endpoint-hooks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from netpolicy.cli import app
+from tests.engine.test_host_hooks import HEP_A
+from tests.engine.test_host_network import CLUSTER as HOST_NETWORK_CLUSTER
+from tests.engine.test_service_rows import A0_CLOSED, BASE, FROM_CLIENT_TO_A1
+
+
+def write(tmp_path: Path, name: str, documents: list) -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump_all(documents))
+    return str(path)
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_matrix_services(tmp_path: Path) -> None:
+    path = write(tmp_path, "after.yaml", [*BASE, FROM_CLIENT_TO_A1, A0_CLOSED])
+    data = json.loads(run("matrix", "-f", path, "-o", "json"))
+    (service,) = data["services"]
+    assert (service["id"], service["port"], service["protocol"], service["backends"]) == ("web/web", 80, "TCP", 2)
+    assert service["from"] == [{"from": "web/client", "reached": 1, "verdict": "partial"}]
+    text = run("matrix", "-f", path)
+    assert "web/web TCP 80 (2 ready backends): reached from no endpoint" in text
+    assert "PARTIAL, some backends only: web/client (1 of 2)" in text
+
+
+def test_diff_services(tmp_path: Path) -> None:
+    before = write(tmp_path, "before.yaml", BASE)
+    after = write(tmp_path, "after.yaml", [*BASE, FROM_CLIENT_TO_A1, A0_CLOSED])
+    data = json.loads(run("diff", "--before", before, "--after", after, "-o", "json"))
+    assert {"service": "web/web", "port": 80, "protocol": "TCP", "before": "allow", "after": "partial",
+            "from": ["web/client"]} in data["services"]
+    assert "web/web TCP 80: allow → partial from web/client" in run("diff", "--before", before, "--after", after)
+
+
+def test_endpoints_and_query_of_host_network_pods(tmp_path: Path) -> None:
+    path = write(tmp_path, "cluster.yaml", [*HOST_NETWORK_CLUSTER, HEP_A])
+    data = json.loads(run("endpoints", "-f", path, "-o", "json"))
+    assert {"id": "web/exporter", "kind": "Pod", "namespace": "web", "labels": {"app": "exporter"},
+            "node": "node-a", "selected_by": ["web/exporter-ingress"]} in data["host_network_pods"]
+    assert "web/exporter" not in {e["id"] for e in data["endpoints"]}
+    flow = json.loads(run("query", "-f", path, "--from", "203.0.113.7", "--to", "web/exporter", "--port", "9100",
+                          "-o", "json"))
+    assert (flow["to"], flow["verdict"]) == ("web/exporter", "deny")
+    assert any("hostNetwork Pod" in note for note in flow["notes"])
+    assert flow["ingress"]["trace"][-1]["reason"].startswith("[filter]")
+    assert json.loads(run("query", "-f", path, "--from", "203.0.113.7", "--to", "node/node-a", "--port", "22",
+                          "-o", "json"))["verdict"] == "allow"
