@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from netpolicy.cli import diff, endpoints, expectations, lab, lint, matrix, policies, query, report
+from netpolicy.cli import diff, endpoints, expectations, lab, lasting, lint, matrix, policies, query, report
 from netpolicy.cli.inputs import with_inputs
 from netpolicy.cli.shared import say
 
@@ -32,7 +32,12 @@ app.add_typer(lab.lab_app, name="lab")
 def main() -> None:
     """Console-script entry point: any unexpected error becomes one line and exit 2 (NETPOLICY_DEBUG=1: traceback)."""
     try:
-        app()
+        lasting.forget()
+        try:
+            app()
+        except SystemExit as done:
+            lasting.exit_now(done.code)
+            raise
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)

@@ -66,6 +66,7 @@ def matrix(
             raise InputError("--form compact is a JSON document", suggestion="-o json --form compact")
         cluster = load(files, options)
         from netpolicy import api
+        from netpolicy.cli.lasting import keep
         from netpolicy.progress import Progress
         from netpolicy.render import matrix_out, matrix_tables
         from netpolicy.render.matrix_forms import write_compact_or_summary
@@ -73,6 +74,7 @@ def matrix(
 
         with Progress() as progress, gc_paused():  # the engine's data is acyclic: no collection pays off
             result = api.matrix(cluster, options, progress.stage)
+            keep(cluster, result)  # freed by the end of the process, not object by object
             if form != "pairs" and write_compact_or_summary(result, output, form, group_by, sys.stdout,
                                                             progress.stage):
                 return

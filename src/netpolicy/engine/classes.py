@@ -101,7 +101,6 @@ class PeerClasses:
             owners_of.append(np.full(len(ids), number, dtype=np.int64))
         n_sets = len(self.index)
         signature_ids: dict[tuple[int, ...], int] = {}
-        self.sig_of_set = np.zeros(n_sets, dtype=np.int64)
         if members:
             set_ids = np.concatenate(members)
             sel_ids = np.concatenate(owners_of)
@@ -109,10 +108,11 @@ class PeerClasses:
             set_ids, sel_ids = set_ids[order], sel_ids[order]
             bounds = np.searchsorted(set_ids, np.arange(n_sets + 1)).tolist()
             numbers = sel_ids.tolist()
-            self.sig_of_set[:] = [signature_ids.setdefault(tuple(numbers[bounds[ls]:bounds[ls + 1]]), len(signature_ids))
-                                  for ls in range(n_sets)]
+            self.sig_of_set: list[int] = [
+                signature_ids.setdefault(tuple(numbers[bounds[ls]:bounds[ls + 1]]), len(signature_ids))
+                for ls in range(n_sets)]
         else:
-            self.sig_of_set[:] = signature_ids.setdefault((), 0)
+            self.sig_of_set = [signature_ids.setdefault((), 0)] * n_sets
         self.signature_ids = signature_ids
         self.sig_members = {sig: frozenset(key) for key, sig in signature_ids.items()}
         self._sigs_by_selector: dict[int, set[int]] | None = None
@@ -122,7 +122,7 @@ class PeerClasses:
         """The selector signature of any label set (one not indexed is matched selector by selector)."""
         known = self.index.find(labels)
         if known is not None and known < len(self.sig_of_set):
-            return int(self.sig_of_set[known])
+            return self.sig_of_set[known]
         members = tuple(i for i, sel in enumerate(self.selectors) if sel.matches(labels))
         found = self.signature_ids.get(members)
         if found is None:
@@ -135,7 +135,7 @@ class PeerClasses:
         found = self.set_of_endpoint.get(endpoint.id)
         if found is None:
             return self.signature(endpoint.selector_labels)
-        return int(self.sig_of_set[found])
+        return self.sig_of_set[found]
 
     def selector_number(self, selector: Selector) -> int | None:
         return self.selector_numbers.get(selector.canonical)

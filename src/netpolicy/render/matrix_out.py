@@ -36,8 +36,10 @@ def class_json(cls, max_members: int) -> dict:
 def common_labels(members) -> dict[str, str]:
     """Labels every member carries with the same value (plus the namespace when shared)."""
     first = members[0]
-    common = {k: v for k, v in first.labels.items() if all(m.labels.get(k) == v for m in members[1:])}
-    return common
+    if len(members) == 1:  # most classes of an open cluster: no comparison to make
+        return dict(first.labels)
+    rest = members[1:]
+    return {k: v for k, v in first.labels.items() if all(m.labels.get(k) == v for m in rest)}
 
 
 def _write_endpoints(endpoints, stream) -> None:
