@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     from netpolicy.model.cluster import Cluster
     from netpolicy.options import Options
 
-def protocol_of(protocol: int | str) -> int:
-    """A protocol as a number: a name in any case, or the number itself."""
+def protocol_of(protocol: int | str, option: str | None = None) -> int:
+    """A protocol as a number: a name in any case, or the number itself; `option` names where it was given."""
     number = protocol_number(protocol) if isinstance(protocol, str) else protocol
     if number is None:
-        raise InputError(f"{protocol!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
+        where = f"{option}: " if option else ""
+        raise InputError(f"{where}{protocol!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
     return number
 
 

@@ -22,16 +22,6 @@ from netpolicy.errors import InputError
 from netpolicy.options import Options
 
 
-def parse_protocol(text: str) -> int:
-    """`--protocol` as a number: a name in any case, or 1-255."""
-    from netpolicy.model.protocols import protocol_number
-
-    number = protocol_number(text)
-    if number is None:
-        raise InputError(f"--protocol: {text!r} is not a protocol", expected="TCP, UDP, SCTP, ICMP, ICMPv6 or 1-255")
-    return number
-
-
 @with_engine_options
 def query(
     files: Files = [],  # noqa: B006
@@ -66,9 +56,9 @@ def query(
     with input_errors():
         if not (source or from_selector or from_namespace) or not (destination or to_selector or to_namespace):
             raise InputError("--from and --to are required", suggestion="e.g. --from ns/app --to ns/db --port 5432")
-        number = parse_protocol(protocol)
-        from netpolicy.analysis.flow_query import check_ports
+        from netpolicy.analysis.flow_query import check_ports, protocol_of
 
+        number = protocol_of(protocol, "--protocol")
         check_ports(number, None, src_port)
         if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
             raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")

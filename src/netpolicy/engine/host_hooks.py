@@ -10,7 +10,7 @@ forwarded traffic by default"; normal: "Drop if no profiles matched"), `felix/ru
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import TraceStep, evaluate_side
@@ -109,14 +109,6 @@ def normal_hook(ctx: EngineContext, hep: Endpoint, direction: str, packet: Packe
     return Hop(side.verdict, tuple(tag(s, FILTER) for s in side.trace))
 
 
-def reply(packet: Packet) -> Packet:
-    """The reply of a packet: ends and ports swapped (ICMP: as is)."""
-    if not packet.has_ports:
-        return Packet(packet.dst, packet.src, packet.protocol, packet.first, packet.second)
-    return Packet(packet.dst, packet.src, packet.protocol, packet.second, packet.first)
-
-
 def tag(step: TraceStep, hook: str) -> TraceStep:
     """A host endpoint step, its reason prefixed with the hook it ran in."""
-    return TraceStep(step.tier, step.policy, step.kind, step.rule, step.action, f"[{hook}] {step.reason}",
-                     step.location, step.unmatched, step.findings)
+    return replace(step, reason=f"[{hook}] {step.reason}")

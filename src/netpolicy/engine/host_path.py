@@ -26,7 +26,6 @@ from netpolicy.engine.host_hooks import (
     note,
     pre_dnat_hook,
     raw_hook,
-    reply,
 )
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT
@@ -120,7 +119,7 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
     doNotTrack rule of the other direction admits it untracked; otherwise conntrack, which never saw
     the request, finds a TCP/SCTP/ICMP reply INVALID and Calico's tracked chains drop it; a UDP reply
     is a new flow to the tracked policy (derived: `endpoints.go` appendConntrackRules)."""
-    back = reply(request)
+    back = request.reply()
     if not to_host:
         # Forwarded: the reply leaves the workload, whose egress chain judges it; raw never sees it
         # (raw dispatches only traffic from host interfaces and the host itself).

@@ -49,6 +49,12 @@ class Packet:
     def is_icmp(self) -> bool:
         return self.protocol in ICMP_PROTOCOLS
 
+    def reply(self) -> Packet:
+        """The reply: ends swapped, and ports swapped too (ICMP type and code stay as they are)."""
+        if not self.has_ports:
+            return Packet(self.dst, self.src, self.protocol, self.first, self.second)
+        return Packet(self.dst, self.src, self.protocol, self.second, self.first)
+
     def describe(self) -> str:
         """`TCP 5432 from source port 40000`, `ICMP type 8 code 0`, `protocol 47`."""
         name = protocol_name(self.protocol)
