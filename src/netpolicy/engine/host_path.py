@@ -35,14 +35,26 @@ from netpolicy.model.protocols import UDP, protocol_name
 
 #: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
 __all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
-           "host_side", "node_host_endpoint", "untracked_reply"]
+           "governing_host_endpoints", "host_side", "node_host_endpoint", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
     """The host endpoint governing a node's fabric interface: one naming an interface (alphabetically
     first name), else the node's `interfaceName: "*"` endpoint (`endpoint_mgr.go`)."""
-    found = sorted((e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node),
-                   key=lambda e: e.name)
+    return _governing([e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node])
+
+
+def governing_host_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
+    """Node → the host endpoint governing it (`node_host_endpoint` of every node, in one pass)."""
+    by_node: dict[str, list[Endpoint]] = {}
+    for endpoint in cluster.endpoints:
+        if endpoint.kind == HOST_ENDPOINT and endpoint.node:
+            by_node.setdefault(endpoint.node, []).append(endpoint)
+    return {node: found for node, heps in by_node.items() if (found := _governing(heps)) is not None}
+
+
+def _governing(heps: list[Endpoint]) -> Endpoint | None:
+    found = sorted(heps, key=lambda e: e.name)
     named = [e for e in found if e.interface and e.interface != "*"]
     return named[0] if named else next((e for e in found if e.interface == "*"), None)
 
@@ -121,12 +133,16 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
     is a new flow to the tracked policy (derived: `endpoints.go` appendConntrackRules)."""
     back = request.reply()
     if not to_host:
-        # Forwarded: the reply leaves the workload, whose egress chain judges it; raw never sees it
+        # Forwarded: the reply leaves the workload, whose egress chain judges it, then the node through
+        # `hep`'s to-hep-forward (StaticFilterForwardChains: every forwarded packet); raw never sees it
         # (raw dispatches only traffic from host interfaces and the host itself).
         if back.protocol != UDP:
             return Crossing((_invalid(back),), DROP)
         egress = side(ctx, back.src, EGRESS, back)
-        return Crossing((Hop(egress.verdict, egress.trace),), egress.verdict)
+        hops = (Hop(egress.verdict, egress.trace),)
+        if egress.verdict == ACCEPT:
+            hops += (forward_hook(ctx, hep, EGRESS, back),)
+        return Crossing(hops, hops[-1].verdict)
     direction = EGRESS if arrived else INGRESS
     raw = raw_hook(ctx, hep, direction, back)
     if raw.untracked:

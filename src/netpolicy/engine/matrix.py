@@ -34,7 +34,7 @@ from netpolicy.engine.plan import (
 from netpolicy.engine.tables import SideTable, SideTables
 from netpolicy.engine.terms import RuleTerm, RuleTerms, SelfPart
 from netpolicy.engine.vectors import ClassVectors
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS, Policy, Rule, ServiceRef
 from netpolicy.options import Options
@@ -61,8 +61,14 @@ class Matrix:
                  progress: StageReport | None = None) -> None:
         self.ctx = EngineContext(cluster, options or Options())
         policies = self.ctx.active_policies + list(cluster.profiles.values())
-        self.peers = PeerClasses(self.ctx, policies, _selectors(policies), progress)
-        self.atoms = PortAtoms(self.peers.rules, self.peers.policed, self._service_points())
+        hooks, node_of, extra = self._hooked()
+        if hooks:
+            from netpolicy.engine.hook_tables import hook_policies
+
+            policies = policies + hook_policies(self.ctx)
+        self.peers = PeerClasses(self.ctx, policies, _selectors(policies), progress, node_of)
+        points = self._service_points() | extra.pop("points", set())
+        self.atoms = PortAtoms(self.peers.rules, self.peers.policed, points, **extra)
         self.vectors = ClassVectors(self.peers)
         self.terms = RuleTerms(self.vectors, self.atoms)
         self.tables = SideTables(len(self.peers), self.atoms.size)
@@ -74,6 +80,23 @@ class Matrix:
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._sides: dict[tuple, SideTable] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
+        self.hooks = None
+        if hooks:
+            from netpolicy.engine.hook_tables import HookTables
+
+            self.hooks = HookTables(self, hooks)
+
+    def _hooked(self) -> tuple[dict, object, dict]:
+        """The nodes whose host endpoint hooks cut pods' flows (docs/semantics.md#pod-entry), the peer
+        classes' node, and the atoms' extra cuts; nothing without such hooks."""
+        if not any(e.kind == HOST_ENDPOINT for e in self.ctx.cluster.endpoints):
+            return {}, None, {}
+        from netpolicy.engine.hook_tables import atom_points, class_node, hooked_nodes
+
+        hooks = hooked_nodes(self.ctx)
+        if not hooks:
+            return {}, None, {}
+        return hooks, class_node(self.ctx, hooks), atom_points(hooks)
 
     def _service_points(self) -> set[tuple[int, int]]:
         """(protocol, port) of every backend of every Service a rule names."""
@@ -231,11 +254,16 @@ class Matrix:
             vectorized = self._plan_of(endpoint, direction)
             parts = tuple(self.terms.self_part(rule, direction, subject) for rule in vectorized.dependent)
             key = (vectorized.key, tuple(sorted(subject)), parts)
-            self._side_keys[(endpoint.id, direction)] = key
             found = self._sides.get(key)
             if found is None:
                 own_parts = dict(zip((id(rule) for rule in vectorized.dependent), parts, strict=True))
                 found = self._sides[key] = self._table(vectorized.steps, direction, key[1], own_parts)
+            if self.hooks is not None:
+                found, hooked = self.hooks.fold(endpoint, direction, found)
+                if hooked:
+                    key = (key, hooked)
+                    found = self._sides.setdefault(key, found)
+            self._side_keys[(endpoint.id, direction)] = key
             return found
         return self._sides[key]
 
