@@ -87,5 +87,5 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
 
 
 def guarded_nodes(cluster: Cluster) -> list[str]:
-    """The nodes a host endpoint governs (the matrix's pod cells leave their hooks out)."""
+    """The nodes a host endpoint governs (the matrix says it applies their hooks to pod cells)."""
     return sorted(n for n in cluster.node_names if node_host_endpoint(cluster, n) is not None)

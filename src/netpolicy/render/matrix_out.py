@@ -115,7 +115,7 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
 
 
 def _hooks(matrix: Matrix) -> dict | None:
-    """`host_endpoint_hooks` when host endpoints govern nodes (their hooks are not in the pod cells)."""
+    """`host_endpoint_hooks` when host endpoints govern nodes (the pod cells apply their hooks)."""
     if not any(e.kind == HOST_ENDPOINT for e in matrix.cluster.endpoints):
         return None
     from netpolicy.engine.pod_entry import guarded_nodes
