@@ -25,19 +25,23 @@ for _name, _address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3")):
     _hep = host_path.hep(f"{_name}-eth0", "eth0", node=_name, ips=(_address,))
     _hep["spec"]["profiles"] = ["projectcalico-default-allow"]
     HEPS.append(_hep)
-FROM_NODE_A_DENIED = host_path.gnp("no-node-a-pods", {
-    "order": 10, "applyOnForward": True, "selector": "has(host-endpoint)",
-    "ingress": [{"action": "Deny", "source": {"nets": ["10.244.1.0/24"]}}, {"action": "Allow"}]})
-TO_NODE_B_DENIED = host_path.gnp("not-to-node-b", {
-    "order": 10, "applyOnForward": True, "selector": "has(host-endpoint)", "types": ["Egress"],
-    "egress": [{"action": "Deny", "destination": {"nets": ["10.244.2.0/24"]}}, {"action": "Allow"}]})
+
+
+def forward_deny(name: str, direction: str, nets: str) -> dict:
+    """An applyOnForward policy denying one range (the source of ingress, the destination of egress)."""
+    side = "source" if direction == "Ingress" else "destination"
+    return host_path.gnp(name, {"order": 10, "applyOnForward": True, "selector": "has(host-endpoint)",
+                                "types": [direction], direction.lower(): [
+                                    {"action": "Deny", side: {"nets": [nets]}}, {"action": "Allow"}]})
+
+
+FROM_NODE_A_DENIED = forward_deny("no-node-a-pods", "Ingress", "10.244.1.0/24")
+TO_NODE_B_DENIED = forward_deny("not-to-node-b", "Egress", "10.244.2.0/24")
+NOT_OUTSIDE = forward_deny("no-outside", "Egress", "203.0.113.0/24")
 UNTRACKED = host_path.gnp("untracked-web", {
     "order": 1, "doNotTrack": True, "applyOnForward": True, "selector": "has(host-endpoint)",
     "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["198.51.100.0/24"]},
                  "destination": {"ports": [8080]}}]})
-NOT_OUTSIDE = host_path.gnp("no-outside", {
-    "order": 10, "applyOnForward": True, "selector": "has(host-endpoint)", "types": ["Egress"],
-    "egress": [{"action": "Deny", "destination": {"nets": ["203.0.113.0/24"]}}, {"action": "Allow"}]})
 WALKTHROUGH = [*host_path.CLUSTER, *host_path.WALKTHROUGH]
 
 # (case, objects, source, destination, port, verdict, a fragment of the ingress trace)
