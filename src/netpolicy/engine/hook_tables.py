@@ -27,11 +27,10 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
-from netpolicy.engine.host_path import governing_host_endpoints
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
 from netpolicy.engine.terms import RuleTerm
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, pod_node
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PRE_DNAT, UNTRACKED, Policy, Rule
 from netpolicy.model.protocols import UDP
 
@@ -57,11 +56,8 @@ class NodeHooks:
 
 def hooked_nodes(ctx: EngineContext) -> dict[str, NodeHooks]:
     """The nodes whose host endpoint has a raw, preDNAT or forward plan that applies (empty: none)."""
-    cluster = ctx.cluster
-    if not any(e.kind == HOST_ENDPOINT for e in cluster.endpoints):
-        return {}
     out = {}
-    for node, hep in sorted(governing_host_endpoints(cluster).items()):
+    for node, hep in ctx.host_endpoints.items():
         raw, pre, into, leave = (_isolated(ctx, hep, hook, direction) for hook, direction in (
             (UNTRACKED, INGRESS), (PRE_DNAT, INGRESS), (FORWARD, INGRESS), (FORWARD, EGRESS)))
         hooks = NodeHooks(hep, raw if hep.interface != "*" else None, pre, into, leave)
@@ -83,12 +79,10 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
     """A policed pod's or workload's node for its peer class: a hooked node by name, any other known node
     as ELSEWHERE, None when unknown (and for host endpoints and address ranges)."""
-    names = ctx.cluster.node_names
-
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed or endpoint.kind == HOST_ENDPOINT:
             return None
-        node = pod_node(endpoint, names)
+        node = ctx.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
     return node_of

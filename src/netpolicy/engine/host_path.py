@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netpolicy.engine.context import EngineContext
+from netpolicy.engine.context import EngineContext, governing_host_endpoint
 from netpolicy.engine.flow import SideResult, side
 from netpolicy.engine.host_hooks import (
     FAILSAFE_INBOUND,
@@ -35,28 +35,12 @@ from netpolicy.model.protocols import UDP, protocol_name
 
 #: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
 __all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
-           "governing_host_endpoints", "host_side", "node_host_endpoint", "untracked_reply"]
+           "host_side", "node_host_endpoint", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
-    """The host endpoint governing a node's fabric interface: one naming an interface (alphabetically
-    first name), else the node's `interfaceName: "*"` endpoint (`endpoint_mgr.go`)."""
-    return _governing([e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node])
-
-
-def governing_host_endpoints(cluster: Cluster) -> dict[str, Endpoint]:
-    """Node → the host endpoint governing it (`node_host_endpoint` of every node, in one pass)."""
-    by_node: dict[str, list[Endpoint]] = {}
-    for endpoint in cluster.endpoints:
-        if endpoint.kind == HOST_ENDPOINT and endpoint.node:
-            by_node.setdefault(endpoint.node, []).append(endpoint)
-    return {node: found for node, heps in by_node.items() if (found := _governing(heps)) is not None}
-
-
-def _governing(heps: list[Endpoint]) -> Endpoint | None:
-    found = sorted(heps, key=lambda e: e.name)
-    named = [e for e in found if e.interface and e.interface != "*"]
-    return named[0] if named else next((e for e in found if e.interface == "*"), None)
+    """The host endpoint governing a node's fabric interface (`governing_host_endpoint`)."""
+    return governing_host_endpoint([e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node])
 
 
 @dataclass(frozen=True)

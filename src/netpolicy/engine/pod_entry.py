@@ -13,17 +13,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
     crossing_side,
     depart,
-    node_host_endpoint,
     untracked_reply,
 )
 from netpolicy.engine.packet import Packet
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.protocols import PORT_PROTOCOLS
 
 
@@ -41,20 +41,22 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
     to a pod on another known node or to an outside address leaves through its node's to-hep-forward; a
     packet to a pod from an outside address or a pod on another known node enters the pod's node.
     (None, None) when none is (a host endpoint's address is its node: node_flow's path)."""
-    cluster = evaluator.ctx.cluster
+    ctx = evaluator.ctx
+    if not ctx.host_endpoints:
+        return None, None
     ends = []
     for peer in (evaluator.peer(src), evaluator.peer(dst)):
         endpoint = peer.endpoint if peer.policed else None
         if endpoint is not None and endpoint.kind == HOST_ENDPOINT:
             return None, None
-        node = cluster.node_of(endpoint) if endpoint is not None else None
+        node = ctx.node_of(endpoint) if endpoint is not None else None
         if endpoint is not None and node is None:
             return None, None  # a pod whose node is unknown
         ends.append(node)
     client_node, pod_node = ends
     if client_node == pod_node:
         return None, None  # the same node, or two outside addresses
-    return tuple(node_host_endpoint(cluster, n) if n else None for n in ends)
+    return tuple(ctx.host_endpoints.get(n) if n else None for n in ends)
 
 
 def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
@@ -86,6 +88,6 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
 
 
-def guarded_nodes(cluster: Cluster) -> list[str]:
+def guarded_nodes(ctx: EngineContext) -> list[str]:
     """The nodes a host endpoint governs (the matrix says it applies their hooks to pod cells)."""
-    return sorted(n for n in cluster.node_names if node_host_endpoint(cluster, n) is not None)
+    return sorted(ctx.host_endpoints)

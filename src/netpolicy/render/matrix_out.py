@@ -121,7 +121,7 @@ def _hooks(matrix: Matrix) -> dict | None:
     from netpolicy.engine.pod_entry import guarded_nodes
     from netpolicy.render.matrix_services import host_hooks_json
 
-    nodes = guarded_nodes(matrix.cluster)
+    nodes = guarded_nodes(matrix.ctx)
     return host_hooks_json(nodes) if nodes else None
 
 
