@@ -27,12 +27,13 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
+from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, node_parts
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
 from netpolicy.engine.terms import RuleTerm
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, PRE_DNAT, UNTRACKED, Policy, Rule
-from netpolicy.model.protocols import UDP
+from netpolicy.model.protocols import PORT_PROTOCOLS, UDP
 
 #: A pod on a known node without hooks: off every guarded node (classes are not split among such nodes).
 ELSEWHERE = "\x00elsewhere"
@@ -41,13 +42,14 @@ _CATCH_ALL = (ProfileStart("catch-all", None), RuleStep(None, None, Rule(ALLOW, 
 
 @dataclass(frozen=True)
 class NodeHooks:
-    """The hooks of a node's governing host endpoint that can change a pod's packet (None: none applies)."""
+    """A node's governing host endpoint and its hook plans that apply (None: none applies)."""
 
     hep: Endpoint
     raw: Plan | None        # raw PREROUTING (doNotTrack ingress; never on a `*` host endpoint)
     pre: Plan | None        # mangle PREROUTING (preDNAT)
     into: Plan | None       # from-hep-forward (applyOnForward ingress)
     out: Plan | None        # to-hep-forward (applyOnForward egress)
+    raw_out: Plan | None    # raw OUTPUT (doNotTrack egress; never on a `*` host endpoint)
 
     @property
     def arrives(self) -> bool:
@@ -55,14 +57,13 @@ class NodeHooks:
 
 
 def hooked_nodes(ctx: EngineContext) -> dict[str, NodeHooks]:
-    """The nodes whose host endpoint has a raw, preDNAT or forward plan that applies (empty: none)."""
+    """Every node a host endpoint governs, with its hook plans (empty: no host endpoint)."""
     out = {}
     for node, hep in ctx.host_endpoints.items():
-        raw, pre, into, leave = (_isolated(ctx, hep, hook, direction) for hook, direction in (
-            (UNTRACKED, INGRESS), (PRE_DNAT, INGRESS), (FORWARD, INGRESS), (FORWARD, EGRESS)))
-        hooks = NodeHooks(hep, raw if hep.interface != "*" else None, pre, into, leave)
-        if hooks.arrives or hooks.out is not None:
-            out[node] = hooks
+        raw, pre, into, leave, raw_out = (_isolated(ctx, hep, hook, direction) for hook, direction in (
+            (UNTRACKED, INGRESS), (PRE_DNAT, INGRESS), (FORWARD, INGRESS), (FORWARD, EGRESS), (UNTRACKED, EGRESS)))
+        star = hep.interface == "*"
+        out[node] = NodeHooks(hep, None if star else raw, pre, into, leave, None if star else raw_out)
     return out
 
 
@@ -77,11 +78,14 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 
 
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
-    """A policed pod's or workload's node for its peer class: a hooked node by name, any other known node
-    as ELSEWHERE, None when unknown (and for host endpoints and address ranges)."""
+    """A peer class's node: a policed pod's or workload's (ELSEWHERE: a node no host endpoint governs;
+    None: unknown), a governing host endpoint's; None for other host endpoints and address ranges."""
     def node_of(endpoint: Endpoint) -> str | None:
-        if not endpoint.policed or endpoint.kind == HOST_ENDPOINT:
+        if not endpoint.policed:
             return None
+        if endpoint.kind == HOST_ENDPOINT:
+            found = hooks.get(endpoint.node) if endpoint.node else None
+            return endpoint.node if found is not None and found.hep is endpoint else None
         node = ctx.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
@@ -89,38 +93,44 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
 
 
 def atom_points(hooks: dict[str, NodeHooks]) -> dict:
-    """PortAtoms' extra cuts: failsafe ports (and, with doNotTrack policy, the source ports raw passes as
-    failsafe replies, UDP cut alike on both ports for untracked replies, and the ephemeral port)."""
-    raw = any(h.raw is not None for h in hooks.values())
-    if not any(h.arrives for h in hooks.values()):
-        return {}
-    points = set(FAILSAFE_INBOUND) | ({(UDP, EPHEMERAL[0])} if raw else set())
-    return {"points": points, "source_points": set(FAILSAFE_OUTBOUND) if raw else set(),
-            "mirrored": (UDP,) if raw else ()}
+    """PortAtoms' extra cuts: failsafe ports both ways and on both ports (the node's own flows, the replies
+    raw passes); with doNotTrack policy every port protocol cut alike on both ports (an untracked reply's
+    atom is the request's with its ports swapped) and the ephemeral port."""
+    failsafe = set(FAILSAFE_INBOUND) | set(FAILSAFE_OUTBOUND)
+    raw = any(h.raw is not None or h.raw_out is not None for h in hooks.values())
+    points = failsafe | ({(p, EPHEMERAL[0]) for p in PORT_PROTOCOLS} if raw else set())
+    return {"points": points, "source_points": failsafe, "mirrored": PORT_PROTOCOLS if raw else ()}
 
 
 class HookTables:
-    """Side tables with the host endpoint hooks of the pod's node folded in, cached by their parts."""
+    """Side tables with the host endpoint hooks folded in, cached by their parts: a pod's with its
+    node's hooks, a governing host endpoint's as its node's own traffic (`node_tables.py`)."""
 
     def __init__(self, matrix, hooks: dict[str, NodeHooks]) -> None:
         self.matrix, self.hooks = matrix, hooks
         atoms = matrix.atoms
-        self.inbound = self._points(FAILSAFE_INBOUND)
-        self.raw_failsafe = self.inbound | self._points(FAILSAFE_OUTBOUND, second=True)
+        self.inbound, self.outbound = self._points(FAILSAFE_INBOUND), self._points(FAILSAFE_OUTBOUND)
+        self.inbound_from = self._points(FAILSAFE_INBOUND, second=True)
+        self.outbound_from = self._points(FAILSAFE_OUTBOUND, second=True)
         self.udp = atoms.protocol_mask(UDP)
-        index = {(int(lo), int(slo)): i for i, (p, lo, slo) in enumerate(zip(atoms.proto, atoms.d_lo, atoms.s_lo,
-                                                                                strict=True)) if p == UDP}
-        self.swapped = np.array([index.get((int(s), int(d)), i) if p == UDP else i for i, (p, d, s) in
-                                 enumerate(zip(atoms.proto, atoms.d_lo, atoms.s_lo, strict=True))], dtype=np.int64)
+        index = {(int(p), int(d), int(s)): i for i, (p, d, s) in enumerate(zip(atoms.proto, atoms.d_lo, atoms.s_lo,
+                                                                                strict=True))}
+        self.swapped = np.array([index.get((int(p), int(s), int(d)), i) if p in PORT_PROTOCOLS else i
+                                 for i, (p, d, s) in enumerate(zip(atoms.proto, atoms.d_lo, atoms.s_lo, strict=True))],
+                                dtype=np.int64)
         self.everything = RuleTerm(ClassSet.everything(len(matrix.classes)), np.ones(atoms.size, dtype=bool), None)
         self._steps: dict[int, tuple[Step, ...]] = {}
-        self._off: dict[str, np.ndarray] = {}
-        numbers = {node: i for i, node in enumerate(hooks)}
-        # per peer class: -2 an address range, -1 no known node (or a host endpoint), else its hooked node,
-        # len(hooks) another known node
-        self._class_node = np.array([-2 if c.endpoint is None else -1 if c.node is None else
-                                     numbers.get(c.node, len(hooks)) for c in matrix.classes], dtype=np.int64)
-        self._numbers = numbers
+        self._kinds: dict[str, np.ndarray] = {}
+        self._numbers = {node: i for i, node in enumerate(hooks)}
+        classes = matrix.classes
+        # per peer class: its pod's node (-1 unknown or none, len(hooks) a node no host endpoint governs),
+        # the node whose governing host endpoint it is (-1), whether it is an address range
+        self._pod_node = np.array([-1 if c.endpoint is None or c.endpoint.kind == HOST_ENDPOINT or c.node is None
+                                   else self._numbers.get(c.node, len(hooks)) for c in classes], dtype=np.int64)
+        self._host_node = np.array([self._numbers[c.node] if c.endpoint is not None
+                                    and c.endpoint.kind == HOST_ENDPOINT and c.node is not None else -1
+                                    for c in classes], dtype=np.int64)
+        self._outside = np.array([c.endpoint is None for c in classes], dtype=bool)
         self._bases: dict[tuple, tuple] = {}
         self._folded: dict[tuple, SideTable] = {}
 
@@ -131,60 +141,81 @@ class HookTables:
         return mask
 
     def fold(self, endpoint: Endpoint, direction: str, table: SideTable) -> tuple[SideTable, tuple]:
-        """The endpoint's table with its node's hooks folded in, and what tells it apart (empty: unchanged)."""
+        """The endpoint's table with the hooks folded in, and what tells it apart (empty: unchanged)."""
         subject = self.matrix.subject_classes(endpoint)
         node = self.matrix.classes[next(iter(subject.values()))].node if subject else None
         hooks = self.hooks.get(node) if node is not None else None
         if hooks is None:
             return table, ()
+        if endpoint.kind == HOST_ENDPOINT:
+            parts, rows_of = node_parts(self, endpoint, direction, hooks, subject)
+        else:
+            parts, rows_of = self._pod_parts(endpoint, direction, table, hooks, subject)
+        if parts is None:
+            return table, ()
+        names = tuple(parts)
+        key = ("hooks", node, endpoint.kind == HOST_ENDPOINT, direction, names, tuple(id(parts[n]) for n in names))
+        found = self._folded.get(key)
+        if found is None:
+            found = self._folded[key] = self._combine(
+                [parts[n] for n in names], self.kinds(node),
+                lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+        return found, key
+
+    def _pod_parts(self, endpoint: Endpoint, direction: str, table: SideTable, hooks: NodeHooks,
+                   subject: dict[int, int]) -> tuple[dict | None, Callable]:
+        """A pod's table and its node's hooks (None: its egress crosses no to-hep-forward policy)."""
         parts: dict[str, SideTable] = {"own": table}
         if direction == EGRESS:
             if hooks.out is None:
-                return table, ()
-            parts["out"] = self._walk(hooks.out, EGRESS, subject, catch_all=True)
-        else:
-            if not hooks.arrives:
-                return table, ()
-            if hooks.raw is not None:
-                parts["raw"] = self._walk(hooks.raw, INGRESS, subject, catch_all=False)
-                parts["raw_kept"] = self._walk(hooks.raw, INGRESS, subject, catch_all=True)
-                parts["reply"] = self.matrix.side_table(endpoint, EGRESS)
-            if hooks.pre is not None:
-                parts["pre"] = self._walk(hooks.pre, INGRESS, subject, catch_all=False)
-                parts["pre_kept"] = self._walk(hooks.pre, INGRESS, subject, catch_all=True)
-            if hooks.into is not None:
-                parts["into"] = self._walk(hooks.into, INGRESS, subject, catch_all=True)
-        names = tuple(parts)
-        key = ("hooks", node, direction, names, tuple(id(parts[n]) for n in names))
-        found = self._folded.get(key)
-        if found is None:
-            combine = self._egress if direction == EGRESS else self._arrival
-            found = self._folded[key] = self._combine([parts[n] for n in names], self._off_node(node),
-                                                      lambda rows, off: combine(dict(zip(names, rows, strict=True)),
-                                                                                off))
-        return found, key
+                return None, self._egress
+            parts["out"] = self.walk(hooks.out, EGRESS, subject, catch_all=True)
+            return parts, self._egress
+        if hooks.raw is not None:
+            self.tri_state(parts, "raw", hooks.raw, INGRESS, subject)
+            parts["reply"] = self.matrix.side_table(endpoint, EGRESS)
+        if hooks.pre is not None:
+            self.tri_state(parts, "pre", hooks.pre, INGRESS, subject)
+        if hooks.into is not None:
+            parts["into"] = self.walk(hooks.into, INGRESS, subject, catch_all=True)
+        return parts, self._arrival
 
-    def _egress(self, rows: dict[str, np.ndarray], off: np.ndarray) -> np.ndarray:
+    def tri_state(self, parts: dict, name: str, plan: Plan, direction: str, subject: dict[int, int]) -> None:
+        """A raw or preDNAT hook as two walks: what it allows (`name`) and what it does not drop (`name_kept`)."""
+        parts[name] = self.walk(plan, direction, subject, catch_all=False)
+        parts[f"{name}_kept"] = self.walk(plan, direction, subject, catch_all=True)
+
+    @staticmethod
+    def decided(rows: dict, name: str, failsafe: np.ndarray, swap: np.ndarray | None = None):
+        """A tri-state hook's (allowed, undecided) cells (failsafe ones undecided: they skip its policy);
+        at the swapped atoms with `swap`; (False, True) when the hook has no policy."""
+        if name not in rows:
+            return False, True
+        allowed, kept = rows[name], rows[f"{name}_kept"]
+        if swap is not None:
+            allowed, kept = allowed[:, swap], kept[:, swap]
+        return allowed & ~failsafe, (kept & ~allowed) | failsafe
+
+    def _egress(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
         """Toward a class off the node: the pod's egress, then to-hep-forward (what it does not drop)."""
-        return rows["own"] & (~off[:, None] | rows["out"])
+        return rows["own"] & ((kinds != OFF)[:, None] | rows["out"])
 
-    def _arrival(self, rows: dict[str, np.ndarray], off: np.ndarray) -> np.ndarray:
+    def _arrival(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
         """From a class off the node: raw (Allow: untracked, its reply judged by the pod's egress with the
         ports swapped, UDP only; Deny drops), preDNAT (Allow skips the forward hook; Deny drops), then
-        from-hep-forward (Deny drops); failsafe ports skip raw and preDNAT policy; then the pod's ingress."""
+        from-hep-forward (Deny drops); failsafe ports skip raw and preDNAT policy; then the pod's ingress.
+        From its node's governing host endpoint: never policed (`static.go` filterOutputChain)."""
         passed = rows.get("into", True)
-        if "pre" in rows:
-            inbound = self.inbound[None, :]
-            allowed = rows["pre"] & ~inbound
-            passed = allowed | ((rows["pre_kept"] & ~rows["pre"]) | inbound) & passed
+        allowed, undecided = self.decided(rows, "pre", self.inbound[None, :])
+        passed = allowed | undecided & passed
+        allowed, undecided = self.decided(rows, "raw", (self.inbound | self.outbound_from)[None, :])
         if "raw" in rows:
-            failsafe = self.raw_failsafe[None, :]
-            untracked = rows["raw"] & ~failsafe & self.udp[None, :] & rows["reply"][:, self.swapped]
-            passed = untracked | ((rows["raw_kept"] & ~rows["raw"]) | failsafe) & passed
-        return rows["own"] & (~off[:, None] | passed)
+            allowed = allowed & self.udp[None, :] & rows["reply"][:, self.swapped]
+        passed = allowed | undecided & passed
+        return (rows["own"] & ((kinds != OFF)[:, None] | passed)) | (kinds == OWN_HOST)[:, None]
 
-    def _walk(self, plan: Plan, direction: str, subject: dict[int, int], catch_all: bool) -> SideTable:
-        """A hook's plan over the peer classes with the pod as the subject of each rule's own side;
+    def walk(self, plan: Plan, direction: str, subject: dict[int, int], catch_all: bool) -> SideTable:
+        """A hook's plan over the peer classes with the endpoint as the subject of each rule's own side;
         `catch_all`: followed by an Allow of everything (the cells it does not drop)."""
         steps = self._steps.get(id(plan))
         if steps is None:
@@ -198,13 +229,16 @@ class HookTables:
             steps, terms = steps + _CATCH_ALL, [*terms, None, self.everything]
         return self.matrix.tables.table(steps, terms)
 
-    def _off_node(self, node: str) -> np.ndarray:
-        """Peer classes whose packet crosses `node`'s host endpoint to or from its pods: address ranges
-        and pods on another known node (1), the rest (0)."""
-        found = self._off.get(node)
+    def kinds(self, node: str) -> np.ndarray:
+        """What each peer class is to `node`: OTHER, OFF, OWN_POD or OWN_HOST."""
+        found = self._kinds.get(node)
         if found is None:
-            where = self._class_node
-            found = self._off[node] = ((where == -2) | ((where >= 0) & (where != self._numbers[node]))).astype(np.int8)
+            number = self._numbers[node]
+            found = np.full(len(self._outside), OTHER, dtype=np.int8)
+            found[self._outside | ((self._pod_node >= 0) & (self._pod_node != number))] = OFF
+            found[self._pod_node == number] = OWN_POD
+            found[self._host_node == number] = OWN_HOST
+            self._kinds[node] = found
         return found
 
     def _combine(self, parts: list[SideTable], category: np.ndarray,
@@ -215,7 +249,7 @@ class HookTables:
         key = (tuple(id(p.base) for p in parts), id(category))
         found = self._bases.get(key)
         if found is None:
-            labels, count = category.astype(np.int64), 2
+            labels, count = category.astype(np.int64), N_KINDS
             for part in parts:
                 labels, count = refine(labels, count, part.base, len(part.table))
             found = self._bases[key] = (labels.astype(label_type(count)), count, representatives(labels, count),
@@ -224,14 +258,14 @@ class HookTables:
         positions = np.unique(np.concatenate([p.positions for p in parts])).astype(np.int64)
         labels, narrow = np.zeros(len(positions), dtype=np.int64), 1 if len(positions) else 0
         if len(positions):
-            labels, narrow = refine(labels, narrow, category[positions], 2)
+            labels, narrow = refine(labels, narrow, category[positions], N_KINDS)
             for part in parts:
                 labels, narrow = refine(labels, narrow, _local(part, positions), len(part.table))
         singled = representatives(labels, narrow, positions)
         reps = np.concatenate((base_reps, singled))
         # a base group's row is its parts' base rows (its representative may be singled out by a part)
         table = rows_of([p.table[np.concatenate((p.base[base_reps].astype(np.int64), _local(p, singled)))]
-                         for p in parts], category[reps].astype(bool))
+                         for p in parts], category[reps])
         return SideTable(base, positions, (count + labels).astype(np.int32), table)
 
 

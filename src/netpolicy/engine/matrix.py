@@ -247,17 +247,11 @@ class Matrix:
 
     # ---- side tables ----------------------------------------------------------------------------
     def side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
-        """The endpoint's verdicts in one direction, grouped (sparse in peer classes)."""
+        """The endpoint's verdicts in one direction, grouped (sparse in peer classes), host endpoint hooks
+        folded in (docs/semantics.md#pod-entry)."""
         key = self._side_keys.get((endpoint.id, direction))
         if key is None:
-            subject = self.subject_classes(endpoint)
-            vectorized = self._plan_of(endpoint, direction)
-            parts = tuple(self.terms.self_part(rule, direction, subject) for rule in vectorized.dependent)
-            key = (vectorized.key, tuple(sorted(subject)), parts)
-            found = self._sides.get(key)
-            if found is None:
-                own_parts = dict(zip((id(rule) for rule in vectorized.dependent), parts, strict=True))
-                found = self._sides[key] = self._table(vectorized.steps, direction, key[1], own_parts)
+            key, found = self._plain_side(endpoint, direction)
             if self.hooks is not None:
                 found, hooked = self.hooks.fold(endpoint, direction, found)
                 if hooked:
@@ -266,6 +260,21 @@ class Matrix:
             self._side_keys[(endpoint.id, direction)] = key
             return found
         return self._sides[key]
+
+    def plain_side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
+        """The endpoint's verdicts by its own plan alone (no host endpoint hook folded in)."""
+        return self._plain_side(endpoint, direction)[1]
+
+    def _plain_side(self, endpoint: Endpoint, direction: str) -> tuple[tuple, SideTable]:
+        subject = self.subject_classes(endpoint)
+        vectorized = self._plan_of(endpoint, direction)
+        parts = tuple(self.terms.self_part(rule, direction, subject) for rule in vectorized.dependent)
+        key = (vectorized.key, tuple(sorted(subject)), parts)
+        found = self._sides.get(key)
+        if found is None:
+            own_parts = dict(zip((id(rule) for rule in vectorized.dependent), parts, strict=True))
+            found = self._sides[key] = self._table(vectorized.steps, direction, key[1], own_parts)
+        return key, found
 
     def side(self, endpoint: Endpoint, direction: str) -> np.ndarray:
         """(peer classes × atoms): what the endpoint's policies allow in this direction."""

@@ -22,6 +22,7 @@ from netpolicy.engine.host_path import (
     depart,
     untracked_reply,
 )
+from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
 from netpolicy.engine.packet import Packet
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.protocols import PORT_PROTOCOLS
@@ -34,6 +35,19 @@ def entering_pod(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, po
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     crossings = pod_crossings(evaluator, src, dst, protocol, port, src_port)
     return behind(result, crossings) if crossings else result
+
+
+def query_flow(evaluator: FlowEvaluator, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+               port: int | None, src_port: int | None = None) -> FlowResult:
+    """src → dst as `query` judges two endpoints or addresses (what a matrix cell says): a node's
+    governing host endpoint as its node (node_flow), anything else through the hooks of `entering_pod`."""
+    if evaluator.ctx.host_endpoints:
+        refs = [ref if not isinstance(ref, Endpoint) else ref.id if ref.policed else str(ref.ips[0])
+                for ref in (src, dst)]
+        cluster = evaluator.ctx.cluster
+        if any(governing_node(cluster, ref) is not None for ref in refs):
+            return evaluate_node_flow(evaluator, *refs, protocol, port, src_port)
+    return entering_pod(evaluator, src, dst, protocol, port, src_port)
 
 
 def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | None, Endpoint | None]:
