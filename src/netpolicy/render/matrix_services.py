@@ -44,8 +44,9 @@ def write_services_text(rows, stream: TextIO) -> None:
 HOOKS_NOTE = ("cells between pods on these nodes and anything off their node apply the host endpoint hooks "
               "the packet crosses, as `query` does: the sending pod's node's to-hep-forward (applyOnForward "
               "egress), the receiving pod's node's doNotTrack, preDNAT and from-hep-forward policy (failsafe "
-              "ports, untracked replies); rows and columns of host endpoints use their normal policy only "
-              "(`query` with node/<name> applies the rest)")
+              "ports, untracked replies); each node's governing host endpoint is the node itself, as `query` "
+              "judges node/<name>: its hooks and failsafe ports, its traffic to its own pods unpoliced, its "
+              "pods' traffic to it by DefaultEndpointToHostAction")
 
 
 def host_hooks_json(nodes: list[str]) -> dict:
