@@ -66,7 +66,20 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
             result = _failed(result, leg.fails)
         legs.append((leg, result))
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
+    notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _affinity(entry: Entry, legs: list) -> str:
+    """sessionAffinity ClientIP when the backends answer differently: kube-proxy keeps a client address on the
+    backend of its first connection (`affinity-…` sets, `syncProxyRules`), so this client's connections all
+    succeed or all fail, by a pick that cannot be predicted."""
+    service = entry.service
+    if service.session_affinity != "ClientIP" or len({r.verdict for _, r in legs}) < 2:
+        return ""
+    return (f"sessionAffinity ClientIP ({service.affinity_timeout} s): kube-proxy sends every connection from one "
+            f"client address to the backend of its first one until it has been idle that long, so this client "
+            "either always or never gets through, depending on which backend it first lands on (not predictable)")
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,

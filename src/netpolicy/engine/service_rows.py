@@ -31,11 +31,19 @@ class ServiceRow:
     backends: tuple[tuple[Backend, Target], ...]
     reached: dict[str, int]
     unknown: int = 0
+    #: internalTrafficPolicy Local: per source, how many backends are on its node (None: Cluster).
+    local: dict[str, int] | None = None
+    #: internalTrafficPolicy Local: sources whose node is unknown (left out of `reached`).
+    unknown_node: tuple[str, ...] = ()
+
+    def candidates(self, source: str) -> int:
+        """How many backends kube-proxy may send the source's connections to."""
+        return len(self.backends) if self.local is None else self.local.get(source, 0)
 
     def verdict(self, source: str) -> str | None:
         """`allow` (every backend), `partial` (some) or None (none) for a source endpoint id."""
         count = self.reached.get(source, 0)
-        return None if not count else ALLOW if count == len(self.backends) else PARTIAL
+        return None if not count else ALLOW if count == self.candidates(source) else PARTIAL
 
 
 def service_rows(matrix) -> list[ServiceRow]:
@@ -54,7 +62,14 @@ def service_rows(matrix) -> list[ServiceRow]:
     reach = _Reach(matrix, classes, [(b, t) for *_, known in ports for b, t in known])
     order = {e.id: i for i, e in enumerate(matrix.endpoints)}
     rows = []
+    by_node = None
     for service, sp, legs, known in ports:
+        if service.internal_traffic_policy == "Local":
+            by_node = by_node or _Members(matrix.cluster, classes)
+            reached, local, unknown_node = by_node.local_counts(reach, known)
+            rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
+                                   len(legs) - len(known), local, unknown_node))
+            continue
         counts = np.zeros(len(classes), dtype=np.int64)
         for backend, target in known:
             counts += reach.reaches(backend, target)
@@ -62,6 +77,36 @@ def service_rows(matrix) -> list[ServiceRow]:
         rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
                                len(legs) - len(known)))
     return rows
+
+
+class _Members:
+    """The source classes' members with the node each is on, for internalTrafficPolicy Local: kube-proxy
+    on a source's node sends its ClusterIP connections only to that node's endpoints (`syncProxyRules`)."""
+
+    def __init__(self, cluster, classes: list) -> None:
+        self.cluster = cluster
+        self.members = [m for c in classes for m in c.members]
+        self.klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
+        nodes = [cluster.node_of(m) for m in self.members]
+        self.names = sorted({n for n in nodes if n is not None})
+        index = {n: i for i, n in enumerate(self.names)}
+        self.node = np.array([index.get(n, -1) for n in nodes], dtype=np.int64)
+
+    def local_counts(self, reach: _Reach, known: tuple) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
+        """(source → backends on its node it reaches, source → backends on its node, sources on no known node)."""
+        reached = np.zeros(len(self.members), dtype=np.int64)
+        local = np.zeros(len(self.members), dtype=np.int64)
+        for backend, target in known:
+            node = backend.node or self.cluster.node_of(backend.endpoint)
+            if node not in self.names:
+                continue
+            here = self.node == self.names.index(node)
+            local += here
+            reached += here & reach.reaches(backend, target)[self.klass]
+        ids = [m.id for m in self.members]
+        return ({ids[i]: int(reached[i]) for i in np.flatnonzero(reached).tolist()},
+                {ids[i]: int(local[i]) for i in np.flatnonzero(local).tolist()},
+                tuple(ids[i] for i in np.flatnonzero(self.node < 0).tolist()))
 
 
 class _Reach:
