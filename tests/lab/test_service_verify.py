@@ -210,3 +210,38 @@ def test_hairpin_a_pod_reaching_itself_through_its_cluster_ip():
     report = verify(load_documents([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}, pod,
                                     service]), [])
     assert report.ok and reached(report, "x/a", "ClusterIP 10.96.0.5") == {"x/a": "allowed"}
+
+
+@pytest.fixture(scope="module")
+def fields_report():
+    """The Service fields kube-proxy acts on (tests/engine/test_service_fields.py): internalTrafficPolicy
+    Local, loadBalancerSourceRanges, sessionAffinity ClientIP."""
+    from tests.engine.test_service_fields import CLIENT_C, LOCAL, RANGES, STICKY
+
+    return verify(load_documents([*OBJECTS, LOCAL, RANGES, STICKY, CLIENT_C]), ["203.0.113.7", "198.51.100.99"])
+
+
+def test_internal_traffic_policy_local_agrees(fields_report):
+    """ClusterIP from a pod: only its node's endpoint; none on its node: kube-proxy drops."""
+    assert fields_report.ok, [disagreement_json(d) for d in fields_report.disagreements]
+    assert reached(fields_report, "web/client", "ClusterIP 10.96.5.7") == {"web/app-1": "allowed"}
+    assert set(reached(fields_report, "web/client-c", "ClusterIP 10.96.5.7").values()) == {"denied"}
+    assert set(reached(fields_report, "web/app-0", "ClusterIP 10.96.5.7")) == {"web/app-0"}  # node-b's own
+
+
+def test_load_balancer_source_ranges_agree(fields_report):
+    """The LoadBalancer IP only from the ranges; the NodePort and ClusterIP of the same Service are open."""
+    assert reached(fields_report, "client 203.0.113.7", "LoadBalancer 198.51.100.30") == {
+        "web/app-0": "allowed", "web/app-1": "allowed"}
+    assert set(reached(fields_report, "client 198.51.100.99", "LoadBalancer 198.51.100.30").values()) == {"denied"}
+    assert set(reached(fields_report, "web/client", "LoadBalancer 198.51.100.30").values()) == {"denied"}
+    assert reached(fields_report, "client 203.0.113.7", "NodePort node-a:31011") == {
+        "web/app-1": "allowed", "web/app-0": "denied"}
+    assert not [d for d in fields_report.disagreements if "198.51.100.30" in (d.probe.via or "")]
+
+
+def test_session_affinity_keeps_every_backend_probed(fields_report):
+    """kube-proxy's affinity sets are rendered; the lab's pick by source port comes first, so each backend
+    is still probed on purpose."""
+    assert reached(fields_report, "web/client", "ClusterIP 10.96.5.9") == {"web/app-0": "allowed",
+                                                                          "web/app-1": "allowed"}

@@ -79,6 +79,10 @@ class ServiceProbePlanner:
         sp = entry.service_port
         base = dict(src=client.endpoint_id, family=4, protocol=sp.protocol, port=entry.port,
                     src_address=str(client.address(4)), dst_address=entry.address, via=entry.describe())
+        unplaced = self._unplaced(client, entry)
+        if unplaced:
+            plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port, unplaced))
+            return
         try:
             flow = self._ask(client, entry, None)
         except NetpolicyError as error:
@@ -110,6 +114,17 @@ class ServiceProbePlanner:
             plan.listen.add((sp.protocol, leg.target.port))
             plan.probes.append(Probe(dst=backend.endpoint_id, sport=pick.pick, expected=result.verdict == "allow",
                                      note=leg.why, **base))
+
+    def _unplaced(self, client: Host, entry: Entry) -> str:
+        """Why a pod on no known node is not probed through an internalTrafficPolicy Local ClusterIP: the
+        engine names no backend for it, the lab hangs it off the first node (whose endpoints answer)."""
+        if entry.kind != CLUSTER_IP or entry.service.internal_traffic_policy != "Local" or not client.workload:
+            return ""
+        cluster = self.paths.cluster
+        pod = cluster.endpoint(client.endpoint_id)
+        if pod is None or cluster.node_of(pod) is not None:
+            return ""
+        return "internalTrafficPolicy Local and the pod's node is unknown (the lab places it on the first node)"
 
     def _node_of(self, host: Host) -> LabNode:
         return next((n for n in self.topology.nodes if n.netns == host.parent), self.topology.nodes[0])
