@@ -245,3 +245,17 @@ def test_session_affinity_keeps_every_backend_probed(fields_report):
     is still probed on purpose."""
     assert reached(fields_report, "web/client", "ClusterIP 10.96.5.9") == {"web/app-0": "allowed",
                                                                           "web/app-1": "allowed"}
+
+
+def test_host_network_backends_agree():
+    """A Service whose selector picks a hostNetwork pod: kube-proxy DNATs to the node's address, the node
+    (a listener in its namespace) answers as its host endpoint's INPUT policy says, as the engine says."""
+    from tests.engine.test_node_backends import GUARDED
+
+    report = verify(load_documents(GUARDED), ["203.0.113.7", "198.51.100.99"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert reached(report, "web/client", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
+    assert reached(report, "web/client-c", "ClusterIP 10.96.5.20") == {"node/node-b": "denied"}
+    assert reached(report, "web/app-0", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-b:31020") == {"node/node-b": "allowed"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-a:31020") == {"node/node-b": "denied"}

@@ -54,7 +54,7 @@ class Leg:
 
     @property
     def name(self) -> str:
-        return self.backend.endpoint.id if self.backend.endpoint is not None else str(self.backend.address)
+        return self.backend.name
 
 
 @dataclass(frozen=True)

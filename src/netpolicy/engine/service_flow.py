@@ -17,6 +17,7 @@ from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind
+from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
 
@@ -54,8 +55,16 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
         client is not None and client.policed and evaluator.ctx.cluster.node_of(client) == entry.node)
     hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
+    is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
+    client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
     legs = []
     for leg in translation.legs:
+        if leg.backend.host_network:
+            from netpolicy.engine.node_backend import to_node_backend
+
+            result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
+            legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
+            continue
         backend = leg.backend.endpoint or str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:

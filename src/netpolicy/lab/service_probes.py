@@ -53,6 +53,7 @@ class ServiceProbePlanner:
         self.picks = picks
         self.spare_port = spare_port
         self.by_address = {str(a): h for h in topology.hosts for a in h.addresses}
+        self.node_ends = {str(a): h for h in topology.node_ends for a in h.addresses}
 
     def plan(self, plan: ProbePlan, sctp: bool) -> None:
         clients = [h for h in self.topology.hosts if h.address(4) is not None]
@@ -97,9 +98,10 @@ class ServiceProbePlanner:
         for leg, _ in flow.legs:
             address = str(leg.backend.address)
             pick = picks.get((address, leg.target.port))
-            backend = self.by_address.get(address)
-            if pick is None or backend is None or not backend.workload:
-                why = "the backend has no namespace in the lab" if backend is None or not backend.workload \
+            on_node = leg.backend.host_network is not None
+            backend = self.node_ends.get(address) if on_node else self.by_address.get(address)
+            if pick is None or backend is None or not (backend.workload or on_node):
+                why = "the backend has no namespace in the lab" if backend is None or not (backend.workload or on_node) \
                     else "no source port left to pick this backend"
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port, why))
@@ -111,7 +113,7 @@ class ServiceProbePlanner:
                 continue
             result = next(r for leg_, r in self._ask(client, entry, pick.pick).legs
                           if str(leg_.backend.address) == address and leg_.target.port == leg.target.port)
-            plan.listen.add((sp.protocol, leg.target.port))
+            (plan.node_listen if on_node else plan.listen).add((sp.protocol, leg.target.port))
             plan.probes.append(Probe(dst=backend.endpoint_id, sport=pick.pick, expected=result.verdict == "allow",
                                      note=leg.why, **base))
 

@@ -182,6 +182,8 @@ class HostNetworkPod:
     selector_labels: Mapping[str, str]
     node: str | None = None
     location: Location | None = None
+    #: Container ports (a Service's named targetPort resolves against them, as for any pod).
+    ports: tuple[NamedPort, ...] = ()
 
 
 @dataclass(frozen=True)
