@@ -259,3 +259,31 @@ def test_host_network_backends_agree():
     assert reached(report, "web/app-0", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
     assert reached(report, "client 203.0.113.7", "NodePort node-b:31020") == {"node/node-b": "allowed"}
     assert reached(report, "client 203.0.113.7", "NodePort node-a:31020") == {"node/node-b": "denied"}
+
+
+def test_session_affinity_sets_pin_a_client_to_one_backend():
+    """kube-proxy's affinity sets as the lab renders them work: connections from a client's ordinary source
+    ports (below the lab's picking ports) all land on one backend, whose `affinity-…` set alone holds it."""
+    import socket
+    import subprocess
+
+    from netpolicy.lab import netns
+    from tests.engine.test_service_fields import STICKY
+
+    reason = missing_requirement()
+    if reason:
+        pytest.skip(f"needs the real kernel: {reason}")
+    with lab.up(load_documents([*OBJECTS, STICKY]), hold=True) as handle:
+        with netns.inside(handle.namespace("web/client")):
+            for _ in range(6):
+                with socket.socket() as sock:
+                    sock.settimeout(0.2)
+                    try:
+                        sock.connect(("10.96.5.9", 80))
+                    except OSError:
+                        pass  # no server listens: the SYN has updated the set all the same
+        node = next(n.netns for n in handle.topology.nodes if n.name == "node-a")
+        with netns.inside(node):
+            sets = subprocess.run(["nft", "list", "sets", "ip"], capture_output=True, text=True, check=True).stdout
+    holding = [block.split()[0] for block in sets.split("set affinity-")[1:] if "10.244.1.5" in block]
+    assert len(holding) == 1, sets

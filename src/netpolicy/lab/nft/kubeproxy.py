@@ -7,12 +7,15 @@ Service port's chains: `service-…` (ClusterIP: masquerade off-cluster sources)
 Cluster: always mark for masquerade; eTP Local: pods and the node itself short-circuit to every
 endpoint, others only to `local-…`, this node's endpoints), `endpoint-…` (hairpin masquerade, then
 DNAT). `nat-postrouting` masquerades marked packets; `endpoints-check` in the filter hooks drops
-(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture.
+(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture. internalTrafficPolicy
+Local sends the ClusterIP to `local-…`; `firewall-check` (filter prerouting and output) sends a
+LoadBalancer IP with loadBalancerSourceRanges to `firewall-…`; sessionAffinity ClientIP adds the
+`affinity-…` sets, their lookups and the endpoint chains' `update`.
 
 One change, so that every backend is checked deterministically: kube-proxy picks an endpoint with
 `numgen random mod N`; the lab puts one rule before it that picks by the probe's source port
-(`th sport vmap`, a source port per backend, `ServicePicks`), and keeps kube-proxy's random pick for
-any other source port. Chains, maps, marks, masquerade and their order are kube-proxy's.
+(`th sport vmap`, a source port per backend, `ServicePicks`), ahead of the affinity lookups, and keeps
+kube-proxy's affinity and random pick for any other source port. Chains, maps, marks, masquerade and their order are kube-proxy's.
 """
 
 from __future__ import annotations
