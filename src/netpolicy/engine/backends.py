@@ -145,16 +145,24 @@ class ServiceBackends:
             out += [Backend(ip, e, targets, True, e.node) for ip in e.ips]
         return tuple(out) + self._host_network(service)
 
+    @cached_property
+    def _host_network_by_namespace(self) -> dict[str, list[HostNetworkPod]]:
+        """hostNetwork pods (not workloads: their nodes are unknown) by namespace."""
+        found: dict[str, list[HostNetworkPod]] = {}
+        for pod in self.cluster.host_network_pods:
+            if pod.kind == "Pod":
+                found.setdefault(pod.namespace, []).append(pod)
+        return found
+
     def _host_network(self, service: Service) -> tuple[Backend, ...]:
         """hostNetwork pods the selector picks: the EndpointSlice controller lists them like any pod, with
         their pod IPs, which are their node's addresses (`reconciler.go` reconcileByAddressType,
         `podToEndpoint`); a pod on no node with a known address gives none."""
         wanted = service.selector.items()
         out = []
-        for pod in self.cluster.host_network_pods:
+        for pod in self._host_network_by_namespace.get(service.namespace, ()):
             node = self.cluster.node_of(pod)
-            if pod.kind != "Pod" or pod.namespace != service.namespace or node not in self.cluster.nodes or \
-                    not all(pod.labels.get(k) == v for k, v in wanted):
+            if node not in self.cluster.nodes or not all(pod.labels.get(k) == v for k, v in wanted):
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
             out += [Backend(a, None, targets, True, node, pod.id) for a in self.cluster.nodes[node].addresses[:1]]
