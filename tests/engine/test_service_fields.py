@@ -32,9 +32,8 @@ def with_spec(svc, **spec):
     return out
 
 
-LOCAL = with_spec(service("web-itl", 31010, ip="10.96.5.7"), type="ClusterIP", internalTrafficPolicy="Local")
-for _port in LOCAL["spec"]["ports"]:
-    _port.pop("nodePort")
+# a NodePort too: its NodePort keeps following externalTrafficPolicy (Cluster), only the ClusterIP is local
+LOCAL = with_spec(service("web-itl", 31010, ip="10.96.5.7"), type="NodePort", internalTrafficPolicy="Local")
 RANGES = with_spec(service("web-lb", 31011, ip="10.96.5.8", lb="198.51.100.30"),
                    loadBalancerSourceRanges=["203.0.113.0/24"])
 STICKY = with_spec(service("web-sticky", 31012, ip="10.96.5.9"), sessionAffinity="ClientIP",
@@ -51,6 +50,8 @@ CASES = [
      {}, "no ready endpoint of web/web-itl on node node-c"),
     ("iTP Local: the client's node unknown: no backend named", "web/client-x", "svc/web/web-itl", None,
      {}, "its node is not known"),
+    ("iTP Local leaves the NodePort to externalTrafficPolicy", "web/client-c", "node-a:31010", None,
+     {A1: "allow", A0: "deny"}, ""),  # app-0 on node-b sees node-a (masquerade)
     ("iTP Cluster (the default): every endpoint", "web/client", "svc/web/web", None,
      {A0: "allow", A1: "allow"}, ""),
     ("LB source ranges: a client in range reaches the backends", "203.0.113.7", "198.51.100.30", 80,
