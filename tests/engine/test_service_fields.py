@@ -80,12 +80,21 @@ def test_service_fields(case, src, dst, port, expected, text):
     assert bool(result.dropped) == (not expected)
 
 
-def test_local_from_a_node_address_picks_that_nodes_endpoints():
-    """A node's own address as the source: kube-proxy on that node (nat OUTPUT) uses its endpoints. (Which
-    backends only: a node source to a Service is judged as from its address, docs/semantics.md#services-not-modelled.)"""
-    result = flow("172.18.0.3", "10.96.5.7", 80)
-    assert [leg.name for leg, _ in result.legs] == [A0]
+@pytest.mark.parametrize("src", ["172.18.0.3", "node/node-b"])
+def test_local_from_a_node_picks_that_nodes_endpoints(src):
+    """A node's own connection: kube-proxy on that node (nat OUTPUT) uses its endpoints, and the leg is the
+    node's traffic to its own pod, which Felix never polices (docs/semantics.md#nodes)."""
+    result = flow(src, "10.96.5.7", 80)
+    assert [(leg.name, r.verdict) for leg, r in result.legs] == [(A0, "allow")]
     assert any("only to endpoints on node-b" in n for n in result.notes)
+    assert "never policed" in " ".join(step.reason for _, r in result.legs for step in r.ingress.trace)
+
+
+def test_a_node_to_a_cluster_ip_is_node_traffic():
+    """From node-b through the ClusterIP of web/web: its own pod unpoliced, the pod on node-a judged by its
+    ingress policy with node-b's address (the office-and-client policy does not admit it)."""
+    result = flow("node/node-b", "svc/web/web", None)
+    assert {leg.name: r.verdict for leg, r in result.legs} == {A0: "allow", A1: "deny"}
 
 
 def test_in_range_node_address_vip_exception():

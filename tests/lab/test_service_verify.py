@@ -227,6 +227,9 @@ def test_internal_traffic_policy_local_agrees(fields_report):
     assert reached(fields_report, "web/client", "ClusterIP 10.96.5.7") == {"web/app-1": "allowed"}
     assert set(reached(fields_report, "web/client-c", "ClusterIP 10.96.5.7").values()) == {"denied"}
     assert set(reached(fields_report, "web/app-0", "ClusterIP 10.96.5.7")) == {"web/app-0"}  # node-b's own
+    # a node's own connection: kube-proxy on that node, its endpoints only (to its own pod: never policed)
+    assert reached(fields_report, "node/node-b", "ClusterIP 10.96.5.7") == {"web/app-0": "allowed"}
+    assert set(reached(fields_report, "node/node-c", "ClusterIP 10.96.5.7").values()) == {"denied"}
     # the NodePort of the same Service follows externalTrafficPolicy Cluster: every endpoint
     assert set(reached(fields_report, "client 203.0.113.7", "NodePort node-c:31010")) == {"web/app-0", "web/app-1"}
 

@@ -13,6 +13,7 @@ from netpolicy.engine.host_path import (
     node_host_endpoint,
     untracked_reply,
 )
+from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
@@ -49,6 +50,11 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
                      protocol: int, src_port: int | None = None) -> ServiceFlow:
     """Translate src → entry as kube-proxy does and judge every leg."""
     client = evaluator.ctx.cluster.endpoint(src)
+    node = _node_source(evaluator, src, client)
+    if node is not None:
+        if entry.kind == CLUSTER_IP:
+            return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
+        src = node_address(evaluator.ctx.cluster, node)
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
@@ -89,6 +95,31 @@ def _affinity(entry: Entry, legs: list) -> str:
     return (f"sessionAffinity ClientIP ({service.affinity_timeout} s): kube-proxy sends every connection from one "
             f"client address to the backend of its first one until it has been idle that long, so this client "
             "either always or never gets through, depending on which backend it first lands on (not predictable)")
+
+
+def _node_source(evaluator: FlowEvaluator, src: str, client) -> str | None:
+    """The node a source names (`node/<name>`, a node's address, a hostNetwork pod), else None."""
+    if client is not None and client.policed and client.kind != HOST_ENDPOINT:
+        return None
+    return node_named(evaluator.ctx.cluster, src)
+
+
+def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: str, dst: str, entry: Entry,
+               protocol: int, src_port: int | None) -> ServiceFlow:
+    """A node's own connection to a ClusterIP: kube-proxy translates it in nat OUTPUT on that node, and each
+    leg is the node's traffic to the backend (to its own pods never policed; otherwise its host endpoint's
+    OUTPUT hooks and the backend's side), as `query --from node/<name>` judges it (docs/semantics.md#service-fields)."""
+    address = node_address(evaluator.ctx.cluster, node)
+    translation = paths.translate(entry, None, address)
+    legs = []
+    for leg in translation.legs:
+        target = f"node/{leg.backend.node}" if leg.backend.host_network else (
+            leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
+        result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
+        assert result is not None  # one end is a node
+        legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
+    notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
+    return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,

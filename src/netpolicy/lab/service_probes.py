@@ -57,13 +57,14 @@ class ServiceProbePlanner:
 
     def plan(self, plan: ProbePlan, sctp: bool) -> None:
         clients = [h for h in self.topology.hosts if h.address(4) is not None]
+        nodes = [h for h in self.topology.node_ends if h.address(4) is not None]
         for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
             for sp in service.ports:
                 if sp.protocol not in NAT_PROTOCOLS:
                     continue
                 for entry, outside in _entries(service, sp, self.topology):
-                    for client in clients:
-                        if not client.workload and not outside:
+                    for client in clients + ([] if outside else nodes):
+                        if not (client.workload or client in nodes) and not outside:
                             continue
                         if sp.protocol == SCTP and not sctp:
                             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), SCTP,
