@@ -1,13 +1,15 @@
 """Host endpoint hooks folded into the matrix's side tables, so that every cell equals the one-flow path
-(`pod_entry.entering_pod`, docs/semantics.md#pod-entry).
+(`pod_entry.query_flow`, docs/semantics.md#pod-entry).
 
 A pod's egress table, toward peer classes off its node, is cut by its node's to-hep-forward; its ingress
 table, from peer classes off its node, by its node's raw (doNotTrack), preDNAT and from-hep-forward
 hooks, with the reply of an untracked packet judged by the pod's own (folded) egress with the ports
 swapped. Each hook is its host endpoint's plan walked over the same arrays with the pod as the subject
 of the rule's own side (a forward rule's destination is the packet's destination, not the host
-endpoint); a plan followed by a catch-all Allow gives what it does not drop. Peer classes are told
-apart by node only when such hooks exist (`class_node`).
+endpoint); a plan followed by a catch-all Allow gives what it does not drop. From its node's governing
+host endpoint a pod's ingress allows everything; that host endpoint's own tables are its node's
+(`node_tables.py`). Peer classes are told apart by node only when a host endpoint governs a node
+(`class_node`).
 
 Sources: `felix/rules/static.go` StaticRawPreroutingChain, StaticManglePreroutingChain,
 StaticFilterForwardChains (from-hep-forward unless the accept mark is set, the workload chains, then
