@@ -28,6 +28,7 @@ from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, TCP
 from netpolicy.options import Options
 from tests.engine import test_host_path as host_path
+from tests.engine import test_node_pod_hooks as node_pod
 from tests.engine import test_pod_entry as pod_entry
 from tests.engine.test_service_path import OBJECTS, node, pod
 
@@ -73,6 +74,10 @@ INPUTS = [
     ("three nodes, a preDNAT NodePort range (the lab's input)", [*OBJECTS, *THREE_HEPS, NODE_PORT_OFFICE]),
     ("a `*` host endpoint: no raw hook", [*OBJECTS, STAR, pod_entry.UNTRACKED, pod_entry.FROM_NODE_A_DENIED]),
     ("doNotTrack to and from the node, with its replies", [*OBJECTS, *HEPS, KUBELET_UNTRACKED, NODE_POLICY]),
+    ("a pod to another node: its node's to-hep-forward", [*OBJECTS, *HEPS, node_pod.NOT_TO_NODE_B]),
+    ("a node to a pod on another node: from-hep-forward", [*OBJECTS, *HEPS, node_pod.NOT_FROM_NODE_B]),
+    ("a node to a pod on another node: raw and preDNAT",
+     [*OBJECTS, *HEPS, node_pod.RAW_NOT_FROM_NODE_B, node_pod.PRE_NOT_FROM_NODE_B, NODE_POLICY]),
     ("host endpoints without profiles: failsafe ports only", [*OBJECTS, *[
         {**h, "spec": {k: v for k, v in h["spec"].items() if k != "profiles"}} for h in HEPS], NODE_POLICY]),
 ]

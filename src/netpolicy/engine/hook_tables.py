@@ -237,7 +237,8 @@ class HookTables:
         if found is None:
             number = self._numbers[node]
             found = np.full(len(self._outside), OTHER, dtype=np.int8)
-            found[self._outside | ((self._pod_node >= 0) & (self._pod_node != number))] = OFF
+            found[self._outside | ((self._pod_node >= 0) & (self._pod_node != number))
+                  | ((self._host_node >= 0) & (self._host_node != number))] = OFF
             found[self._pod_node == number] = OWN_POD
             found[self._host_node == number] = OWN_HOST
             self._kinds[node] = found

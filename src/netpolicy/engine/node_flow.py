@@ -12,7 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, side
-from netpolicy.engine.host_path import host_side, node_host_endpoint
+from netpolicy.engine.host_path import (
+    Crossing,
+    arrive,
+    crossing_side,
+    depart,
+    host_side,
+    node_host_endpoint,
+    untracked_reply,
+)
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
@@ -129,11 +137,37 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
     receiver = node_host_endpoint(cluster, dst_node) if dst_node else None
     if receiver is not None:
         ingress = host_side(ctx, receiver, packet, arrived=True)
-    if sender is None and receiver is None:
+    pod_hooks = _pod_node_crossings(evaluator, packet, src_node, dst_node)
+    if pod_hooks:
+        ingress = crossing_side(pod_hooks, ingress)
+    if sender is None and receiver is None and not pod_hooks:
         return result
     verdict = "allow" if egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
     return replace(result, egress=egress, ingress=ingress, verdict=verdict,
                    allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+
+
+def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str | None,
+                        dst_node: str | None) -> list[Crossing]:
+    """The hooks of the pod's node at the other end of a node's flow (the pod off that node, on a known
+    node): a node's packet to it enters through its raw, preDNAT and from-hep-forward hooks (an untracked
+    one's reply leaves through the pod's egress and to-hep-forward); its packet to a node leaves through
+    its to-hep-forward (`static.go` StaticRawPreroutingChain, StaticManglePreroutingChain,
+    StaticFilterForwardChains: to-hep-forward for every forwarded packet)."""
+    ctx = evaluator.ctx
+    pod = packet.dst if src_node is not None else packet.src
+    endpoint = pod.endpoint if pod.policed else None
+    if endpoint is None or endpoint.kind == HOST_ENDPOINT or (src_node is not None and dst_node is not None):
+        return []
+    hep = ctx.host_endpoints.get(ctx.node_of(endpoint) or "")
+    if hep is None:
+        return []
+    if src_node is None:
+        return [depart(ctx, hep, packet)]
+    out = [arrive(ctx, hep, packet)]
+    if out[-1].untracked:
+        out.append(untracked_reply(ctx, hep, packet, arrived=True, to_host=False))
+    return out
 
 
 def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: int | None,

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from netpolicy.engine.hook_tables import HookTables, NodeHooks
 
 #: What a peer class is to a node (`HookTables.kinds`): anything else, off the node (an address range, a
-#: pod on another known node), one of its pods, its governing host endpoint.
+#: pod on another known node, another node's governing host endpoint), one of its pods, its governing
+#: host endpoint.
 OTHER, OFF, OWN_POD, OWN_HOST = 0, 1, 2, 3
 N_KINDS = 4
 
