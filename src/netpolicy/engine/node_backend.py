@@ -31,11 +31,14 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     translated = Packet(source, target, protocol, leg.target.port, port)
     crossings = []
     hep = node_host_endpoint(ctx.cluster, at) if at else None
+    sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
+    own = ctx.host_endpoints.get(client_node) if client_node is not None and client_node != at else None
+    if own is not None:  # a pod's packet to another node's address leaves its node through to-hep-forward
+        crossings.append(depart(ctx, own, sent))
     if client_node != at and hep is not None:  # from off `at`: it entered `at` through its host endpoint
-        sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
         crossings.append(arrive(ctx, hep, sent, translated, to_host=node == at))
-        if node != at:
-            crossings.append(depart(ctx, hep, translated))
+    if node != at and hep is not None:  # translated on `at`, forwarded to the backend's node
+        crossings.append(depart(ctx, hep, translated))
     far = node_host_endpoint(ctx.cluster, node) if node != at else None
     if far is not None:
         arrival = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \

@@ -63,6 +63,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
     is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
     client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
+    client_hep = evaluator.ctx.host_endpoints.get(client_node) if arriving and client_node else None
     legs = []
     for leg in translation.legs:
         if leg.backend.host_network:
@@ -75,9 +76,18 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
+            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward
+                sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
+                              src_port if src_port is not None else EPHEMERAL[0])
+                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
             crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port)
+        elif client_node is not None and entry.node == client_node and paths.node_of(leg.backend) not in (
+                None, client_node):
+            # DNATed on the pod's own node (a LoadBalancer or external IP, its node's NodePort), then forwarded
+            crossings = _onward(evaluator, (client_node, paths.node_of(leg.backend)), source, leg, backend,
+                                protocol, src_port)
         else:
             crossings = []
         if crossings:
@@ -142,12 +152,34 @@ def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Le
         return out
     if hep is not None:
         out.append(depart(ctx, hep, translated))
-    far = node_host_endpoint(ctx.cluster, leg.backend.node) if leg.backend.node else None
-    if far is not None:
-        arrival = Packet(evaluator.peer(leg.rewrite.ingress_from), target, protocol, leg.target.port, port)
-        out.append(arrive(ctx, far, arrival))
-        if out[-1].untracked:
-            out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
+    return out + _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+
+
+def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg: Leg, backend, protocol: int,
+            src_port: int | None) -> list[Crossing]:
+    """A pod's packet DNATed on its own node (`nodes`: it, the backend's) to a backend on another: its
+    node's to-hep-forward (before masquerade), then the backend's node's raw, preDNAT and from-hep-forward
+    with the source its ingress sees (`static.go` StaticFilterForwardChains: every forwarded packet)."""
+    ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
+    target = evaluator.peer(backend)
+    here, there = nodes
+    hep = ctx.host_endpoints.get(here)
+    out = [depart(ctx, hep, Packet(source, target, protocol, leg.target.port, port))] if hep is not None else []
+    return out + _far_arrival(evaluator, source, leg, target, protocol, port, there)
+
+
+def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: int, port: int,
+                 node: str | None) -> list[Crossing]:
+    """The backend's node's hooks on the forwarded leg, with the masqueraded source when there is one."""
+    ctx = evaluator.ctx
+    far = node_host_endpoint(ctx.cluster, node) if node else None
+    if far is None:
+        return []
+    sender = evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source
+    arrival = Packet(sender, target, protocol, leg.target.port, port)
+    out = [arrive(ctx, far, arrival)]
+    if out[-1].untracked:
+        out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
     return out
 
 
