@@ -28,6 +28,7 @@ from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, TCP
 from netpolicy.options import Options
 from tests.engine import test_host_path as host_path
+from tests.engine import test_node_addresses as node_addresses
 from tests.engine import test_node_pod_hooks as node_pod
 from tests.engine import test_pod_entry as pod_entry
 from tests.engine.test_service_path import OBJECTS, node, pod
@@ -78,6 +79,9 @@ INPUTS = [
     ("a node to a pod on another node: from-hep-forward", [*OBJECTS, *HEPS, node_pod.NOT_FROM_NODE_B]),
     ("a node to a pod on another node: raw and preDNAT",
      [*OBJECTS, *HEPS, node_pod.RAW_NOT_FROM_NODE_B, node_pod.PRE_NOT_FROM_NODE_B, NODE_POLICY]),
+    ("a host endpoint at another address than its Node object (the node is at the host endpoint's)",
+     [*OBJECTS, {**HEPS[0], "spec": {**HEPS[0]["spec"], "expectedIPs": ["172.18.1.2"]}}, HEPS[1],
+      node_addresses.ADMITS_HEP_ADDRESS, node_pod.NOT_FROM_NODE_B]),
     ("host endpoints without profiles: failsafe ports only", [*OBJECTS, *[
         {**h, "spec": {k: v for k, v in h["spec"].items() if k != "profiles"}} for h in HEPS], NODE_POLICY]),
 ]

@@ -123,8 +123,8 @@ class ServiceBackends:
 
     @cached_property
     def _nodes_by_ip(self) -> dict[IPAddress, str]:
-        """Node addresses (Node objects) → node name."""
-        return {a: name for name, node in self.cluster.nodes.items() for a in node.addresses}
+        """Node addresses (`Cluster.node_addresses`) → node name."""
+        return {a: name for name, found in self.cluster.node_addresses.items() for a in found}
 
     @cached_property
     def _pods_by_namespace(self) -> dict[str | None, list[Endpoint]]:
@@ -162,10 +162,10 @@ class ServiceBackends:
         out = []
         for pod in self._host_network_by_namespace.get(service.namespace, ()):
             node = self.cluster.node_of(pod)
-            if node not in self.cluster.nodes or not all(pod.labels.get(k) == v for k, v in wanted):
+            if node not in self.cluster.node_addresses or not all(pod.labels.get(k) == v for k, v in wanted):
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
-            out += [Backend(a, None, targets, True, node, pod.id) for a in self.cluster.nodes[node].addresses[:1]]
+            out += [Backend(a, None, targets, True, node, pod.id) for a in self.cluster.node_addresses[node][:1]]
         return tuple(out)
 
 

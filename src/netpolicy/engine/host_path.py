@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netpolicy.engine.context import EngineContext, governing_host_endpoint
+from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import SideResult, side
 from netpolicy.engine.host_hooks import (
     FAILSAFE_INBOUND,
@@ -29,7 +29,7 @@ from netpolicy.engine.host_hooks import (
 )
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
+from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.model.protocols import UDP, protocol_name
 
@@ -39,8 +39,8 @@ __all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arri
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
-    """The host endpoint governing a node's fabric interface (`governing_host_endpoint`)."""
-    return governing_host_endpoint([e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node])
+    """The host endpoint governing a node's fabric interface (`Cluster.governing_host_endpoints`)."""
+    return cluster.governing_host_endpoints.get(node)
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ def node_named(cluster: Cluster, text: str) -> str | None:
         if name not in cluster.node_names:
             raise InputError(f"{text!r} names no node", expected="a Node object's name or a pod's spec.nodeName")
         return name
-    for name, node in cluster.nodes.items():
-        if any(str(a) == text for a in node.addresses):
+    for name, addresses in cluster.node_addresses.items():
+        if any(str(a) == text for a in addresses):
             return name
     governed = governing_node(cluster, text)
     if governed is not None:
@@ -72,15 +72,13 @@ def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
 
 
 def node_address(cluster: Cluster, name: str) -> str:
-    """The node's address: its Node object's first, else its governing host endpoint's first expectedIP."""
-    node = cluster.nodes.get(name)
-    if node is not None and node.addresses:
-        return str(node.addresses[0])
-    hep = node_host_endpoint(cluster, name)
-    if hep is None or not hep.ips:
+    """Where the node's own traffic comes from and goes to: the first of `Cluster.node_addresses` (its
+    governing host endpoint's first expectedIP, else its Node object's first address)."""
+    addresses = cluster.node_addresses.get(name)
+    if not addresses:
         raise InputError(f"node {name} has no known address",
                          expected="its Node object with status.addresses, or a host endpoint with expectedIPs")
-    return str(hep.ips[0])
+    return str(addresses[0])
 
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,

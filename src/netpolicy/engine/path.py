@@ -84,7 +84,7 @@ class ServicePaths:
     def __init__(self, cluster: Cluster, backends: ServiceBackends | None = None) -> None:
         self.cluster = cluster
         self.backends = backends or ServiceBackends(cluster)
-        self.node_addresses = {name: [str(a) for a in node.addresses] for name, node in cluster.nodes.items()}
+        self.node_addresses = {name: [str(a) for a in found] for name, found in cluster.node_addresses.items()}
         self.node_names = cluster.node_names
 
     def entry(self, text: str, protocol: int, port: int | None, port_name: str | None = None) -> Entry | None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node, input_nodes, pod_node
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node, input_nodes, node_addresses, pod_node
 from netpolicy.model.intervals import IntervalSet
 
 PREFIX = "netpolicy-lab-"
@@ -183,17 +183,14 @@ def _special(address: IPAddress) -> bool:
 
 
 def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node]) -> tuple[LabNode, ...]:
-    """A namespace per node named by Node objects, pods or host endpoints; addresses from the Node
-    object, else from the node's host endpoints' expectedIPs."""
+    """A namespace per node named by Node objects, pods or host endpoints, at its addresses
+    (`node_addresses`: its governing host endpoint's expectedIPs, then its Node object's)."""
     names = input_nodes(nodes, endpoints)
+    placed = node_addresses(nodes, endpoints)
     out = []
     used: set[str] = set()
     for name in sorted(names):
-        node = nodes.get(name)
-        addresses = tuple(a for a in (node.addresses if node else ()) if not _special(a))
-        if not addresses:
-            addresses = tuple(dict.fromkeys(ip for e in endpoints if e.kind == HOST_ENDPOINT and e.node == name
-                                            for ip in e.ips if not _special(ip)))
+        addresses = tuple(a for a in placed.get(name, ()) if not _special(a))
         netns = f"{lab_prefix(lab_id)}node-{slug(name)}"[:200]
         base, n = netns, 1
         while netns in used:

@@ -233,10 +233,53 @@ class Cluster:
         """The node a pod, workload or host endpoint is on (`pod_node`)."""
         return pod_node(owner, self.node_names)
 
+    @cached_property
+    def governing_host_endpoints(self) -> Mapping[str, Endpoint]:
+        """Node → the host endpoint governing its fabric interface (`governing_host_endpoint`)."""
+        return governing_host_endpoints(self.endpoints)
+
+    @cached_property
+    def node_addresses(self) -> Mapping[str, tuple[IPAddress, ...]]:
+        """Where each node is (`node_addresses`), computed once."""
+        return node_addresses(self.nodes, self.endpoints)
+
 
 def input_nodes(nodes: Mapping[str, Node], endpoints: Iterable[Endpoint]) -> frozenset[str]:
     """The nodes named by Node objects, pods' `spec.nodeName` and host endpoints' `node`."""
     return frozenset(nodes) | {e.node for e in endpoints if e.node}
+
+
+def governing_host_endpoint(heps: list[Endpoint]) -> Endpoint | None:
+    """Of a node's host endpoints, the one governing its fabric interface: one naming an interface
+    (alphabetically first name), else its `interfaceName: "*"` endpoint (`endpoint_mgr.go`)."""
+    found = sorted(heps, key=lambda e: e.name)
+    named = [e for e in found if e.interface and e.interface != "*"]
+    return named[0] if named else next((e for e in found if e.interface == "*"), None)
+
+
+def governing_host_endpoints(endpoints: Iterable[Endpoint]) -> dict[str, Endpoint]:
+    """Node → the host endpoint governing its fabric interface, for every node that has one."""
+    by_node: dict[str, list[Endpoint]] = {}
+    for endpoint in endpoints:
+        if endpoint.kind == HOST_ENDPOINT and endpoint.node:
+            by_node.setdefault(endpoint.node, []).append(endpoint)
+    return {node: found for node, heps in sorted(by_node.items())
+            if (found := governing_host_endpoint(heps)) is not None}
+
+
+def node_addresses(nodes: Mapping[str, Node], endpoints: Iterable[Endpoint]) -> dict[str, tuple[IPAddress, ...]]:
+    """Where each node is, the one rule for query, the matrix, Services and the lab (docs/semantics.md#nodes):
+    its governing host endpoint's expectedIPs (the addresses Calico knows its interface by, and the matrix's
+    row and column of the node), then its Node object's addresses not among them; the first is where its own
+    traffic comes from. Nodes without any address are left out."""
+    out: dict[str, tuple[IPAddress, ...]] = {}
+    heps = governing_host_endpoints(endpoints)
+    for name in sorted(set(nodes) | set(heps)):
+        found = tuple(dict.fromkeys((*(heps[name].ips if name in heps else ()),
+                                     *(nodes[name].addresses if name in nodes else ()))))
+        if found:
+            out[name] = found
+    return out
 
 
 def pod_node(owner: Endpoint | HostNetworkPod, nodes: Collection[str]) -> str | None:
