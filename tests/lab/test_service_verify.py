@@ -292,3 +292,25 @@ def test_session_affinity_sets_pin_a_client_to_one_backend():
             sets = subprocess.run(["nft", "list", "sets", "ip"], capture_output=True, text=True, check=True).stdout
     holding = [block.split()[0] for block in sets.split("set affinity-")[1:] if "10.244.1.5" in block]
     assert len(holding) == 1, sets
+
+
+@pytest.mark.parametrize("hook", ["forward", "doNotTrack", "preDNAT"])
+def test_a_nodes_and_a_pods_flows_cross_the_pods_node(hook):
+    """Two nodes with host endpoints: a pod's packet to another node (its address, its NodePort) leaves its
+    node through to-hep-forward, which denies node-b's address; a node's packet to a pod on another node
+    enters the pod's node through its raw, preDNAT or from-hep-forward hook, which denies node-b's address
+    (`static.go` StaticFilterForwardChains, StaticRawPreroutingChain, StaticManglePreroutingChain). The
+    kernel and the engine agree on every probe."""
+    from tests.engine import test_node_pod_hooks as hooks
+    from tests.engine.test_pod_entry import HEPS
+
+    extra = {"forward": [hooks.NOT_TO_NODE_B, hooks.NOT_FROM_NODE_B], "doNotTrack": [hooks.RAW_NOT_FROM_NODE_B],
+             "preDNAT": [hooks.PRE_NOT_FROM_NODE_B]}[hook]
+    report = verify(load_documents([*OBJECTS, *HEPS, *extra]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    # node-b → web/client on node-a: node-a's hook drops it; node-a → its own pod: never policed
+    port = 22 if hook == "forward" else 9999  # failsafe ports skip raw and preDNAT, never forward
+    to_client = {n["from"]: n["kernel"] for n in report.nodes if n["to"] == "web/client" and n["port"] == port}
+    assert to_client["node/node-b"] == "denied" and to_client["node/node-a"] == "allowed"
+    if hook == "forward":  # web/client on node-a → node-b's NodePort: its own node's to-hep-forward drops it
+        assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
