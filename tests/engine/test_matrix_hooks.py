@@ -195,15 +195,15 @@ def test_service_rows_agree_with_the_cluster_ip_legs(extra, reached):
 
 
 def random_input(rng: random.Random) -> list:
-    """Nodes with host endpoints (some `*`), pods on them (some on no known node), and raw, preDNAT and
-    applyOnForward policies over ranges, ports and labels."""
+    """Nodes with host endpoints (some `*`, some at another address than the Node object's), pods on them
+    (some on no known node), and raw, preDNAT and applyOnForward policies over ranges, ports and labels."""
     nodes = [f"n{i}" for i in range(rng.randint(2, 3))]
     objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "web"}}]
     objects += [node(n, f"172.18.0.{i + 2}") for i, n in enumerate(nodes)]
     for i, name in enumerate(nodes):
         if rng.random() < 0.85:
             hep = host_path.hep(f"{name}-eth0", rng.choice(["eth0", "eth0", "*"]), node=name,
-                                ips=(f"172.18.0.{i + 2}",))
+                                ips=(f"172.18.{rng.choice([0, 0, 1])}.{i + 2}",))  # some off the Node's
             if rng.random() < 0.5:
                 hep["spec"]["profiles"] = ["projectcalico-default-allow"]
             objects.append(hep)
