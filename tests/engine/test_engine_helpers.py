@@ -9,7 +9,7 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.bits import ranges, refine
+from netpolicy.engine.bits import SETS_PER_COLUMN, membership, positions_in_union, ranges, refine, refine_all
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.options import Options
 
@@ -43,6 +43,24 @@ def test_refine_splits_groups_by_value(labels, count, values, n_values, groups):
         found.setdefault(label, []).append(item)
     assert sorted(found.values()) == sorted(groups)
     assert max(new.tolist()) < new_count
+
+
+@pytest.mark.parametrize(("n", "n_sets", "seed"), [(50, 3, 0), (400, 12, 1), (300, 2 * SETS_PER_COLUMN + 5, 2),
+                                                   (20, 0, 3)])
+def test_refine_all_numbers_groups_as_refining_one_set_at_a_time(n, n_sets, seed):
+    """Memberships gathered into columns give the very numbers of refining by one set after another."""
+    rng = np.random.default_rng(seed)
+    sets = [np.sort(rng.choice(n, size=int(rng.integers(0, n // 4 + 1)), replace=False)) for _ in range(n_sets)]
+    base = rng.integers(0, 3, size=n)
+    union, positions = positions_in_union(sets, n)
+    assert union.tolist() == sorted({i for s in sets for i in s.tolist()})
+    labels, count = base[union].astype(np.int64), 3
+    for items in sets:
+        labels, count = refine(labels, count, np.isin(union, items), 2)
+    columns = [membership(positions[i:i + SETS_PER_COLUMN], len(union))
+               for i in range(0, len(positions), SETS_PER_COLUMN)]
+    got, got_count = refine_all(base[union], 3, columns)
+    assert (got.tolist(), got_count) == (labels.tolist(), count)
 
 
 @pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])

@@ -6,18 +6,57 @@ import numpy as np
 
 
 def refine(labels: np.ndarray, count: int, values: np.ndarray, n_values: int) -> tuple[np.ndarray, int]:
-    """Split the groups `labels` (0..count-1) by a per-item value in 0..n_values-1: new labels and count.
+    """Split the groups `labels` (0..count-1) by a per-item value in 0..n_values-1: new labels and count."""
+    return refine_all(labels, count, [(values, n_values)])
 
-    Renumbers through a lookup table when the combined range is small, else by sorting."""
-    combined = labels * n_values + values.astype(np.int64)
-    size = count * n_values
-    if size <= 4 * len(labels) + 4096:
+
+def refine_all(labels: np.ndarray, count: int, columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """`refine` by each (values, n_values) in turn, renumbering only when the combined range nears 2**62.
+
+    A group's new number is its rank among the (group, value, value, ...) present, as refining one
+    column at a time numbers them."""
+    key, size = labels.astype(np.int64), count
+    if not columns:
+        return key, count
+    for values, n_values in columns:
+        if size * n_values >= 2**62:
+            key, size = _renumber(key, size)
+        key = key * n_values + values.astype(np.int64)
+        size *= n_values
+    return _renumber(key, size)
+
+
+def _renumber(combined: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Values in 0..size-1 renumbered by rank among those present: through a lookup table when the
+    range is small, else by sorting."""
+    if size <= 4 * len(combined) + 4096:
         present = np.zeros(size, dtype=bool)
         present[combined] = True
         numbers = np.cumsum(present, dtype=np.int64) - 1
         return numbers[combined], int(numbers[-1]) + 1 if size else 0
     unique, inverse = np.unique(combined, return_inverse=True)
     return inverse.reshape(-1).astype(np.int64), len(unique)
+
+
+#: Sets whose memberships make one column of `refine_all` (item counts stay below 2**30, so the key fits).
+SETS_PER_COLUMN = 32
+
+
+def positions_in_union(sets: list[np.ndarray], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sorted union of sets of indices below `n`, and where each set's items lie in it."""
+    marks = np.zeros(n, dtype=bool)
+    for items in sets:
+        marks[items] = True
+    union = np.flatnonzero(marks)
+    return union, [np.searchsorted(union, items) for items in sets]
+
+
+def membership(positions: list[np.ndarray], size: int) -> tuple[np.ndarray, int]:
+    """A `refine_all` column for up to SETS_PER_COLUMN sets (given by their positions among `size`
+    items): per item, the bits of the sets that hold it, the first set's highest; and the range."""
+    weights = np.repeat(2.0 ** np.arange(len(positions) - 1, -1, -1), [len(p) for p in positions])
+    bits = np.bincount(np.concatenate(positions), weights=weights, minlength=size)
+    return bits.astype(np.int64), 2 ** len(positions)
 
 
 def label_type(count: int) -> type:
