@@ -11,6 +11,8 @@ from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
 from netpolicy.engine.bits import SETS_PER_COLUMN, membership, positions_in_union, ranges, refine, refine_all
 from netpolicy.engine.matrix import compute_matrix
+from netpolicy.engine.plan import RuleStep
+from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.options import Options
 
 
@@ -114,3 +116,23 @@ def test_range_mask_takes_atoms_inside_the_ranges(atoms, ranges, inside):
     lo = np.array([a for a, _ in atoms], dtype=np.int64)
     hi = np.array([b for _, b in atoms], dtype=np.int64)
     assert _range_mask(lo, hi, IntervalSet.of(ranges)).astype(int).tolist() == inside
+
+
+def test_side_tables_shared_by_class_are_each_endpoints_own(tmp_path):
+    """A side table shared by peer classes alike (same policies, profiles, families) is the very table
+    each class's endpoint gets, on a cluster with Calico rules whose own side tells subjects apart."""
+    generate(ClusterSpec("alike", 400, 80, 8, seed=5), tmp_path)
+    options = Options(pod_cidr=POD_CIDR)
+    matrix = compute_matrix(load_cluster([str(tmp_path)], options), options)
+    policed = [c for c in pairs.endpoint_classes(matrix) if c.representative.policed]
+    dependent = 0
+    for cls in policed:
+        families = tuple(sorted(cls.classes))
+        peer = matrix.classes[cls.classes[families[0]]]
+        for direction in (INGRESS, EGRESS):
+            shared = matrix.class_side_table(cls.representative, peer, families, direction)
+            steps = matrix.plan(cls.representative, direction).steps
+            dependent += any(matrix.terms.self_dependent(s.rule, direction) for s in steps if isinstance(s, RuleStep))
+            for member in cls.members:
+                assert matrix.side_table(member, direction) is shared
+    assert dependent  # the cluster has rules whose own side tells subjects apart
