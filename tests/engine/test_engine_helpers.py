@@ -9,7 +9,7 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.bits import SETS_PER_COLUMN, membership, positions_in_union, ranges, refine, refine_all
+from netpolicy.engine.bits import SETS_PER_COLUMN, membership, ranges, refine, refine_all, union_of
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.engine.plan import RuleStep
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -54,13 +54,12 @@ def test_refine_all_numbers_groups_as_refining_one_set_at_a_time(n, n_sets, seed
     rng = np.random.default_rng(seed)
     sets = [np.sort(rng.choice(n, size=int(rng.integers(0, n // 4 + 1)), replace=False)) for _ in range(n_sets)]
     base = rng.integers(0, 3, size=n)
-    union, positions = positions_in_union(sets, n)
+    union = union_of(sets, n)
     assert union.tolist() == sorted({i for s in sets for i in s.tolist()})
     labels, count = base[union].astype(np.int64), 3
     for items in sets:
         labels, count = refine(labels, count, np.isin(union, items), 2)
-    columns = [membership(positions[i:i + SETS_PER_COLUMN], len(union))
-               for i in range(0, len(positions), SETS_PER_COLUMN)]
+    columns = [membership(sets[i:i + SETS_PER_COLUMN], union, n) for i in range(0, len(sets), SETS_PER_COLUMN)]
     got, got_count = refine_all(base[union], 3, columns)
     assert (got.tolist(), got_count) == (labels.tolist(), count)
 

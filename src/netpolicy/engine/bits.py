@@ -42,21 +42,21 @@ def _renumber(combined: np.ndarray, size: int) -> tuple[np.ndarray, int]:
 SETS_PER_COLUMN = 32
 
 
-def positions_in_union(sets: list[np.ndarray], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The sorted union of sets of indices below `n`, and where each set's items lie in it."""
+def union_of(sets: list[np.ndarray], n: int) -> np.ndarray:
+    """The sorted union of sets of indices below `n`."""
     marks = np.zeros(n, dtype=bool)
     for items in sets:
         marks[items] = True
-    union = np.flatnonzero(marks)
-    return union, [np.searchsorted(union, items) for items in sets]
+    return np.flatnonzero(marks)
 
 
-def membership(positions: list[np.ndarray], size: int) -> tuple[np.ndarray, int]:
-    """A `refine_all` column for up to SETS_PER_COLUMN sets (given by their positions among `size`
-    items): per item, the bits of the sets that hold it, the first set's highest; and the range."""
-    weights = np.repeat(2.0 ** np.arange(len(positions) - 1, -1, -1), [len(p) for p in positions])
-    bits = np.bincount(np.concatenate(positions), weights=weights, minlength=size)
-    return bits.astype(np.int64), 2 ** len(positions)
+def membership(sets: list[np.ndarray], union: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """A `refine_all` column for up to SETS_PER_COLUMN sets of indices below `n`: per item of `union`,
+    the bits of the sets that hold it (the first set's highest); and the column's range."""
+    bits = np.zeros(n, dtype=np.min_scalar_type(2 ** len(sets) - 1))
+    for place, items in enumerate(reversed(sets)):
+        bits[items] += 1 << place
+    return bits[union], 2 ** len(sets)
 
 
 def label_type(count: int) -> type:

@@ -16,10 +16,10 @@ from netpolicy.engine.bits import (
     SETS_PER_COLUMN,
     label_type,
     membership,
-    positions_in_union,
     refine,
     refine_all,
     representatives,
+    union_of,
 )
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, ProfileStart, RuleStep, Step, TierEnd, TierStart
 from netpolicy.engine.terms import RuleTerm
@@ -194,18 +194,18 @@ class SideTables:
         for term in terms:
             (broad if term.count > n // 16 else narrow).append(term)
         base, base_count, base_reps = self._base_groups(tuple(broad))
-        idx, positions = positions_in_union([term.indices for term in narrow], n)
+        idx = union_of([term.indices for term in narrow], n)
         columns: list[tuple[np.ndarray, int]] = []
         run: list[np.ndarray] = []
-        for term, where in zip(narrow, positions, strict=True):
-            run.append(where)
+        for term in narrow:
+            run.append(term.indices)
             if term.per_class is not None or len(run) == SETS_PER_COLUMN:
-                columns.append(membership(run, len(idx)))
+                columns.append(membership(run, idx, n))
                 run = []
             if term.per_class is not None:
                 columns.append((term.per_class.at(idx), len(term.per_class.rows)))
         if run:
-            columns.append(membership(run, len(idx)))
+            columns.append(membership(run, idx, n))
         labels, count = refine_all(base[idx], base_count, columns)
         groups = (base_count + labels).astype(np.int32)
         reps = np.concatenate((base_reps, representatives(labels, count, idx)))
