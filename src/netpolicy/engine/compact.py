@@ -97,22 +97,21 @@ def _table_entries(table, base_sets: list[tuple[int, int, int, int]], weights: n
     first, then the groups of its shared base; whether every peer class gets everything; and how many
     peer classes get something."""
     conn_of = interner.connections_of(table.table)
-    allows = np.array([conn is not None for conn in conn_of], dtype=bool)
-    full = table.table.all(axis=1)
+    full = table.table.all(axis=1).tolist()
     labels, parts = _split(table.positions, table.groups)
     entries = [(interner.peer_set(members), conn_of[group]) for group, members in zip(labels, parts, strict=True)]
-    single = np.array(labels, dtype=np.int64)
-    is_open = bool(full[single].all())
-    counts = np.bincount(table.groups, minlength=len(conn_of))
-    singled_weight = np.bincount(table.groups, weights=weights[table.positions], minlength=len(conn_of))
-    reach = np.array([counts[allows].sum(), singled_weight[allows].sum()], dtype=np.int64)
+    is_open = all(full[group] for group in labels)
+    singled_weights = weights[table.positions]
+    allowed = np.array([conn is not None for conn in conn_of], dtype=bool)[table.groups]
+    reach = np.array([allowed.sum(), singled_weights[allowed].sum()], dtype=np.int64)
     size = max(group for group, *_ in base_sets) + 1
-    shadowed = np.bincount(table.base[table.positions], minlength=size)
-    shadowed_weight = np.bincount(table.base[table.positions], weights=weights[table.positions], minlength=size)
+    base_of = table.base[table.positions]
+    shadowed = np.bincount(base_of, minlength=size)
+    shadowed_weight = np.bincount(base_of, weights=singled_weights, minlength=size)
     for group, set_id, count, weight in base_sets:
         if shadowed[group] == count:
             continue  # every member of this base group is singled out above
-        is_open &= bool(full[group])
+        is_open &= full[group]
         if conn_of[group] is not None:
             entries.append((set_id, conn_of[group]))
             reach += (count - int(shadowed[group]), weight - int(shadowed_weight[group]))
