@@ -9,7 +9,15 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.bits import SETS_PER_COLUMN, membership, ranges, refine, refine_all, union_of
+from netpolicy.engine.bits import (
+    SETS_PER_COLUMN,
+    membership,
+    ranges,
+    refine,
+    refine_all,
+    sorted_unique,
+    union_of,
+)
 from netpolicy.engine.matrix import compute_matrix
 from netpolicy.engine.plan import RuleStep
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -135,3 +143,9 @@ def test_side_tables_shared_by_class_are_each_endpoints_own(tmp_path):
             for member in cls.members:
                 assert matrix.side_table(member, direction) is shared
     assert dependent  # the cluster has rules whose own side tells subjects apart
+
+
+@pytest.mark.parametrize("values", [[], [3], [5, 1, 5, 2, 1], [7, 7, 7], list(range(10, 0, -1))])
+def test_sorted_unique_is_numpys_unique(values):
+    array = np.array(values, dtype=np.int64)
+    assert sorted_unique(array).tolist() == np.unique(array).tolist()

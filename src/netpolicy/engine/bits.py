@@ -59,6 +59,16 @@ def membership(sets: list[np.ndarray], union: np.ndarray, n: int) -> tuple[np.nd
     return bits[union], 2 ** len(sets)
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: `np.unique` without its masked-array check (which imports numpy.ma,
+    a sixtieth of a second that a command would pay at start-up)."""
+    ordered = np.sort(values)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
 def label_type(count: int) -> type:
     """The smallest integer type for group labels below `count` (base partitions are kept per table)."""
     return np.int16 if count < 2**15 else np.int32

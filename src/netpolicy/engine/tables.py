@@ -19,6 +19,7 @@ from netpolicy.engine.bits import (
     refine,
     refine_all,
     representatives,
+    sorted_unique,
     union_of,
 )
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, ProfileStart, RuleStep, Step, TierEnd, TierStart
@@ -113,7 +114,7 @@ class SideTable:
 
     def used_groups(self) -> set[int]:
         """The groups some peer class is in."""
-        return set(np.unique(self.local).tolist())
+        return set(sorted_unique(self.local).tolist())
 
     @property
     def override_map(self) -> dict[int, int]:
