@@ -210,3 +210,85 @@ def test_hairpin_a_pod_reaching_itself_through_its_cluster_ip():
     report = verify(load_documents([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}, pod,
                                     service]), [])
     assert report.ok and reached(report, "x/a", "ClusterIP 10.96.0.5") == {"x/a": "allowed"}
+
+
+@pytest.fixture(scope="module")
+def fields_report():
+    """The Service fields kube-proxy acts on (tests/engine/test_service_fields.py): internalTrafficPolicy
+    Local, loadBalancerSourceRanges, sessionAffinity ClientIP."""
+    from tests.engine.test_service_fields import CLIENT_C, LOCAL, RANGES, STICKY
+
+    return verify(load_documents([*OBJECTS, LOCAL, RANGES, STICKY, CLIENT_C]), ["203.0.113.7", "198.51.100.99"])
+
+
+def test_internal_traffic_policy_local_agrees(fields_report):
+    """ClusterIP from a pod: only its node's endpoint; none on its node: kube-proxy drops."""
+    assert fields_report.ok, [disagreement_json(d) for d in fields_report.disagreements]
+    assert reached(fields_report, "web/client", "ClusterIP 10.96.5.7") == {"web/app-1": "allowed"}
+    assert set(reached(fields_report, "web/client-c", "ClusterIP 10.96.5.7").values()) == {"denied"}
+    assert set(reached(fields_report, "web/app-0", "ClusterIP 10.96.5.7")) == {"web/app-0"}  # node-b's own
+    # a node's own connection: kube-proxy on that node, its endpoints only (to its own pod: never policed)
+    assert reached(fields_report, "node/node-b", "ClusterIP 10.96.5.7") == {"web/app-0": "allowed"}
+    assert set(reached(fields_report, "node/node-c", "ClusterIP 10.96.5.7").values()) == {"denied"}
+    # the NodePort of the same Service follows externalTrafficPolicy Cluster: every endpoint
+    assert set(reached(fields_report, "client 203.0.113.7", "NodePort node-c:31010")) == {"web/app-0", "web/app-1"}
+
+
+def test_load_balancer_source_ranges_agree(fields_report):
+    """The LoadBalancer IP only from the ranges; the NodePort and ClusterIP of the same Service are open."""
+    assert reached(fields_report, "client 203.0.113.7", "LoadBalancer 198.51.100.30") == {
+        "web/app-0": "allowed", "web/app-1": "allowed"}
+    assert set(reached(fields_report, "client 198.51.100.99", "LoadBalancer 198.51.100.30").values()) == {"denied"}
+    assert set(reached(fields_report, "web/client", "LoadBalancer 198.51.100.30").values()) == {"denied"}
+    assert reached(fields_report, "client 203.0.113.7", "NodePort node-a:31011") == {
+        "web/app-1": "allowed", "web/app-0": "denied"}
+    assert not [d for d in fields_report.disagreements if "198.51.100.30" in (d.probe.via or "")]
+
+
+def test_session_affinity_keeps_every_backend_probed(fields_report):
+    """kube-proxy's affinity sets are rendered; the lab's pick by source port comes first, so each backend
+    is still probed on purpose."""
+    assert reached(fields_report, "web/client", "ClusterIP 10.96.5.9") == {"web/app-0": "allowed",
+                                                                          "web/app-1": "allowed"}
+
+
+def test_host_network_backends_agree():
+    """A Service whose selector picks a hostNetwork pod: kube-proxy DNATs to the node's address, the node
+    (a listener in its namespace) answers as its host endpoint's INPUT policy says, as the engine says."""
+    from tests.engine.test_node_backends import GUARDED
+
+    report = verify(load_documents(GUARDED), ["203.0.113.7", "198.51.100.99"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert reached(report, "web/client", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
+    assert reached(report, "web/client-c", "ClusterIP 10.96.5.20") == {"node/node-b": "denied"}
+    assert reached(report, "web/app-0", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-b:31020") == {"node/node-b": "allowed"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-a:31020") == {"node/node-b": "denied"}
+
+
+def test_session_affinity_sets_pin_a_client_to_one_backend():
+    """kube-proxy's affinity sets as the lab renders them work: connections from a client's ordinary source
+    ports (below the lab's picking ports) all land on one backend, whose `affinity-…` set alone holds it."""
+    import socket
+    import subprocess
+
+    from netpolicy.lab import netns
+    from tests.engine.test_service_fields import STICKY
+
+    reason = missing_requirement()
+    if reason:
+        pytest.skip(f"needs the real kernel: {reason}")
+    with lab.up(load_documents([*OBJECTS, STICKY]), hold=True) as handle:
+        with netns.inside(handle.namespace("web/client")):
+            for _ in range(6):
+                with socket.socket() as sock:
+                    sock.settimeout(0.2)
+                    try:
+                        sock.connect(("10.96.5.9", 80))
+                    except OSError:
+                        pass  # no server listens: the SYN has updated the set all the same
+        node = next(n.netns for n in handle.topology.nodes if n.name == "node-a")
+        with netns.inside(node):
+            sets = subprocess.run(["nft", "list", "sets", "ip"], capture_output=True, text=True, check=True).stdout
+    holding = [block.split()[0] for block in sets.split("set affinity-")[1:] if "10.244.1.5" in block]
+    assert len(holding) == 1, sets

@@ -91,6 +91,31 @@ def test_services() -> None:
      '(expected an IPv4 or IPv6 address, or "None" for a headless service)'),
     ("{clusterIPs: 10.0.0.1}", '<stdin>:4: spec.clusterIPs: "10.0.0.1" is not a list (expected a list of IP addresses)'),
     ("{selector: [app]}", "<stdin>:4: spec.selector: a list is not a mapping (expected a mapping of strings to strings)"),
+    # kube-proxy's fields, checked as the API server's ValidateService checks them
+    ("{internalTrafficPolicy: Node}",
+     '<stdin>:4: spec.internalTrafficPolicy: "Node" is not a traffic policy (expected Cluster or Local)'),
+    ("{type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/33]}",
+     '<stdin>:4: spec.loadBalancerSourceRanges[0]: "10.0.0.0/33" is not a CIDR '
+     "(expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24)"),
+    ("{type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.1]}",
+     '<stdin>:4: spec.loadBalancerSourceRanges[0]: "10.0.0.1" is not a CIDR '
+     "(expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24)"),
+    ("{type: LoadBalancer, loadBalancerSourceRanges: 10.0.0.0/8}",
+     '<stdin>:4: spec.loadBalancerSourceRanges: "10.0.0.0/8" is not a list (expected a list of CIDRs)'),
+    ("{type: NodePort, loadBalancerSourceRanges: [10.0.0.0/8]}",
+     "<stdin>:4: spec.loadBalancerSourceRanges: may only be used when type is LoadBalancer (it is NodePort) "
+     "(expected type: LoadBalancer, or no loadBalancerSourceRanges)"),
+    ("{sessionAffinity: Cookie}",
+     '<stdin>:4: spec.sessionAffinity: "Cookie" is not a session affinity (expected None or ClientIP)'),
+    ("{sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}}",
+     "<stdin>:4: spec.sessionAffinityConfig: must not be set when session affinity is None "
+     "(expected sessionAffinity: ClientIP, or no sessionAffinityConfig)"),
+    ("{sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 86401}}}",
+     "<stdin>:4: spec.sessionAffinityConfig.clientIP.timeoutSeconds: 86401 is not a timeout "
+     "(expected whole seconds 1-86400)"),
+    ("{sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}}",
+     "<stdin>:4: spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 is not a timeout "
+     "(expected whole seconds 1-86400)"),
 ])
 def test_invalid_services(spec: str, message: str) -> None:
     diags = Diagnostics()
@@ -280,3 +305,21 @@ def test_a_repeated_namespace_that_agrees_is_read_once() -> None:
     assert messages(diags, "error") == [
         "<stdin>:14: Namespace sock-shop is defined twice (first at <stdin>:4); keep one of the two definitions"]
     assert list(cluster.namespaces) == ["sock-shop"]
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("{}", ("Cluster", (), "None", None)),
+    ("{internalTrafficPolicy: Local}", ("Local", (), "None", None)),
+    # space padding and host bits pass, as the API server and kube-proxy's newBaseServiceInfo let them
+    ('{type: LoadBalancer, loadBalancerSourceRanges: [" 203.0.113.7/24 ", "2001:db8::/32"]}',
+     ("Cluster", ("203.0.113.0/24", "2001:db8::/32"), "None", None)),
+    ("{sessionAffinity: ClientIP}", ("Cluster", (), "ClientIP", 10800)),
+    ("{sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}}",
+     ("Cluster", (), "ClientIP", 60)),
+])
+def test_kube_proxy_fields(spec: str, expected: tuple) -> None:
+    diags = Diagnostics()
+    (service,) = cluster_of(f"apiVersion: v1\nkind: Service\nmetadata: {{name: s}}\nspec: {spec}\n", diags).services
+    assert diags.problems == []
+    assert (service.internal_traffic_policy, tuple(map(str, service.load_balancer_source_ranges)),
+            service.session_affinity, service.affinity_timeout) == expected

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, EndpointSlice, Service, ServicePort
+from netpolicy.model.cluster import (
+    HOST_ENDPOINT,
+    Cluster,
+    Endpoint,
+    EndpointSlice,
+    HostNetworkPod,
+    Service,
+    ServicePort,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,14 @@ class Backend:
     targets: tuple[Target, ...]
     ready: bool = True
     node: str | None = None
+    #: A backend in its node's network namespace (a hostNetwork pod's id, or `node/<name>` for a slice
+    #: address that is a node's): traffic to it is traffic to the node (docs/semantics.md#node-backends).
+    host_network: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The pod (or hostNetwork pod) behind the backend, else its address."""
+        return self.endpoint.id if self.endpoint is not None else self.host_network or str(self.address)
 
     @property
     def ports(self) -> tuple[tuple[int, int], ...]:
@@ -99,13 +115,16 @@ class ServiceBackends:
             targets = tuple(Target(by_name.get((p.name or "", p.protocol)), p.protocol, p.port)
                             for p in item.ports if p.port is not None)
             for ep in item.endpoints:
-                out += [Backend(a, self._pods_by_ip.get(a), targets, ep.ready, ep.node or self._node_of(a))
-                        for a in ep.addresses]
+                for a in ep.addresses:
+                    pod, node = self._pods_by_ip.get(a), self._nodes_by_ip.get(a)
+                    on_node = f"node/{node}" if pod is None and node is not None else None
+                    out.append(Backend(a, pod, targets, ep.ready, ep.node or (pod.node if pod else node), on_node))
         return tuple(out)
 
-    def _node_of(self, address: IPAddress) -> str | None:
-        owner = self._pods_by_ip.get(address)
-        return owner.node if owner is not None else None
+    @cached_property
+    def _nodes_by_ip(self) -> dict[IPAddress, str]:
+        """Node addresses (Node objects) → node name."""
+        return {a: name for name, node in self.cluster.nodes.items() for a in node.addresses}
 
     @cached_property
     def _pods_by_namespace(self) -> dict[str | None, list[Endpoint]]:
@@ -124,10 +143,33 @@ class ServiceBackends:
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, e))
             out += [Backend(ip, e, targets, True, e.node) for ip in e.ips]
+        return tuple(out) + self._host_network(service)
+
+    @cached_property
+    def _host_network_by_namespace(self) -> dict[str, list[HostNetworkPod]]:
+        """hostNetwork pods (not workloads: their nodes are unknown) by namespace."""
+        found: dict[str, list[HostNetworkPod]] = {}
+        for pod in self.cluster.host_network_pods:
+            if pod.kind == "Pod":
+                found.setdefault(pod.namespace, []).append(pod)
+        return found
+
+    def _host_network(self, service: Service) -> tuple[Backend, ...]:
+        """hostNetwork pods the selector picks: the EndpointSlice controller lists them like any pod, with
+        their pod IPs, which are their node's addresses (`reconciler.go` reconcileByAddressType,
+        `podToEndpoint`); a pod on no node with a known address gives none."""
+        wanted = service.selector.items()
+        out = []
+        for pod in self._host_network_by_namespace.get(service.namespace, ()):
+            node = self.cluster.node_of(pod)
+            if node not in self.cluster.nodes or not all(pod.labels.get(k) == v for k, v in wanted):
+                continue
+            targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
+            out += [Backend(a, None, targets, True, node, pod.id) for a in self.cluster.nodes[node].addresses[:1]]
         return tuple(out)
 
 
-def target_ports(port: ServicePort, pod: Endpoint) -> list[Target]:
+def target_ports(port: ServicePort, pod: Endpoint | HostNetworkPod) -> list[Target]:
     """Where a Service port leads on a pod: the number, or the pod's container port of that name and
     protocol (none: the pod is no endpoint for this port)."""
     target = port.target_port if port.target_port is not None else port.port

@@ -12,7 +12,7 @@ of each side (`flow.FlowEvaluator` with a `Rewrite`). Source: kube-proxy's nftab
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netpolicy.engine.backends import Backend, ServiceBackends, Target
 from netpolicy.engine.flow import Rewrite
@@ -54,7 +54,7 @@ class Leg:
 
     @property
     def name(self) -> str:
-        return self.backend.endpoint.id if self.backend.endpoint is not None else str(self.backend.address)
+        return self.backend.name
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ class Translation:
     entry: Entry
     legs: tuple[Leg, ...]
     dropped: str = ""
+    #: Why some ready backends are not tried (internalTrafficPolicy Local: those off the client's node).
+    note: str = ""
 
 
 class ServicePaths:
@@ -149,6 +151,11 @@ class ServicePaths:
         is_pod = client is not None and client.policed and client.kind != "HostEndpoint"
         client_node = self.cluster.node_of(client) if is_pod else None
         sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
+        note = ""
+        if entry.kind == CLUSTER_IP and service.internal_traffic_policy == "Local":
+            serving, note, dropped = self._node_local(entry, serving, sender)
+            if dropped:
+                return Translation(entry, (), dropped)
         local = service.external_traffic_policy == "Local" and entry.kind != CLUSTER_IP
         if local and not is_pod and entry.node is not None:
             serving = [(b, t) for b, t in serving if self.node_of(b) == entry.node]
@@ -157,8 +164,55 @@ class ServicePaths:
                                               f"{entry.node}: kube-proxy drops the packet there")
         if entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and client_node:
             entry = Entry(service, entry.kind, entry.address, entry.port, sp, client_node)
-        return Translation(entry, tuple(self._leg(entry, b, t, sender, local)
-                                        for b, t in serving))
+        legs = tuple(self._leg(entry, b, t, sender, local) for b, t in serving)
+        if entry.kind == LOAD_BALANCER:
+            legs = tuple(self._firewalled(entry, leg, sender) for leg in legs)
+            if legs and all(leg.fails for leg in legs) and len({leg.fails for leg in legs}) == 1:
+                return Translation(entry, (), legs[0].fails)
+        return Translation(entry, legs, note=note)
+
+    def node_at(self, address: str) -> str | None:
+        """The node that has this address (a Node object's), else None."""
+        return next((name for name, found in self.node_addresses.items() if address in found), None)
+
+    def _node_local(self, entry: Entry, serving: list, client: Client) -> tuple[list, str, str]:
+        """internalTrafficPolicy Local: kube-proxy on the client's node sends ClusterIP connections only to
+        that node's endpoints, and drops them when it has none (`syncProxyRules`: internalPolicyChain is the
+        local chain; no local endpoint → `no-endpoint-services` drop). (backends, note, why dropped)."""
+        service = entry.service
+        node = client.node if client.is_pod else self.node_at(client.address)
+        if node is None:
+            return [], "", (f"internalTrafficPolicy Local: kube-proxy sends {client.name}'s connections to "
+                            f"{service.id} only to endpoints on its own node, and its node is not known "
+                            "(give the pod spec.nodeName, or Node objects)")
+        here = [(b, t) for b, t in serving if self.node_of(b) == node]
+        if not here:
+            return [], "", (f"internalTrafficPolicy Local and no ready endpoint of {service.id} on node {node}, "
+                            f"{client.name}'s node: kube-proxy drops the connection")
+        others = sorted({b.endpoint.id if b.endpoint is not None else str(b.address)
+                         for b, _ in serving if self.node_of(b) != node})
+        note = (f"internalTrafficPolicy Local: kube-proxy on {node} sends {client.name}'s connections only to "
+                f"endpoints on {node}" + (f"; not tried: {', '.join(others)} (on other nodes)" if others else ""))
+        return here, note, ""
+
+    def _firewalled(self, entry: Entry, leg: Leg, client: Client) -> Leg:
+        """A LoadBalancer leg with loadBalancerSourceRanges: kube-proxy's `firewall-…` chain (filter
+        prerouting, before DNAT, on the node the packet enters) drops a source outside the ranges; the
+        node's own LoadBalancer IPs pass when kube-proxy's node address is in a range (`syncProxyRules`)."""
+        address = ipaddress.ip_address(client.address)
+        ranges = [n for n in entry.service.load_balancer_source_ranges if n.version == address.version]
+        if not ranges or any(address in n for n in ranges):
+            return leg
+        node = entry.node or self.node_of(leg.backend)
+        vips = [a for a in entry.service.load_balancer_ips if ipaddress.ip_address(a).version == address.version]
+        own = self._address_of(node) if node else None
+        if str(address) in vips and own is not None and any(ipaddress.ip_address(own) in n for n in ranges):
+            return leg
+        where = f" on {entry.node}" if entry.node else " on the node it enters"
+        return replace(leg, fails=leg.fails or (
+            f"{client.address} is outside the loadBalancerSourceRanges of {entry.service.id} "
+            f"({', '.join(map(str, ranges))}): kube-proxy{where} drops its packets to LoadBalancer IP "
+            f"{entry.address} before DNAT"))
 
     def _leg(self, entry: Entry, backend: Backend, target: Target, client: Client, local: bool) -> Leg:
         is_pod, client_address = client.is_pod, client.address

@@ -13,10 +13,12 @@ from netpolicy.engine.host_path import (
     node_host_endpoint,
     untracked_reply,
 )
+from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind
+from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
 
@@ -48,14 +50,27 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
                      protocol: int, src_port: int | None = None) -> ServiceFlow:
     """Translate src → entry as kube-proxy does and judge every leg."""
     client = evaluator.ctx.cluster.endpoint(src)
+    node = _node_source(evaluator, src, client)
+    if node is not None:
+        if entry.kind == CLUSTER_IP:
+            return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
+        src = node_address(evaluator.ctx.cluster, node)
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
     arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
         client is not None and client.policed and evaluator.ctx.cluster.node_of(client) == entry.node)
     hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
+    is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
+    client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
     legs = []
     for leg in translation.legs:
+        if leg.backend.host_network:
+            from netpolicy.engine.node_backend import to_node_backend
+
+            result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
+            legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
+            continue
         backend = leg.backend.endpoint or str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
@@ -66,7 +81,45 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
             result = _failed(result, leg.fails)
         legs.append((leg, result))
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
+    notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _affinity(entry: Entry, legs: list) -> str:
+    """sessionAffinity ClientIP when the backends answer differently: kube-proxy keeps a client address on the
+    backend of its first connection (`affinity-…` sets, `syncProxyRules`), so this client's connections all
+    succeed or all fail, by a pick that cannot be predicted."""
+    service = entry.service
+    if service.session_affinity != "ClientIP" or len({r.verdict for _, r in legs}) < 2:
+        return ""
+    return (f"sessionAffinity ClientIP ({service.affinity_timeout} s): kube-proxy sends every connection from one "
+            f"client address to the backend of its first one until it has been idle that long, so this client "
+            "either always or never gets through, depending on which backend it first lands on (not predictable)")
+
+
+def _node_source(evaluator: FlowEvaluator, src: str, client) -> str | None:
+    """The node a source names (`node/<name>`, a node's address, a hostNetwork pod), else None."""
+    if client is not None and client.policed and client.kind != HOST_ENDPOINT:
+        return None
+    return node_named(evaluator.ctx.cluster, src)
+
+
+def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: str, dst: str, entry: Entry,
+               protocol: int, src_port: int | None) -> ServiceFlow:
+    """A node's own connection to a ClusterIP: kube-proxy translates it in nat OUTPUT on that node, and each
+    leg is the node's traffic to the backend (to its own pods never policed; otherwise its host endpoint's
+    OUTPUT hooks and the backend's side), as `query --from node/<name>` judges it (docs/semantics.md#service-fields)."""
+    address = node_address(evaluator.ctx.cluster, node)
+    translation = paths.translate(entry, None, address)
+    legs = []
+    for leg in translation.legs:
+        target = f"node/{leg.backend.node}" if leg.backend.host_network else (
+            leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
+        result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
+        assert result is not None  # one end is a node
+        legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
+    notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
+    return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,

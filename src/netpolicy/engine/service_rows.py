@@ -31,11 +31,19 @@ class ServiceRow:
     backends: tuple[tuple[Backend, Target], ...]
     reached: dict[str, int]
     unknown: int = 0
+    #: internalTrafficPolicy Local: per source, how many backends are on its node (None: Cluster).
+    local: dict[str, int] | None = None
+    #: internalTrafficPolicy Local: sources whose node is unknown (left out of `reached`).
+    unknown_node: tuple[str, ...] = ()
+
+    def candidates(self, source: str) -> int:
+        """How many backends kube-proxy may send the source's connections to."""
+        return len(self.backends) if self.local is None else self.local.get(source, 0)
 
     def verdict(self, source: str) -> str | None:
         """`allow` (every backend), `partial` (some) or None (none) for a source endpoint id."""
         count = self.reached.get(source, 0)
-        return None if not count else ALLOW if count == len(self.backends) else PARTIAL
+        return None if not count else ALLOW if count == self.candidates(source) else PARTIAL
 
 
 def service_rows(matrix) -> list[ServiceRow]:
@@ -49,12 +57,22 @@ def service_rows(matrix) -> list[ServiceRow]:
         serving = backends.serving(service.namespace, service.name)
         for sp in service.ports:
             legs = [(b, t) for b in serving for t in b.targets if t.service_port == sp]
-            ports.append((service, sp, legs, tuple((b, t) for b, t in legs
-                                                    if b.endpoint is not None and b.endpoint.policed)))
-    reach = _Reach(matrix, classes, [(b, t) for *_, known in ports for b, t in known])
+            ports.append((service, sp, legs, tuple((b, t) for b, t in legs if b.host_network or (
+                b.endpoint is not None and b.endpoint.policed))))
+    reach = _Reach(matrix, classes, [(b, t) for *_, known in ports for b, t in known if not b.host_network])
     order = {e.id: i for i, e in enumerate(matrix.endpoints)}
     rows = []
+    by_node = None
     for service, sp, legs, known in ports:
+        on_node = any(b.host_network for b, _ in known)
+        if service.internal_traffic_policy == "Local" or on_node:
+            by_node = by_node or _Members(matrix, classes)
+            reached, local, unknown_node = by_node.counts(reach, service, sp, known)
+            if service.internal_traffic_policy != "Local":
+                local, unknown_node = None, ()
+            rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
+                                   len(legs) - len(known), local, unknown_node))
+            continue
         counts = np.zeros(len(classes), dtype=np.int64)
         for backend, target in known:
             counts += reach.reaches(backend, target)
@@ -62,6 +80,74 @@ def service_rows(matrix) -> list[ServiceRow]:
         rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
                                len(legs) - len(known)))
     return rows
+
+
+class _Members:
+    """The source classes' members with the node each is on, where the node matters: internalTrafficPolicy
+    Local (kube-proxy on a source's node sends its ClusterIP connections only to that node's endpoints,
+    `syncProxyRules`) and backends in a node's network (judged per source class and node, as `query`
+    judges a leg: docs/semantics.md#node-backends)."""
+
+    def __init__(self, matrix, classes: list) -> None:
+        self.matrix = matrix
+        self.cluster = cluster = matrix.cluster
+        self.members = [m for c in classes for m in c.members]
+        self.klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
+        nodes = [cluster.node_of(m) for m in self.members]
+        self.names = sorted({n for n in nodes if n is not None})
+        index = {n: i for i, n in enumerate(self.names)}
+        self.node = np.array([index.get(n, -1) for n in nodes], dtype=np.int64)
+        keys = self.klass * (len(self.names) + 1) + self.node + 1
+        _, self.first, self.group = np.unique(keys, return_index=True, return_inverse=True)
+        self._evaluator = None
+
+    def counts(self, reach: _Reach, service: Service, sp: ServicePort,
+               known: tuple) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
+        """(source → backends it reaches, source → backends on its node, sources on no known node); without
+        internalTrafficPolicy Local every backend counts for every source."""
+        reached = np.zeros(len(self.members), dtype=np.int64)
+        local = np.zeros(len(self.members), dtype=np.int64)
+        node_local = service.internal_traffic_policy == "Local"
+        on_node = self._node_backends(service, sp) if any(b.host_network for b, _ in known) else {}
+        for backend, target in known:
+            node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
+            if not node_local:
+                here = np.ones(len(self.members), dtype=bool)
+            elif node in self.names:
+                here = self.node == self.names.index(node)
+            else:
+                continue
+            local += here
+            sent = on_node.get((backend.address, target.port)) if backend.host_network else \
+                reach.reaches(backend, target)[self.klass]
+            if sent is not None:
+                reached += here & sent
+        ids = [m.id for m in self.members]
+        return ({ids[i]: int(reached[i]) for i in np.flatnonzero(reached).tolist()},
+                {ids[i]: int(local[i]) for i in np.flatnonzero(local).tolist()},
+                tuple(ids[i] for i in np.flatnonzero(self.node < 0).tolist()))
+
+    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
+        """(address, target port) of each backend in a node's network → per member: reached through the
+        ClusterIP, judged once per source class and node by the flow evaluator."""
+        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
+        from netpolicy.engine.service_flow import evaluate_service
+
+        if self._evaluator is None:
+            self._evaluator = FlowEvaluator(self.cluster, self.matrix.ctx.options)
+        evaluator = self._evaluator
+        paths = ServicePaths(self.cluster, evaluator.ctx.backends)
+        entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)
+        allowed = np.zeros(len(self.first), dtype=bool)
+        out: dict[tuple, np.ndarray] = {}
+        for group, index in enumerate(self.first.tolist()):
+            flow = evaluate_service(evaluator, paths, self.members[index].id, service.id, entry, sp.protocol)
+            for leg, result in flow.legs:
+                if leg.backend.host_network:
+                    found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
+                    found[group] = result.verdict == "allow"
+        return {key: value[self.group] for key, value in out.items()}
 
 
 class _Reach:

@@ -53,16 +53,18 @@ class ServiceProbePlanner:
         self.picks = picks
         self.spare_port = spare_port
         self.by_address = {str(a): h for h in topology.hosts for a in h.addresses}
+        self.node_ends = {str(a): h for h in topology.node_ends for a in h.addresses}
 
     def plan(self, plan: ProbePlan, sctp: bool) -> None:
         clients = [h for h in self.topology.hosts if h.address(4) is not None]
+        nodes = [h for h in self.topology.node_ends if h.address(4) is not None]
         for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
             for sp in service.ports:
                 if sp.protocol not in NAT_PROTOCOLS:
                     continue
                 for entry, outside in _entries(service, sp, self.topology):
-                    for client in clients:
-                        if not client.workload and not outside:
+                    for client in clients + ([] if outside else nodes):
+                        if not (client.workload or client in nodes) and not outside:
                             continue
                         if sp.protocol == SCTP and not sctp:
                             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), SCTP,
@@ -79,6 +81,10 @@ class ServiceProbePlanner:
         sp = entry.service_port
         base = dict(src=client.endpoint_id, family=4, protocol=sp.protocol, port=entry.port,
                     src_address=str(client.address(4)), dst_address=entry.address, via=entry.describe())
+        unplaced = self._unplaced(client, entry)
+        if unplaced:
+            plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port, unplaced))
+            return
         try:
             flow = self._ask(client, entry, None)
         except NetpolicyError as error:
@@ -93,9 +99,10 @@ class ServiceProbePlanner:
         for leg, _ in flow.legs:
             address = str(leg.backend.address)
             pick = picks.get((address, leg.target.port))
-            backend = self.by_address.get(address)
-            if pick is None or backend is None or not backend.workload:
-                why = "the backend has no namespace in the lab" if backend is None or not backend.workload \
+            on_node = leg.backend.host_network is not None
+            backend = self.node_ends.get(address) if on_node else self.by_address.get(address)
+            if pick is None or backend is None or not (backend.workload or on_node):
+                why = "the backend has no namespace in the lab" if backend is None or not (backend.workload or on_node) \
                     else "no source port left to pick this backend"
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port, why))
@@ -107,9 +114,20 @@ class ServiceProbePlanner:
                 continue
             result = next(r for leg_, r in self._ask(client, entry, pick.pick).legs
                           if str(leg_.backend.address) == address and leg_.target.port == leg.target.port)
-            plan.listen.add((sp.protocol, leg.target.port))
+            (plan.node_listen if on_node else plan.listen).add((sp.protocol, leg.target.port))
             plan.probes.append(Probe(dst=backend.endpoint_id, sport=pick.pick, expected=result.verdict == "allow",
                                      note=leg.why, **base))
+
+    def _unplaced(self, client: Host, entry: Entry) -> str:
+        """Why a pod on no known node is not probed through an internalTrafficPolicy Local ClusterIP: the
+        engine names no backend for it, the lab hangs it off the first node (whose endpoints answer)."""
+        if entry.kind != CLUSTER_IP or entry.service.internal_traffic_policy != "Local" or not client.workload:
+            return ""
+        cluster = self.paths.cluster
+        pod = cluster.endpoint(client.endpoint_id)
+        if pod is None or cluster.node_of(pod) is not None:
+            return ""
+        return "internalTrafficPolicy Local and the pod's node is unknown (the lab places it on the first node)"
 
     def _node_of(self, host: Host) -> LabNode:
         return next((n for n in self.topology.nodes if n.netns == host.parent), self.topology.nodes[0])

@@ -79,6 +79,12 @@ class Service:
     external_traffic_policy: str = "Cluster"
     #: The input object behind it (None when made up, e.g. from a namespace reference); not part of equality.
     source: RawObject | None = field(default=None, compare=False, repr=False)
+    internal_traffic_policy: str = "Cluster"
+    #: `spec.loadBalancerSourceRanges` (kube-proxy drops other sources to the LoadBalancer ingress IPs).
+    load_balancer_source_ranges: tuple[IPNetwork, ...] = ()
+    session_affinity: str = "None"
+    #: `sessionAffinityConfig.clientIP.timeoutSeconds` (None unless session affinity is ClientIP).
+    affinity_timeout: int | None = None
 
     @property
     def id(self) -> str:
@@ -176,6 +182,8 @@ class HostNetworkPod:
     selector_labels: Mapping[str, str]
     node: str | None = None
     location: Location | None = None
+    #: Container ports (a Service's named targetPort resolves against them, as for any pod).
+    ports: tuple[NamedPort, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ def services_json(rows) -> list[dict]:
                           for source, count in row.reached.items()]}
         if row.unknown:
             entry["backends_outside_input"] = row.unknown
+        if row.local is not None:
+            entry["internal_traffic_policy"] = "Local"
+            for item in entry["from"]:
+                item["backends_on_its_node"] = row.candidates(item["from"])
+            entry["sources_on_unknown_node"] = list(row.unknown_node)
+        if service.session_affinity == "ClientIP":
+            entry["session_affinity"] = {"type": "ClientIP", "timeout_seconds": service.affinity_timeout}
         out.append(entry)
     return out
 
@@ -35,10 +42,17 @@ def write_services_text(rows, stream: TextIO) -> None:
             stream.write(terminal(f"{head}: no ready backend, kube-proxy rejects every connection") + "\n")
             continue
         full = [s for s in row.reached if row.verdict(s) == "allow"]
-        partial = [f"{s} ({row.reached[s]} of {len(row.backends)})" for s in row.reached if row.verdict(s) != "allow"]
+        partial = [f"{s} ({row.reached[s]} of {row.candidates(s)})" for s in row.reached if row.verdict(s) != "allow"]
         stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
         if partial:
             stream.write(terminal(f"    PARTIAL, some backends only: {', '.join(partial)}") + "\n")
+        if row.local is not None:
+            unknown = f"; node unknown, left out: {', '.join(row.unknown_node)}" if row.unknown_node else ""
+            stream.write(terminal(f"    internalTrafficPolicy Local: each source only to the backends on its node"
+                                  f"{unknown}") + "\n")
+        if row.service.session_affinity == "ClientIP" and partial:
+            stream.write(terminal(f"    sessionAffinity ClientIP: a PARTIAL source keeps the backend of its first "
+                                  f"connection ({row.service.affinity_timeout} s)") + "\n")
 
 
 HOOKS_NOTE = ("cells to pods from outside ranges and from pods on another node leave out the host endpoint "

@@ -123,7 +123,7 @@ def _host_network_pod(draft: _Draft, inherited: _Inherited) -> HostNetworkPod:
     from_profiles, assigned, _ = inherited.parts(namespace, draft.spec.service_account)
     return HostNetworkPod(draft.id, entry.info.kind, namespace, entry.name, draft.labels,
                           {**from_profiles, **draft.labels, **assigned},
-                          draft.spec.node if entry.info.kind == POD else None, entry.obj.location)
+                          draft.spec.node if entry.info.kind == POD else None, entry.obj.location, draft.spec.ports)
 
 
 def _pod_exclusion(pod: dict[str, Any]) -> str | None:

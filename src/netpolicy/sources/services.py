@@ -1,11 +1,13 @@
 """Service objects to the cluster model: selector, ports (target ports defaulted), type, cluster IPs,
-external and load-balancer IPs, externalTrafficPolicy."""
+external and load-balancer IPs, traffic policies, loadBalancerSourceRanges and session affinity, each
+checked as the API server's `ValidateService` checks it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from netpolicy.errors import Diagnostics
+from netpolicy.model.addresses import IPNetwork, parse_network
 from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import NUMBER_BY_NAME
 from netpolicy.sources import fields
@@ -16,6 +18,9 @@ SERVICE_PROTOCOLS = ("TCP", "UDP", "SCTP")
 #: `spec.clusterIP` values that are not addresses (headless services, unset).
 NO_ADDRESS = ("None", "")
 TRAFFIC_POLICIES = ("Cluster", "Local")
+AFFINITIES = ("None", "ClientIP")
+#: The API server's default and most for `sessionAffinityConfig.clientIP.timeoutSeconds`.
+AFFINITY_TIMEOUT, AFFINITY_TIMEOUT_MAX = 10800, 86400
 
 
 def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
@@ -25,12 +30,7 @@ def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
     ports = tuple(port for index, item in fields.mappings(spec.get("ports"), obj, "spec.ports", diags)
                   if (port := _port(item, obj, f"spec.ports[{index}]", diags)) is not None)
     service_type = fields.optional_string(spec.get("type"), obj, "spec.type", diags) or "ClusterIP"
-    policy = fields.optional_string(spec.get("externalTrafficPolicy"), obj, "spec.externalTrafficPolicy",
-                                    diags) or "Cluster"
-    if policy not in TRAFFIC_POLICIES:
-        fields.report(diags, obj, "spec.externalTrafficPolicy", f"{fields.show(policy)} is not a traffic policy",
-                      "Cluster or Local")
-        policy = "Cluster"
+    policy = _traffic_policy(spec, "externalTrafficPolicy", obj, diags)
     status = obj.data.get("status")
     balancer = status.get("loadBalancer") if isinstance(status, dict) else None
     ingress = balancer.get("ingress") if isinstance(balancer, dict) else None
@@ -43,9 +43,71 @@ def read_service(obj: RawObject, namespace: str, diags: Diagnostics) -> Service:
     if external is not None and not isinstance(external, list):
         fields.report(diags, obj, "spec.externalIPs", f"{fields.show(external)} is not a list",
                       "a list of IP addresses")
+    affinity, timeout = _affinity(spec, obj, diags)
     return Service(namespace, obj.name, selector, ports, service_type, _cluster_ips(spec, obj, diags),
                    obj.location, _addresses(ext_items, obj, diags), _addresses(lb_items, obj, diags), policy,
-                   source=obj)
+                   source=obj, internal_traffic_policy=_traffic_policy(spec, "internalTrafficPolicy", obj, diags),
+                   load_balancer_source_ranges=_source_ranges(spec, service_type, obj, diags),
+                   session_affinity=affinity, affinity_timeout=timeout)
+
+
+def _traffic_policy(spec: dict[str, Any], name: str, obj: RawObject, diags: Diagnostics) -> str:
+    """`spec.externalTrafficPolicy` or `spec.internalTrafficPolicy`: Cluster (the default) or Local."""
+    policy = fields.optional_string(spec.get(name), obj, f"spec.{name}", diags) or "Cluster"
+    if policy in TRAFFIC_POLICIES:
+        return policy
+    fields.report(diags, obj, f"spec.{name}", f"{fields.show(policy)} is not a traffic policy", "Cluster or Local")
+    return "Cluster"
+
+
+def _source_ranges(spec: dict[str, Any], service_type: str, obj: RawObject,
+                   diags: Diagnostics) -> tuple[IPNetwork, ...]:
+    """`spec.loadBalancerSourceRanges`: CIDRs (space padding and host bits allowed, as the API server and
+    kube-proxy's `newBaseServiceInfo` allow them), only on a LoadBalancer Service."""
+    path, values = "spec.loadBalancerSourceRanges", spec.get("loadBalancerSourceRanges")
+    if values is None or values == []:
+        return ()
+    if not isinstance(values, list):
+        fields.report(diags, obj, path, f"{fields.show(values)} is not a list", "a list of CIDRs")
+        return ()
+    if service_type != "LoadBalancer":
+        fields.report(diags, obj, path, f"may only be used when type is LoadBalancer (it is {service_type})",
+                      "type: LoadBalancer, or no loadBalancerSourceRanges")
+    out = []
+    for index, value in enumerate(values):
+        try:
+            if not isinstance(value, str) or "/" not in value:
+                raise ValueError(value)
+            out.append(parse_network(value))
+        except ValueError:
+            fields.report(diags, obj, f"{path}[{index}]", f"{fields.show(value)} is not a CIDR",
+                          "an IPv4 or IPv6 CIDR such as 203.0.113.0/24")
+    return tuple(out)
+
+
+def _affinity(spec: dict[str, Any], obj: RawObject, diags: Diagnostics) -> tuple[str, int | None]:
+    """`spec.sessionAffinity` (None or ClientIP) and, for ClientIP, `sessionAffinityConfig.clientIP.timeoutSeconds`
+    (1-86400, default 10800), as `validateClientIPAffinityConfig` checks them."""
+    affinity = fields.optional_string(spec.get("sessionAffinity"), obj, "spec.sessionAffinity", diags) or "None"
+    config = spec.get("sessionAffinityConfig")
+    if affinity not in AFFINITIES:
+        fields.report(diags, obj, "spec.sessionAffinity", f"{fields.show(affinity)} is not a session affinity",
+                      "None or ClientIP")
+        return "None", None
+    if affinity == "None":
+        if config is not None:
+            fields.report(diags, obj, "spec.sessionAffinityConfig", "must not be set when session affinity is None",
+                          "sessionAffinity: ClientIP, or no sessionAffinityConfig")
+        return "None", None
+    path = "spec.sessionAffinityConfig.clientIP.timeoutSeconds"
+    client = fields.mapping(fields.mapping(config, obj, "spec.sessionAffinityConfig", diags).get("clientIP"), obj,
+                            "spec.sessionAffinityConfig.clientIP", diags)
+    timeout = client.get("timeoutSeconds", AFFINITY_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 < timeout <= AFFINITY_TIMEOUT_MAX:
+        fields.report(diags, obj, path, f"{fields.show(timeout)} is not a timeout",
+                      f"whole seconds 1-{AFFINITY_TIMEOUT_MAX}")
+        timeout = AFFINITY_TIMEOUT
+    return "ClientIP", timeout
 
 
 def _port(item: dict[str, Any], obj: RawObject, path: str, diags: Diagnostics) -> ServicePort | None:

@@ -7,12 +7,15 @@ Service port's chains: `service-…` (ClusterIP: masquerade off-cluster sources)
 Cluster: always mark for masquerade; eTP Local: pods and the node itself short-circuit to every
 endpoint, others only to `local-…`, this node's endpoints), `endpoint-…` (hairpin masquerade, then
 DNAT). `nat-postrouting` masquerades marked packets; `endpoints-check` in the filter hooks drops
-(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture.
+(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture. internalTrafficPolicy
+Local sends the ClusterIP to `local-…`; `firewall-check` (filter prerouting and output) sends a
+LoadBalancer IP with loadBalancerSourceRanges to `firewall-…`; sessionAffinity ClientIP adds the
+`affinity-…` sets, their lookups and the endpoint chains' `update`.
 
 One change, so that every backend is checked deterministically: kube-proxy picks an endpoint with
 `numgen random mod N`; the lab puts one rule before it that picks by the probe's source port
-(`th sport vmap`, a source port per backend, `ServicePicks`), and keeps kube-proxy's random pick for
-any other source port. Chains, maps, marks, masquerade and their order are kube-proxy's.
+(`th sport vmap`, a source port per backend, `ServicePicks`), ahead of the affinity lookups, and keeps
+kube-proxy's affinity and random pick for any other source port. Chains, maps, marks, masquerade and their order are kube-proxy's.
 """
 
 from __future__ import annotations
@@ -101,6 +104,12 @@ def _base(service: Service, sp: ServicePort) -> str:
     return _hashed(f"{service.namespace}/{service.name}/{proto_text(sp.protocol)}/{sp.name or ''}")
 
 
+def _endpoint_base(e: ServiceEndpoint) -> str:
+    sp = e.service_port
+    return _hashed(f"{e.service.namespace}/{e.service.name}/{proto_text(sp.protocol)}/{sp.name or ''}__"
+                   f"{e.address}/{e.port}")
+
+
 class _KubeProxy:
     def __init__(self, node: LabNode, picks: ServicePicks, pod_addresses: Iterable[str]) -> None:
         self.node = node
@@ -111,6 +120,8 @@ class _KubeProxy:
         self.node_ports: list[str] = []
         self.no_endpoint_services: list[str] = []
         self.no_endpoint_nodeports: list[str] = []
+        self.firewall_ips: list[str] = []
+        self.affinity: list[NftSet] = []
 
     def chain(self, name: str, *notes: str) -> NftChain:
         chain = NftChain(name, notes=notes)
@@ -120,13 +131,20 @@ class _KubeProxy:
     def pick_rule(self, chain: NftChain, endpoints: list[ServiceEndpoint]) -> None:
         picks = ", ".join(f"{e.pick} : goto {self.endpoint_chain(e)}" for e in endpoints)
         chain.add(f"th sport vmap {{ {picks} }}", "", "the lab's pick: the probe's source port names the endpoint")
+        if endpoints[0].service.session_affinity == "ClientIP":
+            for e in endpoints:
+                chain.add(f"ip saddr @{self.affinity_set(e)} goto {self.endpoint_chain(e)}", "",
+                          *(("sessionAffinity ClientIP: a client address keeps its endpoint",) if e is endpoints[0]
+                            else ()))
         spread = ", ".join(f"{i} : goto {self.endpoint_chain(e)}" for i, e in enumerate(endpoints))
         chain.add(f"numgen random mod {len(endpoints)} vmap {{ {spread} }}", "", "kube-proxy's own pick")
 
     def endpoint_chain(self, e: ServiceEndpoint) -> str:
-        sp = e.service_port
-        return "endpoint-" + _hashed(f"{e.service.namespace}/{e.service.name}/{proto_text(sp.protocol)}/"
-                                     f"{sp.name or ''}__{e.address}/{e.port}")
+        return "endpoint-" + _endpoint_base(e)
+
+    @staticmethod
+    def affinity_set(e: ServiceEndpoint) -> str:
+        return "affinity-" + _endpoint_base(e)
 
     def service_port(self, service: Service, sp: ServicePort) -> None:
         endpoints = self.picks.of(service, sp)
@@ -135,25 +153,38 @@ class _KubeProxy:
         cluster_ips = [a for a in (v4(t) for t in service.cluster_ips) if a is not None]
         external = [a for a in (v4(t) for t in (*service.external_ips, *service.load_balancer_ips)) if a is not None]
         local = service.external_traffic_policy == "Local"
+        internal_local = service.internal_traffic_policy == "Local"
+        accessible = bool(external or sp.node_port)
         here = [e for e in endpoints if e.node == self.node.name]
+        self.firewall(service, sp, key, base)
         if not endpoints:
             for address in cluster_ips + external:
                 self.no_endpoint_services.append(f"{address} . {key} : goto reject-chain")
             if sp.node_port:
                 self.no_endpoint_nodeports.append(f"{proto} . {sp.node_port} : goto reject-chain")
             return
-        cluster_chain = "service-" + base
-        chain = self.chain(cluster_chain, f"{service.id} port {sp.port}/{proto}: every ready endpoint")
+        self.affinity += [NftSet(self.affinity_set(e), "ipv4_addr", [], timeout=service.affinity_timeout)
+                          for e in endpoints if service.session_affinity == "ClientIP"]
+        cluster_chain, local_chain = "service-" + base, "local-" + base
+        chains = {}
+        if not internal_local or accessible:
+            chains[cluster_chain] = self.chain(cluster_chain, f"{service.id} port {sp.port}/{proto}: every ready "
+                                                              "endpoint")
+        if here and (internal_local or (local and accessible)):
+            chains[local_chain] = self.chain(local_chain, f"{service.id} port {sp.port}/{proto}: this node's "
+                                                          "endpoints (a traffic policy Local)")
+        internal = chains.get(local_chain if internal_local else cluster_chain)
         for address in cluster_ips:
-            self.service_ips.append(f"{address} . {key} : goto {cluster_chain}")
+            if internal is None:
+                self.no_endpoint_services.append(f"{address} . {key} : drop")
+                continue
+            self.service_ips.append(f"{address} . {key} : goto {internal.name}")
             if self.pods:
-                chain.add(f"ip daddr {address} {proto} dport {sp.port} ip saddr != {{ {', '.join(self.pods)} }} "
-                          "jump mark-for-masquerade", "", "masquerade off-cluster traffic to the ClusterIP")
-        self.pick_rule(chain, endpoints)
-        if local and here:
-            self.pick_rule(self.chain("local-" + base, f"{service.id} port {sp.port}/{proto}: this node's "
-                                                       "endpoints (externalTrafficPolicy Local)"), here)
-        if not (external or sp.node_port):
+                internal.add(f"ip daddr {address} {proto} dport {sp.port} ip saddr != {{ {', '.join(self.pods)} }} "
+                             "jump mark-for-masquerade", "", "masquerade off-cluster traffic to the ClusterIP")
+        for name, chain in chains.items():
+            self.pick_rule(chain, endpoints if name == cluster_chain else here)
+        if not accessible:
             return
         ext = self.chain("external-" + base, f"{service.id} port {sp.port}/{proto}: NodePort, LoadBalancer "
                                              "and external IP traffic")
@@ -178,6 +209,19 @@ class _KubeProxy:
             if sp.node_port:
                 self.no_endpoint_nodeports.append(f"{proto} . {sp.node_port} : drop")
 
+    def firewall(self, service: Service, sp: ServicePort, key: str, base: str) -> None:
+        """loadBalancerSourceRanges: the LoadBalancer IPs to `firewall-…`, which drops other sources (the
+        LoadBalancer IPs themselves pass when this node's address is in a range)."""
+        vips = [a for a in (v4(t) for t in service.load_balancer_ips) if a is not None]
+        ranges = [n for n in service.load_balancer_source_ranges if n.version == 4]
+        if not (vips and ranges):
+            return
+        own = self.node.address(4)
+        sources = [str(n) for n in ranges] + ([str(a) for a in vips] if own and any(own in n for n in ranges) else [])
+        chain = self.chain("firewall-" + base, f"{service.id} port {sp.port}: loadBalancerSourceRanges")
+        chain.add(f"ip saddr != {{ {', '.join(sources)} }} drop")
+        self.firewall_ips += [f"{address} . {key} : goto {chain.name}" for address in vips]
+
     def endpoints(self) -> None:
         seen = set()
         for endpoints in self.picks.by_port.values():
@@ -189,6 +233,8 @@ class _KubeProxy:
                 chain = self.chain(name, f"{e.service.id}: endpoint {e.address}:{e.port}")
                 chain.add(f"ip saddr {e.address} jump mark-for-masquerade", "",
                           "Handle traffic that loops back to the originator with SNAT.")
+                if e.service.session_affinity == "ClientIP":
+                    chain.add(f"update @{self.affinity_set(e)} {{ ip saddr }}")
                 chain.add(f"meta l4proto {proto_text(e.service_port.protocol)} dnat to {e.address}:{e.port}")
 
     @staticmethod
@@ -207,17 +253,22 @@ class _KubeProxy:
         self.endpoints()
         base = [NftChain(name, hook=f"type {kind} hook {hook} priority {priority}; policy accept;")
                 for name, kind, hook, priority in (
+                    ("filter-prerouting", "filter", "prerouting", "-110"),
                     ("filter-input", "filter", "input", "-110"),  # dstnat - 10, as a number: older nft
                     ("filter-forward", "filter", "forward", "-110"),  # names dstnat for prerouting only
                     ("filter-output", "filter", "output", "-110"),
                     ("nat-prerouting", "nat", "prerouting", "-100"),
                     ("nat-output", "nat", "output", "-100"),
                     ("nat-postrouting", "nat", "postrouting", "100"))]
-        for chain in base[:3]:
+        for chain in base[1:4]:
             chain.add("ct state new jump endpoints-check")
-        base[3].add("jump services")
+        for chain in (base[0], base[3]):
+            chain.add("ct state new jump firewall-check")
         base[4].add("jump services")
-        base[5].add("jump masquerading")
+        base[5].add("jump services")
+        base[6].add("jump masquerading")
+        firewall = NftChain("firewall-check")
+        firewall.add("ip daddr . meta l4proto . th dport vmap @firewall-ips")
         check = NftChain("endpoints-check")
         check.add("ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
         check.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
@@ -243,8 +294,11 @@ class _KubeProxy:
                    kind="map"),
             NftSet("no-endpoint-nodeports", "inet_proto . inet_service : verdict", self._unique(self.no_endpoint_nodeports),
                    "vmap to drop or reject packets to service nodeports with no endpoints", kind="map"),
+            NftSet("firewall-ips", "ipv4_addr . inet_proto . inet_service : verdict", self._unique(self.firewall_ips),
+                   "destinations that are subject to LoadBalancerSourceRanges", kind="map"),
+            *{s.name: s for s in self.affinity}.values(),
         ]
-        table.chains = [*base, check, reject, services, mark, masq, *self.chains]
+        table.chains = [*base, check, reject, firewall, services, mark, masq, *self.chains]
         return table
 
 

@@ -46,12 +46,16 @@ class NftSet:
     comment: str = ""
     interval: bool = False
     kind: str = "set"
+    #: Seconds an element lives (a dynamic set that rules `update`), None: no timeout.
+    timeout: int | None = None
 
     def render(self, indent: str) -> list[str]:
         inner = indent + "\t"
         lines = [f"{indent}{self.kind} {self.name} {{", f"{inner}type {self.type}"]
         if self.interval:
             lines += [f"{inner}flags interval", f"{inner}auto-merge"]
+        if self.timeout is not None:
+            lines += [f"{inner}flags dynamic,timeout", f"{inner}timeout {self.timeout}s"]
         if self.comment:
             lines.append(f"{inner}comment {quote(self.comment)}")
         if self.elements:

@@ -1,0 +1,66 @@
+"""A Service leg whose backend lives in its node's network namespace (a hostNetwork pod): after DNAT the
+packet goes to the node itself, so the node's host endpoint judges it (raw, preDNAT, filter INPUT), never
+pod policy; a pod on that node, translated there, passes its egress and DefaultEndpointToHostAction
+(docs/semantics.md#node-backends). Sources: the EndpointSlice controller lists a hostNetwork pod with its
+pod IPs, its node's (`reconciler.go` reconcileByAddressType); Felix has no workload endpoint for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.host_path import arrive, crossing_side, depart, node_host_endpoint, untracked_reply
+from netpolicy.engine.node_flow import evaluate_node_flow
+from netpolicy.engine.packet import Packet
+from netpolicy.engine.path import Entry, Leg
+
+
+def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, protocol: int,
+                    src_port: int | None, client_node: str | None) -> FlowResult:
+    """src → a backend on its node's network (`client_node`: the client pod's node, None for others)."""
+    node = leg.backend.node
+    at = entry.node or client_node or node  # the node where kube-proxy translated the packet
+    masquerade = leg.rewrite.ingress_from
+    if client_node is not None and client_node == node == at and masquerade is None:
+        flow = evaluate_node_flow(evaluator, src, f"node/{node}", protocol, leg.target.port, src_port)
+        return _named(flow, leg, node)
+    result = evaluator.evaluate(src, str(leg.backend.address), protocol, leg.target.port, src_port, leg.rewrite)
+    ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
+    source, target = evaluator.peer(src), evaluator.peer(str(leg.backend.address))
+    translated = Packet(source, target, protocol, leg.target.port, port)
+    crossings = []
+    hep = node_host_endpoint(ctx.cluster, at) if at else None
+    if client_node != at and hep is not None:  # from off `at`: it entered `at` through its host endpoint
+        sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
+        crossings.append(arrive(ctx, hep, sent, translated, to_host=node == at))
+        if node != at:
+            crossings.append(depart(ctx, hep, translated))
+    far = node_host_endpoint(ctx.cluster, node) if node != at else None
+    if far is not None:
+        arrival = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
+            else translated
+        crossings.append(arrive(ctx, far, arrival, to_host=True))
+        if crossings[-1].untracked:
+            crossings.append(untracked_reply(ctx, far, arrival, arrived=True))
+    head = TraceStep(None, None, None, None, "Default",
+                     f"{leg.name} runs in node {node}'s network namespace: the packet goes to the node itself, "
+                     "judged by its host endpoint, not by pod policy")
+    if crossings:
+        judged = crossing_side(crossings)
+        ingress = SideResult(judged.verdict, (head,) + judged.trace)
+    else:
+        ingress = SideResult("allow", (head, TraceStep(None, None, None, None, "Default",
+                                                        f"no host endpoint polices node {node}'s traffic")))
+    verdict = "allow" if result.egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
+    return replace(result, ingress=ingress, verdict=verdict,
+                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+
+
+def _named(flow: FlowResult | None, leg: Leg, node: str) -> FlowResult:
+    """The node flow as the leg's result, saying why the node judges it."""
+    assert flow is not None
+    why = TraceStep(None, None, None, None, "Default",
+                    f"{leg.name} runs in node {node}'s network namespace: a pod's packet to it is a packet to its "
+                    "own node")
+    return replace(flow, ingress=SideResult(flow.ingress.verdict, (why,) + flow.ingress.trace))
