@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 #: Members turned into text at a time: bounds the memory of the buffers.
-CHUNK = 1 << 20
+CHUNK = 1 << 18
 #: 10, 100, …: a number has one digit more than the powers of ten it reaches.
 _POWERS = 10 ** np.arange(1, 19, dtype=np.int64)
 _COMMA, _HYPHEN, _ZERO = ord(","), ord("-"), ord("0")
