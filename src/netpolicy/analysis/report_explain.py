@@ -12,6 +12,7 @@ from netpolicy.analysis.diff.probes import Cuts, Probe, probes, rule_cuts
 from netpolicy.analysis.trace_findings import attach_findings, index_findings
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
+from netpolicy.engine.pod_entry import query_flow
 from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -114,7 +115,7 @@ class Explainer:
         if src_ref is None or dst_ref is None:
             return None
         self.budget -= 1
-        result = self.evaluators[side].evaluate(src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
+        result = query_flow(self.evaluators[side], src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
         return attach_findings(result, self.findings[side]) if self.findings[side] else result
 
     def _flow(self, result: FlowResult | None) -> int | None:

@@ -102,11 +102,14 @@ class PortAtoms:
     Every rule's protocol, port and ICMP conditions are unions of atoms, so a rule's match on the
     connection dimensions is a boolean vector over atoms. Each port protocol is cut only along the
     ports that rules of that protocol (or of no protocol) mention, named ports resolved per endpoint,
-    and the destination `points` (protocol, port) of Services that rules name.
+    the destination `points` (protocol, port) of Services that rules name and of failsafe ports, and
+    the `source_points`; the `mirrored` protocols are cut alike on both ports (a reply's atom is the
+    request's with its ports swapped).
     """
 
     def __init__(self, rules: Iterable[Rule], endpoints: Iterable[Endpoint] = (),
-                 points: Iterable[tuple[int, int]] = ()) -> None:
+                 points: Iterable[tuple[int, int]] = (), source_points: Iterable[tuple[int, int]] = (),
+                 mirrored: Iterable[int] = ()) -> None:
         rules = list(rules)
         protocols = set(NAMED_PROTOCOLS)
         d_cuts = {p: {1, 65536} for p in PORT_PROTOCOLS}
@@ -135,9 +138,12 @@ class PortAtoms:
                         d_cuts[np_.protocol].update((np_.port, np_.port + 1))
                     if np_.name in s_names[np_.protocol]:
                         s_cuts[np_.protocol].update((np_.port, np_.port + 1))
-        for protocol, port in points:
-            if protocol in PORT_PROTOCOLS:
-                d_cuts[protocol].update((port, port + 1))
+        for cuts, chosen in ((d_cuts, points), (s_cuts, source_points)):
+            for protocol, port in chosen:
+                if protocol in PORT_PROTOCOLS:
+                    cuts[protocol].update((port, port + 1))
+        for protocol in mirrored:
+            d_cuts[protocol] = s_cuts[protocol] = d_cuts[protocol] | s_cuts[protocol]
         self.tracked = sorted(protocols)
         self.other = IntervalSet.span(0, 255) - IntervalSet.of(self.tracked)
         t_cells, c_cells = _cells(t_cuts), _cells(c_cuts)

@@ -3,13 +3,13 @@
 Every IP owner's labels go into a label index; a label set's *signature* is the set of selectors (of
 policies and rules) matching it. A peer class is an IP cell, the signature of the endpoint's own labels,
 the signatures of other owners at its address (network sets, shared IPs), its named ports, the services
-it backs and its profiles.
+it backs and its profiles, and, when host endpoint hooks matter to pods (`hook_tables.py`), its node.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,14 +35,17 @@ class PeerClass:
     endpoint: Endpoint | None       # a representative policed endpoint (named ports, services)
     profiles: int = -1              # id of the profiles' content (-1 for unpoliced peers)
     members: list[Endpoint] = field(default_factory=list)
+    node: str | None = None         # its pods' node, when classes are told apart by node
 
 
 class PeerClasses:
     """The cluster's endpoints and external ranges, their IP cells, and their peer classes."""
 
     def __init__(self, ctx: EngineContext, policies: list[Policy], selectors: list[Selector],
-                 progress: StageReport | None = None) -> None:
+                 progress: StageReport | None = None,
+                 node_of: Callable[[Endpoint], str | None] | None = None) -> None:
         self.ctx = ctx
+        self.node_of = node_of
         cluster = ctx.cluster
         self.policed = sorted((e for e in cluster.endpoints if e.policed), key=lambda e: e.id)
         network_sets = [e for e in cluster.endpoints if not e.policed and e.nets]
@@ -247,12 +250,13 @@ class PeerClasses:
         ports = (endpoint.ports if services else
                  tuple(p for p in endpoint.ports if p.name in used_names)) if policed and used_names else ()
         profiles = self._profile_key(endpoint) if policed else -1
-        key = (family, cell, own, tuple(sorted(extra)), ports, services, profiles)
+        node = self.node_of(endpoint) if self.node_of is not None else None
+        key = (family, cell, own, tuple(sorted(extra)), ports, services, profiles, node)
         index = self._class_keys.get(key)
         if index is None:
             index = self._class_keys[key] = len(self.classes)
             self.classes.append(PeerClass(index, family, cell, own, tuple(sorted(extra)),
-                                          endpoint if policed else None, profiles))
+                                          endpoint if policed else None, profiles, node=node))
         self.classes[index].members.append(endpoint)
         return index
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, default_profiles, pod_node
 from netpolicy.model.ir import (
     DENY,
     NORMAL,
@@ -96,6 +96,25 @@ class EngineContext:
         return out
 
     @cached_property
+    def node_names(self) -> frozenset[str]:
+        """Every node the input names (`Cluster.node_names`, computed once)."""
+        return self.cluster.node_names
+
+    def node_of(self, endpoint: Endpoint) -> str | None:
+        """The node a pod, workload or host endpoint is on (`Cluster.node_of`)."""
+        return pod_node(endpoint, self.node_names)
+
+    @cached_property
+    def host_endpoints(self) -> dict[str, Endpoint]:
+        """Node → the host endpoint governing its fabric interface (`governing_host_endpoint`)."""
+        by_node: dict[str, list[Endpoint]] = {}
+        for endpoint in self.cluster.endpoints:
+            if endpoint.kind == HOST_ENDPOINT and endpoint.node:
+                by_node.setdefault(endpoint.node, []).append(endpoint)
+        return {node: found for node, heps in sorted(by_node.items())
+                if (found := governing_host_endpoint(heps)) is not None}
+
+    @cached_property
     def owners(self) -> OwnerIndex:
         return OwnerIndex(self.cluster.endpoints)
 
@@ -116,6 +135,14 @@ class EngineContext:
         """(protocol, port) pairs the Service's backends at this endpoint serve (target ports resolved)."""
         found = [p for b in self.backends.of(ref.namespace, ref.name) if b.endpoint is backend for p in b.ports]
         return list(dict.fromkeys(found))
+
+
+def governing_host_endpoint(heps: list[Endpoint]) -> Endpoint | None:
+    """Of a node's host endpoints, the one governing its fabric interface: one naming an interface
+    (alphabetically first name), else its `interfaceName: "*"` endpoint (`endpoint_mgr.go`)."""
+    found = sorted(heps, key=lambda e: e.name)
+    named = [e for e in found if e.interface and e.interface != "*"]
+    return named[0] if named else next((e for e in found if e.interface == "*"), None)
 
 
 class OwnerIndex:

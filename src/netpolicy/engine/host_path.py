@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netpolicy.engine.context import EngineContext
+from netpolicy.engine.context import EngineContext, governing_host_endpoint
 from netpolicy.engine.flow import SideResult, side
 from netpolicy.engine.host_hooks import (
     FAILSAFE_INBOUND,
@@ -39,12 +39,8 @@ __all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arri
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
-    """The host endpoint governing a node's fabric interface: one naming an interface (alphabetically
-    first name), else the node's `interfaceName: "*"` endpoint (`endpoint_mgr.go`)."""
-    found = sorted((e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node),
-                   key=lambda e: e.name)
-    named = [e for e in found if e.interface and e.interface != "*"]
-    return named[0] if named else next((e for e in found if e.interface == "*"), None)
+    """The host endpoint governing a node's fabric interface (`governing_host_endpoint`)."""
+    return governing_host_endpoint([e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node])
 
 
 @dataclass(frozen=True)
@@ -121,12 +117,16 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
     is a new flow to the tracked policy (derived: `endpoints.go` appendConntrackRules)."""
     back = request.reply()
     if not to_host:
-        # Forwarded: the reply leaves the workload, whose egress chain judges it; raw never sees it
+        # Forwarded: the reply leaves the workload, whose egress chain judges it, then the node through
+        # `hep`'s to-hep-forward (StaticFilterForwardChains: every forwarded packet); raw never sees it
         # (raw dispatches only traffic from host interfaces and the host itself).
         if back.protocol != UDP:
             return Crossing((_invalid(back),), DROP)
         egress = side(ctx, back.src, EGRESS, back)
-        return Crossing((Hop(egress.verdict, egress.trace),), egress.verdict)
+        hops = (Hop(egress.verdict, egress.trace),)
+        if egress.verdict == ACCEPT:
+            hops += (forward_hook(ctx, hep, EGRESS, back),)
+        return Crossing(hops, hops[-1].verdict)
     direction = EGRESS if arrived else INGRESS
     raw = raw_hook(ctx, hep, direction, back)
     if raw.untracked:

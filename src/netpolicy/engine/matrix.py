@@ -34,7 +34,7 @@ from netpolicy.engine.plan import (
 from netpolicy.engine.tables import SideTable, SideTables
 from netpolicy.engine.terms import RuleTerm, RuleTerms, SelfPart
 from netpolicy.engine.vectors import ClassVectors
-from netpolicy.model.cluster import Cluster, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS, Policy, Rule, ServiceRef
 from netpolicy.options import Options
@@ -61,8 +61,14 @@ class Matrix:
                  progress: StageReport | None = None) -> None:
         self.ctx = EngineContext(cluster, options or Options())
         policies = self.ctx.active_policies + list(cluster.profiles.values())
-        self.peers = PeerClasses(self.ctx, policies, _selectors(policies), progress)
-        self.atoms = PortAtoms(self.peers.rules, self.peers.policed, self._service_points())
+        hooks, node_of, extra = self._hooked()
+        if hooks:
+            from netpolicy.engine.hook_tables import hook_policies
+
+            policies = policies + hook_policies(self.ctx)
+        self.peers = PeerClasses(self.ctx, policies, _selectors(policies), progress, node_of)
+        points = self._service_points() | extra.pop("points", set())
+        self.atoms = PortAtoms(self.peers.rules, self.peers.policed, points, **extra)
         self.vectors = ClassVectors(self.peers)
         self.terms = RuleTerms(self.vectors, self.atoms)
         self.tables = SideTables(len(self.peers), self.atoms.size)
@@ -75,6 +81,23 @@ class Matrix:
         self._sides: dict[tuple, SideTable] = {}
         self._alike_sides: dict[tuple, SideTable] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
+        self.hooks = None
+        if hooks:
+            from netpolicy.engine.hook_tables import HookTables
+
+            self.hooks = HookTables(self, hooks)
+
+    def _hooked(self) -> tuple[dict, object, dict]:
+        """The nodes whose host endpoint hooks cut pods' flows (docs/semantics.md#pod-entry), the peer
+        classes' node, and the atoms' extra cuts; nothing without such hooks."""
+        if not any(e.kind == HOST_ENDPOINT for e in self.ctx.cluster.endpoints):
+            return {}, None, {}
+        from netpolicy.engine.hook_tables import atom_points, class_node, hooked_nodes
+
+        hooks = hooked_nodes(self.ctx)
+        if not hooks:
+            return {}, None, {}
+        return hooks, class_node(self.ctx, hooks), atom_points(hooks)
 
     def _service_points(self) -> set[tuple[int, int]]:
         """(protocol, port) of every backend of every Service a rule names."""
@@ -228,18 +251,17 @@ class Matrix:
 
     # ---- side tables ----------------------------------------------------------------------------
     def side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
-        """The endpoint's verdicts in one direction, grouped (sparse in peer classes)."""
+        """The endpoint's verdicts in one direction, grouped (sparse in peer classes), host endpoint hooks
+        folded in (docs/semantics.md#pod-entry)."""
         key = self._side_keys.get((endpoint.id, direction))
         if key is None:
-            subject = self.subject_classes(endpoint)
-            vectorized = self._plan_of(endpoint, direction)
-            parts = tuple(self.terms.self_part(rule, direction, subject) for rule in vectorized.dependent)
-            key = (vectorized.key, tuple(sorted(subject)), parts)
+            key, found = self._plain_side(endpoint, direction)
+            if self.hooks is not None:
+                found, hooked = self.hooks.fold(endpoint, direction, found)
+                if hooked:
+                    key = (key, hooked)
+                    found = self._sides.setdefault(key, found)
             self._side_keys[(endpoint.id, direction)] = key
-            found = self._sides.get(key)
-            if found is None:
-                own_parts = dict(zip((id(rule) for rule in vectorized.dependent), parts, strict=True))
-                found = self._sides[key] = self._table(vectorized.steps, direction, key[1], own_parts)
             return found
         return self._sides[key]
 
@@ -247,7 +269,9 @@ class Matrix:
                          direction: str) -> SideTable:
         """`side_table` of an endpoint of this peer class and sorted families, shared without a look at
         the endpoint by every one with the same policies and profiles when no rule's own side tells
-        subjects apart."""
+        subjects apart and no host endpoint hook is folded into pods' tables."""
+        if self.hooks is not None:
+            return self.side_table(endpoint, direction)
         alike = (self._policy_selectors_of(peer_class.own_labels), peer_class.profiles, families, direction)
         found = self._alike_sides.get(alike)
         if found is None:
@@ -255,6 +279,21 @@ class Matrix:
             if not self._plan_of(endpoint, direction).dependent:
                 self._alike_sides[alike] = found
         return found
+
+    def plain_side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
+        """The endpoint's verdicts by its own plan alone (no host endpoint hook folded in)."""
+        return self._plain_side(endpoint, direction)[1]
+
+    def _plain_side(self, endpoint: Endpoint, direction: str) -> tuple[tuple, SideTable]:
+        subject = self.subject_classes(endpoint)
+        vectorized = self._plan_of(endpoint, direction)
+        parts = tuple(self.terms.self_part(rule, direction, subject) for rule in vectorized.dependent)
+        key = (vectorized.key, tuple(sorted(subject)), parts)
+        found = self._sides.get(key)
+        if found is None:
+            own_parts = dict(zip((id(rule) for rule in vectorized.dependent), parts, strict=True))
+            found = self._sides[key] = self._table(vectorized.steps, direction, key[1], own_parts)
+        return key, found
 
     def side(self, endpoint: Endpoint, direction: str) -> np.ndarray:
         """(peer classes × atoms): what the endpoint's policies allow in this direction."""

@@ -15,7 +15,7 @@ from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResu
 from netpolicy.engine.host_path import host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
-from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS
 
 NODE_PREFIX = "node/"
@@ -32,6 +32,9 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     for name, node in cluster.nodes.items():
         if any(str(a) == text for a in node.addresses):
             return name
+    governed = governing_node(cluster, text)
+    if governed is not None:
+        return governed
     pod = host_network_pod(cluster, text)
     if pod is None:
         return None
@@ -43,16 +46,33 @@ def node_named(cluster: Cluster, text: str) -> str | None:
     return node
 
 
+def governing_node(cluster: Cluster, text: str) -> str | None:
+    """The node whose governing host endpoint `text` names (its id or one of its addresses), else None:
+    that host endpoint is its node (docs/semantics.md#nodes)."""
+    found = cluster.endpoint(text)
+    if found is None:
+        found = next((e for e in cluster.endpoints if e.kind == HOST_ENDPOINT and any(str(a) == text for a in e.ips)),
+                     None)
+    if found is None or found.kind != HOST_ENDPOINT or not found.node:
+        return None
+    return found.node if node_host_endpoint(cluster, found.node) is found else None
+
+
 def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
     """The hostNetwork pod or workload with this id (they are no endpoints: their traffic is their node's)."""
     return next((p for p in cluster.host_network_pods if p.id == text), None)
 
 
 def node_address(cluster: Cluster, name: str) -> str:
+    """The node's address: its Node object's first, else its governing host endpoint's first expectedIP."""
     node = cluster.nodes.get(name)
-    if node is None or not node.addresses:
-        raise InputError(f"node {name} has no known address", expected="its Node object with status.addresses")
-    return str(node.addresses[0])
+    if node is not None and node.addresses:
+        return str(node.addresses[0])
+    hep = node_host_endpoint(cluster, name)
+    if hep is None or not hep.ips:
+        raise InputError(f"node {name} has no known address",
+                         expected="its Node object with status.addresses, or a host endpoint with expectedIPs")
+    return str(hep.ips[0])
 
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,

@@ -1,64 +1,89 @@
-"""A packet to a pod from off its node crosses the host endpoints on the way: the sending node's
-to-hep-forward (a pod on another node) and the pod's node's raw, preDNAT and from-hep-forward hooks
-(an outside address or a pod on another node), ahead of the pod's ingress (docs/semantics.md#pod-entry).
+"""A packet between a pod and anything off the pod's node crosses the host endpoints on the way: the
+sending pod's node's to-hep-forward (to a pod on another node or an outside address) and the receiving
+pod's node's raw, preDNAT and from-hep-forward hooks (from an outside address or a pod on another node),
+ahead of the destination's ingress (docs/semantics.md#pod-entry).
 
 Sources: `felix/rules/static.go` StaticRawPreroutingChain and StaticManglePreroutingChain dispatch every
 packet arriving on a host endpoint's interface, whatever its destination; StaticFilterForwardChains
-sends forwarded packets through from-hep-forward and to-hep-forward.
+sends every forwarded packet through from-hep-forward (unless the accept mark is set), the workload
+dispatch chains (which return on allow) and then to-hep-forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
     crossing_side,
     depart,
-    node_host_endpoint,
     untracked_reply,
 )
+from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
 from netpolicy.engine.packet import Packet
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
+from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.protocols import PORT_PROTOCOLS
 
 
 def entering_pod(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                  src_port: int | None = None) -> FlowResult:
-    """src → dst as policy judges it, with the host endpoint hooks its packet crosses when dst is a pod
-    and src is off its node (as is when on it, when either node is unknown or no host endpoint is crossed)."""
+    """src → dst as policy judges it, with the host endpoint hooks its packet crosses between a pod and
+    anything off the pod's node (as is when on it, when a node is unknown or no host endpoint is crossed)."""
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     crossings = pod_crossings(evaluator, src, dst, protocol, port, src_port)
     return behind(result, crossings) if crossings else result
 
 
+def query_flow(evaluator: FlowEvaluator, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+               port: int | None, src_port: int | None = None) -> FlowResult:
+    """src → dst as `query` judges two endpoints or addresses (what a matrix cell says): a node's
+    governing host endpoint as its node (node_flow), anything else through the hooks of `entering_pod`."""
+    if evaluator.ctx.host_endpoints:
+        refs = [ref if not isinstance(ref, Endpoint) else ref.id if ref.policed else str(ref.ips[0])
+                for ref in (src, dst)]
+        cluster = evaluator.ctx.cluster
+        if any(governing_node(cluster, ref) is not None for ref in refs):
+            return evaluate_node_flow(evaluator, *refs, protocol, port, src_port)
+    return entering_pod(evaluator, src, dst, protocol, port, src_port)
+
+
 def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | None, Endpoint | None]:
-    """The host endpoints src → dst crosses when dst is a pod and src is off its node: the sending
-    node's (a pod on another node) and the pod's node's; (None, None) when none is."""
-    cluster = evaluator.ctx.cluster
-    source, target = evaluator.peer(src), evaluator.peer(dst)
-    pod = target.endpoint
-    if pod is None or not pod.policed or pod.kind == HOST_ENDPOINT or (node := cluster.node_of(pod)) is None:
+    """The host endpoints src → dst crosses, the sending node's and the receiving node's: a pod's packet
+    to a pod on another known node or to an outside address leaves through its node's to-hep-forward; a
+    packet to a pod from an outside address or a pod on another known node enters the pod's node.
+    (None, None) when none is (a host endpoint's address is its node: node_flow's path)."""
+    ctx = evaluator.ctx
+    if not ctx.host_endpoints:
         return None, None
-    client = source.endpoint if source.policed else None
-    if client is not None and client.kind == HOST_ENDPOINT:
-        return None, None  # a host endpoint's address is its node: node_flow's path
-    client_node = cluster.node_of(client) if client is not None else None
-    if client is not None and client_node in (None, node):
-        return None, None
-    return (node_host_endpoint(cluster, client_node) if client_node else None), node_host_endpoint(cluster, node)
+    ends = []
+    for peer in (evaluator.peer(src), evaluator.peer(dst)):
+        endpoint = peer.endpoint if peer.policed else None
+        if endpoint is not None and endpoint.kind == HOST_ENDPOINT:
+            return None, None
+        node = ctx.node_of(endpoint) if endpoint is not None else None
+        if endpoint is not None and node is None:
+            return None, None  # a pod whose node is unknown
+        ends.append(node)
+    client_node, pod_node = ends
+    if client_node == pod_node:
+        return None, None  # the same node, or two outside addresses
+    return tuple(ctx.host_endpoints.get(n) if n else None for n in ends)
 
 
 def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                   src_port: int | None) -> list[Crossing]:
-    """The host endpoint crossings of src → dst (a pod) from off the pod's node, in order."""
+    """The host endpoint crossings of src → dst between a pod and anything off its node, in order."""
     sender, receiver = crossed(evaluator, src, dst)
     if sender is None and receiver is None:
         return []
     ctx = evaluator.ctx
     source, target = evaluator.peer(src), evaluator.peer(dst)
-    packet = Packet(source, target, protocol, port, src_port if src_port is not None else EPHEMERAL[0])
+    if src_port is None and protocol in PORT_PROTOCOLS:
+        src_port = EPHEMERAL[0]
+    packet = Packet(source, target, protocol, port, src_port)
     out: list[Crossing] = []
     if sender is not None:
         out.append(depart(ctx, sender, packet))
@@ -77,6 +102,6 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
 
 
-def guarded_nodes(cluster: Cluster) -> list[str]:
-    """The nodes a host endpoint governs (the matrix's pod cells leave their hooks out)."""
-    return sorted(n for n in cluster.node_names if node_host_endpoint(cluster, n) is not None)
+def guarded_nodes(ctx: EngineContext) -> list[str]:
+    """The nodes a host endpoint governs (the matrix says it applies their hooks to pod cells)."""
+    return sorted(ctx.host_endpoints)

@@ -17,7 +17,7 @@ from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_na
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
-from netpolicy.engine.pod_entry import behind
+from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
@@ -75,8 +75,13 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
-            if crossings:
-                result = behind(result, crossings)
+        elif entry.kind == CLUSTER_IP and source.policed:
+            # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
+            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port)
+        else:
+            crossings = []
+        if crossings:
+            result = behind(result, crossings)
         if leg.fails:
             result = _failed(result, leg.fails)
         legs.append((leg, result))

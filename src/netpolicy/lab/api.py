@@ -41,7 +41,7 @@ from netpolicy.lab.plan import (
 from netpolicy.lab.prober import ALLOWED, Prober
 from netpolicy.lab.report import VerifyReport, compare
 from netpolicy.lab.topology import CLIENT_PREFIX, LAB_ID_RE, PREFIX, Topology, lab_prefix, plan_topology
-from netpolicy.model.cluster import EXTERNAL, HOST_ENDPOINT, Cluster, Endpoint
+from netpolicy.model.cluster import EXTERNAL, Cluster, Endpoint
 from netpolicy.options import Options
 
 
@@ -354,12 +354,7 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
     try:
         with interrupts_raise():
             sources = SourcePorts({n for _, n in port_list})
-            connections = matrix.connections
-            if any(e.kind == HOST_ENDPOINT for e in cluster.endpoints):
-                from netpolicy.lab.hooked import hooked_connections
-
-                connections = hooked_connections(cluster, options, handle.topology, connections)
-            plan = plan_probes(handle.topology, connections, port_list, icmp=icmp, sctp=sctp_supported(),
+            plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported(),
                                sources=sources, service_clients=frozenset(extra))
             if cluster.services or handle.topology.node_ends:
                 _plan_paths(plan, cluster, options, handle.topology, sources, port_list)

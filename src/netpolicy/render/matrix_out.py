@@ -115,13 +115,13 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
 
 
 def _hooks(matrix: Matrix) -> dict | None:
-    """`host_endpoint_hooks` when host endpoints govern nodes (their hooks are not in the pod cells)."""
+    """`host_endpoint_hooks` when host endpoints govern nodes (the pod cells apply their hooks)."""
     if not any(e.kind == HOST_ENDPOINT for e in matrix.cluster.endpoints):
         return None
     from netpolicy.engine.pod_entry import guarded_nodes
     from netpolicy.render.matrix_services import host_hooks_json
 
-    nodes = guarded_nodes(matrix.cluster)
+    nodes = guarded_nodes(matrix.ctx)
     return host_hooks_json(nodes) if nodes else None
 
 

@@ -55,14 +55,17 @@ def write_services_text(rows, stream: TextIO) -> None:
                                   f"connection ({row.service.affinity_timeout} s)") + "\n")
 
 
-HOOKS_NOTE = ("cells to pods from outside ranges and from pods on another node leave out the host endpoint "
-              "hooks (doNotTrack, preDNAT, applyOnForward) the packet crosses on these nodes; `query` "
-              "applies them")
+HOOKS_NOTE = ("cells between pods on these nodes and anything off their node apply the host endpoint hooks "
+              "the packet crosses, as `query` does: the sending pod's node's to-hep-forward (applyOnForward "
+              "egress), the receiving pod's node's doNotTrack, preDNAT and from-hep-forward policy (failsafe "
+              "ports, untracked replies); each node's governing host endpoint is the node itself, as `query` "
+              "judges node/<name>: its hooks and failsafe ports, its traffic to its own pods unpoliced, its "
+              "pods' traffic to it by DefaultEndpointToHostAction")
 
 
 def host_hooks_json(nodes: list[str]) -> dict:
-    """`host_endpoint_hooks`: the nodes whose host endpoint hooks the matrix's pod cells leave out."""
-    return {"applied_to_pod_flows": False, "nodes": nodes, "note": HOOKS_NOTE}
+    """`host_endpoint_hooks`: the nodes whose host endpoint hooks the matrix's pod cells apply."""
+    return {"applied_to_pod_flows": True, "nodes": nodes, "note": HOOKS_NOTE}
 
 
 def write_host_hooks_text(nodes: list[str], stream: TextIO) -> None:

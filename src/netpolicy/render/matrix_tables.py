@@ -158,7 +158,7 @@ def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -
         from netpolicy.engine.pod_entry import guarded_nodes
         from netpolicy.render.matrix_services import write_host_hooks_text
 
-        if nodes := guarded_nodes(matrix.cluster):
+        if nodes := guarded_nodes(matrix.ctx):
             write_host_hooks_text(nodes, stream)
     if matrix.cluster.services:
         from netpolicy.engine.service_rows import service_rows

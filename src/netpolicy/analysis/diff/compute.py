@@ -16,6 +16,7 @@ from netpolicy.analysis.diff.probes import Cuts, Probe, probes, rule_cuts
 from netpolicy.analysis.diff.services import ServiceChange, service_changes
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
+from netpolicy.engine.pod_entry import query_flow
 from netpolicy.model.cluster import Cluster
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.options import Options
@@ -177,7 +178,7 @@ class _Explainer:
         src_ref, dst_ref = src.ref(side), dst.ref(side)
         if src_ref is None or dst_ref is None:
             return None
-        return self.evaluators[side].evaluate(src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
+        return query_flow(self.evaluators[side], src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
 
 
 def union_all(sets: list[ConnectionSet]) -> ConnectionSet:

@@ -23,6 +23,7 @@ from netpolicy.analysis.expectations.model import ALLOW, DENY, EVERY, SERVICE, E
 from netpolicy.analysis.expectations.peers import PeerResolver
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
+from netpolicy.engine.pod_entry import query_flow
 from netpolicy.model.cluster import Cluster
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
@@ -210,7 +211,7 @@ class _Checker:
         src_ref, dst_ref = src.ref(0), dst.ref(0)
         if probe is None or src_ref is None or dst_ref is None:
             return None
-        return self.evaluator.evaluate(src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
+        return query_flow(self.evaluator, src_ref, dst_ref, probe.protocol, probe.port, probe.src_port)
 
 
 def _judge(expectation: Expectation, src: Place, dst: Place, allowed: ConnectionSet) -> PairResult | None:
