@@ -9,8 +9,18 @@ from bench.sizes import POD_CIDR, ClusterSpec
 
 from netpolicy.api import load_cluster
 from netpolicy.engine import pairs
-from netpolicy.engine.bits import ranges, refine
+from netpolicy.engine.bits import (
+    SETS_PER_COLUMN,
+    membership,
+    ranges,
+    refine,
+    refine_all,
+    sorted_unique,
+    union_of,
+)
 from netpolicy.engine.matrix import compute_matrix
+from netpolicy.engine.plan import RuleStep
+from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.options import Options
 
 
@@ -43,6 +53,23 @@ def test_refine_splits_groups_by_value(labels, count, values, n_values, groups):
         found.setdefault(label, []).append(item)
     assert sorted(found.values()) == sorted(groups)
     assert max(new.tolist()) < new_count
+
+
+@pytest.mark.parametrize(("n", "n_sets", "seed"), [(50, 3, 0), (400, 12, 1), (300, 2 * SETS_PER_COLUMN + 5, 2),
+                                                   (20, 0, 3)])
+def test_refine_all_numbers_groups_as_refining_one_set_at_a_time(n, n_sets, seed):
+    """Memberships gathered into columns give the very numbers of refining by one set after another."""
+    rng = np.random.default_rng(seed)
+    sets = [np.sort(rng.choice(n, size=int(rng.integers(0, n // 4 + 1)), replace=False)) for _ in range(n_sets)]
+    base = rng.integers(0, 3, size=n)
+    union = union_of(sets, n)
+    assert union.tolist() == sorted({i for s in sets for i in s.tolist()})
+    labels, count = base[union].astype(np.int64), 3
+    for items in sets:
+        labels, count = refine(labels, count, np.isin(union, items), 2)
+    columns = [membership(sets[i:i + SETS_PER_COLUMN], union, n) for i in range(0, len(sets), SETS_PER_COLUMN)]
+    got, got_count = refine_all(base[union], 3, columns)
+    assert (got.tolist(), got_count) == (labels.tolist(), count)
 
 
 @pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])
@@ -96,3 +123,29 @@ def test_range_mask_takes_atoms_inside_the_ranges(atoms, ranges, inside):
     lo = np.array([a for a, _ in atoms], dtype=np.int64)
     hi = np.array([b for _, b in atoms], dtype=np.int64)
     assert _range_mask(lo, hi, IntervalSet.of(ranges)).astype(int).tolist() == inside
+
+
+def test_side_tables_shared_by_class_are_each_endpoints_own(tmp_path):
+    """A side table shared by peer classes alike (same policies, profiles, families) is the very table
+    each class's endpoint gets, on a cluster with Calico rules whose own side tells subjects apart."""
+    generate(ClusterSpec("alike", 400, 80, 8, seed=5), tmp_path)
+    options = Options(pod_cidr=POD_CIDR)
+    matrix = compute_matrix(load_cluster([str(tmp_path)], options), options)
+    policed = [c for c in pairs.endpoint_classes(matrix) if c.representative.policed]
+    dependent = 0
+    for cls in policed:
+        families = tuple(sorted(cls.classes))
+        peer = matrix.classes[cls.classes[families[0]]]
+        for direction in (INGRESS, EGRESS):
+            shared = matrix.class_side_table(cls.representative, peer, families, direction)
+            steps = matrix.plan(cls.representative, direction).steps
+            dependent += any(matrix.terms.self_dependent(s.rule, direction) for s in steps if isinstance(s, RuleStep))
+            for member in cls.members:
+                assert matrix.side_table(member, direction) is shared
+    assert dependent  # the cluster has rules whose own side tells subjects apart
+
+
+@pytest.mark.parametrize("values", [[], [3], [5, 1, 5, 2, 1], [7, 7, 7], list(range(10, 0, -1))])
+def test_sorted_unique_is_numpys_unique(values):
+    array = np.array(values, dtype=np.int64)
+    assert sorted_unique(array).tolist() == np.unique(array).tolist()

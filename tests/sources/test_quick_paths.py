@@ -70,6 +70,21 @@ def test_accepted_metadata(metadata: Any, namespaced, cluster_scoped, namespaced
     assert messages(diags) == expected_messages
 
 
+def test_labels_remembered_valid_never_hide_a_bad_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys and values seen valid are checked by look-up; a new bad key or value is still reported,
+    also once the remembered ones were forgotten (bound reached)."""
+    from netpolicy.sources import metadata
+
+    monkeypatch.setattr(metadata, "KNOWN_MAX", 2)
+    labels = [{"app": "web", "tier": "a"}, {"app": "web", "tier": "a"}, {"app": "-bad", "tier": "a"},
+              {"app": "web", "x/y/z": "a"}, {"app": "web", "tier": "a"}]
+    objects = [RawObject({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p{i}", "labels": found}},
+                         Location("f.yaml", 3 + i)) for i, found in enumerate(labels)]
+    diags = Diagnostics()
+    assert [e.name for e in accept_objects(objects, diags)] == ["p0", "p1", "p4"]
+    assert [m.split(":")[1] for m in messages(diags)] == ["5", "6"]
+
+
 LIST_ITEMS = [
     {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"}},
     {"kind": "Pod", "metadata": {"name": "b"}},

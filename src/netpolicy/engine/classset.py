@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from netpolicy.engine.bits import sorted_unique
+
 #: A set with at most `size >> SPARSE_SHIFT` classes is kept as sorted ids (8 bytes each, 1/8 of a
 #: byte per class in bits: ids are also the smaller form up to size / 64).
 SPARSE_SHIFT = 5
@@ -53,7 +55,7 @@ class ClassSet:
     @classmethod
     def of_any_ids(cls, ids, size: int) -> ClassSet:
         """The set of these class ids (any order, repeats allowed)."""
-        return cls.of_ids(np.unique(np.asarray(ids, dtype=np.int64)), size)
+        return cls.of_ids(sorted_unique(np.asarray(ids, dtype=np.int64)), size)
 
     @classmethod
     def of_mask(cls, mask: np.ndarray) -> ClassSet:
@@ -130,7 +132,7 @@ class ClassSet:
         if other.is_all or not self.count:
             return other
         if self.ids is not None and other.ids is not None:
-            return ClassSet.of_ids(np.union1d(self.ids, other.ids), self.size)
+            return ClassSet.of_ids(sorted_unique(np.concatenate((self.ids, other.ids))), self.size)
         return ClassSet.of_mask(self.dense() | other.dense())
 
     def __invert__(self) -> ClassSet:

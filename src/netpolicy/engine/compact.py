@@ -57,12 +57,12 @@ class _Interner:
         self.conn_ids: dict[bytes, int | None] = {}
 
     def peer_set(self, members: np.ndarray) -> int:
-        members = members.astype(np.int32)
+        """The number of a set of sorted int32 peer classes (stored on first sight)."""
         key = hashlib.blake2b(members.tobytes(), digest_size=16).digest()
         found = self.set_ids.get(key)
         if found is None:
             found = self.set_ids[key] = len(self.sets)
-            self.sets.append(members)
+            self.sets.append(members.copy())
         return found
 
     def connections_of(self, table: np.ndarray) -> list[int | None]:
@@ -80,37 +80,38 @@ class _Interner:
         return out
 
 
-def _split(members: np.ndarray, labels: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """`members` grouped by their label (members stay sorted within a group): (label, members)."""
+def _split(members: np.ndarray, labels: np.ndarray) -> tuple[list[int], list[np.ndarray]]:
+    """`members` grouped by their label (members stay sorted within a group, as int32): the labels in
+    increasing order and each one's members."""
     if not len(members):
-        return []
+        return [], []
     order = np.argsort(labels, kind="stable")
-    members, labels = members[order], labels[order]
-    bounds = np.flatnonzero(np.diff(labels)) + 1
-    starts = np.concatenate(([0], bounds))
-    return [(int(labels[s]), part) for s, part in zip(starts.tolist(), np.split(members, bounds), strict=True)]
+    members, labels = members[order].astype(np.int32), labels[order]
+    bounds = (np.flatnonzero(np.diff(labels)) + 1).tolist()
+    starts, ends = [0, *bounds], [*bounds, len(members)]
+    return labels[starts].tolist(), [members[start:end] for start, end in zip(starts, ends, strict=True)]
 
 
 def _table_entries(table, base_sets: list[tuple[int, int, int, int]], weights: np.ndarray, interner: _Interner) -> tuple[list, bool, np.ndarray]:
     """A side table as ordered (peer set, connection) entries: the classes its own rules single out
     first, then the groups of its shared base; whether every peer class gets everything; and how many
     peer classes get something."""
-    entries: list[tuple[int, int | None]] = []
     conn_of = interner.connections_of(table.table)
-    full = table.table.all(axis=1)
-    is_open, reach = True, np.zeros(2, dtype=np.int64)
-    for group, members in _split(table.positions, table.groups):
-        entries.append((interner.peer_set(members), conn_of[group]))
-        is_open &= bool(full[group])
-        if conn_of[group] is not None:
-            reach += (len(members), int(weights[members].sum()))
+    full = table.table.all(axis=1).tolist()
+    labels, parts = _split(table.positions, table.groups)
+    entries = [(interner.peer_set(members), conn_of[group]) for group, members in zip(labels, parts, strict=True)]
+    is_open = all(full[group] for group in labels)
+    singled_weights = weights[table.positions]
+    allowed = np.array([conn is not None for conn in conn_of], dtype=bool)[table.groups]
+    reach = np.array([allowed.sum(), singled_weights[allowed].sum()], dtype=np.int64)
     size = max(group for group, *_ in base_sets) + 1
-    shadowed = np.bincount(table.base[table.positions], minlength=size)
-    shadowed_weight = np.bincount(table.base[table.positions], weights=weights[table.positions], minlength=size)
+    base_of = table.base[table.positions]
+    shadowed = np.bincount(base_of, minlength=size)
+    shadowed_weight = np.bincount(base_of, weights=singled_weights, minlength=size)
     for group, set_id, count, weight in base_sets:
         if shadowed[group] == count:
             continue  # every member of this base group is singled out above
-        is_open &= bool(full[group])
+        is_open &= full[group]
         if conn_of[group] is not None:
             entries.append((set_id, conn_of[group]))
             reach += (count - int(shadowed[group]), weight - int(shadowed_weight[group]))
@@ -132,9 +133,9 @@ def compact_connectivity(matrix, classes: list[EndpointClass], progress: StageRe
             progress("compact tables", number, len(tables))
         base_sets = bases.get(id(table.base))
         if base_sets is None:
-            groups = _split(np.arange(n_peers, dtype=np.int64), table.base.astype(np.int64))
+            labels, parts = _split(np.arange(n_peers, dtype=np.int64), table.base.astype(np.int64))
             base_sets = bases[id(table.base)] = [(g, interner.peer_set(m), len(m), int(weights[m].sum()))
-                                                 for g, m in groups]
+                                                 for g, m in zip(labels, parts, strict=True)]
         entries, is_open, allowed = _table_entries(table, base_sets, weights, interner)
         out_tables.append(entries)
         open_tables.append(is_open)

@@ -115,7 +115,7 @@ class LabelIndex:
                 pool = np.arange(len(self.sets), dtype=np.int64)
             if len(pool) <= SMALL_POOL:
                 sets, root = self.sets, selector.root
-                found = pool[np.array([root.matches(sets[i]) for i in pool.tolist()], dtype=bool).reshape(-1)]
+                found = np.array([i for i in pool.tolist() if root.matches(sets[i])], dtype=np.int64)
             else:
                 found = pool[self._evaluate(selector.root, pool)]
             self._cache[key] = found

@@ -79,6 +79,7 @@ class Matrix:
         self._policy_signatures: dict[int, frozenset[int]] = {}
         self._side_keys: dict[tuple[str, str], tuple] = {}
         self._sides: dict[tuple, SideTable] = {}
+        self._alike_sides: dict[tuple, SideTable] = {}
         self._conn_cache: dict[bytes, ConnectionSet] = {}
         self.hooks = None
         if hooks:
@@ -196,7 +197,10 @@ class Matrix:
 
     def _policy_selectors(self, endpoint: Endpoint) -> frozenset[int]:
         """The policy selectors (by number) that the endpoint's labels match."""
-        signature = self.signature(endpoint)
+        return self._policy_selectors_of(self.signature(endpoint))
+
+    def _policy_selectors_of(self, signature: int) -> frozenset[int]:
+        """The policy selectors (by number) in a label set's signature."""
         found = self._policy_signatures.get(signature)
         if found is None:
             found = self._policy_signatures[signature] = frozenset(
@@ -260,6 +264,21 @@ class Matrix:
             self._side_keys[(endpoint.id, direction)] = key
             return found
         return self._sides[key]
+
+    def class_side_table(self, endpoint: Endpoint, peer_class: PeerClass, families: tuple[int, ...],
+                         direction: str) -> SideTable:
+        """`side_table` of an endpoint of this peer class and sorted families, shared without a look at
+        the endpoint by every one with the same policies and profiles when no rule's own side tells
+        subjects apart and no host endpoint hook is folded into pods' tables."""
+        if self.hooks is not None:
+            return self.side_table(endpoint, direction)
+        alike = (self._policy_selectors_of(peer_class.own_labels), peer_class.profiles, families, direction)
+        found = self._alike_sides.get(alike)
+        if found is None:
+            found = self.side_table(endpoint, direction)
+            if not self._plan_of(endpoint, direction).dependent:
+                self._alike_sides[alike] = found
+        return found
 
     def plain_side_table(self, endpoint: Endpoint, direction: str) -> SideTable:
         """The endpoint's verdicts by its own plan alone (no host endpoint hook folded in)."""

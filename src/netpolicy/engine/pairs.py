@@ -196,12 +196,15 @@ def class_tables(matrix, classes: list[EndpointClass],
     n_cls = len(classes)
     egress = np.full(n_cls, -1, dtype=np.int64)
     ingress = np.full(n_cls, -1, dtype=np.int64)
+    peers = matrix.classes
     for index, cls in enumerate(classes):
         if index % 1024 == 0:
             report("side tables", index, n_cls)
         if cls.representative.policed:
+            families = tuple(sorted(cls.classes))
+            peer = peers[cls.classes[families[0]]]
             for direction, column in ((EGRESS, egress), (INGRESS, ingress)):
-                table = matrix.side_table(cls.representative, direction)
+                table = matrix.class_side_table(cls.representative, peer, families, direction)
                 column[index] = table_ids.setdefault(id(table), len(tables))
                 if column[index] == len(tables):
                     tables.append(table)

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netpolicy.engine.bits import label_type, refine, representatives
+from netpolicy.engine.bits import (
+    SETS_PER_COLUMN,
+    label_type,
+    membership,
+    refine,
+    refine_all,
+    representatives,
+    sorted_unique,
+    union_of,
+)
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, ProfileStart, RuleStep, Step, TierEnd, TierStart
 from netpolicy.engine.terms import RuleTerm
 
@@ -105,7 +114,7 @@ class SideTable:
 
     def used_groups(self) -> set[int]:
         """The groups some peer class is in."""
-        return set(np.unique(self.local).tolist())
+        return set(sorted_unique(self.local).tolist())
 
     @property
     def override_map(self) -> dict[int, int]:
@@ -186,18 +195,19 @@ class SideTables:
         for term in terms:
             (broad if term.count > n // 16 else narrow).append(term)
         base, base_count, base_reps = self._base_groups(tuple(broad))
-        marks = np.zeros(n, dtype=bool)
+        idx = union_of([term.indices for term in narrow], n)
+        columns: list[tuple[np.ndarray, int]] = []
+        run: list[np.ndarray] = []
         for term in narrow:
-            marks[term.indices] = True
-        idx = np.flatnonzero(marks)
-        marks[idx] = False
-        labels, count = base[idx].astype(np.int64), base_count
-        for term in narrow:
-            marks[term.indices] = True
-            labels, count = refine(labels, count, marks[idx], 2)
-            marks[term.indices] = False
+            run.append(term.indices)
+            if term.per_class is not None or len(run) == SETS_PER_COLUMN:
+                columns.append(membership(run, idx, n))
+                run = []
             if term.per_class is not None:
-                labels, count = refine(labels, count, term.per_class.at(idx), len(term.per_class.rows))
+                columns.append((term.per_class.at(idx), len(term.per_class.rows)))
+        if run:
+            columns.append(membership(run, idx, n))
+        labels, count = refine_all(base[idx], base_count, columns)
         groups = (base_count + labels).astype(np.int32)
         reps = np.concatenate((base_reps, representatives(labels, count, idx)))
         return LocalGroups(base, base_count, idx.astype(np.int64), groups, reps, frozenset(id(t) for t in narrow))

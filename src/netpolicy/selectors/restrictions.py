@@ -134,7 +134,10 @@ def _and_restrictions(parts: Iterable[dict[str, LabelRestriction]]) -> dict[str,
     merged: dict[str, LabelRestriction] = {}
     for part in parts:
         for label, r in part.items():
-            base = merged.get(label, LabelRestriction())
+            base = merged.get(label)
+            if base is None:  # the first restriction on the label: kept as it is (immutable)
+                merged[label] = r
+                continue
             values = base.must_have_one_of_values
             if values is None:
                 values = r.must_have_one_of_values

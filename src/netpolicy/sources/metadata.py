@@ -17,6 +17,11 @@ _DNS1035_LABEL_RE = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 _LABEL_NAMED = {"Namespace"}
 _DNS1035_NAMED = {"Service"}
 _NAME_MAX = {"CronJob": 52}
+#: Label keys and values found valid are remembered (up to this many of each), so that the labels of
+#: most objects are checked with two set look-ups: a large input repeats the same few.
+KNOWN_MAX = 1 << 16
+_KNOWN_KEYS: set[str] = set()
+_KNOWN_VALUES: set[str] = set()
 
 
 def name_problems(kind: str, name: str) -> tuple[tuple[str, ...], str]:
@@ -51,15 +56,27 @@ def metadata_valid(obj: RawObject, info: KindInfo, name: str, namespace: str | N
         problems = names.dns1123_label_problems(namespace)
         if problems:
             bad("metadata.namespace", namespace, problems, names.DNS1123_LABEL_FORMAT)
+    if _KNOWN_KEYS.issuperset(labels) and _KNOWN_VALUES.issuperset(labels.values()):
+        return _annotations_valid(obj, metadata.get("annotations"), diags) and ok
     for key, value in labels.items():
         problems = names.qualified_name_problems(key) if isinstance(key, str) else ("is not a string",)
         if problems:
             bad(f"metadata.labels.{key}", str(key), problems, names.LABEL_KEY_FORMAT)
             continue
+        _remember(_KNOWN_KEYS, key)
         problems = names.label_value_problems(value)
         if problems:
             bad(f"metadata.labels.{key}", value, problems, names.LABEL_VALUE_FORMAT)
+        else:
+            _remember(_KNOWN_VALUES, value)
     return _annotations_valid(obj, metadata.get("annotations"), diags) and ok
+
+
+def _remember(known: set[str], item: str) -> None:
+    """Add a label key or value found valid (forgetting them all past KNOWN_MAX)."""
+    if len(known) >= KNOWN_MAX:
+        known.clear()
+    known.add(item)
 
 
 def _annotations_valid(obj: RawObject, annotations: Any, diags: Diagnostics) -> bool:

@@ -175,6 +175,7 @@ def rule_match(converted: CalicoRule, namespace: str, ingress: bool, ipblock_mat
     return protocol, source, destination, ports_text(converted.protocol, converted.ports)
 
 
+@lru_cache(maxsize=4096)
 def port_match(ports: tuple[CalicoPort, ...]) -> ir.PortMatch | None:
     """Calico ports as an IR port match; None (every port) when there are none."""
     if not ports:

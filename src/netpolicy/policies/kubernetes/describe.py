@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from netpolicy.model.intervals import IntervalSet
@@ -45,6 +46,7 @@ def peer_text(peer: NetworkPolicyPeer | None, field: str, index: int | None, nam
     return f"{head} {who} {where}"
 
 
+@lru_cache(maxsize=4096)
 def ports_text(protocol: str | None, ports: tuple[CalicoPort, ...]) -> str:
     """`TCP 80-81,443,http`, `UDP all ports`, or `all protocols and ports`."""
     if protocol is None:
