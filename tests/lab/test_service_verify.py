@@ -179,6 +179,36 @@ def test_trojanwall_node_to_its_pods_agrees(trojanwall):
     assert trojanwall[1].ok
 
 
+def test_nodes_to_every_node_port_load_balancer_and_external_ip(paths_report):
+    """Each node → every NodePort, LoadBalancer and external IP, per backend (docs/semantics.md#service-fields):
+    its own NodePort and the VIPs translated in its nat OUTPUT to every endpoint (eTP Local: short-circuit
+    local traffic), its own pod unpoliced; another node's NodePort translated there."""
+    assert paths_report.ok, [disagreement_json(d) for d in paths_report.disagreements]
+    assert reached(paths_report, "node/node-a", "NodePort node-a:31001") == {"web/app-1": "allowed",
+                                                                            "web/app-0": "denied"}
+    assert reached(paths_report, "node/node-b", "LoadBalancer 198.51.100.10") == {"web/app-0": "allowed",
+                                                                                 "web/app-1": "denied"}
+    assert set(reached(paths_report, "node/node-a", "NodePort node-c:31001").values()) == {"denied"}
+    froms = {s["via"].split(" ")[0] for s in paths_report.services if s["from"].startswith("node/")}
+    assert froms == {"ClusterIP", "NodePort", "LoadBalancer", "externalIP"}
+
+
+@pytest.mark.parametrize("denied", ["10.244.0.0/16", "172.18.0.3/32"])
+def test_nodes_to_services_under_host_endpoint_egress_policy(denied):
+    """Host endpoint egress policy on node-a/node-b: a node's own NodePort routes to lo before DNAT (no
+    OUTPUT hook); a VIP routes out eth0 (filter OUTPUT on the translated packet, own pods included);
+    another node's NodePort is judged as sent."""
+    from tests.engine.test_node_service_client import NODES, hep_egress_deny
+    from tests.engine.test_pod_entry import HEPS
+
+    report = verify(load_documents([*NODES, *HEPS, hep_egress_deny(denied)]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    lb = reached(report, "node/node-a", "LoadBalancer 198.51.100.10")
+    assert lb == ({"web/app-0": "denied", "web/app-1": "denied"} if denied.startswith("10.") else
+                  {"web/app-0": "allowed", "web/app-1": "allowed"})
+    assert set(reached(report, "node/node-a", "NodePort node-a:31000").values()) == {"allowed"}
+
+
 def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
     """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
     heps = []

@@ -96,16 +96,22 @@ def arrive(ctx: EngineContext, hep: Endpoint, packet: Packet, translated: Packet
     return Crossing(tuple(hops), DROP if last.verdict == DROP else ACCEPT)
 
 
-def depart(ctx: EngineContext, hep: Endpoint, packet: Packet, from_host: bool = False) -> Crossing:
-    """A packet leaving through `hep`: from the node itself (raw OUTPUT, then filter OUTPUT) or
-    forwarded (to-hep-forward, after the NAT of PREROUTING, before masquerade)."""
+def depart(ctx: EngineContext, hep: Endpoint, packet: Packet, from_host: bool = False,
+           translated: Packet | None = None) -> Crossing:
+    """A packet leaving through `hep`: from the node itself (raw OUTPUT, then filter OUTPUT on what
+    kube-proxy's nat OUTPUT made of it, `translated`) or forwarded (to-hep-forward, after the NAT of
+    PREROUTING, before masquerade)."""
     if not from_host:
         hop = forward_hook(ctx, hep, EGRESS, packet)
         return Crossing((hop,), hop.verdict)
     raw = raw_hook(ctx, hep, EGRESS, packet)
+    if raw.untracked and translated is not None:
+        return Crossing((raw, Hop(DROP, (note("untracked packets are not DNATed (NAT needs a conntrack entry): "
+                                               "kube-proxy never translates it, so it reaches no backend"),))),
+                        DROP, True)
     if raw.verdict == DROP or raw.untracked:
         return Crossing((raw,), raw.verdict, raw.untracked)
-    last = normal_hook(ctx, hep, EGRESS, packet)
+    last = normal_hook(ctx, hep, EGRESS, translated or packet)
     return Crossing((raw, last), DROP if last.verdict == DROP else ACCEPT)
 
 

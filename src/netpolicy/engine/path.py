@@ -137,8 +137,10 @@ class ServicePaths:
         found = self.node_addresses.get(node)
         return found[0] if found else None
 
-    def translate(self, entry: Entry, client: Endpoint | None, client_address: str) -> Translation:
-        """The legs of a packet from `client` (an endpoint, or an address outside every endpoint)."""
+    def translate(self, entry: Entry, client: Endpoint | None, client_address: str,
+                  own_node: str | None = None) -> Translation:
+        """The legs of a packet from `client` (an endpoint, or an address outside every endpoint);
+        `own_node`: the client is this node's own traffic, translated in its nat OUTPUT."""
         service, sp = entry.service, entry.service_port
         if sp is None:
             return Translation(entry, (), f"{entry.port} is not a port of {entry.kind} {entry.address} of "
@@ -156,6 +158,8 @@ class ServicePaths:
             serving, note, dropped = self._node_local(entry, serving, sender)
             if dropped:
                 return Translation(entry, (), dropped)
+        if own_node is not None and entry.kind != CLUSTER_IP:
+            return self._from_own_node(replace(entry, node=own_node), serving, sender)
         local = service.external_traffic_policy == "Local" and entry.kind != CLUSTER_IP
         if local and not is_pod and entry.node is not None:
             serving = [(b, t) for b, t in serving if self.node_of(b) == entry.node]
@@ -170,6 +174,29 @@ class ServicePaths:
             if legs and all(leg.fails for leg in legs) and len({leg.fails for leg in legs}) == 1:
                 return Translation(entry, (), legs[0].fails)
         return Translation(entry, legs, note=note)
+
+    def _from_own_node(self, entry: Entry, serving: list, client: Client) -> Translation:
+        """A node's own connection to its NodePort, a LoadBalancer or an external IP: kube-proxy translates it
+        in nat OUTPUT (`services`: `service-ips`, NodePorts on `fib daddr type local`) to every endpoint,
+        eTP Local included ("short-circuit local traffic", after "masquerade local traffic"); the source
+        stays the node's address (`syncProxyRules` externalTrafficChain). Under eTP Local a node without a
+        local endpoint drops its LoadBalancer and external IPs first (filter output's `endpoints-check`)."""
+        local = entry.service.external_traffic_policy == "Local"
+        if local and entry.kind != NODE_PORT and not any(self.node_of(b) == entry.node for b, _ in serving):
+            return Translation(entry, (), (
+                f"externalTrafficPolicy Local and no endpoint of {entry.service.id} on node {entry.node}: kube-proxy's "
+                f"`endpoints-check` (filter output, before DNAT) drops the node's own connection to {entry.kind} "
+                f"{entry.address} (`no-endpoint-services`), ahead of \"short-circuit local traffic\""))
+        how = ("externalTrafficPolicy Local: \"short-circuit local traffic\" sends the node's own connection to "
+               "every endpoint" if local else "externalTrafficPolicy Cluster: every endpoint")
+        legs = tuple(Leg(b, t, Rewrite(), f"kube-proxy on {entry.node} translates its own connection in nat OUTPUT: "
+                                          f"DNAT {entry.describe()} to {b.address}:{t.port}; {how}, masqueraded "
+                                          "to the node's own address") for b, t in serving)
+        if entry.kind == LOAD_BALANCER:
+            legs = tuple(self._firewalled(entry, leg, client) for leg in legs)
+            if legs and all(leg.fails for leg in legs) and len({leg.fails for leg in legs}) == 1:
+                return Translation(entry, (), legs[0].fails)
+        return Translation(entry, legs)
 
     def node_at(self, address: str) -> str | None:
         """The node that has this address (a Node object's), else None."""

@@ -9,13 +9,15 @@ from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResu
 from netpolicy.engine.host_path import (
     Crossing,
     arrive,
+    crossing_side,
     depart,
+    host_side,
     node_host_endpoint,
     untracked_reply,
 )
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.path import CLUSTER_IP, Entry, Leg, ServicePaths
+from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.model.cluster import HOST_ENDPOINT
@@ -51,10 +53,42 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     """Translate src → entry as kube-proxy does and judge every leg."""
     client = evaluator.ctx.cluster.endpoint(src)
     node = _node_source(evaluator, src, client)
-    if node is not None:
-        if entry.kind == CLUSTER_IP:
-            return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
-        src = node_address(evaluator.ctx.cluster, node)
+    if node is None:
+        return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
+    if entry.kind != NODE_PORT or entry.node == node:
+        return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
+    address = node_address(evaluator.ctx.cluster, node)
+    flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
+    return _sent_by_node(evaluator, flow, node, address)
+
+
+def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, address: str) -> ServiceFlow:
+    """A node's connection to another node's NodePort: its nat OUTPUT leaves a foreign address alone
+    (NodePorts only on `fib daddr type local`), so the packet leaves as its own plain packet, judged by its
+    host endpoint's raw and filter OUTPUT hooks, and is translated on the entry node like any client's."""
+    hep = node_host_endpoint(evaluator.ctx.cluster, node)
+    entry = flow.entry
+    why = (f"node {node}'s kube-proxy does not translate another node's address: its packet leaves as "
+           f"{address} → {entry.address}:{entry.port}, translated on {entry.node}")
+    legs = []
+    for leg, result in flow.legs:
+        if hep is None:
+            egress = SideResult(result.egress.verdict, (TraceStep(None, None, None, None, "NoPolicy",
+                                                                  f"{why}; no host endpoint polices node {node}"),))
+        else:
+            sent = Packet(evaluator.peer(address), evaluator.peer(entry.address), flow.protocol, entry.port,
+                          flow.src_port if flow.src_port is not None else EPHEMERAL[0])
+            judged = host_side(evaluator.ctx, hep, sent, arrived=False)
+            egress = SideResult(judged.verdict, (TraceStep(None, None, None, None, "Default", why),) + judged.trace)
+        verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
+        legs.append((leg, replace(result, egress=egress, verdict=verdict,
+                                  allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)))
+    return replace(flow, legs=tuple(legs))
+
+
+def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, client, dst: str, entry: Entry,
+                  protocol: int, src_port: int | None) -> ServiceFlow:
+    """A pod's or an outside address's flow to the Service entry, leg by leg."""
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
@@ -121,20 +155,47 @@ def _node_source(evaluator: FlowEvaluator, src: str, client) -> str | None:
 
 def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: str, dst: str, entry: Entry,
                protocol: int, src_port: int | None) -> ServiceFlow:
-    """A node's own connection to a ClusterIP: kube-proxy translates it in nat OUTPUT on that node, and each
-    leg is the node's traffic to the backend (to its own pods never policed; otherwise its host endpoint's
+    """A node's own connection to a ClusterIP, its own NodePort, a LoadBalancer or an external IP: kube-proxy
+    translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend (to its own pods never policed; otherwise its host endpoint's
     OUTPUT hooks and the backend's side), as `query --from node/<name>` judges it (docs/semantics.md#service-fields)."""
     address = node_address(evaluator.ctx.cluster, node)
-    translation = paths.translate(entry, None, address)
+    translation = paths.translate(entry, None, address, own_node=node)
     legs = []
     for leg in translation.legs:
         target = f"node/{leg.backend.node}" if leg.backend.host_network else (
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
         result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
+        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
     notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, address: str, entry: Entry, leg: Leg,
+                     src_port: int | None) -> FlowResult:
+    """The sending node's hooks on a connection its nat OUTPUT translated. Netfilter keeps the output
+    interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
+    its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
+    external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
+    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields)."""
+    ctx = evaluator.ctx
+    hep = node_host_endpoint(ctx.cluster, node)
+    if hep is None or entry.address is None:
+        return result
+    if entry.kind == NODE_PORT:
+        egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
+                                                f"{entry.address}:{entry.port} is node {node}'s own address: routed "
+                                                "to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),))
+    else:
+        port = src_port if src_port is not None else EPHEMERAL[0]
+        source = evaluator.peer(address)
+        sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
+        translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
+        egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
+    verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
+    return replace(result, egress=egress, verdict=verdict,
+                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,

@@ -173,6 +173,9 @@ class Prober:
         token = f"netpolicy-lab {seq}".encode()
         try:
             sock = self._open(probe, token)
+        except PermissionError:  # EPERM: the sender's own OUTPUT hooks dropped the packet
+            outcomes[probe] = Outcome(DENIED, "dropped on sending (EPERM from the sender's OUTPUT hooks)")
+            return
         except OSError as error:
             outcomes[probe] = Outcome(ERROR, f"could not send: {error.strerror or error}")
             return

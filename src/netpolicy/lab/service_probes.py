@@ -2,9 +2,10 @@
 LoadBalancer and external IPs), once per backend the engine says kube-proxy may pick, from that
 backend's picking source port (`ServicePicks`), with the engine's verdict for that backend.
 
-Clients: pods for ClusterIPs; pods and outside ranges for NodePorts (the uplink routes each node's
-address to it) and for LoadBalancer and external IPs (a pod's own node translates; from outside the
-uplink acts as the load balancer and delivers each connection to its backend's node, `vip_routes`). When the engine finds no
+Clients: pods and nodes for ClusterIPs; pods, outside ranges and nodes for NodePorts (the uplink routes
+each node's address to it) and for LoadBalancer and external IPs (a pod's or a node's own node translates;
+from outside the uplink acts as the load balancer and delivers each connection to its backend's node,
+`vip_routes`). When the engine finds no
 backend (none ready, externalTrafficPolicy Local without a local one, a port the Service lacks) the
 client is probed once from a source port that picks nothing, and the engine says deny.
 """
@@ -63,7 +64,7 @@ class ServiceProbePlanner:
                 if sp.protocol not in NAT_PROTOCOLS:
                     continue
                 for entry, outside in _entries(service, sp, self.topology):
-                    for client in clients + ([] if outside else nodes):
+                    for client in clients + nodes:
                         if not (client.workload or client in nodes) and not outside:
                             continue
                         if sp.protocol == SCTP and not sctp:

@@ -6,8 +6,9 @@ maps send a ClusterIP, LoadBalancer or external IP, or a local address with a no
 Service port's chains: `service-…` (ClusterIP: masquerade off-cluster sources), `external-…` (eTP
 Cluster: always mark for masquerade; eTP Local: pods and the node itself short-circuit to every
 endpoint, others only to `local-…`, this node's endpoints), `endpoint-…` (hairpin masquerade, then
-DNAT). `nat-postrouting` masquerades marked packets; `endpoints-check` in the filter hooks drops
-(Local, no local endpoint) or rejects (no endpoint) what the maps do not capture. internalTrafficPolicy
+DNAT). `nat-postrouting` masquerades marked packets; `endpoints-check` (filter input, forward and
+output) and `nodeport-endpoints-check` (filter input only) drop (Local, no local endpoint) or reject
+(no endpoint) what the maps do not capture. internalTrafficPolicy
 Local sends the ClusterIP to `local-…`; `firewall-check` (filter prerouting and output) sends a
 LoadBalancer IP with loadBalancerSourceRanges to `firewall-…`; sessionAffinity ClientIP adds the
 `affinity-…` sets, their lookups and the endpoint chains' `update`.
@@ -260,6 +261,7 @@ class _KubeProxy:
                     ("nat-prerouting", "nat", "prerouting", "-100"),
                     ("nat-output", "nat", "output", "-100"),
                     ("nat-postrouting", "nat", "postrouting", "100"))]
+        base[1].add("ct state new jump nodeport-endpoints-check")  # filter input only (`nftablesJumpChains`)
         for chain in base[1:4]:
             chain.add("ct state new jump endpoints-check")
         for chain in (base[0], base[3]):
@@ -271,7 +273,8 @@ class _KubeProxy:
         firewall.add("ip daddr . meta l4proto . th dport vmap @firewall-ips")
         check = NftChain("endpoints-check")
         check.add("ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
-        check.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
+        node_check = NftChain("nodeport-endpoints-check")
+        node_check.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
         reject = NftChain("reject-chain", notes=("helper for @no-endpoint-services / @no-endpoint-nodeports",))
         reject.add("reject")
         mark = NftChain("mark-for-masquerade")
@@ -298,7 +301,7 @@ class _KubeProxy:
                    "destinations that are subject to LoadBalancerSourceRanges", kind="map"),
             *{s.name: s for s in self.affinity}.values(),
         ]
-        table.chains = [*base, check, reject, firewall, services, mark, masq, *self.chains]
+        table.chains = [*base, check, node_check, reject, firewall, services, mark, masq, *self.chains]
         return table
 
 

@@ -1,0 +1,101 @@
+"""A node as the client of a NodePort, LoadBalancer or external IP, one table: which backends each leg
+reaches and how each is judged (docs/semantics.md#service-fields).
+
+Sources: kube-proxy `pkg/proxy/nftables/proxier.go`: `nftablesJumpChains` (nat output jumps to
+`services`; `endpoints-check` from filter input, forward and output, before DNAT; `nodeport-endpoints-check`
+from filter input only), `syncProxyRules` (`service-ips` for LoadBalancer and external IPs, NodePorts only
+on `fib daddr type local`; externalTrafficChain "masquerade local traffic" and "short-circuit local
+traffic" go to every endpoint; eTP Local without a local endpoint puts the LoadBalancer and external IPs
+in `no-endpoint-services` with `drop`); another node's address is not local, so the packet leaves as a
+plain packet and that node translates it like any client's. Netfilter keeps the pre-DNAT output
+interface for all of OUTPUT (`__ip_local_out`): the node's own address routes to `lo`, so no host
+endpoint hook sees a connection to its own NodePort; a LoadBalancer or external IP routes out the fabric
+interface, whose host endpoint's filter OUTPUT judges the translated packet, own pods included.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.engine import test_host_path as host_path
+from tests.engine.test_pod_entry import HEPS
+from tests.engine.test_service_fields import RANGES, with_spec
+from tests.engine.test_service_path import OBJECTS, POLICY, flow_of, service
+
+A0, A1 = "web/app-0", "web/app-1"  # app-0 on node-b, app-1 on node-a
+
+
+def admitting(cidr: str) -> dict:
+    """The app pods' ingress admits `cidr` (a node's address: the source its legs show)."""
+    out = copy.deepcopy(POLICY)
+    out["metadata"]["name"] = f"admit-{cidr.replace('/', '-')}"
+    out["spec"]["ingress"] = [{"from": [{"ipBlock": {"cidr": cidr}}]}]
+    return out
+
+
+def hep_egress_deny(cidr: str) -> dict:
+    """Host endpoint egress policy (filter OUTPUT) denying one destination range."""
+    return host_path.gnp("hep-out", {"order": 10, "selector": "has(host-endpoint)", "types": ["Egress"],
+                                     "egress": [{"action": "Deny", "destination": {"nets": [cidr]}}, {"action": "Allow"}]})
+
+
+NODE_A = [*OBJECTS, admitting("172.18.0.2/32")]
+NODES = [*OBJECTS, admitting("172.18.0.0/24")]
+LOCAL_LB = with_spec(service("web-local-lb", 31002, "Local", ip="10.96.5.10", lb="198.51.100.40"), selector={"app": "web"})
+# (case, objects, source, destination, port, {backend: verdict}, fragment of `dropped`)
+CASES = [
+    ("own NodePort, eTP Cluster: translated on the node, own pod unpoliced, the other judged on its address",
+     OBJECTS, "node/node-a", "node-a:31000", None, {A1: "allow", A0: "deny"}, ""),
+    ("own NodePort by address", NODE_A, "172.18.0.2", "172.18.0.2", 31000, {A1: "allow", A0: "allow"}, ""),
+    ("own NodePort, eTP Local: short-circuit local traffic, every endpoint (an outside client: node-a's only)",
+     OBJECTS, "node/node-a", "node-a:31001", None, {A1: "allow", A0: "deny"}, ""),
+    ("own Local NodePort without a local endpoint: every endpoint, not dropped (nodeport check is input only)",
+     NODES, "node/node-c", "node-c:31001", None, {A0: "allow", A1: "allow"}, ""),
+    ("another node's NodePort, eTP Cluster: the backend there sees the client node, the remote one the entry node",
+     NODE_A, "node/node-a", "node-b:31000", None, {A0: "allow", A1: "deny"}, ""),
+    ("another node's NodePort, masqueraded back to the client node's pod by the entry node's address",
+     [*OBJECTS, admitting("172.18.0.3/32")], "node/node-a", "node-b:31000", None, {A0: "deny", A1: "allow"}, ""),
+    ("another node's Local NodePort: that node's endpoints only, the client node's address kept",
+     NODE_A, "node/node-a", "node-b:31001", None, {A0: "allow"}, ""),
+    ("another node's Local NodePort without a local endpoint: dropped there", NODES, "node/node-a", "node-c:31001",
+     None, {}, "no endpoint of web/web-local on node node-c"),
+    ("LoadBalancer IP: translated on the client node, every endpoint", OBJECTS, "node/node-b", "198.51.100.10", 80,
+     {A0: "allow", A1: "deny"}, ""),
+    ("external IP from a node's address", NODES, "172.18.0.4", "198.51.100.20", 80, {A0: "allow", A1: "allow"}, ""),
+    ("Local LoadBalancer IP from a node with a local endpoint: short-circuit, every endpoint", NODES, "node/node-a",
+     "198.51.100.40", 80, {A0: "allow", A1: "allow"}, ""),
+    ("Local LoadBalancer IP from a node without one: endpoints-check drops it before DNAT", NODES, "node/node-c",
+     "198.51.100.40", 80, {}, "`endpoints-check` (filter output, before DNAT)"),
+    ("loadBalancerSourceRanges without the node's address: firewall-check in filter output drops it",
+     [*NODES, RANGES], "node/node-a", "198.51.100.30", 80, {}, "outside the loadBalancerSourceRanges"),
+    ("host endpoint egress on the pods' range: own NodePort routes to lo, no OUTPUT hook", [*NODES, *HEPS,
+     hep_egress_deny("10.244.0.0/16")], "node/node-a", "node-a:31000", None, {A0: "allow", A1: "allow"}, ""),
+    ("host endpoint egress on the pods' range: a LoadBalancer IP routes out eth0, filter OUTPUT denies every leg",
+     [*NODES, *HEPS, hep_egress_deny("10.244.0.0/16")], "node/node-a", "198.51.100.10", 80,
+     {A0: "deny", A1: "deny"}, ""),
+    ("host endpoint egress on the pods' range: another node's NodePort is sent to its address, allowed",
+     [*NODES, *HEPS, hep_egress_deny("10.244.0.0/16")], "node/node-a", "node-b:31000", None,
+     {A0: "allow", A1: "allow"}, ""),
+    ("host endpoint egress on node-b's address: the packet to its NodePort is denied as sent",
+     [*NODES, *HEPS, hep_egress_deny("172.18.0.3/32")], "node/node-a", "node-b:31000", None,
+     {A0: "deny", A1: "deny"}, ""),
+]
+
+
+@pytest.mark.parametrize("case, objects, src, dst, port, expected, dropped", CASES, ids=[c[0] for c in CASES])
+def test_node_as_service_client(case, objects, src, dst, port, expected, dropped):
+    objects = [*objects, LOCAL_LB] if "198.51.100.40" == dst else objects
+    flow = flow_of(objects, src, dst, port)
+    assert {leg.name: result.verdict for leg, result in flow.legs} == expected
+    assert (dropped in flow.dropped) if dropped else not flow.dropped
+
+
+def test_the_answer_says_where_it_was_translated():
+    own = flow_of(OBJECTS, "node/node-a", "node-a:31001", None)
+    assert all("nat OUTPUT" in leg.why and "short-circuit local traffic" in leg.why for leg, _ in own.legs)
+    other = flow_of([*OBJECTS, *HEPS], "node/node-a", "node-b:31000", None)
+    assert all("translated on node-b" in r.egress.trace[0].reason for _, r in other.legs)
+    lo = flow_of([*OBJECTS, *HEPS], "node/node-a", "node-a:31000", None)
+    assert all("routed to lo" in r.egress.trace[0].reason for _, r in lo.legs)
