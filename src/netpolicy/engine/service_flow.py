@@ -59,7 +59,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
     address = node_address(evaluator.ctx.cluster, node)
     flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
-    return _sent_by_node(evaluator, flow, node, address)
+    return replace(_sent_by_node(evaluator, flow, node, address), src=src)
 
 
 def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, address: str) -> ServiceFlow:
