@@ -314,3 +314,21 @@ def test_a_nodes_and_a_pods_flows_cross_the_pods_node(hook):
     assert to_client["node/node-b"] == "denied" and to_client["node/node-a"] == "allowed"
     if hook == "forward":  # web/client on node-a → node-b's NodePort: its own node's to-hep-forward drops it
         assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
+
+
+def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
+    """A node's UDP probe dropped by its host endpoint's egress policy in filter OUTPUT never leaves: the
+    kernel answers the send with EPERM (netfilter's drop in LOCAL_OUT), which the lab counts as denied."""
+    heps = []
+    for name, address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3"), ("node-c", "172.18.0.4")):
+        hep = host_path.hep(f"{name}-eth0", "eth0", node=name, ips=(address,))
+        hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+        heps.append(hep)
+    no_udp_out = host_path.gnp("nodes-no-udp-out", {
+        "order": 10, "selector": "has(host-endpoint)", "types": ["Egress"],
+        "egress": [{"action": "Deny", "protocol": "UDP"}, {"action": "Allow"}]})
+    report = verify(load_documents([*OBJECTS, *heps, no_udp_out]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
+               and n["engine"] == "deny"]
+    assert leaving and set(leaving) == {"denied"}
