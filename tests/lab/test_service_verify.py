@@ -209,13 +209,19 @@ def test_nodes_to_services_under_host_endpoint_egress_policy(denied):
     assert set(reached(report, "node/node-a", "NodePort node-a:31000").values()) == {"allowed"}
 
 
-def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
-    """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
+def open_host_endpoints() -> list[dict]:
+    """A host endpoint on each node's eth0 with the default-allow profile."""
     heps = []
     for name, address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3"), ("node-c", "172.18.0.4")):
         hep = host_path.hep(f"{name}-eth0", "eth0", node=name, ips=(address,))
         hep["spec"]["profiles"] = ["projectcalico-default-allow"]
         heps.append(hep)
+    return heps
+
+
+def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
+    """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
+    heps = open_host_endpoints()
     office = host_path.gnp("nodeports-office", {
         "order": 10, "preDNAT": True, "applyOnForward": True, "selector": "has(host-endpoint)",
         "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["203.0.113.0/24"]},
@@ -344,3 +350,17 @@ def test_a_nodes_and_a_pods_flows_cross_the_pods_node(hook):
     assert to_client["node/node-b"] == "denied" and to_client["node/node-a"] == "allowed"
     if hook == "forward":  # web/client on node-a → node-b's NodePort: its own node's to-hep-forward drops it
         assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
+
+
+def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
+    """A node's UDP probe dropped by its host endpoint's egress policy in filter OUTPUT never leaves: the
+    kernel answers the send with EPERM (netfilter's drop in LOCAL_OUT), which the lab counts as denied."""
+    heps = open_host_endpoints()
+    no_udp_out = host_path.gnp("nodes-no-udp-out", {
+        "order": 10, "selector": "has(host-endpoint)", "types": ["Egress"],
+        "egress": [{"action": "Deny", "protocol": "UDP"}, {"action": "Allow"}]})
+    report = verify(load_documents([*OBJECTS, *heps, no_udp_out]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
+               and n["engine"] == "deny"]
+    assert leaving and set(leaving) == {"denied"}
