@@ -20,6 +20,7 @@ from netpolicy.engine.host_path import (
     arrive,
     crossing_side,
     depart,
+    tracked_reply,
     untracked_reply,
 )
 from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
@@ -91,6 +92,8 @@ def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, p
         out.append(arrive(ctx, receiver, packet))
         if out[-1].untracked:
             out.append(untracked_reply(ctx, receiver, packet, arrived=True, to_host=False))
+    if sender is not None:  # the reply enters the pod's node through its raw PREROUTING
+        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True))
     return out
 
 
