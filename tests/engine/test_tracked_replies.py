@@ -78,3 +78,11 @@ def test_donottrack_on_tracked_replies(case, extra, src, dst, port, verdict, rea
     assert result.verdict == verdict
     text = " ".join(f"{s.policy} {s.reason}" for s in (*result.egress.trace, *result.ingress.trace))
     assert reason in text, text
+
+
+def test_a_cluster_ip_legs_reply_from_another_node_crosses_raw_prerouting():
+    """After the DNAT on the client's node the leg to node-b's backend is a pod → pod packet; its reply
+    enters node-a from the backend's address (raw runs before conntrack reverses the NAT)."""
+    objects = [*OBJECTS, *HEPS, DENY_FROM_APP_0]
+    flow = FlowQuery(load_documents(copy.deepcopy(objects)))("web/client", "svc/web/web", "TCP", 80)
+    assert {leg.name: result.verdict for leg, result in flow.legs} == {"web/app-0": "deny", "web/app-1": "allow"}
