@@ -86,3 +86,17 @@ def test_a_cluster_ip_legs_reply_from_another_node_crosses_raw_prerouting():
     objects = [*OBJECTS, *HEPS, DENY_FROM_APP_0]
     flow = FlowQuery(load_documents(copy.deepcopy(objects)))("web/client", "svc/web/web", "TCP", 80)
     assert {leg.name: result.verdict for leg, result in flow.legs} == {"web/app-0": "deny", "web/app-1": "allow"}
+
+
+@pytest.mark.parametrize("extra, dst, port, reason", [
+    ([DENY_FROM_APP_0], "node-a:31001", None, DROPPED),
+    ([raw("raw-allow-from-app-0", "Ingress", "Allow", "10.244.2.10/32")], "svc/web/web", 80, "never reverses"),
+])
+def test_a_translated_legs_reply_into_the_pods_node(extra, dst, port, reason):
+    """web/client's packet DNATed on its own node (its node's NodePort, a ClusterIP) to web/app-0 on node-b:
+    the reply crosses node-a's raw PREROUTING; Deny drops it, and an untracked reply (Allow) is never
+    un-NATed (NAT needs conntrack), so the connection fails either way."""
+    flow = FlowQuery(load_documents(copy.deepcopy([*OBJECTS, *HEPS, *extra])))("web/client", dst, "TCP", port)
+    results = {leg.name: result for leg, result in flow.legs}
+    assert results["web/app-0"].verdict == "deny" and results["web/app-1"].verdict == "allow"
+    assert reason in " ".join(s.reason for s in results["web/app-0"].ingress.trace)

@@ -147,16 +147,20 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
 
 
 def tracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived: bool,
-                  into_pod: bool = False) -> Crossing:
+                  into_pod: bool = False, translated: bool = False) -> Crossing:
     """The reply of a tracked connection through `hep` (`arrived`: the request came in) crossing raw, which
     runs before conntrack on every packet (`static.go` StaticRawPreroutingChain, StaticRawOutputChain):
     Deny drops it; Allow accepts it (the accept mark) but untracked, so a reply `into_pod` meets the
-    pod's ingress policy as a new packet; undecided: conntrack's ESTABLISHED rules accept it."""
+    pod's ingress policy as a new packet, and the reply of a `translated` (NATed) connection is never
+    un-NATed (NAT needs conntrack), so it fails; undecided: conntrack's ESTABLISHED rules accept it."""
     back = request.reply()
     raw = raw_hook(ctx, hep, EGRESS if arrived else INGRESS, back)
     if raw.verdict == DROP:
         return Crossing((raw, Hop(DROP, (note(f"the reply ({_shown(back)}) was dropped by raw doNotTrack policy "
                                               "before conntrack: the tracked connection fails"),))), DROP)
+    if raw.untracked and translated:
+        return Crossing((raw, Hop(DROP, (note(f"the reply ({_shown(back)}) is untracked (doNotTrack Allow): "
+                                              "conntrack never reverses the connection's NAT, so it fails"),))), DROP)
     if not (raw.untracked and into_pod):
         return Crossing((raw,), ACCEPT)
     ingress = side(ctx, back.dst, INGRESS, back)

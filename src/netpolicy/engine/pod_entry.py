@@ -75,8 +75,9 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
 
 
 def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
-                  src_port: int | None) -> list[Crossing]:
-    """The host endpoint crossings of src → dst between a pod and anything off its node, in order."""
+                  src_port: int | None, translated: bool = False) -> list[Crossing]:
+    """The host endpoint crossings of src → dst between a pod and anything off its node, in order
+    (`translated`: a Service leg, DNATed on the pod's node)."""
     sender, receiver = crossed(evaluator, src, dst)
     if sender is None and receiver is None:
         return []
@@ -93,7 +94,7 @@ def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, p
         if out[-1].untracked:
             out.append(untracked_reply(ctx, receiver, packet, arrived=True, to_host=False))
     if sender is not None:  # the reply enters the pod's node through its raw PREROUTING
-        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True))
+        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True, translated=translated))
     return out
 
 
