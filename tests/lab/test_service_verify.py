@@ -9,8 +9,6 @@ trojanwall example with and without its preDNAT office-range policy.
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from netpolicy import api
@@ -181,13 +179,19 @@ def test_trojanwall_node_to_its_pods_agrees(trojanwall):
     assert trojanwall[1].ok
 
 
-def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
-    """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
+def open_host_endpoints() -> list[dict]:
+    """A host endpoint on each node's eth0 with the default-allow profile."""
     heps = []
     for name, address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3"), ("node-c", "172.18.0.4")):
         hep = host_path.hep(f"{name}-eth0", "eth0", node=name, ips=(address,))
         hep["spec"]["profiles"] = ["projectcalico-default-allow"]
         heps.append(hep)
+    return heps
+
+
+def test_three_nodes_with_host_endpoints_and_a_pre_dnat_node_port_range():
+    """Each node's eth0 has a host endpoint; NodePorts only for the office range, before DNAT."""
+    heps = open_host_endpoints()
     office = host_path.gnp("nodeports-office", {
         "order": 10, "preDNAT": True, "applyOnForward": True, "selector": "has(host-endpoint)",
         "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["203.0.113.0/24"]},
@@ -327,14 +331,24 @@ def test_donottrack_deny_on_the_replies_of_tracked_connections():
     from tests.engine import test_tracked_replies as replies
     from tests.engine.test_pod_entry import HEPS
 
-    # TCP only: a node's own UDP probe that raw OUTPUT drops fails to send (EPERM), which the lab reports
-    # as an error, not as denied
-    to_outside = copy.deepcopy(replies.DENY_TO_OUTSIDE)
-    to_outside["spec"]["egress"][0]["protocol"] = "TCP"
-    objects = [*OBJECTS, *HEPS, replies.DENY_FROM_APP_0, to_outside]
+    objects = [*OBJECTS, *HEPS, replies.DENY_FROM_APP_0, replies.DENY_TO_OUTSIDE]
     report = verify(load_documents(objects), ["203.0.113.7"])
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
     to_app = {n["from"]: n["kernel"] for n in report.nodes if n["to"] == "web/app-0" and n["port"] == 8000}
     assert to_app["node/node-a"] == "denied", report.nodes
     # web/client → node-a's own NodePort, DNATed to web/app-0 on node-b: its reply is dropped in node-a's raw
     assert reached(report, "web/client", "NodePort node-a:31001")["web/app-0"] == "denied"
+
+
+def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
+    """A node's UDP probe dropped by its host endpoint's egress policy in filter OUTPUT never leaves: the
+    kernel answers the send with EPERM (netfilter's drop in LOCAL_OUT), which the lab counts as denied."""
+    heps = open_host_endpoints()
+    no_udp_out = host_path.gnp("nodes-no-udp-out", {
+        "order": 10, "selector": "has(host-endpoint)", "types": ["Egress"],
+        "egress": [{"action": "Deny", "protocol": "UDP"}, {"action": "Allow"}]})
+    report = verify(load_documents([*OBJECTS, *heps, no_udp_out]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
+               and n["engine"] == "deny"]
+    assert leaving and set(leaving) == {"denied"}

@@ -38,6 +38,15 @@ class Outcome:
     detail: str = ""
 
 
+def refusal(error: OSError, what: str) -> Outcome:
+    """A probe the kernel refused to send or receive: EPERM is netfilter dropping the packet in the sender's own
+    OUTPUT hook (the lab's namespaces hold only the lab's rules), so the probe is denied; anything
+    else is an error."""
+    if error.errno == errno.EPERM:
+        return Outcome(DENIED, "dropped as it left the sender (its own output chain: EPERM)")
+    return Outcome(ERROR, f"could not {what}: {error.strerror or error}")
+
+
 def _reusable(sock: socket.socket) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -174,7 +183,7 @@ class Prober:
         try:
             sock = self._open(probe, token)
         except OSError as error:
-            outcomes[probe] = Outcome(ERROR, f"could not send: {error.strerror or error}")
+            outcomes[probe] = refusal(error, "send")
             return
         flying[seq] = (probe, sock, token)
         heapq.heappush(deadlines, (time.monotonic() + timeout, seq))
@@ -229,7 +238,7 @@ class Prober:
                 outcome = Outcome(DENIED, "rejected: the Service has no endpoint") if probe.via \
                     else Outcome(ERROR, "connection refused")
             except OSError as error:
-                outcome = Outcome(ERROR, error.strerror or str(error))
+                outcome = refusal(error, "receive")
             else:
                 if probe.protocol == UDP:
                     outcome = Outcome(ALLOWED) if data == token else Outcome(ERROR, "unexpected answer")
