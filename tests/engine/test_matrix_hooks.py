@@ -31,6 +31,7 @@ from tests.engine import test_host_path as host_path
 from tests.engine import test_node_addresses as node_addresses
 from tests.engine import test_node_pod_hooks as node_pod
 from tests.engine import test_pod_entry as pod_entry
+from tests.engine import test_tracked_replies as replies
 from tests.engine.test_service_path import OBJECTS, node, pod
 
 HEPS = pod_entry.HEPS
@@ -82,6 +83,11 @@ INPUTS = [
     ("a host endpoint at another address than its Node object (the node is at the host endpoint's)",
      [*OBJECTS, {**HEPS[0], "spec": {**HEPS[0]["spec"], "expectedIPs": ["172.18.1.2"]}}, HEPS[1],
       node_addresses.ADMITS_HEP_ADDRESS, node_pod.NOT_FROM_NODE_B]),
+    ("doNotTrack Deny on the replies of tracked connections, both raw chains",
+     [*OBJECTS, *HEPS, replies.DENY_FROM_OUTSIDE, replies.DENY_TO_OUTSIDE, replies.DENY_FROM_NODE_B,
+      replies.DENY_FROM_APP_0]),
+    ("doNotTrack Allow on tracked replies: untracked, to the pod's ingress",
+     [*OBJECTS, *HEPS, replies.ALLOW_FROM_OUTSIDE, replies.CLIENT_CLOSED, NODE_POLICY]),
     ("host endpoints without profiles: failsafe ports only", [*OBJECTS, *[
         {**h, "spec": {k: v for k, v in h["spec"].items() if k != "profiles"}} for h in HEPS], NODE_POLICY]),
 ]

@@ -352,6 +352,24 @@ def test_a_nodes_and_a_pods_flows_cross_the_pods_node(hook):
         assert set(reached(report, "web/client", "NodePort node-b:31000").values()) == {"denied"}
 
 
+def test_donottrack_deny_on_the_replies_of_tracked_connections():
+    """doNotTrack Deny on replies only: raw PREROUTING drops what web/app-0 (node-b) sends into node-a, so
+    node-a's and web/client's tracked connections to it fail; raw OUTPUT drops node-a's and node-b's
+    replies to 203.0.113.0/24, so the outside client cannot reach a node, while its forwarded connection to
+    a pod passes (`static.go` StaticRawPreroutingChain, StaticRawOutputChain: raw runs before conntrack).
+    The kernel and the engine agree on every probe."""
+    from tests.engine import test_tracked_replies as replies
+    from tests.engine.test_pod_entry import HEPS
+
+    objects = [*OBJECTS, *HEPS, replies.DENY_FROM_APP_0, replies.DENY_TO_OUTSIDE]
+    report = verify(load_documents(objects), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    to_app = {n["from"]: n["kernel"] for n in report.nodes if n["to"] == "web/app-0" and n["port"] == 8000}
+    assert to_app["node/node-a"] == "denied", report.nodes
+    # web/client → node-a's own NodePort, DNATed to web/app-0 on node-b: its reply is dropped in node-a's raw
+    assert reached(report, "web/client", "NodePort node-a:31001")["web/app-0"] == "denied"
+
+
 def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     """A node's UDP probe dropped by its host endpoint's egress policy in filter OUTPUT never leaves: the
     kernel answers the send with EPERM (netfilter's drop in LOCAL_OUT), which the lab counts as denied."""

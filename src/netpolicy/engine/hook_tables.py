@@ -169,9 +169,13 @@ class HookTables:
         """A pod's table and its node's hooks (None: its egress crosses no to-hep-forward policy)."""
         parts: dict[str, SideTable] = {"own": table}
         if direction == EGRESS:
-            if hooks.out is None:
+            if hooks.out is None and hooks.raw is None:
                 return None, self._egress
-            parts["out"] = self.walk(hooks.out, EGRESS, subject, catch_all=True)
+            if hooks.out is not None:
+                parts["out"] = self.walk(hooks.out, EGRESS, subject, catch_all=True)
+            if hooks.raw is not None:  # the reply enters the node through raw PREROUTING, before conntrack
+                self.tri_state(parts, "raw", hooks.raw, INGRESS, subject)
+                parts["back"] = self.matrix.plain_side_table(endpoint, INGRESS)
             return parts, self._egress
         if hooks.raw is not None:
             self.tri_state(parts, "raw", hooks.raw, INGRESS, subject)
@@ -199,8 +203,14 @@ class HookTables:
         return allowed & ~failsafe, (kept & ~allowed) | failsafe
 
     def _egress(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
-        """Toward a class off the node: the pod's egress, then to-hep-forward (what it does not drop)."""
-        return rows["own"] & ((kinds != OFF)[:, None] | rows["out"])
+        """Toward a class off the node: the pod's egress, then to-hep-forward (what it does not drop), and
+        the reply through raw PREROUTING at the swapped atom (Deny drops it; Allow leaves it untracked, to
+        the pod's ingress policy; undecided: established)."""
+        passed = rows.get("out", True)
+        if "raw" in rows:
+            allowed, undecided = self.decided(rows, "raw", (self.outbound | self.inbound_from)[None, :], self.swapped)
+            passed = passed & (undecided | allowed & rows["back"][:, self.swapped])
+        return rows["own"] & ((kinds != OFF)[:, None] | passed)
 
     def _arrival(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
         """From a class off the node: raw (Allow: untracked, its reply judged by the pod's egress with the

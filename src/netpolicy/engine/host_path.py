@@ -35,7 +35,7 @@ from netpolicy.model.protocols import UDP, protocol_name
 
 #: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
 __all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
-           "host_side", "node_host_endpoint", "untracked_reply"]
+           "host_side", "node_host_endpoint", "tracked_reply", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
@@ -152,12 +152,37 @@ def untracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived:
     return Crossing(tuple(hops), DROP if hops[-1].verdict == DROP else ACCEPT)
 
 
+def tracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived: bool,
+                  into_pod: bool = False, translated: bool = False) -> Crossing:
+    """The reply of a tracked connection through `hep` (`arrived`: the request came in) crossing raw, which
+    runs before conntrack on every packet (`static.go` StaticRawPreroutingChain, StaticRawOutputChain):
+    Deny drops it; Allow accepts it (the accept mark) but untracked, so a reply `into_pod` meets the
+    pod's ingress policy as a new packet, and the reply of a `translated` (NATed) connection is never
+    un-NATed (NAT needs conntrack), so it fails; undecided: conntrack's ESTABLISHED rules accept it."""
+    back = request.reply()
+    raw = raw_hook(ctx, hep, EGRESS if arrived else INGRESS, back)
+    if raw.verdict == DROP:
+        return Crossing((raw, Hop(DROP, (note(f"the reply ({_shown(back)}) was dropped by raw doNotTrack policy "
+                                              "before conntrack: the tracked connection fails"),))), DROP)
+    if raw.untracked and translated:
+        return Crossing((raw, Hop(DROP, (note(f"the reply ({_shown(back)}) is untracked (doNotTrack Allow): "
+                                              "conntrack never reverses the connection's NAT, so it fails"),))), DROP)
+    if not (raw.untracked and into_pod):
+        return Crossing((raw,), ACCEPT)
+    ingress = side(ctx, back.dst, INGRESS, back)
+    why = note(f"the reply ({_shown(back)}) is untracked (doNotTrack Allow): not ESTABLISHED to conntrack, "
+               "the pod's ingress policy judges it")
+    return Crossing((raw, Hop(ingress.verdict, (why,) + ingress.trace)), ingress.verdict)
+
+
 def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) -> SideResult:
     """The node itself as one end of a flow: the packet arriving to it (`arrived`) or leaving it through
     `hep`, with the reply of an untracked packet."""
     crossings = [arrive(ctx, hep, packet, to_host=True) if arrived else depart(ctx, hep, packet, from_host=True)]
     if crossings[0].untracked:
         crossings.append(untracked_reply(ctx, hep, packet, arrived=arrived))
+    else:
+        crossings.append(tracked_reply(ctx, hep, packet, arrived=arrived))
     return crossing_side(crossings)
 
 

@@ -19,6 +19,7 @@ from netpolicy.engine.host_path import (
     depart,
     host_side,
     node_host_endpoint,
+    tracked_reply,
     untracked_reply,
 )
 from netpolicy.engine.packet import Packet
@@ -160,8 +161,8 @@ def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str 
     hep = ctx.host_endpoints.get(ctx.node_of(endpoint) or "")
     if hep is None:
         return []
-    if src_node is None:
-        return [depart(ctx, hep, packet)]
+    if src_node is None:  # the reply enters the pod's node through its raw PREROUTING
+        return [depart(ctx, hep, packet), tracked_reply(ctx, hep, packet, arrived=False, into_pod=True)]
     out = [arrive(ctx, hep, packet)]
     if out[-1].untracked:
         out.append(untracked_reply(ctx, hep, packet, arrived=True, to_host=False))

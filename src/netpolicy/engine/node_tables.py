@@ -44,11 +44,11 @@ def node_parts(tables: HookTables, hep: Endpoint, direction: str, hooks: NodeHoo
     raw, raw_other = (hooks.raw_out, hooks.raw) if direction == EGRESS else (hooks.raw, hooks.raw_out)
     if raw is not None:
         tables.tri_state(parts, "raw", raw, own, subject)
-        if raw_other is not None:  # the untracked reply crosses the other direction's raw hook
-            tables.tri_state(parts, "raw_back", raw_other, other, subject)
         if hooks.pre is not None and direction == EGRESS:  # the reply enters the node: preDNAT
             tables.tri_state(parts, "pre_back", hooks.pre, INGRESS, subject)
         parts["back"] = matrix.plain_side_table(hep, other)
+    if raw_other is not None:  # every reply, tracked or not, crosses the other direction's raw hook
+        tables.tri_state(parts, "raw_back", raw_other, other, subject)
     if hooks.pre is not None and direction == INGRESS:
         tables.tri_state(parts, "pre", hooks.pre, INGRESS, subject)
     if direction == EGRESS:
@@ -68,7 +68,7 @@ def _leaving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray) -> n
         pre_allowed, pre_undecided = t.decided(rows, "pre_back", t.inbound_from[None, :], t.swapped)
         tracked = pre_allowed | pre_undecided & (t.inbound_from[None, :] | rows["back"][:, t.swapped])
         allowed = allowed & (back_allowed | back_undecided & t.udp[None, :] & tracked)
-    leaving = allowed | undecided & normal
+    leaving = allowed | undecided & normal & _reply_kept(t, rows, failsafe)
     return leaving | np.isin(kinds, (OWN_POD, OWN_HOST))[:, None]
 
 
@@ -85,6 +85,13 @@ def _arriving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray, acc
         back_allowed, back_undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
         tracked = t.outbound_from[None, :] | rows["back"][:, t.swapped]
         allowed = allowed & (back_allowed | back_undecided & t.udp[None, :] & tracked)
-    arriving = allowed | undecided & after_raw
+    arriving = allowed | undecided & after_raw & _reply_kept(t, rows, failsafe)
     arriving = np.where((kinds == OWN_POD)[:, None], accept, arriving)
     return arriving | (kinds == OWN_HOST)[:, None]
+
+
+def _reply_kept(t: HookTables, rows: dict[str, np.ndarray], failsafe: np.ndarray) -> np.ndarray | bool:
+    """A tracked connection's reply through the other direction's raw hook (before conntrack), at the
+    swapped atom: what it does not drop (`static.go` StaticRawPreroutingChain, StaticRawOutputChain)."""
+    allowed, undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
+    return allowed | undecided

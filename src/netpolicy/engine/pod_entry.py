@@ -20,6 +20,7 @@ from netpolicy.engine.host_path import (
     arrive,
     crossing_side,
     depart,
+    tracked_reply,
     untracked_reply,
 )
 from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
@@ -74,8 +75,9 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
 
 
 def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
-                  src_port: int | None) -> list[Crossing]:
-    """The host endpoint crossings of src → dst between a pod and anything off its node, in order."""
+                  src_port: int | None, translated: bool = False) -> list[Crossing]:
+    """The host endpoint crossings of src → dst between a pod and anything off its node, in order
+    (`translated`: a Service leg, DNATed on the pod's node)."""
     sender, receiver = crossed(evaluator, src, dst)
     if sender is None and receiver is None:
         return []
@@ -91,6 +93,8 @@ def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, p
         out.append(arrive(ctx, receiver, packet))
         if out[-1].untracked:
             out.append(untracked_reply(ctx, receiver, packet, arrived=True, to_host=False))
+    if sender is not None:  # the reply enters the pod's node through its raw PREROUTING
+        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True, translated=translated))
     return out
 
 

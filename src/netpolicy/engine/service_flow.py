@@ -13,6 +13,7 @@ from netpolicy.engine.host_path import (
     depart,
     host_side,
     node_host_endpoint,
+    tracked_reply,
     untracked_reply,
 )
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
@@ -116,7 +117,7 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
                 crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
-            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port)
+            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True)
         elif client_node is not None and entry.node == client_node and paths.node_of(leg.backend) not in (
                 None, client_node):
             # DNATed on the pod's own node (a LoadBalancer or external IP, its node's NodePort), then forwarded
@@ -156,8 +157,9 @@ def _node_source(evaluator: FlowEvaluator, src: str, client) -> str | None:
 def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: str, dst: str, entry: Entry,
                protocol: int, src_port: int | None) -> ServiceFlow:
     """A node's own connection to a ClusterIP, its own NodePort, a LoadBalancer or an external IP: kube-proxy
-    translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend (to its own pods never policed; otherwise its host endpoint's
-    OUTPUT hooks and the backend's side), as `query --from node/<name>` judges it (docs/semantics.md#service-fields)."""
+    translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend as `query --from
+    node/<name>` judges it, with its host endpoint's OUTPUT hooks as `_sent_translated` says
+    (docs/semantics.md#service-fields)."""
     address = node_address(evaluator.ctx.cluster, node)
     translation = paths.translate(entry, None, address, own_node=node)
     legs = []
@@ -225,8 +227,14 @@ def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg
     target = evaluator.peer(backend)
     here, there = nodes
     hep = ctx.host_endpoints.get(here)
-    out = [depart(ctx, hep, Packet(source, target, protocol, leg.target.port, port))] if hep is not None else []
-    return out + _far_arrival(evaluator, source, leg, target, protocol, port, there)
+    if hep is None:
+        return _far_arrival(evaluator, source, leg, target, protocol, port, there)
+    sent = Packet(source, target, protocol, leg.target.port, port)
+    # the backend's reply enters the pod's node through raw PREROUTING, to the source its ingress saw
+    back = Packet(evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source, target,
+                  protocol, leg.target.port, port)
+    return [depart(ctx, hep, sent), *_far_arrival(evaluator, source, leg, target, protocol, port, there),
+            tracked_reply(ctx, hep, back, arrived=False, translated=True)]
 
 
 def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: int, port: int,
