@@ -17,7 +17,7 @@ from collections.abc import Callable
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, ServicePaths
 from netpolicy.engine.service_flow import evaluate_service
 from netpolicy.errors import NetpolicyError
-from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, v4
+from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, v4s
 from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan
 from netpolicy.lab.topology import Host, LabNode, Topology
 from netpolicy.model.cluster import Service, ServicePort
@@ -28,7 +28,7 @@ def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tupl
     """Each way into the Service port, and whether outside ranges are probed through it (not a ClusterIP:
     nothing routes it from outside)."""
     out: list[tuple[Entry, bool]] = []
-    cluster_ip = next((a for a in (v4(t) for t in service.cluster_ips) if a is not None), None)
+    cluster_ip = next(iter(v4s(service.cluster_ips)), None)
     if cluster_ip is not None:
         out.append((Entry(service, CLUSTER_IP, str(cluster_ip), sp.port, sp), False))
     if sp.node_port and service.type in ("NodePort", "LoadBalancer"):
@@ -37,9 +37,7 @@ def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tupl
             if node.name is not None and address is not None:
                 out.append((Entry(service, NODE_PORT, str(address), sp.node_port, sp, node.name), True))
     for kind, addresses in ((LOAD_BALANCER, service.load_balancer_ips), (EXTERNAL_IP, service.external_ips)):
-        for address in (v4(t) for t in addresses):
-            if address is not None:
-                out.append((Entry(service, kind, str(address), sp.port, sp), True))
+        out += [(Entry(service, kind, str(address), sp.port, sp), True) for address in v4s(addresses)]
     return out
 
 
@@ -59,7 +57,7 @@ class ServiceProbePlanner:
     def plan(self, plan: ProbePlan, sctp: bool) -> None:
         clients = [h for h in self.topology.hosts if h.address(4) is not None]
         nodes = [h for h in self.topology.node_ends if h.address(4) is not None]
-        for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
+        for service in self.picks.services:
             for sp in service.ports:
                 if sp.protocol not in NAT_PROTOCOLS:
                     continue

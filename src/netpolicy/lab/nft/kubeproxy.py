@@ -50,6 +50,11 @@ def v4(text: str) -> ipaddress.IPv4Address | None:
     return address if address.version == 4 else None
 
 
+def v4s(texts: Iterable[str]) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses among `texts`, in order."""
+    return [a for a in (v4(t) for t in texts) if a is not None]
+
+
 @dataclass(frozen=True)
 class ServiceEndpoint:
     """One endpoint kube-proxy may DNAT a Service port to, and the source port that picks it in the lab."""
@@ -63,14 +68,15 @@ class ServiceEndpoint:
 
 
 class ServicePicks:
-    """Every ready IPv4 endpoint of every Service port, each with its own picking source port."""
+    """Every ready IPv4 endpoint of every Service port, each with its own picking source port
+    (`services`: the Services by id, the order picks are handed out in)."""
 
     def __init__(self, backends: ServiceBackends, node_of: Callable[[Backend], str | None]) -> None:
         self.backends = backends
+        self.services = sorted(backends.services.values(), key=lambda s: s.id)
         self.by_port: dict[tuple[str, str, int, int], list[ServiceEndpoint]] = {}
-        self.overflow = False
         pick = PICK_PORTS[0]
-        for service in sorted(backends.services.values(), key=lambda s: s.id):
+        for service in self.services:
             for sp in service.ports:
                 found = []
                 for backend in backends.serving(service.namespace, service.name):
@@ -80,7 +86,6 @@ class ServicePicks:
                         if target.service_port != sp:
                             continue
                         if pick > PICK_PORTS[1]:
-                            self.overflow = True
                             continue
                         found.append(ServiceEndpoint(service, sp, backend.address, target.port,
                                                      node_of(backend), pick))
@@ -151,8 +156,8 @@ class _KubeProxy:
         endpoints = self.picks.of(service, sp)
         proto, base = proto_text(sp.protocol), _base(service, sp)
         key = f"{proto} . {sp.port}"
-        cluster_ips = [a for a in (v4(t) for t in service.cluster_ips) if a is not None]
-        external = [a for a in (v4(t) for t in (*service.external_ips, *service.load_balancer_ips)) if a is not None]
+        cluster_ips = v4s(service.cluster_ips)
+        external = v4s((*service.external_ips, *service.load_balancer_ips))
         local = service.external_traffic_policy == "Local"
         internal_local = service.internal_traffic_policy == "Local"
         accessible = bool(external or sp.node_port)
@@ -213,7 +218,7 @@ class _KubeProxy:
     def firewall(self, service: Service, sp: ServicePort, key: str, base: str) -> None:
         """loadBalancerSourceRanges: the LoadBalancer IPs to `firewall-…`, which drops other sources (the
         LoadBalancer IPs themselves pass when this node's address is in a range)."""
-        vips = [a for a in (v4(t) for t in service.load_balancer_ips) if a is not None]
+        vips = v4s(service.load_balancer_ips)
         ranges = [n for n in service.load_balancer_source_ranges if n.version == 4]
         if not (vips and ranges):
             return
@@ -247,7 +252,7 @@ class _KubeProxy:
         return list(seen.values())
 
     def table(self) -> NftTable:
-        for service in sorted(self.picks.backends.services.values(), key=lambda s: s.id):
+        for service in self.picks.services:
             for sp in service.ports:
                 if sp.protocol in NAT_PROTOCOLS:
                     self.service_port(service, sp)
@@ -327,8 +332,8 @@ class VipRoute:
 def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
     """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
     out = []
-    for service in sorted(picks.backends.services.values(), key=lambda s: s.id):
-        vips = [a for a in (v4(t) for t in (*service.load_balancer_ips, *service.external_ips)) if a is not None]
+    for service in picks.services:
+        vips = v4s((*service.load_balancer_ips, *service.external_ips))
         for sp in service.ports:
             for e in picks.of(service, sp) if vips else ():
                 node = topology.lab_node(e.node) if e.node else None
