@@ -17,6 +17,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from netpolicy.model.addresses import IPAddress, IPNetwork
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint, Node, input_nodes, node_addresses, pod_node
@@ -114,9 +115,10 @@ class Topology:
             return self.nodes[0]
         return next((n for n in self.nodes if n.name == name), None)
 
-    @property
+    @cached_property
     def node_ends(self) -> list[Host]:
-        """Each named node with an address as a probe end (`node/<name>`, in its own namespace)."""
+        """Each named node with an address as a probe end (`node/<name>`, in its own namespace), built once
+        so a node end is always the same Host."""
         return [Host(f"node/{n.name}", n.netns, FABRIC_IFACE, n.mac, n.addresses, False, n.netns)
                 for n in self.nodes if n.name is not None and n.addresses]
 
