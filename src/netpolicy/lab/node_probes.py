@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netpolicy.engine.host_path import node_host_endpoint
-from netpolicy.engine.node_flow import evaluate_node_flow
-from netpolicy.errors import NetpolicyError
-from netpolicy.lab.plan import NotProbed, Probe, ProbePlan, SourcePorts
+from netpolicy.engine.node_flow import NODE_PREFIX, evaluate_node_flow
+from netpolicy.lab.plan import Probe, ProbePlan, SourcePorts, engine_answer
 from netpolicy.lab.topology import Host, Topology
 from netpolicy.model.cluster import Cluster
 from netpolicy.model.protocols import PORT_PROTOCOLS, SCTP, TCP
@@ -49,7 +48,7 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
     for end in topology.node_ends:
         if end.address(4) is None:
             continue
-        wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id[5:]))
+        wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)))
                         - {(SCTP, p) for _, p in ports} - node_ports)
         plan.listen |= set(wanted)
         plan.node_listen |= set(wanted)
@@ -59,16 +58,17 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
                     _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol))
 
 
-def _ref(host: Host) -> str:
-    return host.endpoint_id if host.workload or host.endpoint_id.startswith("node/") else str(host.address(4))
+def engine_ref(host: Host) -> str:
+    """How the engine names a lab host: a workload or node end by its id, anything else by its address."""
+    return host.endpoint_id if host.workload or host.endpoint_id.startswith(NODE_PREFIX) else str(host.address(4))
 
 
 def _probe(plan: ProbePlan, evaluator, src: Host, dst: Host, protocol: int, port: int, sport: int) -> None:
-    try:
-        result = evaluate_node_flow(evaluator, _ref(src), _ref(dst), protocol, port, sport)
-    except NetpolicyError as error:
-        plan.not_probed.append(NotProbed(src.endpoint_id, dst.endpoint_id, protocol, port,
-                                         f"the engine cannot answer: {error}"))
+    def ask():
+        return evaluate_node_flow(evaluator, engine_ref(src), engine_ref(dst), protocol, port, sport)
+
+    answered, result = engine_answer(plan, src.endpoint_id, dst.endpoint_id, protocol, port, ask)
+    if not answered:
         return
     plan.probes.append(Probe(src=src.endpoint_id, dst=dst.endpoint_id, family=4, protocol=protocol, port=port,
                              sport=sport, src_address=str(src.address(4)), dst_address=str(dst.address(4)),

@@ -10,10 +10,11 @@ source port on the other side of that line. ICMP echo is probed when a rule ment
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
 
+from netpolicy.errors import NetpolicyError
 from netpolicy.lab.topology import Host, Topology
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import ALL_PORTS, IntervalSet
@@ -60,6 +61,16 @@ class ProbePlan:
     not_probed: list[NotProbed] = field(default_factory=list)
     listen: set[tuple[int, int]] = field(default_factory=set)
     node_listen: set[tuple[int, int]] = field(default_factory=set)  # what node ends serve (no nodePort)
+
+
+def engine_answer(plan: ProbePlan, src: str, dst: str, protocol: int, port: int,
+                  ask: Callable[[], object]) -> tuple[bool, object]:
+    """`(True, ask())`; `(False, None)`, the flow noted as not probed, when the engine cannot answer."""
+    try:
+        return True, ask()
+    except NetpolicyError as error:
+        plan.not_probed.append(NotProbed(src, dst, protocol, port, f"the engine cannot answer: {error}"))
+        return False, None
 
 
 _ITEM = re.compile(r"^(?:(?P<proto>[A-Za-z]+)[/:])?(?P<lo>\d+)(?:-(?P<hi>\d+))?$")

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, ServicePaths
 from netpolicy.engine.service_flow import evaluate_service
-from netpolicy.errors import NetpolicyError
 from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, v4s
-from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan
+from netpolicy.lab.node_probes import engine_ref
+from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan, engine_answer
 from netpolicy.lab.topology import Host, LabNode, Topology
 from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import SCTP
@@ -72,9 +72,8 @@ class ServiceProbePlanner:
                         self._client(plan, client, entry)
 
     def _ask(self, client: Host, entry: Entry, sport: int | None):
-        src = client.endpoint_id if client.workload else str(client.address(4))
-        return evaluate_service(self.evaluator, self.paths, src, entry.describe(), entry, entry.service_port.protocol,
-                                sport)
+        return evaluate_service(self.evaluator, self.paths, engine_ref(client), entry.describe(), entry,
+                                entry.service_port.protocol, sport)
 
     def _client(self, plan: ProbePlan, client: Host, entry: Entry) -> None:
         sp = entry.service_port
@@ -84,11 +83,9 @@ class ServiceProbePlanner:
         if unplaced:
             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port, unplaced))
             return
-        try:
-            flow = self._ask(client, entry, None)
-        except NetpolicyError as error:
-            plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port,
-                                             f"the engine cannot answer: {error}"))
+        answered, flow = engine_answer(plan, client.endpoint_id, entry.describe(), sp.protocol, entry.port,
+                                       lambda: self._ask(client, entry, None))
+        if not answered:
             return
         if not flow.legs:
             plan.probes.append(Probe(dst=entry.describe(), sport=self.spare_port(client.endpoint_id, sp.protocol),
