@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.path import ServicePaths
 from netpolicy.escape import nft
 from netpolicy.lab import netns, state
@@ -66,9 +65,12 @@ def interrupts_raise() -> Iterator[None]:
 class LabHandle:
     """A running lab: its topology, its ruleset, and the means to run commands in it or remove it."""
 
-    def __init__(self, topology: Topology, ruleset: str, lock: state.Lock | None = None) -> None:
+    def __init__(self, topology: Topology, ruleset: str, paths: ServicePaths, picks: ServicePicks,
+                 lock: state.Lock | None = None) -> None:
         self.topology = topology
         self.ruleset = ruleset
+        self.paths = paths  # how the engine translates Services, and which source port picks which
+        self.picks = picks  # backend: the rules, the uplink's routes and the probes share them
         self.lock = lock
         self.closed = False
 
@@ -154,14 +156,17 @@ def client_endpoint(address: str) -> Endpoint:
                     nets=(network,), policed=False)
 
 
-def _picks(cluster: Cluster) -> ServicePicks:
-    backends = ServiceBackends(cluster)
-    return ServicePicks(backends, ServicePaths(cluster, backends).node_of)
+def service_picks(cluster: Cluster) -> tuple[ServicePaths, ServicePicks]:
+    """The Service paths and the pick table (which source port selects which backend), built once per lab."""
+    paths = ServicePaths(cluster)
+    return paths, ServicePicks(paths.backends, paths.node_of)
 
 
-def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None = None) -> dict[str, str]:
+def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None = None,
+                  picks: ServicePicks | None = None) -> dict[str, str]:
     """Each node's nftables script (by namespace): Calico's table, then kube-proxy's when there are Services."""
-    picks = _picks(cluster)
+    if picks is None:
+        picks = service_picks(cluster)[1]
     out = {}
     for node in topology.nodes:
         text = compile_ruleset(cluster, topology, options, node=node).render()
@@ -200,11 +205,12 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
             raise LabError(f"a lab {lab_id!r} already exists; remove it first with `netpolicy lab down {lab_id}`")
     try:
         topology = plan_topology(lab_id, _endpoints(cluster, matrix, clients), cluster.nodes)
-        rulesets = node_rulesets(cluster, topology, options)
+        paths, picks = service_picks(cluster)
+        rulesets = node_rulesets(cluster, topology, options, picks)
         ruleset = _joined(topology, rulesets)
         state.save(state.LabRecord.of(topology))
         with interrupts_raise():
-            build(topology, rulesets, vip_routes(topology, _picks(cluster)))
+            build(topology, rulesets, vip_routes(topology, picks))
     except BaseException:
         destroy(_ours(lab_id, netns.existing(lab_prefix(lab_id))))
         state.remove(lab_id)
@@ -212,7 +218,7 @@ def up(cluster: Cluster, matrix=None, options: Options | None = None, *, lab_id:
         raise
     if not hold:
         lock.release()
-    return LabHandle(topology, ruleset, lock if hold else None)
+    return LabHandle(topology, ruleset, paths, picks, lock if hold else None)
 
 
 def _ids_in_use() -> set[str]:
@@ -316,20 +322,18 @@ def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
     return _run_inside(entry["netns"], argv)
 
 
-def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, topology: Topology,
-               sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
-    """Add a probe per client, Service entry and backend, and per node end and peer, with the engine's
-    verdict for each."""
+def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, handle: LabHandle,
+                sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
+    """Add a probe per client, Service entry and backend (the lab's own pick table), and per node end
+    and peer, with the engine's verdict for each."""
     from netpolicy.engine.flow import FlowEvaluator
     from netpolicy.lab.node_probes import plan_node_probes
     from netpolicy.lab.service_probes import ServiceProbePlanner
 
     evaluator = FlowEvaluator(cluster, options)
-    backends = evaluator.ctx.backends
-    paths = ServicePaths(cluster, backends)
-    picks = ServicePicks(backends, paths.node_of)
-    ServiceProbePlanner(topology, evaluator, paths, picks, sources.take).plan(plan, sctp_supported())
-    plan_node_probes(plan, topology, cluster, evaluator, ports, sources)
+    ServiceProbePlanner(handle.topology, evaluator, handle.paths, handle.picks, sources.take).plan(
+        plan, sctp_supported())
+    plan_node_probes(plan, handle.topology, cluster, evaluator, ports, sources)
 
 
 def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,
@@ -357,7 +361,7 @@ def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str 
             plan = plan_probes(handle.topology, matrix.connections, port_list, icmp=icmp, sctp=sctp_supported(),
                                sources=sources, service_clients=frozenset(extra))
             if cluster.services or handle.topology.node_ends:
-                _plan_paths(plan, cluster, options, handle.topology, sources, port_list)
+                _plan_paths(plan, cluster, options, handle, sources, port_list)
             probing = time.monotonic()
             with Prober(handle.topology, timeout=timeout, concurrency=concurrency) as prober:
                 prober.listen(plan.listen, plan.node_listen)
