@@ -50,7 +50,7 @@ class Host:
     mac: str
     addresses: tuple[IPAddress, ...]
     workload: bool
-    parent: str = ""
+    parent: str
 
     def address(self, family: int) -> IPAddress | None:
         return next((a for a in self.addresses if a.version == family), None)
@@ -88,13 +88,8 @@ class Topology:
 
     lab_id: str
     hosts: tuple[Host, ...]
+    nodes: tuple[LabNode, ...]
     skipped: dict[str, str] = field(default_factory=dict)
-    nodes: tuple[LabNode, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.nodes:
-            default = LabNode(None, f"{PREFIX}{self.lab_id}-node", (), host_mac("node:"), "fab0")
-            object.__setattr__(self, "nodes", (default,))
 
     @property
     def node(self) -> str:
@@ -124,7 +119,7 @@ class Topology:
 
     def hosts_of(self, netns: str) -> list[Host]:
         """The hosts whose veth peer lives in that namespace."""
-        return [h for h in self.hosts if (h.parent or self.node) == netns]
+        return [h for h in self.hosts if h.parent == netns]
 
     @property
     def families(self) -> set[int]:
@@ -184,10 +179,13 @@ def _special(address: IPAddress) -> bool:
     return getattr(address, "ipv4_mapped", None) is not None or any(address in n for n in _SPECIAL[address.version])
 
 
-def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node]) -> tuple[LabNode, ...]:
-    """A namespace per node named by Node objects, pods or host endpoints, at its addresses
-    (`node_addresses`: its governing host endpoint's expectedIPs, then its Node object's)."""
-    names = input_nodes(nodes, endpoints)
+def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node],
+                names: frozenset[str]) -> tuple[LabNode, ...]:
+    """A namespace per node named by Node objects, pods or host endpoints (`names`), at its addresses
+    (`node_addresses`: its governing host endpoint's expectedIPs, then its Node object's); none named: one,
+    unnamed."""
+    if not names:
+        return (LabNode(None, f"{lab_prefix(lab_id)}node", (), host_mac("node:"), "fab0"),)
     placed = node_addresses(nodes, endpoints)
     out = []
     used: set[str] = set()
@@ -207,9 +205,8 @@ def _plan_nodes(lab_id: str, endpoints: list[Endpoint], nodes: Mapping[str, Node
 def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str, Node] | None = None) -> Topology:
     """Decide namespaces, interfaces and addresses for these endpoints and nodes (nothing is built here)."""
     endpoints = list(endpoints)
-    lab_nodes = _plan_nodes(lab_id, endpoints, nodes or {})
-    if not lab_nodes:
-        lab_nodes = Topology(lab_id, ()).nodes
+    names = input_nodes(nodes or {}, endpoints)
+    lab_nodes = _plan_nodes(lab_id, endpoints, nodes or {}, names)
     taken: set[IPAddress] = {ip for e in endpoints if e.policed for ip in e.ips}
     taken |= {a for n in lab_nodes for a in n.addresses}
     spares = []
@@ -220,7 +217,6 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str
         spares.append(replace(node, spare=spare))
     lab_nodes = tuple(spares)
     node_of = {n.name: n.netns for n in lab_nodes}
-    names = input_nodes(nodes or {}, endpoints)
     hosts: list[Host] = []
     skipped: dict[str, str] = {}
     used_names: set[str] = {n.netns for n in lab_nodes} | {lab_prefix(lab_id) + "uplink"}
@@ -263,4 +259,4 @@ def plan_topology(lab_id: str, endpoints: Iterable[Endpoint], nodes: Mapping[str
             parent = lab_prefix(lab_id) + "uplink"
         netns = unique(lab_prefix(lab_id) + slug(endpoint.id), used_names, 200)
         hosts.append(Host(endpoint.id, netns, iface, host_mac(endpoint.id), addresses, endpoint.policed, parent))
-    return Topology(lab_id, tuple(hosts), skipped, lab_nodes)
+    return Topology(lab_id, tuple(hosts), lab_nodes, skipped)
