@@ -273,20 +273,11 @@ class HookTables:
         if len(positions):
             labels, narrow = refine(labels, narrow, category[positions], N_KINDS)
             for part in parts:
-                labels, narrow = refine(labels, narrow, _local(part, positions), len(part.table))
+                labels, narrow = refine(labels, narrow, part.groups_of(positions), len(part.table))
         singled = representatives(labels, narrow, positions)
         reps = np.concatenate((base_reps, singled))
         # a base group's row is its parts' base rows (its representative may be singled out by a part)
-        table = rows_of([p.table[np.concatenate((p.base[base_reps].astype(np.int64), _local(p, singled)))]
+        table = rows_of([p.table[np.concatenate((p.base[base_reps].astype(np.int64), p.groups_of(singled)))]
                          for p in parts], category[reps])
         return SideTable(base, positions, (count + labels).astype(np.int32), table)
 
-
-def _local(table: SideTable, classes: np.ndarray) -> np.ndarray:
-    """The table's group of each of these peer classes."""
-    out = table.base[classes].astype(np.int64)
-    if len(table.positions) and len(classes):
-        at = np.minimum(np.searchsorted(table.positions, classes), len(table.positions) - 1)
-        hit = table.positions[at] == classes
-        out[hit] = table.groups[at[hit]]
-    return out

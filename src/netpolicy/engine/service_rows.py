@@ -186,7 +186,7 @@ class _Reach:
             targets = np.array(sorted(peers), dtype=np.int64)
             sent = np.zeros((len(self.egress), len(targets)), dtype=bool)
             for index, table in enumerate(self.egress):
-                sent[index] = self._groups_ok(table, protocol, port)[_groups_of(table, targets)]
+                sent[index] = self._groups_ok(table, protocol, port)[table.groups_of(targets)]
             out.update(((protocol, port, peer), sent[:, column]) for column, peer in enumerate(targets.tolist()))
         return out
 
@@ -216,12 +216,3 @@ class _Reach:
                                         else np.zeros(len(table.table), dtype=bool))
         return found
 
-
-def _groups_of(table, peers: np.ndarray) -> np.ndarray:
-    """The local group of each of these peer classes in a side table (its base, or its own override)."""
-    groups = table.base[peers].astype(np.int64)
-    if len(table.positions):
-        at = np.minimum(np.searchsorted(table.positions, peers), len(table.positions) - 1)
-        hit = table.positions[at] == peers
-        groups[hit] = table.groups[at[hit]]
-    return groups
