@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import (
     Crossing,
@@ -104,8 +103,3 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     if ingress.verdict == result.ingress.verdict:
         return replace(result, ingress=ingress)
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
-
-
-def guarded_nodes(ctx: EngineContext) -> list[str]:
-    """The nodes a host endpoint governs (the matrix says it applies their hooks to pod cells)."""
-    return sorted(ctx.host_endpoints)
