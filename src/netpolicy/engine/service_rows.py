@@ -68,17 +68,15 @@ def service_rows(matrix) -> list[ServiceRow]:
         if service.internal_traffic_policy == "Local" or on_node:
             by_node = by_node or _Members(matrix, classes)
             reached, local, unknown_node = by_node.counts(reach, service, sp, known)
-            if service.internal_traffic_policy != "Local":
-                local, unknown_node = None, ()
-            rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
-                                   len(legs) - len(known), local, unknown_node))
-            continue
-        counts = np.zeros(len(classes), dtype=np.int64)
-        for backend, target in known:
-            counts += reach.reaches(backend, target)
-        reached = {m.id: int(counts[i]) for i in np.flatnonzero(counts).tolist() for m in classes[i].members}
+        else:
+            counts = np.zeros(len(classes), dtype=np.int64)
+            for backend, target in known:
+                counts += reach.reaches(backend, target)
+            reached = {m.id: int(counts[i]) for i in np.flatnonzero(counts).tolist() for m in classes[i].members}
+        if service.internal_traffic_policy != "Local":
+            local, unknown_node = None, ()
         rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
-                               len(legs) - len(known)))
+                               len(legs) - len(known), local, unknown_node))
     return rows
 
 
