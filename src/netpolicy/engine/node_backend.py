@@ -32,7 +32,7 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     crossings = []
     hep = node_host_endpoint(ctx.cluster, at) if at else None
     sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
-    own = ctx.host_endpoints.get(client_node) if client_node is not None and client_node != at else None
+    own = node_host_endpoint(ctx.cluster, client_node) if client_node is not None and client_node != at else None
     if own is not None:  # a pod's packet to another node's address leaves its node through to-hep-forward
         crossings.append(depart(ctx, own, sent))
     if client_node != at and hep is not None:  # from off `at`: it entered `at` through its host endpoint

@@ -158,7 +158,8 @@ def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str 
     endpoint = pod.endpoint if pod.policed else None
     if endpoint is None or endpoint.kind == HOST_ENDPOINT or (src_node is not None and dst_node is not None):
         return []
-    hep = ctx.host_endpoints.get(ctx.node_of(endpoint) or "")
+    node = ctx.cluster.node_of(endpoint)
+    hep = node_host_endpoint(ctx.cluster, node) if node else None
     if hep is None:
         return []
     if src_node is None:  # the reply enters the pod's node through its raw PREROUTING

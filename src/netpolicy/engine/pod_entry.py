@@ -64,7 +64,7 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
         endpoint = peer.endpoint if peer.policed else None
         if endpoint is not None and endpoint.kind == HOST_ENDPOINT:
             return None, None
-        node = ctx.node_of(endpoint) if endpoint is not None else None
+        node = ctx.cluster.node_of(endpoint) if endpoint is not None else None
         if endpoint is not None and node is None:
             return None, None  # a pod whose node is unknown
         ends.append(node)

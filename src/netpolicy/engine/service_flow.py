@@ -98,7 +98,7 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
     is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
     client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
-    client_hep = evaluator.ctx.host_endpoints.get(client_node) if arriving and client_node else None
+    client_hep = node_host_endpoint(evaluator.ctx.cluster, client_node) if arriving and client_node else None
     legs = []
     for leg in translation.legs:
         if leg.backend.host_network:
@@ -226,7 +226,7 @@ def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     target = evaluator.peer(backend)
     here, there = nodes
-    hep = ctx.host_endpoints.get(here)
+    hep = node_host_endpoint(ctx.cluster, here)
     if hep is None:
         return _far_arrival(evaluator, source, leg, target, protocol, port, there)
     sent = Packet(source, target, protocol, leg.target.port, port)
