@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
-from netpolicy.engine.host_path import arrive, crossing_side, depart, node_host_endpoint, untracked_reply
+from netpolicy.engine.host_path import arrival, arrive, crossing_side, depart, node_host_endpoint
 from netpolicy.engine.node_flow import evaluate_node_flow
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import Entry, Leg
@@ -41,11 +41,9 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
         crossings.append(depart(ctx, hep, translated))
     far = node_host_endpoint(ctx.cluster, node) if node != at else None
     if far is not None:
-        arrival = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
+        sent_on = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
             else translated
-        crossings.append(arrive(ctx, far, arrival, to_host=True))
-        if crossings[-1].untracked:
-            crossings.append(untracked_reply(ctx, far, arrival, arrived=True))
+        crossings += arrival(ctx, far, sent_on, to_host=True)
     head = TraceStep(None, None, None, None, "Default",
                      f"{leg.name} runs in node {node}'s network namespace: the packet goes to the node itself, "
                      "judged by its host endpoint, not by pod policy")

@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
 from netpolicy.engine.host_path import (
     Crossing,
+    arrival,
     arrive,
     crossing_side,
     depart,
     host_side,
     node_host_endpoint,
     tracked_reply,
-    untracked_reply,
 )
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
@@ -245,11 +245,7 @@ def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: i
     if far is None:
         return []
     sender = evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source
-    arrival = Packet(sender, target, protocol, leg.target.port, port)
-    out = [arrive(ctx, far, arrival)]
-    if out[-1].untracked:
-        out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
-    return out
+    return arrival(ctx, far, Packet(sender, target, protocol, leg.target.port, port))
 
 
 def _failed(result: FlowResult, why: str) -> FlowResult:
