@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
 from netpolicy.engine.host_path import arrival, arrive, crossing_side, depart, node_host_endpoint
 from netpolicy.engine.node_flow import evaluate_node_flow
 from netpolicy.engine.packet import Packet
@@ -53,9 +53,7 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     else:
         ingress = SideResult("allow", (head, TraceStep(None, None, None, None, "Default",
                                                         f"no host endpoint polices node {node}'s traffic")))
-    verdict = "allow" if result.egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
-    return replace(result, ingress=ingress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, ingress=ingress)
 
 
 def _named(flow: FlowResult | None, leg: Leg, node: str) -> FlowResult:

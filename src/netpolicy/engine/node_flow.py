@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, side
+from netpolicy.engine.flow import (
+    EPHEMERAL,
+    FlowEvaluator,
+    FlowResult,
+    SideResult,
+    TraceStep,
+    side,
+    with_sides,
+)
 from netpolicy.engine.host_path import Crossing, crossing_side, forwarded, host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
@@ -132,9 +140,7 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
         ingress = crossing_side(pod_hooks, ingress)
     if sender is None and receiver is None and not pod_hooks:
         return result
-    verdict = "allow" if egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
-    return replace(result, egress=egress, ingress=ingress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, egress, ingress)
 
 
 def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str | None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
 from netpolicy.engine.host_path import (
     Crossing,
     arrival,
@@ -81,9 +81,7 @@ def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, addres
                           flow.src_port if flow.src_port is not None else EPHEMERAL[0])
             judged = host_side(evaluator.ctx, hep, sent, arrived=False)
             egress = SideResult(judged.verdict, (TraceStep(None, None, None, None, "Default", why),) + judged.trace)
-        verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
-        legs.append((leg, replace(result, egress=egress, verdict=verdict,
-                                  allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)))
+        legs.append((leg, with_sides(result, egress=egress)))
     return replace(flow, legs=tuple(legs))
 
 
@@ -195,9 +193,7 @@ def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, ad
         sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
         translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
         egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
-    verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
-    return replace(result, egress=egress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, egress=egress)
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
@@ -251,7 +247,7 @@ def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: i
 def _failed(result: FlowResult, why: str) -> FlowResult:
     """The leg's result when the path breaks the connection whatever policy says (`Leg.fails`)."""
     ingress = SideResult(DROP, result.ingress.trace + (TraceStep(None, None, None, None, "Default", why),))
-    return replace(result, ingress=ingress, verdict=DROP, allowed_src_ports=None)
+    return with_sides(result, ingress=ingress)
 
 
 def _address_rules(evaluator: FlowEvaluator, client, entry: Entry) -> tuple[str, ...]:
