@@ -16,6 +16,7 @@ from netpolicy.engine.host_path import (
     node_host_endpoint,
     tracked_reply,
 )
+from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
@@ -91,17 +92,17 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
-    arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
-        client is not None and client.policed and evaluator.ctx.cluster.node_of(client) == entry.node)
-    hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
-    is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
-    client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
-    client_hep = node_host_endpoint(evaluator.ctx.cluster, client_node) if arriving and client_node else None
+    cluster = evaluator.ctx.cluster
+    policed = client is not None and client.policed
+    own_node = cluster.node_of(client) if policed else None  # a pod's or a host endpoint's
+    arriving = (entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None
+                and own_node != entry.node)
+    hep = node_host_endpoint(cluster, entry.node) if arriving else None
+    client_node = own_node if policed and client.kind != HOST_ENDPOINT else None
+    client_hep = node_host_endpoint(cluster, client_node) if arriving and client_node else None
     legs = []
     for leg in translation.legs:
         if leg.backend.host_network:
-            from netpolicy.engine.node_backend import to_node_backend
-
             result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
             legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
             continue
