@@ -88,7 +88,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
         if endpoint.kind == HOST_ENDPOINT:
             found = hooks.get(endpoint.node) if endpoint.node else None
             return endpoint.node if found is not None and found.hep is endpoint else None
-        node = ctx.node_of(endpoint)
+        node = ctx.cluster.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
     return node_of
