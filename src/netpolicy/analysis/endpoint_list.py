@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from netpolicy.engine.context import EngineContext
 from netpolicy.model.cluster import Cluster, Endpoint, HostNetworkPod
-from netpolicy.model.ir import EGRESS, INGRESS
+from netpolicy.model.ir import EGRESS, INGRESS, Policy
 from netpolicy.options import Options
 
 
@@ -19,10 +19,13 @@ class EndpointRow:
     egress: tuple[str, ...]
 
 
-def list_endpoints(cluster: Cluster, options: Options | None = None) -> list[EndpointRow]:
-    """Every endpoint with the ids of the policies selecting it for ingress and for egress."""
-    ctx = EngineContext(cluster, options or Options())
-    policies = [p for tier in ctx.tiers for p in tier.policies]
+def _policies(cluster: Cluster, options: Options | None) -> list[Policy]:
+    """The policies of every tier, in tier order."""
+    return [p for tier in EngineContext(cluster, options or Options()).tiers for p in tier.policies]
+
+
+def list_endpoints(cluster: Cluster, policies: list[Policy]) -> list[EndpointRow]:
+    """Every endpoint with the ids of these policies selecting it for ingress and for egress."""
     rows = []
     for endpoint in cluster.endpoints:
         if not endpoint.policed:
@@ -42,11 +45,10 @@ class HostNetworkRow:
     selected_by: tuple[str, ...]
 
 
-def list_host_network(cluster: Cluster, options: Options | None = None) -> list[HostNetworkRow]:
-    """Every hostNetwork pod and workload with the policies whose selector picks it: they have no workload
-    endpoint, so those policies do not apply to it (docs/semantics.md#nodes)."""
-    ctx = EngineContext(cluster, options or Options())
-    policies = [p for tier in ctx.tiers for p in tier.policies]
+def list_host_network(cluster: Cluster, policies: list[Policy] | None = None) -> list[HostNetworkRow]:
+    """Every hostNetwork pod and workload with the policies (default: every tier's) whose selector picks
+    it: they have no workload endpoint, so those policies do not apply to it (docs/semantics.md#nodes)."""
+    policies = _policies(cluster, None) if policies is None else policies
     return [HostNetworkRow(pod, tuple(p.id for p in policies if p.selector.matches(pod.selector_labels)))
             for pod in cluster.host_network_pods]
 
@@ -61,4 +63,5 @@ class EndpointListing:
 
 def endpoint_listing(cluster: Cluster, options: Options | None = None) -> EndpointListing:
     """The endpoints and the hostNetwork pods of the cluster."""
-    return EndpointListing(list_endpoints(cluster, options), list_host_network(cluster, options))
+    policies = _policies(cluster, options)
+    return EndpointListing(list_endpoints(cluster, policies), list_host_network(cluster, policies))

@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from netpolicy.engine.node_flow import host_network_pod
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import Cluster, Endpoint
 
@@ -39,7 +40,7 @@ def find_endpoint(cluster: Cluster, text: str, *, selector: str = "", namespace:
         text = f"{namespace}/{text}"
     if cluster.endpoint(text) is not None or _is_address(text):
         return Found(text)
-    if any(pod.id == text for pod in cluster.host_network_pods):
+    if host_network_pod(cluster, text) is not None:
         return Found(text)
     kind, _, rest = text.partition("/")
     if kind.lower() in ("svc", "service", "services") and rest:

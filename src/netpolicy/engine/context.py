@@ -10,7 +10,7 @@ from functools import cached_property
 from netpolicy.engine.backends import ServiceBackends
 from netpolicy.engine.plan import Plan, TierPolicies, applying, build_plan
 from netpolicy.model.addresses import IPAddress
-from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles, pod_node
+from netpolicy.model.cluster import Cluster, Endpoint, Service, default_profiles
 from netpolicy.model.ir import (
     DENY,
     NORMAL,
@@ -95,15 +95,6 @@ class EngineContext:
                 profile = namespace_profile(name[4:])
             out.append(profile if profile is not None else name)
         return out
-
-    @cached_property
-    def node_names(self) -> frozenset[str]:
-        """Every node the input names (`Cluster.node_names`, computed once)."""
-        return self.cluster.node_names
-
-    def node_of(self, endpoint: Endpoint) -> str | None:
-        """The node a pod, workload or host endpoint is on (`Cluster.node_of`)."""
-        return pod_node(endpoint, self.node_names)
 
     @cached_property
     def host_endpoints(self) -> Mapping[str, Endpoint]:

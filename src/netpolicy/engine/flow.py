@@ -73,6 +73,17 @@ class FlowResult:
     pending: FlowResult | None = None
 
 
+def with_sides(result: FlowResult, egress: SideResult | None = None,
+               ingress: SideResult | None = None) -> FlowResult:
+    """The result with the sides given (None: kept) and the verdict both give together; allowed source
+    ports only while it allows."""
+    egress = egress if egress is not None else result.egress
+    ingress = ingress if ingress is not None else result.ingress
+    verdict = ACCEPT if egress.verdict == ACCEPT and ingress.verdict == ACCEPT else DROP
+    return dataclasses.replace(result, egress=egress, ingress=ingress, verdict=verdict,
+                               allowed_src_ports=result.allowed_src_ports if verdict == ACCEPT else None)
+
+
 def _location(policy: Policy, rule: Rule | None) -> str | None:
     loc = (rule.location if rule is not None and rule.location else None) or policy.location
     return str(loc) if loc else None

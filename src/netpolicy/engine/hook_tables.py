@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netpolicy.engine.bits import label_type, refine, representatives
+from netpolicy.engine.bits import label_type, refine_all, representatives
 from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
@@ -88,7 +88,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
         if endpoint.kind == HOST_ENDPOINT:
             found = hooks.get(endpoint.node) if endpoint.node else None
             return endpoint.node if found is not None and found.hep is endpoint else None
-        node = ctx.node_of(endpoint)
+        node = ctx.cluster.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
     return node_of
@@ -262,31 +262,19 @@ class HookTables:
         key = (tuple(id(p.base) for p in parts), id(category))
         found = self._bases.get(key)
         if found is None:
-            labels, count = category.astype(np.int64), N_KINDS
-            for part in parts:
-                labels, count = refine(labels, count, part.base, len(part.table))
+            labels, count = refine_all(category.astype(np.int64), N_KINDS, [(p.base, len(p.table)) for p in parts])
             found = self._bases[key] = (labels.astype(label_type(count)), count, representatives(labels, count),
                                         [p.base for p in parts])
         base, count, base_reps = found[:3]
         positions = np.unique(np.concatenate([p.positions for p in parts])).astype(np.int64)
         labels, narrow = np.zeros(len(positions), dtype=np.int64), 1 if len(positions) else 0
         if len(positions):
-            labels, narrow = refine(labels, narrow, category[positions], N_KINDS)
-            for part in parts:
-                labels, narrow = refine(labels, narrow, _local(part, positions), len(part.table))
+            labels, narrow = refine_all(labels, narrow, [(category[positions], N_KINDS)]
+                                        + [(p.groups_of(positions), len(p.table)) for p in parts])
         singled = representatives(labels, narrow, positions)
         reps = np.concatenate((base_reps, singled))
         # a base group's row is its parts' base rows (its representative may be singled out by a part)
-        table = rows_of([p.table[np.concatenate((p.base[base_reps].astype(np.int64), _local(p, singled)))]
+        table = rows_of([p.table[np.concatenate((p.base[base_reps].astype(np.int64), p.groups_of(singled)))]
                          for p in parts], category[reps])
         return SideTable(base, positions, (count + labels).astype(np.int32), table)
 
-
-def _local(table: SideTable, classes: np.ndarray) -> np.ndarray:
-    """The table's group of each of these peer classes."""
-    out = table.base[classes].astype(np.int64)
-    if len(table.positions) and len(classes):
-        at = np.minimum(np.searchsorted(table.positions, classes), len(table.positions) - 1)
-        hit = table.positions[at] == classes
-        out[hit] = table.groups[at[hit]]
-    return out

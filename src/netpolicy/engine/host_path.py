@@ -34,8 +34,8 @@ from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.model.protocols import UDP, protocol_name
 
 #: The path API (the lab renders the same hooks): the crossings, and the hook names and failsafe ports.
-__all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrive", "crossing_side", "depart",
-           "host_side", "node_host_endpoint", "tracked_reply", "untracked_reply"]
+__all__ = ["FAILSAFE_INBOUND", "FAILSAFE_OUTBOUND", "FORWARD", "Crossing", "arrival", "arrive", "crossing_side",
+           "depart", "forwarded", "host_side", "node_host_endpoint", "tracked_reply", "untracked_reply"]
 
 
 def node_host_endpoint(cluster: Cluster, node: str) -> Endpoint | None:
@@ -77,8 +77,7 @@ def arrive(ctx: EngineContext, hep: Endpoint, packet: Packet, translated: Packet
         return Crossing(tuple(hops), DROP)
     if raw.untracked:
         if translated is not None:
-            hops.append(Hop(DROP, (note("untracked packets are not DNATed (NAT needs a conntrack entry): "
-                                        "kube-proxy never translates it, so it reaches no backend"),)))
+            hops.append(_not_translated())
             return Crossing(tuple(hops), DROP, True)
         return Crossing(tuple(hops), ACCEPT, True)
     pre = pre_dnat_hook(ctx, hep, packet)
@@ -106,9 +105,7 @@ def depart(ctx: EngineContext, hep: Endpoint, packet: Packet, from_host: bool = 
         return Crossing((hop,), hop.verdict)
     raw = raw_hook(ctx, hep, EGRESS, packet)
     if raw.untracked and translated is not None:
-        return Crossing((raw, Hop(DROP, (note("untracked packets are not DNATed (NAT needs a conntrack entry): "
-                                               "kube-proxy never translates it, so it reaches no backend"),))),
-                        DROP, True)
+        return Crossing((raw, _not_translated()), DROP, True)
     if raw.verdict == DROP or raw.untracked:
         return Crossing((raw,), raw.verdict, raw.untracked)
     last = normal_hook(ctx, hep, EGRESS, translated or packet)
@@ -175,6 +172,26 @@ def tracked_reply(ctx: EngineContext, hep: Endpoint, request: Packet, arrived: b
     return Crossing((raw, Hop(ingress.verdict, (why,) + ingress.trace)), ingress.verdict)
 
 
+def arrival(ctx: EngineContext, hep: Endpoint, packet: Packet, to_host: bool = False) -> list[Crossing]:
+    """A packet entering through `hep` (`arrive`, untranslated), then its reply if doNotTrack accepted it."""
+    crossing = arrive(ctx, hep, packet, to_host=to_host)
+    if not crossing.untracked:
+        return [crossing]
+    return [crossing, untracked_reply(ctx, hep, packet, arrived=True, to_host=to_host)]
+
+
+def forwarded(ctx: EngineContext, sender: Endpoint | None, receiver: Endpoint | None, packet: Packet,
+              translated: bool = False) -> list[Crossing]:
+    """A pod's forwarded packet leaving its node through `sender` and entering the other end's through
+    `receiver` (None: not crossed), then its reply entering `sender`'s node to the pod (`tracked_reply`)."""
+    out = [depart(ctx, sender, packet)] if sender is not None else []
+    if receiver is not None:
+        out += arrival(ctx, receiver, packet)
+    if sender is not None:
+        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True, translated=translated))
+    return out
+
+
 def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) -> SideResult:
     """The node itself as one end of a flow: the packet arriving to it (`arrived`) or leaving it through
     `hep`, with the reply of an untracked packet."""
@@ -184,6 +201,11 @@ def host_side(ctx: EngineContext, hep: Endpoint, packet: Packet, arrived: bool) 
     else:
         crossings.append(tracked_reply(ctx, hep, packet, arrived=arrived))
     return crossing_side(crossings)
+
+
+def _not_translated() -> Hop:
+    return Hop(DROP, (note("untracked packets are not DNATed (NAT needs a conntrack entry): "
+                           "kube-proxy never translates it, so it reaches no backend"),))
 
 
 def _invalid(back: Packet) -> Hop:

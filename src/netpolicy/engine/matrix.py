@@ -34,7 +34,7 @@ from netpolicy.engine.plan import (
 from netpolicy.engine.tables import SideTable, SideTables
 from netpolicy.engine.terms import RuleTerm, RuleTerms, SelfPart
 from netpolicy.engine.vectors import ClassVectors
-from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint
+from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS, Policy, Rule, ServiceRef
 from netpolicy.options import Options
@@ -90,13 +90,11 @@ class Matrix:
     def _hooked(self) -> tuple[dict, object, dict]:
         """The nodes whose host endpoint hooks cut pods' flows (docs/semantics.md#pod-entry), the peer
         classes' node, and the atoms' extra cuts; nothing without such hooks."""
-        if not any(e.kind == HOST_ENDPOINT for e in self.ctx.cluster.endpoints):
+        if not self.ctx.host_endpoints:
             return {}, None, {}
         from netpolicy.engine.hook_tables import atom_points, class_node, hooked_nodes
 
         hooks = hooked_nodes(self.ctx)
-        if not hooks:
-            return {}, None, {}
         return hooks, class_node(self.ctx, hooks), atom_points(hooks)
 
     def _service_points(self) -> set[tuple[int, int]]:
@@ -123,6 +121,11 @@ class Matrix:
     @property
     def classes(self) -> list[PeerClass]:
         return self.peers.classes
+
+    @property
+    def guarded_nodes(self) -> list[str]:
+        """The nodes a host endpoint governs (their hooks apply to pod cells)."""
+        return sorted(self.ctx.host_endpoints)
 
     @property
     def peer_class(self) -> dict[tuple[str, int], int]:

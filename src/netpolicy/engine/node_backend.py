@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
-from netpolicy.engine.host_path import arrive, crossing_side, depart, node_host_endpoint, untracked_reply
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
+from netpolicy.engine.host_path import arrival, arrive, crossing_side, depart, node_host_endpoint
 from netpolicy.engine.node_flow import evaluate_node_flow
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import Entry, Leg
@@ -32,7 +32,7 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     crossings = []
     hep = node_host_endpoint(ctx.cluster, at) if at else None
     sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
-    own = ctx.host_endpoints.get(client_node) if client_node is not None and client_node != at else None
+    own = node_host_endpoint(ctx.cluster, client_node) if client_node is not None and client_node != at else None
     if own is not None:  # a pod's packet to another node's address leaves its node through to-hep-forward
         crossings.append(depart(ctx, own, sent))
     if client_node != at and hep is not None:  # from off `at`: it entered `at` through its host endpoint
@@ -41,11 +41,9 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
         crossings.append(depart(ctx, hep, translated))
     far = node_host_endpoint(ctx.cluster, node) if node != at else None
     if far is not None:
-        arrival = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
+        sent_on = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
             else translated
-        crossings.append(arrive(ctx, far, arrival, to_host=True))
-        if crossings[-1].untracked:
-            crossings.append(untracked_reply(ctx, far, arrival, arrived=True))
+        crossings += arrival(ctx, far, sent_on, to_host=True)
     head = TraceStep(None, None, None, None, "Default",
                      f"{leg.name} runs in node {node}'s network namespace: the packet goes to the node itself, "
                      "judged by its host endpoint, not by pod policy")
@@ -55,9 +53,7 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     else:
         ingress = SideResult("allow", (head, TraceStep(None, None, None, None, "Default",
                                                         f"no host endpoint polices node {node}'s traffic")))
-    verdict = "allow" if result.egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
-    return replace(result, ingress=ingress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, ingress=ingress)
 
 
 def _named(flow: FlowResult | None, leg: Leg, node: str) -> FlowResult:

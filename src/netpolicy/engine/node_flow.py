@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, side
-from netpolicy.engine.host_path import (
-    Crossing,
-    arrive,
-    crossing_side,
-    depart,
-    host_side,
-    node_host_endpoint,
-    tracked_reply,
-    untracked_reply,
+from netpolicy.engine.flow import (
+    EPHEMERAL,
+    FlowEvaluator,
+    FlowResult,
+    SideResult,
+    TraceStep,
+    side,
+    with_sides,
 )
+from netpolicy.engine.host_path import Crossing, crossing_side, forwarded, host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
@@ -141,9 +140,7 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
         ingress = crossing_side(pod_hooks, ingress)
     if sender is None and receiver is None and not pod_hooks:
         return result
-    verdict = "allow" if egress.verdict == "allow" and ingress.verdict == "allow" else "deny"
-    return replace(result, egress=egress, ingress=ingress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, egress, ingress)
 
 
 def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str | None,
@@ -158,15 +155,11 @@ def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str 
     endpoint = pod.endpoint if pod.policed else None
     if endpoint is None or endpoint.kind == HOST_ENDPOINT or (src_node is not None and dst_node is not None):
         return []
-    hep = ctx.host_endpoints.get(ctx.node_of(endpoint) or "")
+    node = ctx.cluster.node_of(endpoint)
+    hep = node_host_endpoint(ctx.cluster, node) if node else None
     if hep is None:
         return []
-    if src_node is None:  # the reply enters the pod's node through its raw PREROUTING
-        return [depart(ctx, hep, packet), tracked_reply(ctx, hep, packet, arrived=False, into_pod=True)]
-    out = [arrive(ctx, hep, packet)]
-    if out[-1].untracked:
-        out.append(untracked_reply(ctx, hep, packet, arrived=True, to_host=False))
-    return out
+    return forwarded(ctx, hep, None, packet) if src_node is None else forwarded(ctx, None, hep, packet)
 
 
 def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: int | None,

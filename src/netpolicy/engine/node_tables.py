@@ -63,12 +63,13 @@ def _leaving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray) -> n
     normal = t.outbound[None, :] | rows["own"]
     failsafe = (t.outbound | t.inbound_from)[None, :]   # raw: failsafe ports both ways (request and reply)
     allowed, undecided = t.decided(rows, "raw", failsafe)
+    # a tracked reply through the other direction's raw hook, at the swapped atom (`static.go` StaticRaw*Chain)
+    back_allowed, back_undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
     if "raw" in rows:
-        back_allowed, back_undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
         pre_allowed, pre_undecided = t.decided(rows, "pre_back", t.inbound_from[None, :], t.swapped)
         tracked = pre_allowed | pre_undecided & (t.inbound_from[None, :] | rows["back"][:, t.swapped])
         allowed = allowed & (back_allowed | back_undecided & t.udp[None, :] & tracked)
-    leaving = allowed | undecided & normal & _reply_kept(t, rows, failsafe)
+    leaving = allowed | undecided & normal & (back_allowed | back_undecided)
     return leaving | np.isin(kinds, (OWN_POD, OWN_HOST))[:, None]
 
 
@@ -81,17 +82,11 @@ def _arriving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray, acc
     after_raw = pre_allowed | pre_undecided & normal
     failsafe = (t.inbound | t.outbound_from)[None, :]
     allowed, undecided = t.decided(rows, "raw", failsafe)
+    back_allowed, back_undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
     if "raw" in rows:
-        back_allowed, back_undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
         tracked = t.outbound_from[None, :] | rows["back"][:, t.swapped]
         allowed = allowed & (back_allowed | back_undecided & t.udp[None, :] & tracked)
-    arriving = allowed | undecided & after_raw & _reply_kept(t, rows, failsafe)
+    arriving = allowed | undecided & after_raw & (back_allowed | back_undecided)
     arriving = np.where((kinds == OWN_POD)[:, None], accept, arriving)
     return arriving | (kinds == OWN_HOST)[:, None]
 
-
-def _reply_kept(t: HookTables, rows: dict[str, np.ndarray], failsafe: np.ndarray) -> np.ndarray | bool:
-    """A tracked connection's reply through the other direction's raw hook (before conntrack), at the
-    swapped atom: what it does not drop (`static.go` StaticRawPreroutingChain, StaticRawOutputChain)."""
-    allowed, undecided = t.decided(rows, "raw_back", failsafe, t.swapped)
-    return allowed | undecided

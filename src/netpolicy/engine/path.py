@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from netpolicy.engine.backends import Backend, ServiceBackends, Target
 from netpolicy.engine.flow import Rewrite
 from netpolicy.errors import InputError
-from netpolicy.model.cluster import Cluster, Endpoint, Service, ServicePort
+from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, Service, ServicePort
 from netpolicy.model.protocols import protocol_name
 
 CLUSTER_IP, NODE_PORT, LOAD_BALANCER, EXTERNAL_IP = "ClusterIP", "NodePort", "LoadBalancer", "externalIP"
@@ -150,7 +150,7 @@ class ServicePaths:
         if not serving:
             return Translation(entry, (), f"service {service.id} has no ready endpoint for port {sp.port}: "
                                           "kube-proxy rejects the connection")
-        is_pod = client is not None and client.policed and client.kind != "HostEndpoint"
+        is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
         client_node = self.cluster.node_of(client) if is_pod else None
         sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
         note = ""

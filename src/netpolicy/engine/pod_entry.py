@@ -13,16 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
-from netpolicy.engine.host_path import (
-    Crossing,
-    arrive,
-    crossing_side,
-    depart,
-    tracked_reply,
-    untracked_reply,
-)
+from netpolicy.engine.host_path import Crossing, crossing_side, forwarded
 from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
 from netpolicy.engine.packet import Packet
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
@@ -64,7 +56,7 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
         endpoint = peer.endpoint if peer.policed else None
         if endpoint is not None and endpoint.kind == HOST_ENDPOINT:
             return None, None
-        node = ctx.node_of(endpoint) if endpoint is not None else None
+        node = ctx.cluster.node_of(endpoint) if endpoint is not None else None
         if endpoint is not None and node is None:
             return None, None  # a pod whose node is unknown
         ends.append(node)
@@ -81,21 +73,11 @@ def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, p
     sender, receiver = crossed(evaluator, src, dst)
     if sender is None and receiver is None:
         return []
-    ctx = evaluator.ctx
     source, target = evaluator.peer(src), evaluator.peer(dst)
     if src_port is None and protocol in PORT_PROTOCOLS:
         src_port = EPHEMERAL[0]
     packet = Packet(source, target, protocol, port, src_port)
-    out: list[Crossing] = []
-    if sender is not None:
-        out.append(depart(ctx, sender, packet))
-    if receiver is not None:
-        out.append(arrive(ctx, receiver, packet))
-        if out[-1].untracked:
-            out.append(untracked_reply(ctx, receiver, packet, arrived=True, to_host=False))
-    if sender is not None:  # the reply enters the pod's node through its raw PREROUTING
-        out.append(tracked_reply(ctx, sender, packet, arrived=False, into_pod=True, translated=translated))
-    return out
+    return forwarded(evaluator.ctx, sender, receiver, packet, translated)
 
 
 def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
@@ -104,8 +86,3 @@ def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:
     if ingress.verdict == result.ingress.verdict:
         return replace(result, ingress=ingress)
     return replace(result, ingress=ingress, verdict="deny", allowed_src_ports=None)
-
-
-def guarded_nodes(ctx: EngineContext) -> list[str]:
-    """The nodes a host endpoint governs (the matrix says it applies their hooks to pod cells)."""
-    return sorted(ctx.host_endpoints)

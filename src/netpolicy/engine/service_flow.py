@@ -5,17 +5,18 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, replace
 
-from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep
+from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
 from netpolicy.engine.host_path import (
     Crossing,
+    arrival,
     arrive,
     crossing_side,
     depart,
     host_side,
     node_host_endpoint,
     tracked_reply,
-    untracked_reply,
 )
+from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
@@ -81,9 +82,7 @@ def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, addres
                           flow.src_port if flow.src_port is not None else EPHEMERAL[0])
             judged = host_side(evaluator.ctx, hep, sent, arrived=False)
             egress = SideResult(judged.verdict, (TraceStep(None, None, None, None, "Default", why),) + judged.trace)
-        verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
-        legs.append((leg, replace(result, egress=egress, verdict=verdict,
-                                  allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)))
+        legs.append((leg, with_sides(result, egress=egress)))
     return replace(flow, legs=tuple(legs))
 
 
@@ -93,17 +92,17 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     source = evaluator.peer(src)
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
-    arriving = entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None and not (
-        client is not None and client.policed and evaluator.ctx.cluster.node_of(client) == entry.node)
-    hep = node_host_endpoint(evaluator.ctx.cluster, entry.node) if arriving else None
-    is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
-    client_node = evaluator.ctx.cluster.node_of(client) if is_pod else None
-    client_hep = evaluator.ctx.host_endpoints.get(client_node) if arriving and client_node else None
+    cluster = evaluator.ctx.cluster
+    policed = client is not None and client.policed
+    own_node = cluster.node_of(client) if policed else None  # a pod's or a host endpoint's
+    arriving = (entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None
+                and own_node != entry.node)
+    hep = node_host_endpoint(cluster, entry.node) if arriving else None
+    client_node = own_node if policed and client.kind != HOST_ENDPOINT else None
+    client_hep = node_host_endpoint(cluster, client_node) if arriving and client_node else None
     legs = []
     for leg in translation.legs:
         if leg.backend.host_network:
-            from netpolicy.engine.node_backend import to_node_backend
-
             result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
             legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
             continue
@@ -195,9 +194,7 @@ def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, ad
         sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
         translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
         egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
-    verdict = "allow" if egress.verdict == "allow" and result.ingress.verdict == "allow" else "deny"
-    return replace(result, egress=egress, verdict=verdict,
-                   allowed_src_ports=result.allowed_src_ports if verdict == "allow" else None)
+    return with_sides(result, egress=egress)
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
@@ -226,7 +223,7 @@ def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     target = evaluator.peer(backend)
     here, there = nodes
-    hep = ctx.host_endpoints.get(here)
+    hep = node_host_endpoint(ctx.cluster, here)
     if hep is None:
         return _far_arrival(evaluator, source, leg, target, protocol, port, there)
     sent = Packet(source, target, protocol, leg.target.port, port)
@@ -245,17 +242,13 @@ def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: i
     if far is None:
         return []
     sender = evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source
-    arrival = Packet(sender, target, protocol, leg.target.port, port)
-    out = [arrive(ctx, far, arrival)]
-    if out[-1].untracked:
-        out.append(untracked_reply(ctx, far, arrival, arrived=True, to_host=False))
-    return out
+    return arrival(ctx, far, Packet(sender, target, protocol, leg.target.port, port))
 
 
 def _failed(result: FlowResult, why: str) -> FlowResult:
     """The leg's result when the path breaks the connection whatever policy says (`Leg.fails`)."""
     ingress = SideResult(DROP, result.ingress.trace + (TraceStep(None, None, None, None, "Default", why),))
-    return replace(result, ingress=ingress, verdict=DROP, allowed_src_ports=None)
+    return with_sides(result, ingress=ingress)
 
 
 def _address_rules(evaluator: FlowEvaluator, client, entry: Entry) -> tuple[str, ...]:

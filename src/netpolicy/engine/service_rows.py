@@ -68,17 +68,15 @@ def service_rows(matrix) -> list[ServiceRow]:
         if service.internal_traffic_policy == "Local" or on_node:
             by_node = by_node or _Members(matrix, classes)
             reached, local, unknown_node = by_node.counts(reach, service, sp, known)
-            if service.internal_traffic_policy != "Local":
-                local, unknown_node = None, ()
-            rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
-                                   len(legs) - len(known), local, unknown_node))
-            continue
-        counts = np.zeros(len(classes), dtype=np.int64)
-        for backend, target in known:
-            counts += reach.reaches(backend, target)
-        reached = {m.id: int(counts[i]) for i in np.flatnonzero(counts).tolist() for m in classes[i].members}
+        else:
+            counts = np.zeros(len(classes), dtype=np.int64)
+            for backend, target in known:
+                counts += reach.reaches(backend, target)
+            reached = {m.id: int(counts[i]) for i in np.flatnonzero(counts).tolist() for m in classes[i].members}
+        if service.internal_traffic_policy != "Local":
+            local, unknown_node = None, ()
         rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
-                               len(legs) - len(known)))
+                               len(legs) - len(known), local, unknown_node))
     return rows
 
 
@@ -186,7 +184,7 @@ class _Reach:
             targets = np.array(sorted(peers), dtype=np.int64)
             sent = np.zeros((len(self.egress), len(targets)), dtype=bool)
             for index, table in enumerate(self.egress):
-                sent[index] = self._groups_ok(table, protocol, port)[_groups_of(table, targets)]
+                sent[index] = self._groups_ok(table, protocol, port)[table.groups_of(targets)]
             out.update(((protocol, port, peer), sent[:, column]) for column, peer in enumerate(targets.tolist()))
         return out
 
@@ -216,12 +214,3 @@ class _Reach:
                                         else np.zeros(len(table.table), dtype=bool))
         return found
 
-
-def _groups_of(table, peers: np.ndarray) -> np.ndarray:
-    """The local group of each of these peer classes in a side table (its base, or its own override)."""
-    groups = table.base[peers].astype(np.int64)
-    if len(table.positions):
-        at = np.minimum(np.searchsorted(table.positions, peers), len(table.positions) - 1)
-        hit = table.positions[at] == peers
-        groups[hit] = table.groups[at[hit]]
-    return groups

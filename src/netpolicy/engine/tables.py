@@ -106,6 +106,15 @@ class SideTable:
         found = self.override_map.get(peer_class)
         return int(self.base[peer_class]) if found is None else found
 
+    def groups_of(self, classes: np.ndarray) -> np.ndarray:
+        """The group of each of these peer classes (int64): its base, or this table's own override."""
+        out = self.base[classes].astype(np.int64)
+        if len(self.positions) and len(classes):
+            at = np.minimum(np.searchsorted(self.positions, classes), len(self.positions) - 1)
+            hit = self.positions[at] == classes
+            out[hit] = self.groups[at[hit]]
+        return out
+
     def row(self, peer_class: int) -> np.ndarray:
         return self.table[self.group(peer_class)]
 

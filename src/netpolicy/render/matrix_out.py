@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netpolicy.engine.matrix import Matrix
-from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.cluster import Endpoint
 from netpolicy.progress import StageReport
 from netpolicy.render.connections_json import connections_json
 from netpolicy.render.words import describe, endpoint_name
@@ -116,13 +116,11 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
 
 def _hooks(matrix: Matrix) -> dict | None:
     """`host_endpoint_hooks` when host endpoints govern nodes (the pod cells apply their hooks)."""
-    if not any(e.kind == HOST_ENDPOINT for e in matrix.cluster.endpoints):
+    if not (nodes := matrix.guarded_nodes):
         return None
-    from netpolicy.engine.pod_entry import guarded_nodes
     from netpolicy.render.matrix_services import host_hooks_json
 
-    nodes = guarded_nodes(matrix.ctx)
-    return host_hooks_json(nodes) if nodes else None
+    return host_hooks_json(nodes)
 
 
 def class_summary(cls) -> str:

@@ -13,7 +13,6 @@ from typing import TextIO
 
 from netpolicy.engine.matrix import Matrix
 from netpolicy.escape import csv_cell, markdown, terminal
-from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.protocols import ICMP, ICMPV6, SCTP, TCP, UDP
@@ -154,12 +153,10 @@ def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -
     policed = sum(1 for e in matrix.endpoints if e.policed)
     stream.write(f"{policed} endpoints, {len(matrix.externals)} external ranges, {count} allowed pairs; "
                  "pairs not listed allow nothing.\n")
-    if any(e.kind == HOST_ENDPOINT for e in matrix.cluster.endpoints):
-        from netpolicy.engine.pod_entry import guarded_nodes
+    if nodes := matrix.guarded_nodes:
         from netpolicy.render.matrix_services import write_host_hooks_text
 
-        if nodes := guarded_nodes(matrix.ctx):
-            write_host_hooks_text(nodes, stream)
+        write_host_hooks_text(nodes, stream)
     if matrix.cluster.services:
         from netpolicy.engine.service_rows import service_rows
         from netpolicy.render.matrix_services import write_services_text
