@@ -6,11 +6,14 @@ from typing import TextIO
 
 from netpolicy.escape import terminal
 from netpolicy.model.protocols import protocol_name
+from netpolicy.render.ranges import display_id
 
 
-def services_json(rows) -> list[dict]:
-    """One entry per Service port: its ready backends and who reaches how many of them."""
+def services_json(rows, load_balancer=()) -> list[dict]:
+    """One entry per Service port: its ready backends and who reaches how many of them (`load_balancer`:
+    the rows through its LoadBalancer IPs, engine/service_lb_rows.py)."""
     out = []
+    through = _by_port(load_balancer)
     for row in rows:
         service, port = row.service, row.port
         entry = {"id": service.id, "port": port.port, "protocol": protocol_name(port.protocol), "name": port.name,
@@ -27,13 +30,44 @@ def services_json(rows) -> list[dict]:
             entry["sources_on_unknown_node"] = list(row.unknown_node)
         if service.session_affinity == "ClientIP":
             entry["session_affinity"] = {"type": "ClientIP", "timeout_seconds": service.affinity_timeout}
+        if found := through.get((service.id, port.port, port.protocol)):
+            entry["load_balancer"] = [_load_balancer_json(lb) for lb in found]
         out.append(entry)
     return out
 
 
-def write_services_text(rows, stream: TextIO) -> None:
+def _by_port(load_balancer) -> dict[tuple, list]:
+    out: dict[tuple, list] = {}
+    for lb in load_balancer:
+        out.setdefault((lb.service.id, lb.port.port, lb.port.protocol), []).append(lb)
+    return out
+
+
+def _load_balancer_json(lb) -> dict:
+    """One LoadBalancer IP of a Service port with loadBalancerSourceRanges: who reaches how many backends."""
+    return {"ip": lb.address, "source_ranges": [str(n) for n in lb.service.load_balancer_source_ranges],
+            "backends": lb.backends, "sources_outside_ranges": lb.outside,
+            "from": [{"from": source, "reached": count, "verdict": lb.verdict(source)}
+                     for source, count in lb.reached.items()]}
+
+
+def _write_load_balancer(lb, stream: TextIO) -> None:
+    full = [display_id(s) for s in lb.reached if lb.verdict(s) == "allow"]
+    partial = [f"{display_id(s)} ({lb.reached[s]} of {lb.candidates[s]})" for s in lb.reached
+               if lb.verdict(s) != "allow"]
+    ranges = ", ".join(str(n) for n in lb.service.load_balancer_source_ranges)
+    stream.write(terminal(f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: "
+                          f"{lb.outside} source{'s' if lb.outside != 1 else ''} outside, dropped): reached from "
+                          f"{', '.join(full) or 'no endpoint'}") + "\n")
+    if partial:
+        stream.write(terminal(f"      PARTIAL, some backends only: {', '.join(partial)}") + "\n")
+
+
+def write_services_text(rows, stream: TextIO, load_balancer=()) -> None:
     """`Services` section: per Service port, the sources reaching every ready backend, and those reaching
-    only some (partial: the connection depends on the backend kube-proxy picks)."""
+    only some (partial: the connection depends on the backend kube-proxy picks); then through each
+    LoadBalancer IP of a Service with loadBalancerSourceRanges."""
+    through = _by_port(load_balancer)
     stream.write("\nServices (through the ClusterIP: reached = every ready backend on its target port)\n")
     for row in rows:
         head = (f"  {row.service.id} {protocol_name(row.port.protocol)} {row.port.port}"
@@ -53,6 +87,8 @@ def write_services_text(rows, stream: TextIO) -> None:
         if row.service.session_affinity == "ClientIP" and partial:
             stream.write(terminal(f"    sessionAffinity ClientIP: a PARTIAL source keeps the backend of its first "
                                   f"connection ({row.service.affinity_timeout} s)") + "\n")
+        for lb in through.get((row.service.id, row.port.port, row.port.protocol), ()):
+            _write_load_balancer(lb, stream)
 
 
 HOOKS_NOTE = ("cells between pods on these nodes and anything off their node apply the host endpoint hooks "

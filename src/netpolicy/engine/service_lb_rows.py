@@ -1,0 +1,140 @@
+"""Service rows through the LoadBalancer ingress IPs of Services with `loadBalancerSourceRanges`: for each
+Service port and LoadBalancer IP, how many ready backends each pod, workload or external range reaches there
+(docs/semantics.md#service-rows, #service-fields).
+
+kube-proxy's `firewall-ips` map sends a new connection to a LoadBalancer IP (never a NodePort, an external IP
+or the ClusterIP) to the Service's `firewall-…` chain, which drops a source outside the ranges before DNAT
+(`syncProxyRules`; `firewall-check` from filter prerouting and filter output, `ct state new`). Sources
+outside the ranges are dropped in bulk (their addresses against the ranges, in numpy; the matrix's external
+ranges are cut at the ranges, `classes.PeerClasses`); the others are judged as `query` judges them
+(`service_flow.evaluate_service`), once per endpoint class and node.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import numpy as np
+
+from netpolicy.engine.service_rows import ALLOW, PARTIAL
+from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
+
+_LOW = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class LoadBalancerRow:
+    """One port of a Service through one LoadBalancer IP: per source reaching some backend, how many
+    (`reached`) of how many it is sent to (`candidates`); `outside`: sources the ranges drop."""
+
+    service: Service
+    port: ServicePort
+    address: str
+    backends: int
+    reached: dict[str, int]
+    candidates: dict[str, int]
+    outside: int
+
+    def verdict(self, source: str) -> str | None:
+        """`allow` (every backend it is sent to), `partial` (some) or None (none) for a source endpoint id."""
+        count = self.reached.get(source, 0)
+        return None if not count else ALLOW if count == self.candidates[source] else PARTIAL
+
+
+def load_balancer_rows(matrix) -> list[LoadBalancerRow]:
+    """A row per port and LoadBalancer IP of every Service with loadBalancerSourceRanges (input order)."""
+    services = [s for s in matrix.cluster.services
+                if s.type == "LoadBalancer" and s.load_balancer_source_ranges and s.load_balancer_ips]
+    if not services:
+        return []
+    from netpolicy.engine.pairs import endpoint_classes
+
+    classes = [c for c in endpoint_classes(matrix) if c.members[0].kind != HOST_ENDPOINT]
+    sources = _Sources(matrix, classes)
+    order = {e.id: i for i, e in enumerate(matrix.endpoints)}
+    rows = []
+    for service in services:
+        for sp in service.ports:
+            for address in service.load_balancer_ips:
+                rows.append(sources.row(service, sp, address, order))
+    return rows
+
+
+class _Sources:
+    """The source classes' members with their address and node, grouped so that members alike in class,
+    node and being a backend themselves are judged once."""
+
+    def __init__(self, matrix, classes: list) -> None:
+        from netpolicy.engine.flow import FlowEvaluator
+        from netpolicy.engine.path import ServicePaths
+
+        cluster = matrix.cluster
+        self.members = [m for c in classes for m in c.members]
+        self.ids = [m.id for m in self.members]
+        self.id_array = np.array(self.ids, dtype=object)
+        # what `query` is given: a pod's or workload's id, an external range's free address
+        self.refs = [m.id if m.policed else str(m.ips[0]) for m in self.members]
+        addresses = [m.ips[0] if m.ips else (m.nets[0].network_address if m.nets else None) for m in self.members]
+        self.has_address = np.array([a is not None for a in addresses], dtype=bool)
+        self.version = np.array([a.version if a is not None else 0 for a in addresses], dtype=np.int64)
+        values = [int(a) if a is not None else 0 for a in addresses]
+        self.high = np.array([v >> 64 for v in values], dtype=np.uint64)
+        self.low = np.array([v & _LOW for v in values], dtype=np.uint64)
+        self.text = np.array([str(a) for a in addresses], dtype=object)
+        klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
+        nodes = [cluster.node_of(m) for m in self.members]
+        names = {n: i for i, n in enumerate(sorted({n for n in nodes if n is not None}))}
+        self.key = klass * (len(names) + 1) + np.array([names.get(n, -1) for n in nodes], dtype=np.int64) + 1
+        self.evaluator = FlowEvaluator(cluster, matrix.ctx.options)
+        self.paths = ServicePaths(cluster, self.evaluator.ctx.backends)
+
+    def passing(self, service: Service, address: str) -> np.ndarray:
+        """Per member: not dropped by the firewall chain — no range of its family, an address in a range, or
+        one of the LoadBalancer IPs (kube-proxy adds them when its node address is in a range: judged per
+        node by `ServicePaths`)."""
+        out = self.has_address.copy()
+        for version in (4, 6):
+            ranges = [n for n in service.load_balancer_source_ranges if n.version == version]
+            if not ranges:
+                continue
+            family = self.version == version
+            inside = np.zeros(len(self.members), dtype=bool)
+            for net in ranges:
+                mask, base = int(net.netmask), int(net.network_address)
+                inside |= ((self.high & np.uint64(mask >> 64)) == np.uint64(base >> 64)) & (
+                    (self.low & np.uint64(mask & _LOW)) == np.uint64(base & _LOW))
+            vips = np.isin(self.text, [a for a in service.load_balancer_ips
+                                       if ipaddress.ip_address(a).version == version])
+            out &= ~family | inside | vips
+        return out
+
+    def row(self, service: Service, sp: ServicePort, address: str, order: dict[str, int]) -> LoadBalancerRow:
+        """The row of one Service port through one LoadBalancer IP."""
+        from netpolicy.engine.path import LOAD_BALANCER, Entry
+        from netpolicy.engine.service_flow import evaluate_service
+
+        entry = Entry(service, LOAD_BALANCER, address, sp.port, sp)
+        passing = self.passing(service, address)
+        serving = self.paths.backends.serving(service.namespace, service.name)
+        own = np.isin(self.id_array, [b.endpoint.id for b in serving if b.endpoint is not None])
+        backends = sum(t.service_port == sp for b in serving if b.host_network or (
+            b.endpoint is not None and b.endpoint.policed) for t in b.targets)
+        # a backend among the sources is judged on its own (its leg to itself), the others per class and node
+        key = np.where(own, -1 - np.arange(len(self.members)), self.key)
+        chosen = np.flatnonzero(passing)
+        _, first, group = np.unique(key[chosen], return_index=True, return_inverse=True)
+        reached = np.zeros(len(first), dtype=np.int64)
+        candidates = np.zeros(len(first), dtype=np.int64)
+        for index, member in enumerate(chosen[first].tolist()):
+            flow = evaluate_service(self.evaluator, self.paths, self.refs[member], service.id, entry, sp.protocol)
+            known = [r for leg, r in flow.legs if leg.backend.host_network or (
+                leg.backend.endpoint is not None and leg.backend.endpoint.policed)]
+            candidates[index], reached[index] = len(known), sum(r.verdict == ALLOW for r in known)
+        members = chosen[np.flatnonzero(reached[group])]
+        counts = dict(zip(chosen.tolist(), group.tolist(), strict=True))
+        ids = sorted(members.tolist(), key=lambda m: order[self.ids[m]])
+        return LoadBalancerRow(service, sp, address, backends,
+                               {self.ids[m]: int(reached[counts[m]]) for m in ids},
+                               {self.ids[m]: int(candidates[counts[m]]) for m in ids},
+                               int(len(self.members) - passing.sum()))
