@@ -108,7 +108,8 @@ class _Members:
         node_local = service.internal_traffic_policy == "Local"
         on_node = self._node_backends(service, sp) if any(b.host_network for b, _ in known) else {}
         for backend, target in known:
-            node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
+            node = (backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
+                    ) if backend.node_named else None  # kube-proxy counts a slice endpoint without nodeName local nowhere
             if not node_local:
                 here = np.ones(len(self.members), dtype=bool)
             elif node in self.names:

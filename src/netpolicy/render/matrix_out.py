@@ -110,7 +110,7 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
             from netpolicy.engine.service_rows import service_rows
             from netpolicy.render.matrix_services import services_json
 
-            services = services_json(service_rows(matrix), load_balancer_rows(matrix))
+            services = services_json(service_rows(matrix), load_balancer_rows(matrix), matrix.ctx.backends)
         write_json(([endpoint_json(e) for e in matrix.endpoints],
                     ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream, services, _hooks(matrix))
 

@@ -9,9 +9,10 @@ from netpolicy.model.protocols import protocol_name
 from netpolicy.render.ranges import display_id
 
 
-def services_json(rows, load_balancer=()) -> list[dict]:
+def services_json(rows, load_balancer=(), backends=None) -> list[dict]:
     """One entry per Service port: its ready backends and who reaches how many of them (`load_balancer`:
-    the rows through its LoadBalancer IPs, engine/service_lb_rows.py)."""
+    the rows through its LoadBalancer IPs, engine/service_lb_rows.py; `backends`: the ServiceBackends that
+    name hostNetwork workloads on unknown nodes)."""
     out = []
     through = _by_port(load_balancer)
     for row in rows:
@@ -30,10 +31,22 @@ def services_json(rows, load_balancer=()) -> list[dict]:
             entry["sources_on_unknown_node"] = list(row.unknown_node)
         if service.session_affinity == "ClientIP":
             entry["session_affinity"] = {"type": "ClientIP", "timeout_seconds": service.affinity_timeout}
+        if backends is not None and (unplaced := backends.unplaced(service.namespace, service.name)):
+            entry["host_network_on_unknown_nodes"] = [p.id for p in unplaced]
         if found := through.get((service.id, port.port, port.protocol)):
             entry["load_balancer"] = [_load_balancer_json(lb) for lb in found]
         out.append(entry)
     return out
+
+
+def _write_reach(row, candidates, head: str, stream: TextIO, indent: str = "    ") -> None:
+    """`head: reached from …` (every backend), then the PARTIAL sources with `k of n`."""
+    full = [display_id(s) for s in row.reached if row.verdict(s) == "allow"]
+    partial = [f"{display_id(s)} ({row.reached[s]} of {candidates(s)})" for s in row.reached
+               if row.verdict(s) != "allow"]
+    stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
+    if partial:
+        stream.write(terminal(f"{indent}PARTIAL, some backends only: {', '.join(partial)}") + "\n")
 
 
 def _by_port(load_balancer) -> dict[tuple, list]:
@@ -52,18 +65,13 @@ def _load_balancer_json(lb) -> dict:
 
 
 def _write_load_balancer(lb, stream: TextIO) -> None:
-    full = [display_id(s) for s in lb.reached if lb.verdict(s) == "allow"]
-    partial = [f"{display_id(s)} ({lb.reached[s]} of {lb.candidates[s]})" for s in lb.reached
-               if lb.verdict(s) != "allow"]
     ranges = ", ".join(str(n) for n in lb.service.load_balancer_source_ranges)
-    stream.write(terminal(f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: "
-                          f"{lb.outside} source{'s' if lb.outside != 1 else ''} outside, dropped): reached from "
-                          f"{', '.join(full) or 'no endpoint'}") + "\n")
-    if partial:
-        stream.write(terminal(f"      PARTIAL, some backends only: {', '.join(partial)}") + "\n")
+    head = (f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: {lb.outside} "
+            f"source{'s' if lb.outside != 1 else ''} outside, dropped)")
+    _write_reach(lb, lambda s: lb.candidates[s], head, stream, "      ")
 
 
-def write_services_text(rows, stream: TextIO, load_balancer=()) -> None:
+def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None) -> None:
     """`Services` section: per Service port, the sources reaching every ready backend, and those reaching
     only some (partial: the connection depends on the backend kube-proxy picks); then through each
     LoadBalancer IP of a Service with loadBalancerSourceRanges."""
@@ -72,19 +80,22 @@ def write_services_text(rows, stream: TextIO, load_balancer=()) -> None:
     for row in rows:
         head = (f"  {row.service.id} {protocol_name(row.port.protocol)} {row.port.port}"
                 f" ({len(row.backends)} ready backend{'s' if len(row.backends) != 1 else ''})")
+        unplaced = backends.unplaced(row.service.namespace, row.service.name) if backends is not None else ()
         if not row.backends:
-            stream.write(terminal(f"{head}: no ready backend, kube-proxy rejects every connection") + "\n")
+            stream.write(terminal(f"{head}: no ready backend" + (" netpolicy can place" if unplaced else
+                                                                 ", kube-proxy rejects every connection")) + "\n")
+        else:
+            _write_reach(row, row.candidates, head, stream)
+        if unplaced:
+            stream.write(terminal(f"    not counted: hostNetwork {', '.join(p.id for p in unplaced)} on nodes the "
+                                  "input does not name (kube-proxy sends to their nodes' addresses)") + "\n")
+        if not row.backends:
             continue
-        full = [s for s in row.reached if row.verdict(s) == "allow"]
-        partial = [f"{s} ({row.reached[s]} of {row.candidates(s)})" for s in row.reached if row.verdict(s) != "allow"]
-        stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
-        if partial:
-            stream.write(terminal(f"    PARTIAL, some backends only: {', '.join(partial)}") + "\n")
         if row.local is not None:
             unknown = f"; node unknown, left out: {', '.join(row.unknown_node)}" if row.unknown_node else ""
             stream.write(terminal(f"    internalTrafficPolicy Local: each source only to the backends on its node"
                                   f"{unknown}") + "\n")
-        if row.service.session_affinity == "ClientIP" and partial:
+        if row.service.session_affinity == "ClientIP" and any(row.verdict(s) != "allow" for s in row.reached):
             stream.write(terminal(f"    sessionAffinity ClientIP: a PARTIAL source keeps the backend of its first "
                                   f"connection ({row.service.affinity_timeout} s)") + "\n")
         for lb in through.get((row.service.id, row.port.port, row.port.protocol), ()):

@@ -162,4 +162,4 @@ def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -
         from netpolicy.engine.service_rows import service_rows
         from netpolicy.render.matrix_services import write_services_text
 
-        write_services_text(service_rows(matrix), stream, load_balancer_rows(matrix))
+        write_services_text(service_rows(matrix), stream, load_balancer_rows(matrix), matrix.ctx.backends)

@@ -65,6 +65,8 @@ class ServiceEndpoint:
     port: int
     node: str | None
     pick: int
+    #: Whether kube-proxy knows its node (an EndpointSlice endpoint without nodeName is local to none).
+    node_named: bool = True
 
 
 class ServicePicks:
@@ -88,7 +90,7 @@ class ServicePicks:
                         if pick > PICK_PORTS[1]:
                             continue
                         found.append(ServiceEndpoint(service, sp, backend.address, target.port,
-                                                     node_of(backend), pick))
+                                                     node_of(backend), pick, backend.node_named))
                         pick += 1
                 self.by_port[_key(service, sp)] = found
 
@@ -161,7 +163,7 @@ class _KubeProxy:
         local = service.external_traffic_policy == "Local"
         internal_local = service.internal_traffic_policy == "Local"
         accessible = bool(external or sp.node_port)
-        here = [e for e in endpoints if e.node == self.node.name]
+        here = [e for e in endpoints if e.node_named and e.node == self.node.name]
         self.firewall(service, sp, key, base)
         if not endpoints:
             for address in cluster_ips + external:
