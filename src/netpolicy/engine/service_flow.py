@@ -179,12 +179,13 @@ def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, ad
     interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
     its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
     external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
-    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields)."""
+    as sent and filter OUTPUT the translated one, to its own pods too; a LoadBalancer or external IP that is one
+    of the node's own addresses routes to `lo` like its NodePort (docs/semantics.md#service-fields)."""
     ctx = evaluator.ctx
     hep = node_host_endpoint(ctx.cluster, node)
     if hep is None or entry.address is None:
         return result
-    if entry.kind == NODE_PORT:
+    if entry.kind == NODE_PORT or _is_local(ctx.cluster, node, entry.address):
         egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
                                                 f"{entry.address}:{entry.port} is node {node}'s own address: routed "
                                                 "to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),))
@@ -195,6 +196,14 @@ def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, ad
         translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
         egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
     return with_sides(result, egress=egress)
+
+
+def _is_local(cluster, node: str, address: str) -> bool:
+    """Whether an address is one of the node's own (its Node object's, any of its host endpoints'
+    expectedIPs): the kernel routes a local address to `lo`, whichever interface holds it."""
+    own = {str(a) for a in cluster.node_addresses.get(node, ())}
+    own |= {str(a) for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node for a in e.ips}
+    return address in own
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
