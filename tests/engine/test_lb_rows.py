@@ -16,6 +16,7 @@ import pytest
 
 from netpolicy.api import load_documents, matrix
 from netpolicy.engine.service_lb_rows import load_balancer_rows
+from netpolicy.errors import InputError
 from netpolicy.render.matrix_services import services_json
 from tests.engine.test_host_path import gnp, hep
 from tests.engine.test_service_fields import RANGES, with_spec
@@ -24,6 +25,7 @@ from tests.engine.test_service_path import OBJECTS, flow_of, pod
 OFFICE_B = pod("office-b", "203.0.113.9", "node-b", {"app": "client"})
 OFFICE_A = pod("office-a", "203.0.113.10", "node-a", {"app": "client"})
 ROAMING = pod("roaming", "203.0.113.11", None, {"app": "client"})
+NOWHERE_NODE = pod("office-z", "203.0.113.12", "node-z", {"app": "client"})  # node-z: no Node object
 LOCAL = with_spec(RANGES, externalTrafficPolicy="Local")
 PODS_IN = with_spec(RANGES, loadBalancerSourceRanges=["10.244.1.0/24 ", "203.0.113.0/25"])
 NODE_B_HEP = hep("node-b-eth0", "eth0", node="node-b", ips=("172.18.0.3",))
@@ -39,6 +41,7 @@ INPUTS = [
     ("externalTrafficPolicy Local: pods short-circuit to every endpoint", [*OBJECTS, LOCAL, OFFICE_B, OFFICE_A]),
     ("ranges holding a pod range (with space padding)", [*OBJECTS, PODS_IN, OFFICE_B]),
     ("a host endpoint's forward policy on the way", [*OBJECTS, RANGES, OFFICE_B, OFFICE_A, NODE_B_HEP, FORWARD_DENY]),
+    ("a pod on a node without an address: not judged, as query cannot", [*OBJECTS, RANGES, OFFICE_B, NOWHERE_NODE]),
 ]
 
 
@@ -54,7 +57,12 @@ def test_every_cell_is_querys_answer(case, objects):
     assert rows
     for row in rows:
         for source, ref in sources(m):
-            query = flow_of(objects, ref, row.address, row.port.port)
+            try:
+                query = flow_of(objects, ref, row.address, row.port.port)
+            except InputError as error:
+                assert source in row.not_judged and row.why_not == str(error), source
+                continue
+            assert source not in row.not_judged
             allowed = sum(r.verdict == "allow" for _, r in query.legs)
             assert row.reached.get(source, 0) == allowed, (source, query.dropped)
             assert (row.verdict(source) == "allow") == (query.verdict == "allow"), source

@@ -282,7 +282,7 @@ class ServicePaths:
             return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; {note}")
         node_address = self._address_of(entry.node) if entry.address is None or entry.kind != NODE_PORT else entry.address
         if node_address is None:
-            raise InputError(f"node {entry.node} has no known address", expected="its Node object with status.addresses")
+            raise unaddressed(entry.node)
         return Leg(backend, target, Rewrite(egress_to, egress_port, node_address),
                    f"{why}; externalTrafficPolicy Cluster and the backend is on node {backend.node or '(unknown)'}: "
                    f"masqueraded to {node_address}, so its ingress sees {node_address}, not {client_address}")
@@ -305,6 +305,11 @@ class ServicePaths:
             f"without masquerade (externalTrafficPolicy Local, \"short-circuit pod traffic\"): the backend "
             f"answers {client.address} directly, the reply never passes {entry.node} to be translated back, and "
             "the connection fails"))
+
+def unaddressed(node: str | None) -> InputError:
+    """Why a leg masqueraded to a node's address cannot be judged: the node has none in the input."""
+    return InputError(f"node {node} has no known address", expected="its Node object with status.addresses")
+
 
 def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True,
                   name: str | None = None) -> ServicePort | None:

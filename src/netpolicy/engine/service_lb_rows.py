@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netpolicy.engine.service_lb_reach import LoadBalancerReach
 from netpolicy.engine.service_rows import ALLOW, PARTIAL
+from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
 
 _LOW = (1 << 64) - 1
@@ -35,6 +37,9 @@ class LoadBalancerRow:
     reached: dict[str, int]
     candidates: dict[str, int]
     outside: int
+    #: Sources `query` cannot judge (an error of the input, such as a node without an address), and why.
+    not_judged: tuple[str, ...] = ()
+    why_not: str = ""
 
     def verdict(self, source: str) -> str | None:
         """`allow` (every backend it is sent to), `partial` (some) or None (none) for a source endpoint id."""
@@ -82,12 +87,16 @@ class _Sources:
         self.high = np.array([v >> 64 for v in values], dtype=np.uint64)
         self.low = np.array([v & _LOW for v in values], dtype=np.uint64)
         self.text = np.array([str(a) for a in addresses], dtype=object)
-        klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
+        self.klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
         nodes = [cluster.node_of(m) for m in self.members]
-        names = {n: i for i, n in enumerate(sorted({n for n in nodes if n is not None}))}
-        self.key = klass * (len(names) + 1) + np.array([names.get(n, -1) for n in nodes], dtype=np.int64) + 1
+        self.names = sorted({n for n in nodes if n is not None})
+        index = {n: i for i, n in enumerate(self.names)}
+        self.node = np.array([index.get(n, -1) for n in nodes], dtype=np.int64)
+        self.matrix = matrix
         self.evaluator = FlowEvaluator(cluster, matrix.ctx.options)
         self.paths = ServicePaths(cluster, self.evaluator.ctx.backends)
+        self.bulk = None if matrix.guarded_nodes else LoadBalancerReach(matrix, classes, self.klass, self.node,
+                                                                         self.names)
 
     def passing(self, service: Service, address: str) -> np.ndarray:
         """Per member: not dropped by the firewall chain — no range of its family, an address in a range, or
@@ -109,6 +118,21 @@ class _Sources:
             out &= ~family | inside | vips
         return out
 
+    def _node_kinds(self, serving) -> np.ndarray:
+        """Per node (index + 1; 0: unknown), a number shared by nodes a source on which is judged alike: each
+        node with a backend or a host endpoint apart, any other by the peer class of the address its pods
+        are masqueraded to (`ServicePaths._leg`), and nodes without an address together."""
+        cluster, peers = self.matrix.cluster, self.matrix.peers
+        apart = {self.paths.node_of(b) for b in serving} | set(self.matrix.guarded_nodes)
+        kinds: dict[tuple, int] = {("unknown",): 0}
+        out = [0]
+        for name in self.names:
+            found = cluster.node_addresses.get(name)
+            kind = ("node", name) if name in apart else ("address", peers.address_class(found[0], None)) if found \
+                else ("none",)
+            out.append(kinds.setdefault(kind, len(kinds)))
+        return np.array(out, dtype=np.int64)
+
     def row(self, service: Service, sp: ServicePort, address: str, order: dict[str, int]) -> LoadBalancerRow:
         """The row of one Service port through one LoadBalancer IP."""
         from netpolicy.engine.path import LOAD_BALANCER, Entry
@@ -117,24 +141,38 @@ class _Sources:
         entry = Entry(service, LOAD_BALANCER, address, sp.port, sp)
         passing = self.passing(service, address)
         serving = self.paths.backends.serving(service.namespace, service.name)
-        own = np.isin(self.id_array, [b.endpoint.id for b in serving if b.endpoint is not None])
-        backends = sum(t.service_port == sp for b in serving if b.host_network or (
-            b.endpoint is not None and b.endpoint.policed) for t in b.targets)
+        legs = [(b, t) for b in serving for t in b.targets if t.service_port == sp]
+        backends = sum(b.host_network is not None or (b.endpoint is not None and b.endpoint.policed) for b, _ in legs)
+        reached, counted = np.zeros(len(self.members), dtype=np.int64), np.zeros(len(self.members), dtype=np.int64)
+        failed = np.zeros(len(self.members), dtype=bool)
+        why = ""
+        judged = passing.copy()
+        # from the side tables unless a host endpoint or a backend in a node's network is on the path; a source
+        # at a LoadBalancer IP (the VIP exception) by the flow evaluator
+        bulk = passing & ~np.isin(self.text, list(service.load_balancer_ips))
+        if self.bulk is not None and bulk.any() and not any(b.host_network for b, _ in legs):
+            found = self.bulk.counts(service, legs, self.paths.node_of)
+            reached[bulk], counted[bulk], failed[bulk] = found[0][bulk], found[1][bulk], found[2][bulk]
+            why = found[3] if failed.any() else ""
+            judged &= ~bulk
+        chosen = np.flatnonzero(judged)
+        own = np.isin(self.id_array[chosen], [b.endpoint.id for b in serving if b.endpoint is not None])
+        nodes = self._node_kinds(serving)
         # a backend among the sources is judged on its own (its leg to itself), the others per class and node
-        key = np.where(own, -1 - np.arange(len(self.members)), self.key)
-        chosen = np.flatnonzero(passing)
-        _, first, group = np.unique(key[chosen], return_index=True, return_inverse=True)
-        reached = np.zeros(len(first), dtype=np.int64)
-        candidates = np.zeros(len(first), dtype=np.int64)
+        key = np.where(own, -1 - chosen, self.klass[chosen] * (nodes.max() + 2) + nodes[self.node[chosen] + 1])
+        _, first, group = np.unique(key, return_index=True, return_inverse=True)
+        results = np.zeros((len(first), 3), dtype=np.int64)  # reached, counted, failed
         for index, member in enumerate(chosen[first].tolist()):
-            flow = evaluate_service(self.evaluator, self.paths, self.refs[member], service.id, entry, sp.protocol)
+            try:
+                flow = evaluate_service(self.evaluator, self.paths, self.refs[member], service.id, entry, sp.protocol)
+            except InputError as error:
+                results[index, 2], why = 1, why or str(error)
+                continue
             known = [r for leg, r in flow.legs if leg.backend.host_network or (
                 leg.backend.endpoint is not None and leg.backend.endpoint.policed)]
-            candidates[index], reached[index] = len(known), sum(r.verdict == ALLOW for r in known)
-        members = chosen[np.flatnonzero(reached[group])]
-        counts = dict(zip(chosen.tolist(), group.tolist(), strict=True))
-        ids = sorted(members.tolist(), key=lambda m: order[self.ids[m]])
-        return LoadBalancerRow(service, sp, address, backends,
-                               {self.ids[m]: int(reached[counts[m]]) for m in ids},
-                               {self.ids[m]: int(candidates[counts[m]]) for m in ids},
-                               int(len(self.members) - passing.sum()))
+            results[index, :2] = sum(r.verdict == ALLOW for r in known), len(known)
+        reached[chosen], counted[chosen], failed[chosen] = results[group, 0], results[group, 1], results[group, 2] > 0
+        ids = sorted(np.flatnonzero(reached).tolist(), key=lambda m: order[self.ids[m]])
+        return LoadBalancerRow(service, sp, address, backends, {self.ids[m]: int(reached[m]) for m in ids},
+                               {self.ids[m]: int(counted[m]) for m in ids}, int(len(self.members) - passing.sum()),
+                               tuple(self.ids[m] for m in np.flatnonzero(failed).tolist()), why)

@@ -58,10 +58,13 @@ def _by_port(load_balancer) -> dict[tuple, list]:
 
 def _load_balancer_json(lb) -> dict:
     """One LoadBalancer IP of a Service port with loadBalancerSourceRanges: who reaches how many backends."""
-    return {"ip": lb.address, "source_ranges": [str(n) for n in lb.service.load_balancer_source_ranges],
-            "backends": lb.backends, "sources_outside_ranges": lb.outside,
-            "from": [{"from": source, "reached": count, "verdict": lb.verdict(source)}
-                     for source, count in lb.reached.items()]}
+    out = {"ip": lb.address, "source_ranges": [str(n) for n in lb.service.load_balancer_source_ranges],
+           "backends": lb.backends, "sources_outside_ranges": lb.outside,
+           "from": [{"from": source, "reached": count, "verdict": lb.verdict(source)}
+                    for source, count in lb.reached.items()]}
+    if lb.not_judged:
+        out["sources_not_judged"] = {"sources": list(lb.not_judged), "why": lb.why_not}
+    return out
 
 
 def _write_load_balancer(lb, stream: TextIO) -> None:
@@ -69,6 +72,9 @@ def _write_load_balancer(lb, stream: TextIO) -> None:
     head = (f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: {lb.outside} "
             f"source{'s' if lb.outside != 1 else ''} outside, dropped)")
     _write_reach(lb, lambda s: lb.candidates[s], head, stream, "      ")
+    if lb.not_judged:
+        stream.write(terminal(f"      not judged: {len(lb.not_judged)} source{'s' if len(lb.not_judged) != 1 else ''} "
+                              f"({lb.why_not})") + "\n")
 
 
 def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None) -> None:
