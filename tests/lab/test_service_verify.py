@@ -382,3 +382,15 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
                and n["engine"] == "deny"]
     assert leaving and set(leaving) == {"denied"}
+
+
+def test_a_slice_endpoint_without_node_name_is_local_nowhere():
+    """externalTrafficPolicy Local with an EndpointSlice endpoint that has no nodeName (app-0, on node-b):
+    kube-proxy on node-b has no local endpoint and drops; node-a's (nodeName set) answers — kernel and engine
+    alike (docs/semantics.md#node-backends)."""
+    from tests.engine.test_unplaced_backends import LOCAL_WEB
+
+    report = verify(load_documents(LOCAL_WEB), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "client 203.0.113.7", "NodePort node-b:31001").values()) == {"denied"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-a:31001") == {"web/app-1": "allowed"}
