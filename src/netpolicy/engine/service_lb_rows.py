@@ -6,8 +6,9 @@ kube-proxy's `firewall-ips` map sends a new connection to a LoadBalancer IP (nev
 or the ClusterIP) to the Service's `firewall-…` chain, which drops a source outside the ranges before DNAT
 (`syncProxyRules`; `firewall-check` from filter prerouting and filter output, `ct state new`). Sources
 outside the ranges are dropped in bulk (their addresses against the ranges, in numpy; the matrix's external
-ranges are cut at the ranges, `classes.PeerClasses`); the others are judged as `query` judges them
-(`service_flow.evaluate_service`), once per endpoint class and node.
+ranges are cut at the ranges, `classes.PeerClasses`); the others as `query` judges them: from the matrix's
+side tables (`service_lb_reach`), or, with a host endpoint or a backend in a node's network on the path, by
+`service_flow.evaluate_service` once per endpoint class and node.
 """
 
 from __future__ import annotations
