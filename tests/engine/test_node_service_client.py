@@ -121,3 +121,12 @@ def test_a_local_service_address_routes_to_lo(case, address, expected):
     assert {leg.name: result.verdict for leg, result in flow.legs} == expected
     lo = all("routed to lo" in r.egress.trace[0].reason for _, r in flow.legs)
     assert lo == (address != "198.51.100.21")
+
+
+def test_an_outside_client_to_a_node_address_enters_that_node():
+    """An external IP that is node-a's address is routed to node-a (no load balancer picks the node): node-a
+    translates it, so the backend on node-b sees node-a's address (externalTrafficPolicy Cluster)."""
+    flow = flow_of([*OBJECTS, OWN_EXTERNAL], "203.0.113.7", "172.18.0.2", 80)
+    assert flow.entry.node == "node-a"
+    assert {leg.name: (r.verdict, leg.rewrite.ingress_from) for leg, r in flow.legs} == {
+        A1: ("allow", None), A0: ("deny", "172.18.0.2")}

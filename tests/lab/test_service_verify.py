@@ -394,3 +394,17 @@ def test_a_slice_endpoint_without_node_name_is_local_nowhere():
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
     assert set(reached(report, "client 203.0.113.7", "NodePort node-b:31001").values()) == {"denied"}
     assert reached(report, "client 203.0.113.7", "NodePort node-a:31001") == {"web/app-1": "allowed"}
+
+
+def test_a_service_address_that_is_the_nodes_own_routes_to_lo():
+    """An external IP that is node-a's own address: node-a's connection to it routes to `lo`, so its host
+    endpoint's egress policy (denying the pods' range) never sees it; one off the node leaves by eth0 and is
+    denied; from outside, routing delivers it to node-a, which translates it — kernel and engine alike
+    (docs/semantics.md#service-fields)."""
+    from tests.engine.test_node_service_client import NODES, OWN_EXTERNAL, hep_egress_deny
+    from tests.engine.test_pod_entry import HEPS
+
+    report = verify(load_documents([*NODES, *HEPS, OWN_EXTERNAL, hep_egress_deny("10.244.0.0/16")]), [])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "node/node-a", "externalIP 172.18.0.2").values()) == {"allowed"}
+    assert set(reached(report, "node/node-a", "externalIP 198.51.100.21").values()) == {"denied"}

@@ -160,6 +160,9 @@ class ServicePaths:
         is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
         client_node = self.cluster.node_of(client) if is_pod else None
         sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
+        if entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and entry.node is None and not is_pod and own_node is None:
+            # a node's own address: routing delivers the packet to that node, no load balancer picks one
+            entry = replace(entry, node=self.node_at(entry.address))
         note = ""
         if entry.kind == CLUSTER_IP and service.internal_traffic_policy == "Local":
             serving, note, dropped = self._node_local(entry, serving, sender)

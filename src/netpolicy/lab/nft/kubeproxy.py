@@ -332,10 +332,12 @@ class VipRoute:
 
 
 def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
-    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
+    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node; an IP that is a
+    node's own address is routed to that node like any of its addresses."""
     out = []
+    nodes = {str(a) for found in picks.backends.cluster.node_addresses.values() for a in found}
     for service in picks.services:
-        vips = v4s((*service.load_balancer_ips, *service.external_ips))
+        vips = [v for v in v4s((*service.load_balancer_ips, *service.external_ips)) if str(v) not in nodes]
         for sp in service.ports:
             for e in picks.of(service, sp) if vips else ():
                 node = topology.lab_node(e.node) if e.node else None
