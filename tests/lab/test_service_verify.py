@@ -382,3 +382,46 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
                and n["engine"] == "deny"]
     assert leaving and set(leaving) == {"denied"}
+
+
+def node_pair_objects() -> list[dict]:
+    """Two nodes with host endpoints (default-allow profile): node-b's kubelet port only from node-a (filter
+    INPUT); doNotTrack Allow from node-a on 5000 and 5010, with a doNotTrack return rule for 5010 only (raw
+    PREROUTING and OUTPUT on node-b); node-a's egress denies 6000 to node-b (filter OUTPUT)."""
+    from tests.engine.test_pod_entry import HEPS
+
+    heps = [h | {"metadata": {**h["metadata"], "labels": {"host-endpoint": "", "node": h["spec"]["node"]}}}
+            for h in HEPS]
+    kubelet = host_path.gnp("kubelet-from-node-a", {
+        "order": 10, "selector": "node == 'node-b'", "types": ["Ingress"],
+        "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["172.18.0.2/32"]},
+                     "destination": {"ports": [10250]}},
+                    {"action": "Deny", "protocol": "TCP", "destination": {"ports": [10250]}}]})
+    untracked = host_path.gnp("untracked-from-node-a", {
+        "order": 5, "doNotTrack": True, "applyOnForward": True, "selector": "node == 'node-b'",
+        "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["172.18.0.2/32"]},
+                     "destination": {"ports": [5000, 5010]}}],
+        "egress": [{"action": "Allow", "protocol": "TCP", "source": {"ports": [5010]},
+                    "destination": {"nets": ["172.18.0.2/32"]}}]})
+    no_6000 = host_path.gnp("node-a-not-6000-to-node-b", {
+        "order": 10, "selector": "node == 'node-a'", "types": ["Egress"],
+        "egress": [{"action": "Deny", "protocol": "TCP", "destination": {"nets": ["172.18.0.3/32"], "ports": [6000]}},
+                   {"action": "Allow"}]})
+    return [*OBJECTS[:3], *OBJECTS[4:6], OBJECTS[7], *heps, kubelet, untracked, no_6000]
+
+
+def test_node_to_node_flows_agree():
+    """Host to host (docs/semantics.md#lab-services): the sender's raw and filter OUTPUT, the receiver's raw,
+    preDNAT and filter INPUT; an untracked request's reply needs its own doNotTrack rule (`static.go`
+    StaticRawPreroutingChain, StaticRawOutputChain; `endpoints.go` appendConntrackRules); a node to the
+    other node's NodePort is translated there."""
+    report = verify(load_documents(node_pair_objects()), [])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    pairs = {(n["from"], n["to"], n["port"]): n["kernel"] for n in report.nodes
+             if n["from"].startswith("node/") and n["to"].startswith("node/") and n["protocol"] == "TCP"}
+    a, b = "node/node-a", "node/node-b"
+    assert {p: pairs[(a, b, p)] for p in (22, 10250, 5000, 5010, 6000)} == {
+        22: "allowed", 10250: "allowed", 5000: "denied", 5010: "allowed", 6000: "denied"}
+    assert {p: pairs[(b, a, p)] for p in (22, 10250, 5000, 6000)} == {
+        22: "allowed", 10250: "allowed", 5000: "allowed", 6000: "allowed"}
+    assert reached(report, a, "NodePort node-b:31000") == {"web/app-0": "allowed", "web/app-1": "allowed"}

@@ -324,16 +324,17 @@ def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
 
 def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, handle: LabHandle,
                 sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
-    """Add a probe per client, Service entry and backend (the lab's own pick table), and per node end
-    and peer, with the engine's verdict for each."""
+    """Add a probe per client, Service entry and backend (the lab's own pick table), per node end and
+    peer, and per pair of nodes, with the engine's verdict for each."""
     from netpolicy.engine.flow import FlowEvaluator
-    from netpolicy.lab.node_probes import plan_node_probes
+    from netpolicy.lab.node_probes import plan_node_pairs, plan_node_probes
     from netpolicy.lab.service_probes import ServiceProbePlanner
 
     evaluator = FlowEvaluator(cluster, options)
     ServiceProbePlanner(handle.topology, evaluator, handle.paths, handle.picks, sources.take).plan(
         plan, sctp_supported())
     plan_node_probes(plan, handle.topology, cluster, evaluator, ports, sources)
+    plan_node_pairs(plan, handle.topology, cluster, evaluator, ports, sources)
 
 
 def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,

@@ -1,5 +1,5 @@
-"""Probes with a node at one end: every named node with an address to and from every pod and outside
-range, on the probed ports plus the ports its host endpoint's policies name (and ssh, a failsafe
+"""Probes with a node at one end: every named node with an address to and from every pod, outside
+range and other node, on the probed ports plus the ports its host endpoint's policies name (and ssh, a failsafe
 port), each compared with the engine's answer for that flow (`query --from/--to node/<name>`).
 NodePorts are left to the Service probes: a node serves none itself (an untracked packet to one,
 never DNATed, must find nothing there).
@@ -56,6 +56,24 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
             for src, dst in ((end, peer), (peer, end)):
                 for protocol, port in wanted:
                     _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol))
+
+
+def plan_node_pairs(plan: ProbePlan, topology: Topology, cluster: Cluster, evaluator,
+                    ports: Sequence[tuple[int, int]], sources: SourcePorts) -> None:
+    """Add a probe per ordered pair of named nodes and port (host to host: the sender's raw and filter
+    OUTPUT, the receiver's raw, preDNAT and filter INPUT), on the probed ports plus both nodes' `host_ports`."""
+    ends = [end for end in topology.node_ends if end.address(4) is not None]
+    node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
+    named = {end.endpoint_id: host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
+    for src in ends:
+        for dst in ends:
+            if src is dst:
+                continue
+            wanted = sorted((set(ports) | named[src.endpoint_id] | named[dst.endpoint_id])
+                            - {(SCTP, p) for _, p in ports} - node_ports)
+            plan.node_listen |= set(wanted)
+            for protocol, port in wanted:
+                _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol))
 
 
 def engine_ref(host: Host) -> str:
