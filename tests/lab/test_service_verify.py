@@ -425,3 +425,50 @@ def test_node_to_node_flows_agree():
     assert {p: pairs[(b, a, p)] for p in (22, 10250, 5000, 6000)} == {
         22: "allowed", 10250: "allowed", 5000: "allowed", 6000: "allowed"}
     assert reached(report, a, "NodePort node-b:31000") == {"web/app-0": "allowed", "web/app-1": "allowed"}
+
+
+def ipv6_objects() -> list[dict]:
+    """tests/engine/test_service_path.py's two first nodes and web/app-0, web/client, in IPv6 only: Nodes with
+    IPv6 InternalIPs, host endpoints with IPv6 expectedIPs (node-b's kubelet port closed to node-a), a NodePort
+    Service with an IPv6 ClusterIP (`ipFamilies: [IPv6]`) and the office ipBlock policy on an IPv6 range."""
+    from tests.engine.test_service_path import node, pod
+
+    heps = []
+    for name, address in (("node-a", "fd00:18::2"), ("node-b", "fd00:18::3")):
+        hep = host_path.hep(f"{name}-eth0", "eth0", labels={"host-endpoint": "", "node": name}, node=name,
+                            ips=(address,))
+        hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+        heps.append(hep)
+    kubelet = host_path.gnp("kubelet-not-from-node-a", {
+        "order": 10, "selector": "node == 'node-b'", "types": ["Ingress"],
+        "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"nets": ["fd00:18::2/128"]},
+                     "destination": {"ports": [10250]}}, {"action": "Allow"}]})
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web6", "namespace": "web"},
+               "spec": {"type": "NodePort", "selector": {"app": "web"}, "ipFamilies": ["IPv6"],
+                        "clusterIP": "fd00:96::5", "clusterIPs": ["fd00:96::5"],
+                        "ports": [{"port": 80, "targetPort": "http", "nodePort": 31006}]}}
+    office = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "office-and-client", "namespace": "web"},
+              "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                       "ingress": [{"from": [{"ipBlock": {"cidr": "2001:db8:7::/48"}},
+                                             {"podSelector": {"matchLabels": {"app": "client"}}}]}]}}
+    return [OBJECTS[0], node("node-a", "fd00:18::2"), node("node-b", "fd00:18::3"),
+            pod("app-0", "fd00:244:2::10", "node-b", {"app": "web"}, 8000),
+            pod("client", "fd00:244:1::5", "node-a", {"app": "client"}), service, office, *heps, kubelet]
+
+
+def test_ipv6_services_and_node_ends_agree():
+    """kube-proxy's `ip6 kube-proxy` table (`setupNFTables`: `ip6 daddr`, `ipv6_addr`, `ip6 daddr != ::1`), the
+    host endpoint chains and the uplink's routes in IPv6: the NodePort through node-a masquerades to node-a's
+    IPv6 address (the ipBlock no longer matches), through node-b keeps the client; node ↔ node and node ↔ pod
+    over IPv6."""
+    report = verify(load_documents(ipv6_objects()), ["2001:db8:7::7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert reached(report, "client 2001:db8:7::7", "NodePort node-a:31006") == {"web/app-0": "denied"}
+    assert reached(report, "client 2001:db8:7::7", "NodePort node-b:31006") == {"web/app-0": "allowed"}
+    assert reached(report, "web/client", "ClusterIP fd00:96::5") == {"web/app-0": "allowed"}
+    assert reached(report, "node/node-a", "ClusterIP fd00:96::5") == {"web/app-0": "denied"}
+    pairs = {(n["from"], n["to"], n["port"]): n["kernel"] for n in report.nodes if n["protocol"] == "TCP"}
+    assert pairs[("node/node-a", "node/node-b", 10250)] == "denied"
+    assert pairs[("node/node-b", "node/node-a", 10250)] == "allowed"
+    assert pairs[("node/node-b", "web/app-0", 8000)] == "allowed"  # its own pod: never policed

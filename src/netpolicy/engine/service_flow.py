@@ -17,7 +17,7 @@ from netpolicy.engine.host_path import (
     tracked_reply,
 )
 from netpolicy.engine.node_backend import to_node_backend
-from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
+from netpolicy.engine.node_flow import evaluate_node_flow, family_of, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
@@ -59,7 +59,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
     if entry.kind != NODE_PORT or entry.node == node:
         return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
     return replace(_sent_by_node(evaluator, flow, node, address), src=src)
 
@@ -159,13 +159,13 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
     translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend as `query --from
     node/<name>` judges it, with its host endpoint's OUTPUT hooks as `_sent_translated` says
     (docs/semantics.md#service-fields)."""
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     translation = paths.translate(entry, None, address, own_node=node)
     legs = []
     for leg in translation.legs:
         target = f"node/{leg.backend.node}" if leg.backend.host_network else (
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
-        result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
+        result = evaluate_node_flow(evaluator, address, target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
         result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))

@@ -27,7 +27,7 @@ from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
 from netpolicy.lab.nft import compile_ruleset
-from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table, vip_routes
+from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_tables, vip_routes
 from netpolicy.lab.plan import (
     Probe,
     ProbePlan,
@@ -170,8 +170,7 @@ def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None 
     out = {}
     for node in topology.nodes:
         text = compile_ruleset(cluster, topology, options, node=node).render()
-        proxy = kube_proxy_table(topology, node, picks)
-        out[node.netns] = text + ("\n" + proxy.render() if proxy is not None else "")
+        out[node.netns] = text + "".join("\n" + proxy.render() for proxy in kube_proxy_tables(topology, node, picks))
     return out
 
 

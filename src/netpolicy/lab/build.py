@@ -88,8 +88,9 @@ def node_commands(topology: Topology, node: LabNode | None = None) -> list[str]:
     lines += [f"route add {GATEWAY_V4} dev {FABRIC_IFACE} scope link",
               f"neigh add {GATEWAY_V4} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
               f"route add default via {GATEWAY_V4} dev {FABRIC_IFACE} onlink"]
-    if 6 in topology.families:
-        lines.append(f"route add ::/0 via {GATEWAY_V6} dev {FABRIC_IFACE}")
+    if 6 in topology.families:  # a static neighbour: no neighbour discovery through the host endpoint's chains
+        lines += [f"neigh add {GATEWAY_V6} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
+                  f"route add ::/0 via {GATEWAY_V6} dev {FABRIC_IFACE}"]
     for host in topology.hosts_of(node.netns):
         lines += _host_link(host, NODE_MAC)
     return lines
