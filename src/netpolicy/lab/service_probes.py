@@ -78,7 +78,7 @@ class ServiceProbePlanner:
                         self._client(plan, client, entry)
 
     def _ask(self, client: Host, entry: Entry, sport: int | None):
-        return evaluate_service(self.evaluator, self.paths, engine_ref(client), entry.describe(), entry,
+        return evaluate_service(self.evaluator, self.paths, engine_ref(client, _family(entry)), entry.describe(), entry,
                                 entry.service_port.protocol, sport)
 
     def _client(self, plan: ProbePlan, client: Host, entry: Entry) -> None:
