@@ -94,3 +94,31 @@ def test_the_external_class_at_the_bottom_of_ipv6_is_ipv6():
     assert low.ips[0].version == 6
     assert matrix.connections("web/client", low.id).allows(6, 9, 40000)
     assert not matrix.connections(low.id, "web/app-0").allows(6, 8000, 40000)
+
+
+FROM_CLIENT_V6 = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                  "metadata": {"name": "client-v6-only", "namespace": "web"},
+                  "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                           "ingress": [{"from": [{"ipBlock": {"cidr": "fd00:244:1::/64"}}]}]}}
+
+
+@pytest.mark.parametrize("dst, verdict", [("fd00:96::5", "allow"), ("10.96.5.5", "deny"), ("svc/web/v6-only", "allow")])
+def test_a_dual_stack_pod_reaches_an_ipv6_entry_from_its_ipv6_address(dst, verdict):
+    """A dual-stack pod's connection to an IPv6 ClusterIP leaves from its IPv6 address (the only one that can
+    reach it): an ipBlock on the pods' IPv6 range admits it there, not through the IPv4 ClusterIP."""
+    objects = [o for o in DUAL if o is not OFFICE] + [FROM_CLIENT_V6]
+    flow = flow_of(objects, "web/client", dst, 80 if not dst.startswith("svc/") else None)
+    assert [r.verdict for _, r in flow.legs] == [verdict]
+
+
+def test_the_matrix_service_row_of_a_dual_stack_service_counts_its_cluster_ips_family():
+    """The matrix's Service rows go through the (first) ClusterIP, as `query --to svc/…` does: a dual-stack
+    Service's row counts the backends of that family, one per pod, and agrees with `query`."""
+    from netpolicy.engine.service_rows import service_rows
+
+    cluster = load_documents([o for o in DUAL if o is not OFFICE] + [FROM_CLIENT_V6])
+    rows = {row.service.name: row for row in service_rows(api.matrix(cluster))}
+    assert [str(b.address) for b, _ in rows["dual"].backends] == ["10.244.2.10"]
+    assert "web/client" not in rows["dual"].reached  # the IPv4 ClusterIP: the ipBlock on IPv6 does not admit it
+    assert [str(b.address) for b, _ in rows["v6-only"].backends] == ["fd00:244:2::10"]
+    assert rows["v6-only"].reached.get("web/client") == 1

@@ -427,48 +427,62 @@ def test_node_to_node_flows_agree():
     assert reached(report, a, "NodePort node-b:31000") == {"web/app-0": "allowed", "web/app-1": "allowed"}
 
 
-def ipv6_objects() -> list[dict]:
-    """tests/engine/test_service_path.py's two first nodes and web/app-0, web/client, in IPv6 only: Nodes with
-    IPv6 InternalIPs, host endpoints with IPv6 expectedIPs (node-b's kubelet port closed to node-a), a NodePort
-    Service with an IPv6 ClusterIP (`ipFamilies: [IPv6]`) and the office ipBlock policy on an IPv6 range."""
-    from tests.engine.test_service_path import node, pod
+def ipv6_objects(dual: bool) -> list[dict]:
+    """tests/engine/test_service_path.py's two first nodes and web/app-0, web/client, in IPv6 (`dual`: and in
+    IPv4): Nodes with IPv6 InternalIPs, host endpoints with IPv6 expectedIPs (node-b's kubelet port closed to
+    node-a), a NodePort Service with an IPv6 ClusterIP (`dual`: dual-stack, both ClusterIPs) and the office
+    ipBlock policy on an IPv6 range (and an IPv4 one)."""
+    from tests.engine.test_ipv6_services import node, pod
+
+    def both(v6: str, v4: str) -> tuple[str, ...]:
+        return (v4, v6) if dual else (v6,)
 
     heps = []
-    for name, address in (("node-a", "fd00:18::2"), ("node-b", "fd00:18::3")):
+    for name, address, v4 in (("node-a", "fd00:18::2", "172.18.0.2"), ("node-b", "fd00:18::3", "172.18.0.3")):
         hep = host_path.hep(f"{name}-eth0", "eth0", labels={"host-endpoint": "", "node": name}, node=name,
-                            ips=(address,))
+                            ips=both(address, v4))
         hep["spec"]["profiles"] = ["projectcalico-default-allow"]
         heps.append(hep)
     kubelet = host_path.gnp("kubelet-not-from-node-a", {
         "order": 10, "selector": "node == 'node-b'", "types": ["Ingress"],
-        "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"nets": ["fd00:18::2/128"]},
-                     "destination": {"ports": [10250]}}, {"action": "Allow"}]})
+        "ingress": [*({"action": "Deny", "protocol": "TCP", "source": {"nets": [net]}, "destination": {"ports": [10250]}}
+                      for net in ("fd00:18::2/128", "172.18.0.2/32")), {"action": "Allow"}]})
+    cluster_ips = both("fd00:96::5", "10.96.5.5")
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web6", "namespace": "web"},
-               "spec": {"type": "NodePort", "selector": {"app": "web"}, "ipFamilies": ["IPv6"],
-                        "clusterIP": "fd00:96::5", "clusterIPs": ["fd00:96::5"],
+               "spec": {"type": "NodePort", "selector": {"app": "web"},
+                        "ipFamilies": ["IPv4", "IPv6"] if dual else ["IPv6"],
+                        "clusterIP": cluster_ips[0], "clusterIPs": list(cluster_ips),
                         "ports": [{"port": 80, "targetPort": "http", "nodePort": 31006}]}}
     office = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
               "metadata": {"name": "office-and-client", "namespace": "web"},
               "spec": {"podSelector": {"matchLabels": {"app": "web"}},
                        "ingress": [{"from": [{"ipBlock": {"cidr": "2001:db8:7::/48"}},
+                                             {"ipBlock": {"cidr": "203.0.113.0/24"}},
                                              {"podSelector": {"matchLabels": {"app": "client"}}}]}]}}
-    return [OBJECTS[0], node("node-a", "fd00:18::2"), node("node-b", "fd00:18::3"),
-            pod("app-0", "fd00:244:2::10", "node-b", {"app": "web"}, 8000),
-            pod("client", "fd00:244:1::5", "node-a", {"app": "client"}), service, office, *heps, kubelet]
+    return [OBJECTS[0], node("node-a", *both("fd00:18::2", "172.18.0.2")),
+            node("node-b", *both("fd00:18::3", "172.18.0.3")),
+            pod("app-0", "node-b", {"app": "web"}, *both("fd00:244:2::10", "10.244.2.10"), port=8000),
+            pod("client", "node-a", {"app": "client"}, *both("fd00:244:1::5", "10.244.1.5")),
+            service, office, *heps, kubelet]
 
 
-def test_ipv6_services_and_node_ends_agree():
-    """kube-proxy's `ip6 kube-proxy` table (`setupNFTables`: `ip6 daddr`, `ipv6_addr`, `ip6 daddr != ::1`), the
-    host endpoint chains and the uplink's routes in IPv6: the NodePort through node-a masquerades to node-a's
-    IPv6 address (the ipBlock no longer matches), through node-b keeps the client; node ↔ node and node ↔ pod
-    over IPv6."""
-    report = verify(load_documents(ipv6_objects()), ["2001:db8:7::7"])
+@pytest.mark.parametrize("dual", [False, True], ids=["ipv6", "dual-stack"])
+def test_ipv6_services_and_node_ends_agree(dual):
+    """kube-proxy's `ip6 kube-proxy` table (`setupNFTables`: `ip6 daddr`, `ipv6_addr`, `ip6 daddr != ::1`; dual
+    stack: beside the `ip` one, each with its family's endpoints), the host endpoint chains and the uplink's
+    routes in IPv6: the NodePort through node-a masquerades to node-a's IPv6 address (the ipBlock no longer
+    matches), through node-b keeps the client; node ↔ node and node ↔ pod in each family."""
+    clients = ["2001:db8:7::7", "203.0.113.7"] if dual else ["2001:db8:7::7"]
+    report = verify(load_documents(ipv6_objects(dual)), clients)
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
-    assert reached(report, "client 2001:db8:7::7", "NodePort node-a:31006") == {"web/app-0": "denied"}
-    assert reached(report, "client 2001:db8:7::7", "NodePort node-b:31006") == {"web/app-0": "allowed"}
-    assert reached(report, "web/client", "ClusterIP fd00:96::5") == {"web/app-0": "allowed"}
-    assert reached(report, "node/node-a", "ClusterIP fd00:96::5") == {"web/app-0": "denied"}
-    pairs = {(n["from"], n["to"], n["port"]): n["kernel"] for n in report.nodes if n["protocol"] == "TCP"}
-    assert pairs[("node/node-a", "node/node-b", 10250)] == "denied"
-    assert pairs[("node/node-b", "node/node-a", 10250)] == "allowed"
-    assert pairs[("node/node-b", "web/app-0", 8000)] == "allowed"  # its own pod: never policed
+    for client in clients:
+        assert reached(report, f"client {client}", "NodePort node-a:31006") == {"web/app-0": "denied"}
+        assert reached(report, f"client {client}", "NodePort node-b:31006") == {"web/app-0": "allowed"}
+    for vip in ("fd00:96::5", "10.96.5.5") if dual else ("fd00:96::5",):
+        assert reached(report, "web/client", f"ClusterIP {vip}") == {"web/app-0": "allowed"}
+        assert reached(report, "node/node-a", f"ClusterIP {vip}") == {"web/app-0": "denied"}
+    pairs = {(n["from"], n["to"], n["port"], n["family"]): n["kernel"] for n in report.nodes if n["protocol"] == "TCP"}
+    for family in (4, 6) if dual else (6,):
+        assert pairs[("node/node-a", "node/node-b", 10250, family)] == "denied"
+        assert pairs[("node/node-b", "node/node-a", 10250, family)] == "allowed"
+        assert pairs[("node/node-b", "web/app-0", 8000, family)] == "allowed"  # its own pod: never policed

@@ -91,11 +91,9 @@ def family_of(text: str | None) -> int | None:
 
 
 def _end_address(cluster: Cluster, text: str, name: str, other: str) -> str:
-    """The address of a node end: `text` when it is one of the node's addresses, else the node's address of
-    the other end's family (an address), else its first."""
-    if any(str(a) == text for a in cluster.node_addresses.get(name, ())):
-        return text
-    return node_address(cluster, name, family_of(other))
+    """The address of a node end: the node's first address of the family `text` names (one of its addresses),
+    else of the other end's family (an address), else its first."""
+    return node_address(cluster, name, family_of(text) or family_of(other))
 
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,

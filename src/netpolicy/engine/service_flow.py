@@ -89,7 +89,7 @@ def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, addres
 def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, client, dst: str, entry: Entry,
                   protocol: int, src_port: int | None) -> ServiceFlow:
     """A pod's or an outside address's flow to the Service entry, leg by leg."""
-    source = evaluator.peer(src)
+    source = evaluator.peer(_in_family(src, client, family_of(entry.address)))
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
     cluster = evaluator.ctx.cluster
@@ -106,7 +106,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
             result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
             legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
             continue
-        backend = leg.backend.endpoint or str(leg.backend.address)
+        backend = _in_family(leg.backend.endpoint, leg.backend.endpoint, leg.backend.address.version) \
+            if leg.backend.endpoint is not None else str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
@@ -132,6 +133,15 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _in_family(ref, endpoint, family: int | None):
+    """`ref`, or the endpoint's address of `family` when its first address is of the other family: a dual-stack
+    pod sends to an IPv6 entry, and an IPv6 backend is reached, from and at its IPv6 address."""
+    if endpoint is None or family is None or not endpoint.ips or endpoint.ips[0].version == family or \
+            family_of(ref if isinstance(ref, str) else None) is not None:
+        return ref
+    return next((str(ip) for ip in endpoint.ips if ip.version == family), ref)
 
 
 def _affinity(entry: Entry, legs: list) -> str:
