@@ -152,8 +152,8 @@ class ServicePaths:
         if family is not None:  # one proxier per address family, fed that family's EndpointSlices
             serving = [(b, t) for b, t in serving if b.address.version == family]
         if not serving:
-            which = f"IPv{family} " if family else ""
-            return Translation(entry, (), f"service {service.id} has no ready {which}endpoint for port {sp.port}: "
+            which = f" of IPv{family}" if family else ""
+            return Translation(entry, (), f"service {service.id} has no ready endpoint{which} for port {sp.port}: "
                                           "kube-proxy rejects the connection")
         is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
         client_node = self.cluster.node_of(client) if is_pod else None
