@@ -430,8 +430,8 @@ def test_node_to_node_flows_agree():
 def ipv6_objects(dual: bool) -> list[dict]:
     """tests/engine/test_service_path.py's two first nodes and web/app-0, web/client, in IPv6 (`dual`: and in
     IPv4): Nodes with IPv6 InternalIPs, host endpoints with IPv6 expectedIPs (node-b's kubelet port closed to
-    node-a), a NodePort Service with an IPv6 ClusterIP (`dual`: dual-stack, both ClusterIPs) and the office
-    ipBlock policy on an IPv6 range (and an IPv4 one)."""
+    node-a), a LoadBalancer Service with an IPv6 ClusterIP, LoadBalancer and external IP (`dual`: dual-stack,
+    both of each) and the office ipBlock policy on an IPv6 range (and an IPv4 one)."""
     from tests.engine.test_ipv6_services import node, pod
 
     def both(v6: str, v4: str) -> tuple[str, ...]:
@@ -449,10 +449,12 @@ def ipv6_objects(dual: bool) -> list[dict]:
                       for net in ("fd00:18::2/128", "172.18.0.2/32")), {"action": "Allow"}]})
     cluster_ips = both("fd00:96::5", "10.96.5.5")
     service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web6", "namespace": "web"},
-               "spec": {"type": "NodePort", "selector": {"app": "web"},
+               "spec": {"type": "LoadBalancer", "selector": {"app": "web"},
                         "ipFamilies": ["IPv4", "IPv6"] if dual else ["IPv6"],
                         "clusterIP": cluster_ips[0], "clusterIPs": list(cluster_ips),
-                        "ports": [{"port": 80, "targetPort": "http", "nodePort": 31006}]}}
+                        "externalIPs": list(both("2001:db8:100::20", "198.51.100.20")),
+                        "ports": [{"port": 80, "targetPort": "http", "nodePort": 31006}]},
+               "status": {"loadBalancer": {"ingress": [{"ip": ip} for ip in both("2001:db8:100::10", "198.51.100.10")]}}}
     office = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
               "metadata": {"name": "office-and-client", "namespace": "web"},
               "spec": {"podSelector": {"matchLabels": {"app": "web"}},
@@ -481,6 +483,13 @@ def test_ipv6_services_and_node_ends_agree(dual):
     for vip in ("fd00:96::5", "10.96.5.5") if dual else ("fd00:96::5",):
         assert reached(report, "web/client", f"ClusterIP {vip}") == {"web/app-0": "allowed"}
         assert reached(report, "node/node-a", f"ClusterIP {vip}") == {"web/app-0": "denied"}
+    for client in clients:  # the uplink balances to node-b, app-0's node: the client kept
+        assert reached(report, f"client {client}", "LoadBalancer") == {"web/app-0": "allowed"}
+        assert reached(report, f"client {client}", "externalIP") == {"web/app-0": "allowed"}
+    # from web/client on node-a: translated there, masqueraded to node-a's address for node-b's backend
+    assert set(reached(report, "web/client", "LoadBalancer").values()) == {"denied"}
+    assert {s["via"].split(" ")[1].rsplit(":", 1)[0] for s in report.services
+            if s["via"].startswith(("LoadBalancer", "externalIP"))} >= {"2001:db8:100::10", "2001:db8:100::20"}
     pairs = {(n["from"], n["to"], n["port"], n["family"]): n["kernel"] for n in report.nodes if n["protocol"] == "TCP"}
     for family in (4, 6) if dual else (6,):
         assert pairs[("node/node-a", "node/node-b", 10250, family)] == "denied"

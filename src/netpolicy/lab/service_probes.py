@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, ServicePaths
 from netpolicy.engine.service_flow import evaluate_service
-from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, of_family, v4s
+from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, of_family
 from netpolicy.lab.node_probes import engine_ref
 from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan, engine_answer
 from netpolicy.lab.topology import Host, LabNode, Topology
@@ -38,7 +38,8 @@ def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tupl
                 if node.name is not None and address is not None:
                     out.append((Entry(service, NODE_PORT, str(address), sp.node_port, sp, node.name), True))
     for kind, addresses in ((LOAD_BALANCER, service.load_balancer_ips), (EXTERNAL_IP, service.external_ips)):
-        out += [(Entry(service, kind, str(address), sp.port, sp), True) for address in v4s(addresses)]
+        out += [(Entry(service, kind, str(address), sp.port, sp), True) for family in (4, 6)
+                for address in of_family(addresses, family)]
     return out
 
 

@@ -56,11 +56,6 @@ def of_family(texts: Iterable[str], family: int) -> list[IPAddress]:
     return out
 
 
-def v4s(texts: Iterable[str]) -> list[IPAddress]:
-    """The IPv4 addresses among `texts`, in order."""
-    return of_family(texts, 4)
-
-
 @dataclass(frozen=True)
 class ServiceEndpoint:
     """One endpoint kube-proxy may DNAT a Service port to, and the source port that picks it in the lab."""
@@ -341,19 +336,21 @@ class VipRoute:
     """How the uplink delivers a LoadBalancer or external IP: as a load balancer that sends each
     connection to a node of its backend (picked by the probe's source port, as in the table)."""
 
-    address: ipaddress.IPv4Address
+    address: IPAddress
     protocol: int
     pick: int
     node: LabNode
 
 
 def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
-    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
+    """A route per LoadBalancer or external IP, Service port and endpoint of the IP's family with a lab node."""
     out = []
     for service in picks.services:
-        vips = v4s((*service.load_balancer_ips, *service.external_ips))
-        for sp in service.ports:
-            for e in picks.of(service, sp) if vips else ():
-                node = topology.lab_node(e.node) if e.node else None
-                out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips if node is not None]
+        for family in (4, 6):
+            vips = of_family((*service.load_balancer_ips, *service.external_ips), family)
+            for sp in service.ports:
+                for e in picks.of(service, sp) if vips else ():
+                    node = topology.lab_node(e.node) if e.node else None
+                    out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips
+                            if node is not None and e.address.version == family]
     return out
