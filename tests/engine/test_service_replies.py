@@ -74,6 +74,13 @@ CASES = [
     ("raw Allow on that reply: not ESTABLISHED, the pod's closed ingress drops it",
      [ALLOW_FROM_NODE_PORT, CLIENT_CLOSED], "web/client", "node-b:31000", None, {A0: "deny", A1: "deny"},
      "untracked"),
+    # a node's own connection, translated in its nat OUTPUT: a backend off the node replies into its raw PREROUTING
+    ("a node to a ClusterIP: raw Deny on the remote backend's reply", [DENY_FROM_APP_0], "node/node-a",
+     "svc/web/web", None, {A0: "deny", A1: "allow"}, DROPPED),
+    ("a node to its own NodePort (routed to lo): raw Allow on the reply, never un-NATed", [ALLOW_FROM_APP_0],
+     "node/node-a", "node-a:31000", None, {A0: "deny", A1: "allow"}, NEVER),
+    ("a node to a LoadBalancer IP: its own pod's reply crosses no raw chain", [DENY_FROM_APP_0], "node/node-b",
+     "198.51.100.10", 80, {A0: "allow", A1: "allow"}, ""),
 ]
 
 
@@ -94,6 +101,7 @@ RAW_ALLOW_TO_OUTSIDE = raw("raw-allow-to-outside", "Egress", "Allow", "203.0.113
 RAW_ALLOW_TO_NODE_A = raw("raw-allow-to-node-a", "Egress", "Allow", "172.18.0.2/32")
 RAW_DENY_FROM_NODE_B = raw("raw-deny-from-node-b", "Ingress", "Deny", "172.18.0.3/32")
 RAW_ALLOW_FROM_NODE_B = raw("raw-allow-from-node-b", "Ingress", "Allow", "172.18.0.3/32")
+AGENT_IN = gnp("agent-in", {"order": 10, "selector": "has(host-endpoint)", "ingress": [{"action": "Allow"}]})
 
 # a hostNetwork backend (web/agent on node-b, tests/engine/test_node_backends.py): the node sends the reply
 # itself, so its raw OUTPUT judges it (StaticRawOutputChain); from another entry node, that node's raw
@@ -117,10 +125,19 @@ NODE_CASES = [
 
 @pytest.mark.parametrize("case, extra, src, dst, verdict, reason", NODE_CASES, ids=[c[0] for c in NODE_CASES])
 def test_donottrack_on_a_host_network_backends_replies(case, extra, src, dst, verdict, reason):
-    agent_in = gnp("agent-in", {"order": 10, "selector": "has(host-endpoint)", "ingress": [{"action": "Allow"}]})
-    objects = [*node_backends.BASE, NODE_A_HEP, node_backends.NODE_B_HEP, agent_in, *extra]
+    objects = [*node_backends.BASE, NODE_A_HEP, node_backends.NODE_B_HEP, AGENT_IN, *extra]
     flow = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", None)
     (leg, result), = flow.legs
     assert leg.name == AGENT and result.verdict == verdict
     text = " ".join(f"{s.policy} {s.reason}" for s in (*result.egress.trace, *result.ingress.trace))
     assert reason in text, text
+
+
+# Two nodes for the lab (tests/lab/test_service_verify.py): the same cases, every probe compared with the kernel
+TWO_NODES = [o for o in OPEN if o["metadata"].get("name") != "node-c"]
+LAB_INPUTS = {
+    "deny": [*TWO_NODES, *HEPS, DENY_FROM_APP_0, DENY_FROM_NODE_PORT],
+    "allow": [*TWO_NODES, *HEPS, ALLOW_FROM_APP_0, ALLOW_FROM_NODE_PORT],
+    "host-network": [*TWO_NODES, node_backends.AGENT, node_backends.AGENT_SERVICE, NODE_A_HEP,
+                     node_backends.NODE_B_HEP, AGENT_IN, RAW_DENY_TO_OUTSIDE, RAW_ALLOW_FROM_NODE_B],
+}

@@ -172,34 +172,40 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
         result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
-        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port)
+        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port,
+                                  paths.node_of(leg.backend) != node)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
     notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, address: str, entry: Entry, leg: Leg,
-                     src_port: int | None) -> FlowResult:
+                     src_port: int | None, remote: bool) -> FlowResult:
     """The sending node's hooks on a connection its nat OUTPUT translated. Netfilter keeps the output
     interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
     its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
     external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
-    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields)."""
+    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields).
+    The reply of a `remote` backend (off the node) crosses its raw PREROUTING (`host_path.tracked_reply`)."""
     ctx = evaluator.ctx
     hep = node_host_endpoint(ctx.cluster, node)
     if hep is None or entry.address is None:
         return result
+    port = src_port if src_port is not None else EPHEMERAL[0]
+    source = evaluator.peer(address)
+    translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
+    head: tuple = ()
     if entry.kind == NODE_PORT:
-        egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
-                                                f"{entry.address}:{entry.port} is node {node}'s own address: routed "
-                                                "to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),))
+        head = (TraceStep(None, None, None, None, "NoPolicy", f"{entry.address}:{entry.port} is node {node}'s own "
+                          "address: routed to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),)
+        crossings = []
     else:
-        port = src_port if src_port is not None else EPHEMERAL[0]
-        source = evaluator.peer(address)
         sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
-        translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
-        egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
-    return with_sides(result, egress=egress)
+        crossings = [depart(ctx, hep, sent, from_host=True, translated=translated)]
+    if remote:  # a backend off the node answers through its raw PREROUTING, before conntrack un-NATs the reply
+        crossings.append(tracked_reply(ctx, hep, translated, arrived=False, translated=True))
+    egress = crossing_side(crossings)
+    return with_sides(result, egress=SideResult(egress.verdict, head + egress.trace))
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
