@@ -18,11 +18,15 @@ import copy
 import pytest
 
 from netpolicy.analysis.flow_query import FlowQuery
-from netpolicy.api import load_documents
+from netpolicy.api import load_documents, matrix
+from netpolicy.engine.flow import FlowEvaluator
+from netpolicy.engine.path import ServicePaths
+from netpolicy.engine.service_flow import evaluate_service
+from netpolicy.engine.service_rows import service_rows
 from tests.engine import test_node_backends as node_backends
 from tests.engine.test_host_path import gnp
 from tests.engine.test_pod_entry import HEPS
-from tests.engine.test_service_path import OBJECTS
+from tests.engine.test_service_path import OBJECTS, pod
 from tests.engine.test_tracked_replies import CLIENT_CLOSED, raw
 
 OPEN = [o for o in OBJECTS if o["kind"] != "NetworkPolicy"]  # node-a, node-b with host endpoints, node-c without
@@ -141,3 +145,36 @@ LAB_INPUTS = {
     "host-network": [*TWO_NODES, node_backends.AGENT, node_backends.AGENT_SERVICE, NODE_A_HEP,
                      node_backends.NODE_B_HEP, AGENT_IN, RAW_DENY_TO_OUTSIDE, RAW_ALLOW_FROM_NODE_B],
 }
+
+
+# The matrix's Service rows (ClusterIP) on inputs whose doNotTrack policy matches the replies of pods' legs:
+# every row cell equals `query`'s answer for that Service (docs/semantics.md#service-rows)
+CLIENT_B = pod("client-b", "10.244.2.5", "node-b", {"app": "client"})
+ROW_INPUTS = [
+    ("raw Allow on app-0's replies into node-a", [ALLOW_FROM_APP_0]),
+    ("raw Deny on app-0's replies into node-a", [DENY_FROM_APP_0]),
+    ("raw Allow on app-1's replies into node-b", [raw("raw-allow-from-app-1", "Ingress", "Allow", "10.244.1.10/32")]),
+    ("raw Deny on app-1's replies into node-b", [raw("raw-deny-from-app-1", "Ingress", "Deny", "10.244.1.10/32")]),
+    ("raw Allow from every pod: requests and replies untracked", [raw("raw-allow-pods", "Ingress", "Allow",
+                                                                      "10.244.0.0/16")]),
+    ("raw Allow on port 8000's replies, the client's ingress closed", [raw_port("raw-allow-8000", "Allow", "Ingress",
+                                                                                8000), CLIENT_CLOSED]),
+    ("raw Allow and Deny, both nodes", [ALLOW_FROM_APP_0, raw("raw-deny-from-app-1", "Ingress", "Deny",
+                                                              "10.244.1.10/32")]),
+]
+
+
+@pytest.mark.parametrize("case, extra", ROW_INPUTS, ids=[c[0] for c in ROW_INPUTS])
+def test_service_rows_equal_query(case, extra):
+    cluster = load_documents(copy.deepcopy([*OPEN, *HEPS, CLIENT_B, *extra]))
+    evaluator = FlowEvaluator(cluster)
+    paths = ServicePaths(cluster, evaluator.ctx.backends)
+    rows = service_rows(matrix(cluster))
+    assert rows
+    for row in rows:
+        entry = paths.entry(f"svc/{row.service.id}", row.port.protocol, row.port.port)
+        for source in ("web/client", "web/client-b", A0, A1):
+            flow = evaluate_service(evaluator, paths, source, row.service.id, entry, row.port.protocol)
+            reached = sum(r.verdict == "allow" for _, r in flow.legs)
+            assert (reached, len(flow.legs)) == (row.reached.get(source, 0), row.candidates(source)), (row.service.id,
+                                                                                                     source)

@@ -396,9 +396,9 @@ SERVICE_REPLIES = {
               ("client 203.0.113.7", "NodePort node-b:31001"): {"web/app-0": "allowed"},
               ("web/client", "NodePort node-b:31000"): {"web/app-0": "allowed", "web/app-1": "allowed"},
               ("node/node-a", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"}},
-    "host-network": {("client 203.0.113.7", "NodePort node-b:31020"): {"web/agent": "denied"},
-                     ("client 203.0.113.7", "NodePort node-a:31020"): {"web/agent": "denied"},
-                     ("web/client", "ClusterIP 10.96.5.20"): {"web/agent": "denied"}},
+    "host-network": {("client 203.0.113.7", "NodePort node-b:31020"): {"node/node-b": "denied"},
+                     ("client 203.0.113.7", "NodePort node-a:31020"): {"node/node-b": "denied"},
+                     ("web/client", "ClusterIP 10.96.5.20"): {"node/node-b": "denied"}},
 }
 
 

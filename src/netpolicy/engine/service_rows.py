@@ -63,11 +63,12 @@ def service_rows(matrix) -> list[ServiceRow]:
     order = {e.id: i for i, e in enumerate(matrix.endpoints)}
     rows = []
     by_node = None
+    raw = _raw_nodes(matrix.ctx)
     for service, sp, legs, known in ports:
         on_node = any(b.host_network for b, _ in known)
-        if service.internal_traffic_policy == "Local" or on_node:
+        if service.internal_traffic_policy == "Local" or on_node or raw:
             by_node = by_node or _Members(matrix, classes)
-            reached, local, unknown_node = by_node.counts(reach, service, sp, known)
+            reached, local, unknown_node = by_node.counts(reach, service, sp, known, raw)
         else:
             counts = np.zeros(len(classes), dtype=np.int64)
             for backend, target in known:
@@ -99,14 +100,16 @@ class _Members:
         _, self.first, self.group = np.unique(keys, return_index=True, return_inverse=True)
         self._evaluator = None
 
-    def counts(self, reach: _Reach, service: Service, sp: ServicePort,
-               known: tuple) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
+    def counts(self, reach: _Reach, service: Service, sp: ServicePort, known: tuple,
+               raw: frozenset[str]) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
         """(source → backends it reaches, source → backends on its node, sources on no known node); without
-        internalTrafficPolicy Local every backend counts for every source."""
+        internalTrafficPolicy Local every backend counts for every source. `raw`: nodes whose doNotTrack
+        policy judges the replies of their pods' legs to other nodes (`_raw_nodes`)."""
         reached = np.zeros(len(self.members), dtype=np.int64)
         local = np.zeros(len(self.members), dtype=np.int64)
         node_local = service.internal_traffic_policy == "Local"
-        on_node = self._node_backends(service, sp) if any(b.host_network for b, _ in known) else {}
+        hosted = any(b.host_network for b, _ in known)
+        judged = self._judged(service, sp, hosted, raw) if hosted or raw else {}
         for backend, target in known:
             node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
             if not node_local:
@@ -116,18 +119,21 @@ class _Members:
             else:
                 continue
             local += here
-            sent = on_node.get((backend.address, target.port)) if backend.host_network else \
+            flows, allowed = judged.get((backend.address, target.port), (None, None))
+            sent = np.zeros(len(self.members), dtype=bool) if backend.host_network else \
                 reach.reaches(backend, target)[self.klass]
-            if sent is not None:
-                reached += here & sent
+            reached += here & (sent if flows is None else np.where(flows, allowed, sent))
         ids = [m.id for m in self.members]
         return ({ids[i]: int(reached[i]) for i in np.flatnonzero(reached).tolist()},
                 {ids[i]: int(local[i]) for i in np.flatnonzero(local).tolist()},
                 tuple(ids[i] for i in np.flatnonzero(self.node < 0).tolist()))
 
-    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
-        """(address, target port) of each backend in a node's network → per member: reached through the
-        ClusterIP, judged once per source class and node by the flow evaluator."""
+    def _judged(self, service: Service, sp: ServicePort, hosted: bool,
+                raw: frozenset[str]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+        """(address, target port) of a backend → per member: judged by the flow evaluator, and reached through
+        the ClusterIP; once per source class and node, as `query` judges a leg: a backend in a node's network
+        (`hosted`, docs/semantics.md#node-backends), and a pod backend off a `raw` node for that node's pods
+        (their reply crosses its raw PREROUTING before un-NAT: docs/semantics.md#host-endpoint-hooks)."""
         from netpolicy.engine.flow import FlowEvaluator
         from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
@@ -137,15 +143,27 @@ class _Members:
         evaluator = self._evaluator
         paths = ServicePaths(self.cluster, evaluator.ctx.backends)
         entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)
-        allowed = np.zeros(len(self.first), dtype=bool)
-        out: dict[tuple, np.ndarray] = {}
+        empty = np.zeros(len(self.first), dtype=bool)
+        out: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         for group, index in enumerate(self.first.tolist()):
+            node = self.names[self.node[index]] if self.node[index] >= 0 else None
+            if not hosted and node not in raw:
+                continue
             flow = evaluate_service(evaluator, paths, self.members[index].id, service.id, entry, sp.protocol)
             for leg, result in flow.legs:
-                if leg.backend.host_network:
-                    found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
-                    found[group] = result.verdict == "allow"
-        return {key: value[self.group] for key, value in out.items()}
+                if leg.backend.host_network or (node in raw and paths.node_of(leg.backend) != node):
+                    flows, allowed = out.setdefault((leg.backend.address, leg.target.port), (empty.copy(), empty.copy()))
+                    flows[group], allowed[group] = True, result.verdict == "allow"
+        return {key: (flows[self.group], allowed[self.group]) for key, (flows, allowed) in out.items()}
+
+
+def _raw_nodes(ctx) -> frozenset[str]:
+    """Nodes whose governing host endpoint has doNotTrack ingress policy: the reply of a pod's ClusterIP leg to
+    a backend on another node enters there before conntrack un-NATs it (`host_path.tracked_reply`)."""
+    from netpolicy.model.ir import UNTRACKED
+
+    return frozenset(node for node, hep in ctx.host_endpoints.items()
+                     if ctx.host_plan(hep, UNTRACKED, INGRESS).isolated)
 
 
 class _Reach:
