@@ -158,12 +158,15 @@ class _Members:
 
 
 def _raw_nodes(ctx) -> frozenset[str]:
-    """Nodes whose governing host endpoint has doNotTrack ingress policy: the reply of a pod's ClusterIP leg to
-    a backend on another node enters there before conntrack un-NATs it (`host_path.tracked_reply`)."""
-    from netpolicy.model.ir import UNTRACKED
+    """Nodes whose governing host endpoint has a doNotTrack ingress Allow rule: the reply of a pod's ClusterIP
+    leg to a backend on another node enters there before conntrack un-NATs it, and an Allow leaves it un-NATed
+    (`host_path.tracked_reply`; a Deny is in the matrix's cells already, `hook_tables`)."""
+    from netpolicy.engine.plan import RuleStep
+    from netpolicy.model.ir import ALLOW, UNTRACKED
 
     return frozenset(node for node, hep in ctx.host_endpoints.items()
-                     if ctx.host_plan(hep, UNTRACKED, INGRESS).isolated)
+                     if any(isinstance(step, RuleStep) and step.rule.action == ALLOW
+                            for step in ctx.host_plan(hep, UNTRACKED, INGRESS).steps))
 
 
 class _Reach:
