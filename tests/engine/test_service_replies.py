@@ -26,6 +26,7 @@ from netpolicy.engine.service_rows import service_rows
 from tests.engine import test_node_backends as node_backends
 from tests.engine.test_host_path import gnp
 from tests.engine.test_pod_entry import HEPS
+from tests.engine.test_service_fields import LOCAL
 from tests.engine.test_service_path import OBJECTS, pod
 from tests.engine.test_tracked_replies import CLIENT_CLOSED, raw
 
@@ -148,7 +149,8 @@ LAB_INPUTS = {
 
 
 # The matrix's Service rows (ClusterIP) on inputs whose doNotTrack policy matches the replies of pods' legs:
-# every row cell equals `query`'s answer for that Service (docs/semantics.md#service-rows)
+# every row cell equals `query`'s answer for that Service (docs/semantics.md#service-rows), with an
+# internalTrafficPolicy Local Service and a hostNetwork backend among them
 CLIENT_B = pod("client-b", "10.244.2.5", "node-b", {"app": "client"})
 ROW_INPUTS = [
     ("raw Allow on app-0's replies into node-a", [ALLOW_FROM_APP_0]),
@@ -166,11 +168,12 @@ ROW_INPUTS = [
 
 @pytest.mark.parametrize("case, extra", ROW_INPUTS, ids=[c[0] for c in ROW_INPUTS])
 def test_service_rows_equal_query(case, extra):
-    cluster = load_documents(copy.deepcopy([*OPEN, *HEPS, CLIENT_B, *extra]))
+    objects = [*OPEN, *HEPS, CLIENT_B, LOCAL, node_backends.AGENT, node_backends.AGENT_SERVICE, AGENT_IN, *extra]
+    cluster = load_documents(copy.deepcopy(objects))
     evaluator = FlowEvaluator(cluster)
     paths = ServicePaths(cluster, evaluator.ctx.backends)
     rows = service_rows(matrix(cluster))
-    assert rows
+    assert len(rows) == 4
     for row in rows:
         entry = paths.entry(f"svc/{row.service.id}", row.port.protocol, row.port.port)
         for source in ("web/client", "web/client-b", A0, A1):
