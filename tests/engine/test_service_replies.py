@@ -106,6 +106,8 @@ RAW_ALLOW_TO_OUTSIDE = raw("raw-allow-to-outside", "Egress", "Allow", "203.0.113
 RAW_ALLOW_TO_NODE_A = raw("raw-allow-to-node-a", "Egress", "Allow", "172.18.0.2/32")
 RAW_DENY_FROM_NODE_B = raw("raw-deny-from-node-b", "Ingress", "Deny", "172.18.0.3/32")
 RAW_ALLOW_FROM_NODE_B = raw("raw-allow-from-node-b", "Ingress", "Allow", "172.18.0.3/32")
+AGENT_EXTERNAL = copy.deepcopy(node_backends.AGENT_SERVICE)
+AGENT_EXTERNAL["spec"]["externalIPs"] = ["198.51.100.40"]
 AGENT_IN = gnp("agent-in", {"order": 10, "selector": "has(host-endpoint)", "ingress": [{"action": "Allow"}]})
 
 # a hostNetwork backend (web/agent on node-b, tests/engine/test_node_backends.py): the node sends the reply
@@ -125,13 +127,16 @@ NODE_CASES = [
     ("ClusterIP from a pod on node-a: the reply into node-a, DNATed there", [RAW_ALLOW_FROM_NODE_B],
      "web/client", "svc/web/agent", "deny", NEVER),
     ("without doNotTrack", [], "203.0.113.7", "node-a:31020", "allow", ""),
+    ("an external IP from outside enters the backend's node: raw OUTPUT Deny drops the reply",
+     [RAW_DENY_TO_OUTSIDE], "203.0.113.7", "198.51.100.40", "deny", DROPPED),
 ]
 
 
 @pytest.mark.parametrize("case, extra, src, dst, verdict, reason", NODE_CASES, ids=[c[0] for c in NODE_CASES])
 def test_donottrack_on_a_host_network_backends_replies(case, extra, src, dst, verdict, reason):
-    objects = [*node_backends.BASE, NODE_A_HEP, node_backends.NODE_B_HEP, AGENT_IN, *extra]
-    flow = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", None)
+    objects = [o for o in node_backends.BASE if o is not node_backends.AGENT_SERVICE]
+    objects += [AGENT_EXTERNAL, NODE_A_HEP, node_backends.NODE_B_HEP, AGENT_IN, *extra]
+    flow = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", None if ":" in dst else 80)
     (leg, result), = flow.legs
     assert leg.name == AGENT and result.verdict == verdict
     text = " ".join(f"{s.policy} {s.reason}" for s in (*result.egress.trace, *result.ingress.trace))
@@ -143,7 +148,7 @@ TWO_NODES = [o for o in OPEN if o["metadata"].get("name") != "node-c"]
 LAB_INPUTS = {
     "deny": [*TWO_NODES, *HEPS, DENY_FROM_APP_0, DENY_FROM_NODE_PORT],
     "allow": [*TWO_NODES, *HEPS, ALLOW_FROM_APP_0, ALLOW_FROM_NODE_PORT],
-    "host-network": [*TWO_NODES, node_backends.AGENT, node_backends.AGENT_SERVICE, NODE_A_HEP,
+    "host-network": [*TWO_NODES, node_backends.AGENT, AGENT_EXTERNAL, NODE_A_HEP,
                      node_backends.NODE_B_HEP, AGENT_IN, RAW_DENY_TO_OUTSIDE, RAW_ALLOW_FROM_NODE_B],
 }
 

@@ -398,7 +398,8 @@ SERVICE_REPLIES = {
               ("node/node-a", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"}},
     "host-network": {("client 203.0.113.7", "NodePort node-b:31020"): {"node/node-b": "denied"},
                      ("client 203.0.113.7", "NodePort node-a:31020"): {"node/node-b": "denied"},
-                     ("web/client", "ClusterIP 10.96.5.20"): {"node/node-b": "denied"}},
+                     ("web/client", "ClusterIP 10.96.5.20"): {"node/node-b": "denied"},
+                     ("client 203.0.113.7", "externalIP 198.51.100.40"): {"node/node-b": "denied"}},
 }
 
 
