@@ -44,6 +44,7 @@ def raw_port(name: str, action: str, direction: str, port: int) -> dict:
 DENY_FROM_APP_0 = raw("raw-deny-from-app-0", "Ingress", "Deny", "10.244.2.10/32")
 ALLOW_FROM_APP_0 = raw("raw-allow-from-app-0", "Ingress", "Allow", "10.244.2.10/32")
 DENY_TO_NODE_A = raw("raw-deny-to-node-a", "Egress", "Deny", "172.18.0.2/32")
+DENY_TO_NODE_B = raw("raw-deny-to-node-b", "Egress", "Deny", "172.18.0.3/32")
 DENY_FROM_OUTSIDE = raw("raw-deny-from-outside", "Ingress", "Deny", "203.0.113.0/24")
 DENY_FROM_NODE_PORT = raw_port("raw-deny-from-31000", "Deny", "Ingress", 31000)
 ALLOW_FROM_NODE_PORT = raw_port("raw-allow-from-31000", "Allow", "Ingress", 31000)
@@ -60,6 +61,8 @@ CASES = [
     # StaticRawOutputChain: app-0's reply is forwarded out of node-b, never sent by node-b itself
     ("the backend node's raw OUTPUT never sees a pod's forwarded reply", [DENY_TO_NODE_A],
      "203.0.113.7", "node-a:31000", None, {A0: "allow", A1: "allow"}, ""),
+    ("app-1's reply to node-b (masqueraded) is forwarded out of node-a: no raw OUTPUT", [DENY_TO_NODE_B],
+     "203.0.113.7", "node-b:31000", None, {A0: "allow", A1: "allow"}, ""),
     # raw PREROUTING skips workload interfaces (MarkClear(markFromWorkload)): a local backend's reply
     ("NodePort Local: the entry node's own backend's reply crosses no raw chain", [DENY_FROM_APP_0],
      "203.0.113.7", "node-b:31001", None, {A0: "allow"}, ""),
@@ -146,7 +149,7 @@ def test_donottrack_on_a_host_network_backends_replies(case, extra, src, dst, ve
 # Two nodes for the lab (tests/lab/test_service_verify.py): the same cases, every probe compared with the kernel
 TWO_NODES = [o for o in OPEN if o["metadata"].get("name") != "node-c"]
 LAB_INPUTS = {
-    "deny": [*TWO_NODES, *HEPS, DENY_FROM_APP_0, DENY_FROM_NODE_PORT],
+    "deny": [*TWO_NODES, *HEPS, DENY_FROM_APP_0, DENY_FROM_NODE_PORT, DENY_TO_NODE_B],
     "allow": [*TWO_NODES, *HEPS, ALLOW_FROM_APP_0, ALLOW_FROM_NODE_PORT],
     "host-network": [*TWO_NODES, node_backends.AGENT, AGENT_EXTERNAL, NODE_A_HEP,
                      node_backends.NODE_B_HEP, AGENT_IN, RAW_DENY_TO_OUTSIDE, RAW_ALLOW_FROM_NODE_B],
