@@ -156,26 +156,36 @@ LAB_INPUTS = {
 }
 
 
+# the usual doNotTrack reply rule: from the backend's address and port. (A rule on a source port alone also
+# matches requests sent from that port: the rows count a backend when every source port works, as the matrix
+# does, while `query` judges the host endpoint hooks at one ephemeral client port, so the two can differ there.)
+APP_0_REPLIES = gnp("raw-allow-app-0-replies", {
+    "order": 1, "doNotTrack": True, "applyOnForward": True, "selector": "has(host-endpoint)", "types": ["Ingress"],
+    "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["10.244.2.10/32"], "ports": [8000]}}]})
+
 # The matrix's Service rows (ClusterIP) on inputs whose doNotTrack policy matches the replies of pods' legs:
 # every row cell equals `query`'s answer for that Service (docs/semantics.md#service-rows), with an
 # internalTrafficPolicy Local Service and a hostNetwork backend among them
 CLIENT_B = pod("client-b", "10.244.2.5", "node-b", {"app": "client"})
+SOURCES = ("web/client", "web/client-b", A0, A1)
+ALLOW_FROM_APP_1 = raw("raw-allow-from-app-1", "Ingress", "Allow", "10.244.1.10/32")
+DENY_FROM_APP_1 = raw("raw-deny-from-app-1", "Ingress", "Deny", "10.244.1.10/32")
 ROW_INPUTS = [
-    ("raw Allow on app-0's replies into node-a", [ALLOW_FROM_APP_0]),
-    ("raw Deny on app-0's replies into node-a", [DENY_FROM_APP_0]),
-    ("raw Allow on app-1's replies into node-b", [raw("raw-allow-from-app-1", "Ingress", "Allow", "10.244.1.10/32")]),
-    ("raw Deny on app-1's replies into node-b", [raw("raw-deny-from-app-1", "Ingress", "Deny", "10.244.1.10/32")]),
+    ("raw Allow on app-0's replies into node-a", [ALLOW_FROM_APP_0], SOURCES),
+    ("raw Deny on app-0's replies into node-a", [DENY_FROM_APP_0], SOURCES),
+    ("raw Allow on app-1's replies into node-b", [ALLOW_FROM_APP_1], SOURCES),
+    ("raw Deny on app-1's replies into node-b", [DENY_FROM_APP_1], SOURCES),
     ("raw Allow from every pod: requests and replies untracked", [raw("raw-allow-pods", "Ingress", "Allow",
-                                                                      "10.244.0.0/16")]),
-    ("raw Allow on port 8000's replies, the client's ingress closed", [raw_port("raw-allow-8000", "Allow", "Ingress",
-                                                                                8000), CLIENT_CLOSED]),
-    ("raw Allow and Deny, both nodes", [ALLOW_FROM_APP_0, raw("raw-deny-from-app-1", "Ingress", "Deny",
-                                                              "10.244.1.10/32")]),
+                                                                      "10.244.0.0/16")], SOURCES),
+    # (app-0 itself is no source here: its requests sent from port 8000 match the rule too, see above)
+    ("raw Allow on app-0's replies from port 8000, the client's ingress closed", [APP_0_REPLIES, CLIENT_CLOSED],
+     ("web/client", "web/client-b", A1)),
+    ("raw Allow and Deny, both nodes", [ALLOW_FROM_APP_0, DENY_FROM_APP_1], SOURCES),
 ]
 
 
-@pytest.mark.parametrize("case, extra", ROW_INPUTS, ids=[c[0] for c in ROW_INPUTS])
-def test_service_rows_equal_query(case, extra):
+@pytest.mark.parametrize("case, extra, sources", ROW_INPUTS, ids=[c[0] for c in ROW_INPUTS])
+def test_service_rows_equal_query(case, extra, sources):
     objects = [*OPEN, *HEPS, CLIENT_B, LOCAL, node_backends.AGENT, node_backends.AGENT_SERVICE, AGENT_IN, *extra]
     cluster = load_documents(copy.deepcopy(objects))
     evaluator = FlowEvaluator(cluster)
@@ -184,7 +194,7 @@ def test_service_rows_equal_query(case, extra):
     assert len(rows) == 4
     for row in rows:
         entry = paths.entry(f"svc/{row.service.id}", row.port.protocol, row.port.port)
-        for source in ("web/client", "web/client-b", A0, A1):
+        for source in sources:
             flow = evaluate_service(evaluator, paths, source, row.service.id, entry, row.port.protocol)
             reached = sum(r.verdict == "allow" for _, r in flow.legs)
             assert (reached, len(flow.legs)) == (row.reached.get(source, 0), row.candidates(source)), (row.service.id,

@@ -99,17 +99,17 @@ class _Members:
         keys = self.klass * (len(self.names) + 1) + self.node + 1
         _, self.first, self.group = np.unique(keys, return_index=True, return_inverse=True)
         self._evaluator = None
+        self._replies: dict[tuple, bool] = {}
 
     def counts(self, reach: _Reach, service: Service, sp: ServicePort, known: tuple,
                raw: frozenset[str]) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
         """(source → backends it reaches, source → backends on its node, sources on no known node); without
         internalTrafficPolicy Local every backend counts for every source. `raw`: nodes whose doNotTrack
-        policy judges the replies of their pods' legs to other nodes (`_raw_nodes`)."""
+        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `_untracked`)."""
         reached = np.zeros(len(self.members), dtype=np.int64)
         local = np.zeros(len(self.members), dtype=np.int64)
         node_local = service.internal_traffic_policy == "Local"
-        hosted = any(b.host_network for b, _ in known)
-        judged = self._judged(service, sp, hosted, raw) if hosted or raw else {}
+        on_node = self._node_backends(service, sp) if any(b.host_network for b, _ in known) else {}
         for backend, target in known:
             node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
             if not node_local:
@@ -119,42 +119,75 @@ class _Members:
             else:
                 continue
             local += here
-            flows, allowed = judged.get((backend.address, target.port), (None, None))
-            sent = np.zeros(len(self.members), dtype=bool) if backend.host_network else \
-                reach.reaches(backend, target)[self.klass]
-            reached += here & (sent if flows is None else np.where(flows, allowed, sent))
+            if backend.host_network:
+                sent = on_node.get((backend.address, target.port))
+            else:
+                sent = reach.reaches(backend, target)[self.klass]
+                if raw:
+                    sent = sent & ~self._untracked(backend, target, node, raw)[self.group]
+            if sent is not None:
+                reached += here & sent
         ids = [m.id for m in self.members]
         return ({ids[i]: int(reached[i]) for i in np.flatnonzero(reached).tolist()},
                 {ids[i]: int(local[i]) for i in np.flatnonzero(local).tolist()},
                 tuple(ids[i] for i in np.flatnonzero(self.node < 0).tolist()))
 
-    def _judged(self, service: Service, sp: ServicePort, hosted: bool,
-                raw: frozenset[str]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
-        """(address, target port) of a backend → per member: judged by the flow evaluator, and reached through
-        the ClusterIP; once per source class and node, as `query` judges a leg: a backend in a node's network
-        (`hosted`, docs/semantics.md#node-backends), and a pod backend off a `raw` node for that node's pods
-        (their reply crosses its raw PREROUTING before un-NAT: docs/semantics.md#host-endpoint-hooks)."""
+    def _flows(self):
+        """The flow evaluator, made once."""
         from netpolicy.engine.flow import FlowEvaluator
-        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
-        from netpolicy.engine.service_flow import evaluate_service
 
         if self._evaluator is None:
             self._evaluator = FlowEvaluator(self.cluster, self.matrix.ctx.options)
-        evaluator = self._evaluator
+        return self._evaluator
+
+    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
+        """(address, target port) of each backend in a node's network → per member: reached through the
+        ClusterIP, judged once per source class and node by the flow evaluator."""
+        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
+        from netpolicy.engine.service_flow import evaluate_service
+
+        evaluator = self._flows()
         paths = ServicePaths(self.cluster, evaluator.ctx.backends)
         entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)
-        empty = np.zeros(len(self.first), dtype=bool)
-        out: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        allowed = np.zeros(len(self.first), dtype=bool)
+        out: dict[tuple, np.ndarray] = {}
         for group, index in enumerate(self.first.tolist()):
-            node = self.names[self.node[index]] if self.node[index] >= 0 else None
-            if not hosted and node not in raw:
-                continue
             flow = evaluate_service(evaluator, paths, self.members[index].id, service.id, entry, sp.protocol)
             for leg, result in flow.legs:
-                if leg.backend.host_network or (node in raw and paths.node_of(leg.backend) != node):
-                    flows, allowed = out.setdefault((leg.backend.address, leg.target.port), (empty.copy(), empty.copy()))
-                    flows[group], allowed[group] = True, result.verdict == "allow"
-        return {key: (flows[self.group], allowed[self.group]) for key, (flows, allowed) in out.items()}
+                if leg.backend.host_network:
+                    found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
+                    found[group] = result.verdict == "allow"
+        return {key: value[self.group] for key, value in out.items()}
+
+    def _untracked(self, backend: Backend, target: Target, node: str | None, raw: frozenset[str]) -> np.ndarray:
+        """Per source class and node: a pod on a `raw` node whose leg goes to a backend on another node gets the
+        reply through its node's raw PREROUTING before conntrack un-NATs it; a doNotTrack Allow there leaves
+        it un-NATed and the leg fails (`host_path.tracked_reply`, as `query` judges it); once per pair of peer
+        classes and node."""
+        from netpolicy.engine.flow import EPHEMERAL
+        from netpolicy.engine.host_path import node_host_endpoint, tracked_reply
+        from netpolicy.engine.packet import Packet
+        from netpolicy.engine.plan import DROP
+
+        evaluator, peers = self._flows(), self.matrix.peer_class
+        version = backend.address.version
+        out = np.zeros(len(self.first), dtype=bool)
+        for group, index in enumerate(self.first.tolist()):
+            here = self.names[self.node[index]] if self.node[index] >= 0 else None
+            if here not in raw or here == node:
+                continue
+            member = self.members[index]
+            key = ("raw", here, peers.get((member.id, version), member.id), peers.get((backend.endpoint.id, version), backend.endpoint.id),
+                   target.protocol, target.port)
+            found = self._replies.get(key)
+            if found is None:
+                request = Packet(evaluator.peer(member, version), evaluator.peer(backend.endpoint, version),
+                                 target.protocol, target.port, EPHEMERAL[0])
+                hep = node_host_endpoint(self.cluster, here)
+                found = self._replies[key] = tracked_reply(evaluator.ctx, hep, request, arrived=False,
+                                                           translated=True).verdict == DROP
+            out[group] = found
+        return out
 
 
 def _raw_nodes(ctx) -> frozenset[str]:
