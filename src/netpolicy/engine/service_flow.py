@@ -17,9 +17,9 @@ from netpolicy.engine.host_path import (
     tracked_reply,
 )
 from netpolicy.engine.node_backend import to_node_backend
-from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
+from netpolicy.engine.node_flow import evaluate_node_flow, family_of, node_address, node_named
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
+from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.model.cluster import HOST_ENDPOINT
@@ -59,7 +59,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
     if entry.kind != NODE_PORT or entry.node == node:
         return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
     return replace(_sent_by_node(evaluator, flow, node, address), src=src)
 
@@ -89,15 +89,16 @@ def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, addres
 def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, client, dst: str, entry: Entry,
                   protocol: int, src_port: int | None) -> ServiceFlow:
     """A pod's or an outside address's flow to the Service entry, leg by leg."""
-    source = evaluator.peer(src)
+    source = evaluator.peer(_in_family(src, client, family_of(entry.address)))
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
     cluster = evaluator.ctx.cluster
     policed = client is not None and client.policed
     own_node = cluster.node_of(client) if policed else None  # a pod's or a host endpoint's
-    arriving = (entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None
-                and own_node != entry.node)
-    hep = node_host_endpoint(cluster, entry.node) if arriving else None
+    # a LoadBalancer or external IP from off the cluster enters the backend's node (the load balancer's pick)
+    balanced = entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and entry.node is None and not policed
+    arriving = entry.kind != CLUSTER_IP and entry.address is not None and (balanced or (
+        entry.node is not None and own_node != entry.node))
     client_node = own_node if policed and client.kind != HOST_ENDPOINT else None
     client_hep = node_host_endpoint(cluster, client_node) if arriving and client_node else None
     legs = []
@@ -106,14 +107,19 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
             result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
             legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
             continue
-        backend = leg.backend.endpoint or str(leg.backend.address)
+        backend = _in_family(leg.backend.endpoint, leg.backend.endpoint, leg.backend.address.version) \
+            if leg.backend.endpoint is not None else str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
+            at = paths.node_of(leg.backend) if balanced else entry.node
+            hep = node_host_endpoint(cluster, at) if at else None
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
-            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward
+            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward,
+                # and the reply, un-NATed on the entry node, enters the pod's node through raw PREROUTING
                 sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
                               src_port if src_port is not None else EPHEMERAL[0])
-                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
+                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings,
+                             tracked_reply(evaluator.ctx, client_hep, sent, arrived=False, into_pod=True)]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
             crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True)
@@ -132,6 +138,15 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _in_family(ref, endpoint, family: int | None):
+    """`ref`, or the endpoint's address of `family` when its first address is of the other family: a dual-stack
+    pod sends to an IPv6 entry, and an IPv6 backend is reached, from and at its IPv6 address."""
+    if endpoint is None or family is None or not endpoint.ips or endpoint.ips[0].version == family or \
+            family_of(ref if isinstance(ref, str) else None) is not None:
+        return ref
+    return next((str(ip) for ip in endpoint.ips if ip.version == family), ref)
 
 
 def _affinity(entry: Entry, legs: list) -> str:
@@ -159,43 +174,49 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
     translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend as `query --from
     node/<name>` judges it, with its host endpoint's OUTPUT hooks as `_sent_translated` says
     (docs/semantics.md#service-fields)."""
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     translation = paths.translate(entry, None, address, own_node=node)
     legs = []
     for leg in translation.legs:
         target = f"node/{leg.backend.node}" if leg.backend.host_network else (
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
-        result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
+        result = evaluate_node_flow(evaluator, address, target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
-        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port)
+        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port,
+                                  paths.node_of(leg.backend) != node)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
     notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, address: str, entry: Entry, leg: Leg,
-                     src_port: int | None) -> FlowResult:
+                     src_port: int | None, remote: bool) -> FlowResult:
     """The sending node's hooks on a connection its nat OUTPUT translated. Netfilter keeps the output
     interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
     its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
     external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
     as sent and filter OUTPUT the translated one, to its own pods too; a LoadBalancer or external IP that is one
-    of the node's own addresses routes to `lo` like its NodePort (docs/semantics.md#service-fields)."""
+    of the node's own addresses routes to `lo` like its NodePort (docs/semantics.md#service-fields).
+    The reply of a `remote` backend (off the node) crosses its raw PREROUTING (`host_path.tracked_reply`)."""
     ctx = evaluator.ctx
     hep = node_host_endpoint(ctx.cluster, node)
     if hep is None or entry.address is None:
         return result
+    port = src_port if src_port is not None else EPHEMERAL[0]
+    source = evaluator.peer(address)
+    translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
+    head: tuple = ()
     if entry.kind == NODE_PORT or _is_local(ctx.cluster, node, entry.address):
-        egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
-                                                f"{entry.address}:{entry.port} is node {node}'s own address: routed "
-                                                "to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),))
+        head = (TraceStep(None, None, None, None, "NoPolicy", f"{entry.address}:{entry.port} is node {node}'s own "
+                          "address: routed to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),)
+        crossings = []
     else:
-        port = src_port if src_port is not None else EPHEMERAL[0]
-        source = evaluator.peer(address)
         sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
-        translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
-        egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
-    return with_sides(result, egress=egress)
+        crossings = [depart(ctx, hep, sent, from_host=True, translated=translated)]
+    if remote:  # a backend off the node answers through its raw PREROUTING, before conntrack un-NATs the reply
+        crossings.append(tracked_reply(ctx, hep, translated, arrived=False, translated=True))
+    egress = crossing_side(crossings)
+    return with_sides(result, egress=SideResult(egress.verdict, head + egress.trace))
 
 
 def _is_local(cluster, node: str, address: str) -> bool:
@@ -209,7 +230,9 @@ def _is_local(cluster, node: str, address: str) -> bool:
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
                     src_port: int | None) -> list[Crossing]:
     """The host endpoints a packet from outside the entry node crosses on its way to one backend: the
-    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's."""
+    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's;
+    then the backend's reply entering the entry node through raw PREROUTING, before conntrack un-NATs it
+    (`static.go` StaticRawPreroutingChain; a reply leaving a workload crosses no raw chain)."""
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     target = evaluator.peer(backend)
     translated = Packet(source, target, protocol, leg.target.port, port)
@@ -221,7 +244,11 @@ def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Le
         return out
     if hep is not None:
         out.append(depart(ctx, hep, translated))
-    return out + _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    out += _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    if hep is not None:
+        back = Packet(evaluator.peer(leg.rewrite.ingress_from), target, protocol, leg.target.port, port)
+        out.append(tracked_reply(ctx, hep, back, arrived=False, translated=True))
+    return out
 
 
 def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg: Leg, backend, protocol: int,
