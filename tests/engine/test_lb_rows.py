@@ -11,6 +11,7 @@ LoadBalancer IP (`svcInfo.LoadBalancerVIPs()`) → `goto firewall-…`, whose ru
 from __future__ import annotations
 
 import copy
+import ipaddress
 
 import pytest
 
@@ -19,12 +20,20 @@ from netpolicy.engine.service_lb_rows import load_balancer_rows
 from netpolicy.errors import InputError
 from netpolicy.render.matrix_services import services_json
 from tests.engine.test_host_path import gnp, hep
+from tests.engine.test_ipv6_services import DUAL
+from tests.engine.test_ipv6_services import pod as dual_pod
 from tests.engine.test_service_fields import RANGES, with_spec
 from tests.engine.test_service_path import OBJECTS, flow_of, pod
 
 OFFICE_B = pod("office-b", "203.0.113.9", "node-b", {"app": "client"})
 OFFICE_A = pod("office-a", "203.0.113.10", "node-a", {"app": "client"})
 ROAMING = pod("roaming", "203.0.113.11", None, {"app": "client"})
+DUAL_LB = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "dual-lb", "namespace": "web"},
+           "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "clusterIP": "10.96.5.9",
+                    "clusterIPs": ["10.96.5.9", "fd00:96::9"], "loadBalancerSourceRanges": ["203.0.113.0/24",
+                                                                                           "2001:db8:7::/48"],
+                    "ports": [{"port": 80, "targetPort": "http", "nodePort": 31009}]},
+           "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.60"}, {"ip": "2001:db8:60::1"}]}}}
 NOWHERE_NODE = pod("office-z", "203.0.113.12", "node-z", {"app": "client"})  # node-z: no Node object
 LOCAL = with_spec(RANGES, externalTrafficPolicy="Local")
 PODS_IN = with_spec(RANGES, loadBalancerSourceRanges=["10.244.1.0/24 ", "203.0.113.0/25"])
@@ -42,12 +51,16 @@ INPUTS = [
     ("ranges holding a pod range (with space padding)", [*OBJECTS, PODS_IN, OFFICE_B]),
     ("a host endpoint's forward policy on the way", [*OBJECTS, RANGES, OFFICE_B, OFFICE_A, NODE_B_HEP, FORWARD_DENY]),
     ("a pod on a node without an address: not judged, as query cannot", [*OBJECTS, RANGES, OFFICE_B, NOWHERE_NODE]),
+    ("dual stack: each LoadBalancer IP from the sources' address of its family, to that family's endpoints",
+     [*DUAL, DUAL_LB, dual_pod("office", "node-a", {"app": "client"}, "203.0.113.20", "2001:db8:7::20")]),
 ]
 
 
-def sources(m):
-    """Every pod, workload and external range of the matrix, as `query` names it."""
-    return [(e.id, e.id if e.policed else str(e.ips[0])) for e in m.endpoints if e.kind != "HostEndpoint"]
+def sources(m, family):
+    """Every pod, workload and external range of the matrix with an address of the family, as `query` names it
+    (an address of the other family cannot reach the LoadBalancer IP: the rows say so, `query` does not ask)."""
+    return [(e.id, e.id if e.policed else str(e.ips[0])) for e in m.endpoints
+            if e.kind != "HostEndpoint" and any(ip.version == family for ip in e.ips)]
 
 
 @pytest.mark.parametrize("case, objects", INPUTS, ids=[c[0] for c in INPUTS])
@@ -56,7 +69,7 @@ def test_every_cell_is_querys_answer(case, objects):
     rows = load_balancer_rows(m)
     assert rows
     for row in rows:
-        for source, ref in sources(m):
+        for source, ref in sources(m, ipaddress.ip_address(row.address).version):
             try:
                 query = flow_of(objects, ref, row.address, row.port.port)
             except InputError as error:

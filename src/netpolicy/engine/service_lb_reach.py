@@ -37,16 +37,18 @@ class LoadBalancerReach:
         why = ""
         cluster = self.matrix.cluster
         addresses = [cluster.node_addresses.get(name) for name in self.names]
-        node_peer = np.array([self._address_peer(found) for found in addresses] + [-1], dtype=np.int64)[self.node]
         for backend, target in legs:
             family = backend.address.version
+            node_peer = np.array([self._address_peer(found, family) for found in addresses] + [-1],
+                                 dtype=np.int64)[self.node]
             if service.external_traffic_policy == "Local":
                 masked = np.zeros(n, dtype=bool)
             else:
                 there = node_of(backend)
                 elsewhere = np.array([name != there for name in self.names] + [False], dtype=bool)
                 masked = elsewhere[self.node]  # index -1 (unknown node) picks the trailing False
-            lost = np.array([found is None for found in addresses] + [False], dtype=bool)[self.node] & masked
+            lost = np.array([not any(a.version == family for a in found or ()) for found in addresses] + [False],
+                            dtype=bool)[self.node] & masked
             if lost.any():
                 failed |= lost
                 why = why or str(unaddressed(self.names[int(self.node[np.argmax(lost)])]))
@@ -65,9 +67,11 @@ class LoadBalancerReach:
             reached += sent & np.where(masked, from_node, kept)
         return np.where(failed, 0, reached), counted, failed, why
 
-    def _address_peer(self, found) -> int:
-        """The peer class of the address a node masquerades to (its first, `ServicePaths._leg`), else -1."""
-        peer = self.matrix.peers.address_class(found[0], None) if found else None
+    def _address_peer(self, found, family: int) -> int:
+        """The peer class of the address a node masquerades to (its first of the family, `ServicePaths._leg`),
+        else -1."""
+        address = next((a for a in found or () if a.version == family), None)
+        peer = self.matrix.peers.address_class(address, None) if address is not None else None
         return -1 if peer is None else peer
 
     def _ok(self, table, target, peer: int | None = None):

@@ -81,13 +81,7 @@ class _Sources:
         self.id_array = np.array(self.ids, dtype=object)
         # what `query` is given: a pod's or workload's id, an external range's free address
         self.refs = [m.id if m.policed else str(m.ips[0]) for m in self.members]
-        addresses = [m.ips[0] if m.ips else (m.nets[0].network_address if m.nets else None) for m in self.members]
-        self.has_address = np.array([a is not None for a in addresses], dtype=bool)
-        self.version = np.array([a.version if a is not None else 0 for a in addresses], dtype=np.int64)
-        values = [int(a) if a is not None else 0 for a in addresses]
-        self.high = np.array([v >> 64 for v in values], dtype=np.uint64)
-        self.low = np.array([v & _LOW for v in values], dtype=np.uint64)
-        self.text = np.array([str(a) for a in addresses], dtype=object)
+        self._family: dict[int, tuple] = {}
         self.klass = np.array([i for i, c in enumerate(classes) for _ in c.members], dtype=np.int64)
         nodes = [cluster.node_of(m) for m in self.members]
         self.names = sorted({n for n in nodes if n is not None})
@@ -99,25 +93,35 @@ class _Sources:
         self.bulk = None if matrix.guarded_nodes else LoadBalancerReach(matrix, classes, self.klass, self.node,
                                                                          self.names)
 
-    def passing(self, service: Service, address: str) -> np.ndarray:
-        """Per member: not dropped by the firewall chain — no range of its family, an address in a range, or
-        one of the LoadBalancer IPs (kube-proxy adds them when its node address is in a range: judged per
-        node by `ServicePaths`)."""
-        out = self.has_address.copy()
-        for version in (4, 6):
-            ranges = [n for n in service.load_balancer_source_ranges if n.version == version]
-            if not ranges:
-                continue
-            family = self.version == version
-            inside = np.zeros(len(self.members), dtype=bool)
-            for net in ranges:
-                mask, base = int(net.netmask), int(net.network_address)
-                inside |= ((self.high & np.uint64(mask >> 64)) == np.uint64(base >> 64)) & (
-                    (self.low & np.uint64(mask & _LOW)) == np.uint64(base & _LOW))
-            vips = np.isin(self.text, [a for a in service.load_balancer_ips
-                                       if ipaddress.ip_address(a).version == version])
-            out &= ~family | inside | vips
-        return out
+    def _addresses(self, family: int) -> tuple:
+        """Per member, its address of that family (a dual-stack pod sends to an entry of a family from its
+        address of it, `service_flow._in_family`): whether it has one, its high and low 64 bits, its text."""
+        found = self._family.get(family)
+        if found is None:
+            addresses = [next((a for a in (*m.ips, *(n.network_address for n in m.nets)) if a.version == family),
+                              None) for m in self.members]
+            values = [int(a) if a is not None else 0 for a in addresses]
+            found = self._family[family] = (
+                np.array([a is not None for a in addresses], dtype=bool),
+                np.array([v >> 64 for v in values], dtype=np.uint64), np.array([v & _LOW for v in values], dtype=np.uint64),
+                np.array([str(a) for a in addresses], dtype=object))
+        return found
+
+    def passing(self, service: Service, address: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per member: whether it has an address of the LoadBalancer IP's family, and whether the firewall chain
+        lets it through — no range of the family, an address in a range, or one of the LoadBalancer IPs
+        (kube-proxy adds them when its node address is in a range: judged per node by `ServicePaths`)."""
+        family = ipaddress.ip_address(address).version
+        has, high, low, text = self._addresses(family)
+        ranges = [n for n in service.load_balancer_source_ranges if n.version == family]
+        if not ranges:
+            return has, has
+        inside = np.isin(text, [a for a in service.load_balancer_ips if ipaddress.ip_address(a).version == family])
+        for net in ranges:
+            mask, base = int(net.netmask), int(net.network_address)
+            inside |= ((high & np.uint64(mask >> 64)) == np.uint64(base >> 64)) & (
+                (low & np.uint64(mask & _LOW)) == np.uint64(base & _LOW))
+        return has, has & inside
 
     def _node_kinds(self, serving) -> np.ndarray:
         """Per node (index + 1; 0: unknown), a number shared by nodes a source on which is judged alike: each
@@ -140,8 +144,11 @@ class _Sources:
         from netpolicy.engine.service_flow import evaluate_service
 
         entry = Entry(service, LOAD_BALANCER, address, sp.port, sp)
-        passing = self.passing(service, address)
-        serving = self.paths.backends.serving(service.namespace, service.name)
+        has, passing = self.passing(service, address)
+        family = ipaddress.ip_address(address).version
+        # one proxier per address family, fed that family's endpoints (`ServicePaths.translate`)
+        serving = [b for b in self.paths.backends.serving(service.namespace, service.name)
+                   if b.address.version == family]
         legs = [(b, t) for b in serving for t in b.targets if t.service_port == sp]
         backends = sum(b.host_network is not None or (b.endpoint is not None and b.endpoint.policed) for b, _ in legs)
         reached, counted = np.zeros(len(self.members), dtype=np.int64), np.zeros(len(self.members), dtype=np.int64)
@@ -150,7 +157,7 @@ class _Sources:
         judged = passing.copy()
         # from the side tables unless a host endpoint or a backend in a node's network is on the path; a source
         # at a LoadBalancer IP (the VIP exception) by the flow evaluator
-        bulk = passing & ~np.isin(self.text, list(service.load_balancer_ips))
+        bulk = passing & ~np.isin(self._addresses(family)[3], list(service.load_balancer_ips))
         if self.bulk is not None and bulk.any() and not any(b.host_network for b, _ in legs):
             found = self.bulk.counts(service, legs, self.paths.node_of)
             reached[bulk], counted[bulk], failed[bulk] = found[0][bulk], found[1][bulk], found[2][bulk]
@@ -175,5 +182,5 @@ class _Sources:
         reached[chosen], counted[chosen], failed[chosen] = results[group, 0], results[group, 1], results[group, 2] > 0
         ids = sorted(np.flatnonzero(reached).tolist(), key=lambda m: order[self.ids[m]])
         return LoadBalancerRow(service, sp, address, backends, {self.ids[m]: int(reached[m]) for m in ids},
-                               {self.ids[m]: int(counted[m]) for m in ids}, int(len(self.members) - passing.sum()),
+                               {self.ids[m]: int(counted[m]) for m in ids}, int(has.sum() - passing.sum()),
                                tuple(self.ids[m] for m in np.flatnonzero(failed).tolist()), why)
