@@ -59,7 +59,7 @@ def plan_node_pairs(plan: ProbePlan, topology: Topology, cluster: Cluster, evalu
     OUTPUT, the receiver's raw, preDNAT and filter INPUT), on the probed ports plus both nodes' `host_ports`."""
     ends = topology.node_ends
     node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
-    named = {end.endpoint_id: host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
+    named = {end.endpoint_id: host_ports(evaluator.ctx, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
     for src in ends:
         for dst in ends:
             if src is dst:
