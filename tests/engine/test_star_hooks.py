@@ -25,6 +25,7 @@ import pytest
 from netpolicy.analysis.flow_query import FlowQuery
 from netpolicy.api import load_documents
 from netpolicy.engine.matrix import Matrix
+from netpolicy.engine.service_rows import service_rows
 from netpolicy.model.protocols import TCP
 from tests.engine import test_host_path as host_path
 from tests.engine import test_matrix_hooks as matrix_hooks
@@ -189,3 +190,42 @@ def test_random_star_host_endpoints_agree_with_the_flow():
     for _ in range(10):
         objects = random_star_input(rng)
         assert matrix_hooks.disagreements(objects, rng) == [], objects
+
+
+PRE_NO_80 = host_path.gnp("pre-no-80", {"order": 5, "preDNAT": True, "applyOnForward": True,
+                                        "selector": "has(host-endpoint)",
+                                        "ingress": [{"action": "Deny", "protocol": "TCP", "destination": {"ports": [80]}}]})
+PRE_NO_8080 = host_path.gnp("pre-no-8080", {**PRE_NO_80["spec"], "ingress": [
+    {"action": "Deny", "protocol": "TCP", "destination": {"ports": [8080]}}]})
+PRE_NO_8080["metadata"]["name"] = "pre-no-8080"
+
+
+@pytest.mark.parametrize("extra, reached", [
+    ([], {APP_0, APP_1}),
+    ([PRE_NO_80], set()),             # preDNAT sees the ClusterIP's port 80, before kube-proxy's DNAT
+    ([PRE_NO_8080], {APP_0, APP_1}),  # ... never the target port 8080
+    ([NOT_TO_APP_1], {APP_0}),        # to-hep-forward on app-1's interface sees the translated packet
+    ([FORWARD_CLOSED_A], set()),      # from-hep-forward on the client's interface, to either backend
+])
+def test_a_pods_cluster_ip_legs_cross_the_star_hooks(extra, reached):
+    """`query --to svc/…` and the matrix's Service rows agree on a pod's ClusterIP legs through `*` hooks."""
+    cluster = load_documents(copy.deepcopy([*OBJECTS, *STARS, *extra]))
+    flow = FlowQuery(cluster)(CLIENT, "svc/web/web", "TCP", 80)
+    assert {leg.name for leg, result in flow.legs if result.verdict == "allow"} == reached
+    row = next(r for r in service_rows(Matrix(cluster)) if r.service.name == "web")
+    assert row.reached.get(CLIENT, 0) == len(reached)
+
+
+@pytest.mark.parametrize("src, dst, port, extra, reached", [
+    ("203.0.113.7", "172.18.0.2", 31000, [NOT_TO_APP_1], set()),  # app-0's leg: the office policy; app-1's: `*`
+    ("203.0.113.7", "172.18.0.2", 31000, [], {APP_1}),
+    (CLIENT, "172.18.0.3", 31000, [FORWARD_CLOSED_A], set()),  # to another node's NodePort: its interface first
+    (CLIENT, "172.18.0.3", 31000, [], {APP_0}),  # app-1 sees node-b's address: the office policy
+    # a LoadBalancer IP from outside: the load balancer hands it to the backend's node, whose eth0 (here its
+    # `*` endpoint: aof-a lets in only app=web pods) judges it before the DNAT there
+    ("203.0.113.7", "198.51.100.10", 80, [ONLY_APP_1_IN], {APP_0}),
+    ("203.0.113.7", "198.51.100.20", 80, [], {APP_0, APP_1}),
+])
+def test_node_port_and_load_balancer_legs_cross_the_star_hooks(src, dst, port, extra, reached):
+    flow = FlowQuery(load_documents(copy.deepcopy([*OBJECTS, *STARS, *extra])))(src, dst, "TCP", port)
+    assert {leg.name for leg, result in flow.legs if result.verdict == "allow"} == reached

@@ -9,6 +9,8 @@ trojanwall example with and without its preDNAT office-range policy.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from netpolicy import api
@@ -382,3 +384,65 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
                and n["engine"] == "deny"]
     assert leaving and set(leaving) == {"denied"}
+
+
+# `*` host endpoints on node-a and node-b (tests/engine/test_star_hooks.py): preDNAT on the pods' packets
+# (web/client → TCP 8000, before DNAT, so its ClusterIP leg to web/app-0 on port 80 passes), node-a's forward
+# policy keeping web/client from web/app-1 (on the same node), a doNotTrack deny-all (ignored on `*`) and a
+# normal deny-all (never on the pods' interfaces)
+STAR_PRE_CLIENT = host_path.gnp("pre-client-8000", {
+    "order": 5, "preDNAT": True, "applyOnForward": True, "selector": "hostname == 'node-a'",
+    "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"selector": "app == 'client'"},
+                 "destination": {"ports": [8000]}}]})
+STAR_CLIENT_NOT_APP_1 = host_path.gnp("client-not-app-1", {
+    "order": 10, "applyOnForward": True, "selector": "hostname == 'node-a'", "types": ["Ingress"],
+    "ingress": [{"action": "Deny", "source": {"selector": "app == 'client'"},
+                 "destination": {"nets": ["10.244.1.10/32"]}}, {"action": "Allow"}]})
+
+
+@pytest.fixture(scope="module")
+def star_report():
+    from tests.engine import test_star_hooks as star
+
+    objects = [*OBJECTS, *star.STARS, STAR_CLIENT_NOT_APP_1, STAR_PRE_CLIENT, star.RAW_DENY_ALL,
+               star.NORMAL_DENY_ALL]
+    return verify(load_documents(copy.deepcopy(objects)), ["203.0.113.7"])
+
+
+def test_star_host_endpoints_on_pod_interfaces_agree(star_report):
+    """Felix dispatches every interface no other host endpoint names to the `*` endpoint's chains, pod
+    interfaces included (`dispatch.go` hostDispatchChains): the kernel and the engine agree on every probe."""
+    assert star_report.ok, [disagreement_json(d) for d in star_report.disagreements]
+
+
+def test_star_forward_policy_polices_pods_on_one_node(star_report):
+    """The engine denies web/client → web/app-1 (both on node-a) because of node-a's `*` forward policy and
+    web/client → web/app-0:8000 because of its preDNAT policy; the kernel agrees (no disagreement), and the
+    ClusterIP leg to web/app-0 passes preDNAT (it sees port 80) while the one to web/app-1 does not pass the
+    forward policy."""
+    from netpolicy.analysis.flow_query import FlowQuery
+    from tests.engine import test_star_hooks as star
+
+    objects = [*OBJECTS, *star.STARS, STAR_CLIENT_NOT_APP_1, STAR_PRE_CLIENT]
+    query = FlowQuery(load_documents(copy.deepcopy(objects)))
+    for dst, port, policy in (("web/app-1", 8080, "client-not-app-1"), ("web/app-0", 8000, "pre-client-8000")):
+        result = query("web/client", dst, "TCP", port)
+        assert result.verdict == "deny" and policy in " ".join(f"{s.policy} {s.reason}" for s in result.ingress.trace)
+    assert star_report.ok and star_report.probes >= 100
+    assert reached(star_report, "web/client", "ClusterIP 10.96.5.5") == {"web/app-0": "allowed",
+                                                                        "web/app-1": "denied"}
+
+
+def test_a_named_and_a_star_host_endpoint_on_one_node_agree():
+    """node-a's eth0 has its own host endpoint (no preDNAT policy: the `*` one's polices eth0 too), its pods'
+    interfaces the `*` one; to-hep-forward on app-1's interface drops what reaches it."""
+    from tests.engine import test_star_hooks as star
+
+    pre_any = host_path.gnp("pre-any", {"order": 5, "preDNAT": True, "applyOnForward": True,
+                                        "selector": "!has(named)",
+                                        "ingress": [{"action": "Deny", "source": {"nets": ["203.0.113.0/24"]}}]})
+    objects = [*OBJECTS, star.NAMED_A, *star.STARS, star.NOT_TO_APP_1, pre_any]
+    report = verify(load_documents(copy.deepcopy(objects)), ["203.0.113.7", "198.51.100.99"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "client 203.0.113.7", "NodePort node-a:31000").values()) == {"denied"}
+    assert reached(report, "client 198.51.100.99", "NodePort node-a:31000")["web/app-1"] == "denied"

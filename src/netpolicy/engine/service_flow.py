@@ -19,9 +19,10 @@ from netpolicy.engine.host_path import (
 from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
+from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
+from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
@@ -108,6 +109,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
             continue
         backend = leg.backend.endpoint or str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
+        sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
+                      src_port if src_port is not None else EPHEMERAL[0]) if entry.address is not None else None
         if arriving:
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
             if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward
@@ -116,14 +119,23 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
                 crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
-            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True)
+            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True,
+                                      sent=sent)
         elif client_node is not None and entry.node == client_node and paths.node_of(leg.backend) not in (
                 None, client_node):
             # DNATed on the pod's own node (a LoadBalancer or external IP, its node's NodePort), then forwarded
             crossings = _onward(evaluator, (client_node, paths.node_of(leg.backend)), source, leg, backend,
                                 protocol, src_port)
+        elif entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and not policed and entry.address is not None:
+            # from outside: the load balancer delivers it to the backend's node, which translates it there
+            there = paths.node_of(leg.backend)
+            far = node_host_endpoint(cluster, there) if there else None
+            crossings = [] if far is None else _host_crossings(evaluator, far, source, entry, leg, backend, protocol,
+                                                               src_port)
         else:
             crossings = []
+        if entry.kind != CLUSTER_IP or not source.policed:
+            crossings = _star_crossings(evaluator, source, leg, backend, protocol, src_port, sent, arriving) + crossings
         if crossings:
             result = behind(result, crossings)
         if leg.fails:
@@ -232,6 +244,19 @@ def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg
                   protocol, leg.target.port, port)
     return [depart(ctx, hep, sent), *_far_arrival(evaluator, source, leg, target, protocol, port, there),
             tracked_reply(ctx, hep, back, arrived=False, translated=True)]
+
+
+def _star_crossings(evaluator: FlowEvaluator, source, leg: Leg, backend, protocol: int, src_port: int | None,
+                    sent: Packet | None, arriving: bool) -> list[Crossing]:
+    """The `*` host endpoints on the pods' interfaces (star_hooks): a pod client's, on the packet as sent
+    (preDNAT) and as forwarded (from-hep-forward: translated on its node unless it goes to another node's
+    address), and the backend pod's to-hep-forward with the source its ingress sees."""
+    ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
+    target = evaluator.peer(backend)
+    translated = Packet(source, target, protocol, leg.target.port, port)
+    seen = evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source
+    out = from_pod(ctx, sent if arriving and sent is not None else translated, sent)
+    return [*out, *to_pod(ctx, replace(translated, src=seen))]
 
 
 def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: int, port: int,

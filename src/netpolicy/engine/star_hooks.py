@@ -45,16 +45,16 @@ def from_pod(ctx: EngineContext, packet: Packet, original: Packet | None = None,
     if star is None:
         return []
     pre = pre_dnat_hook(ctx, star, original or packet)
-    hops = [_on_pod(pre, star, "from")] if pre.trace else []
+    hops = [pre] if pre.trace else []
     if pre.verdict == DROP:
-        return [Crossing(tuple(hops), DROP)]
+        return [_crossing(hops, star, "from", DROP)]
     if to_host:
-        return [Crossing(tuple(hops), ACCEPT)] if hops else []
+        return [_crossing(hops, star, "from", ACCEPT)] if hops else []
     if pre.verdict == ACCEPT:
         hops.append(Hop(ACCEPT, (note(f"preDNAT allowed it: {star.id}'s from-hep-forward is skipped"),)))
-        return [Crossing(tuple(hops), ACCEPT)]
+        return [_crossing(hops, star, "from", ACCEPT)]
     into = forward_hook(ctx, star, INGRESS, packet)
-    return [Crossing((*hops, _on_pod(into, star, "from")), into.verdict)]
+    return [_crossing([*hops, into], star, "from", into.verdict)]
 
 
 def to_pod(ctx: EngineContext, packet: Packet) -> list[Crossing]:
@@ -64,11 +64,11 @@ def to_pod(ctx: EngineContext, packet: Packet) -> list[Crossing]:
     if star is None:
         return []
     out = forward_hook(ctx, star, EGRESS, packet)
-    return [Crossing((_on_pod(out, star, "to"),), out.verdict)]
+    return [_crossing([out], star, "to", out.verdict)]
 
 
-def _on_pod(hop: Hop, star: Endpoint, way: str) -> Hop:
-    """The hop with a first step saying that the `*` endpoint polices the pod's interface."""
+def _crossing(hops: list[Hop], star: Endpoint, way: str, verdict: str) -> Crossing:
+    """The hops as one crossing, led by a step saying that the `*` endpoint polices the pod's interface."""
     why = note(f"{star.id} (interfaceName \"*\") is the default of Felix's dispatch chains: it polices traffic "
                f"{way} the pod's interface too")
-    return Hop(hop.verdict, (why, *hop.trace), hop.untracked)
+    return Crossing((Hop(verdict, (why,)), *hops), verdict)

@@ -13,6 +13,11 @@ so the raw and mangle chains carry the table as a prefix.
     cali-OUTPUT: accept mark → accept; to a workload → return (never policed); to eth0 → cali-th-eth0
     cali-FORWARD: unless the accept mark is set, from eth0 → cali-fhfw-eth0; to eth0 → cali-thfw-eth0
       (applyOnForward policy; none → "Allow forwarded traffic by default")
+
+A node's `interfaceName: "*"` host endpoint is the default of Felix's dispatch chains (dispatch.go
+hostDispatchChains): its preDNAT chain mangle-cali-fh-any polices the pods' interfaces (and eth0 when
+eth0's own host endpoint has no preDNAT policy), its forward chains cali-fhfw-any / cali-thfw-any the
+packets forwarded from and to the pods' interfaces.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from netpolicy.model.ir import EGRESS, INGRESS, PRE_DNAT, UNTRACKED
 __all__ = ["FABRIC_IFACE", "HostChains"]
 
 TO_HOST_VERDICT = {"ACCEPT": "accept", "DROP": "drop", "RETURN": "return"}
+#: The `*` host endpoint's chains' suffix (Felix's is "any-interface-at-all", `endpoint_mgr.go` allInterfaces).
+STAR_IFACE = "any"
 
 
 def _ports(pairs) -> str:
@@ -45,12 +52,13 @@ def _ports(pairs) -> str:
 class HostChains:
     """The host-side chains of one node; `chains` collects the regular (non-base) ones."""
 
-    def __init__(self, compiler, hep: Endpoint | None, iface: str = FABRIC_IFACE) -> None:
+    def __init__(self, compiler, hep: Endpoint | None, iface: str = FABRIC_IFACE, star: Endpoint | None = None) -> None:
         self.compiler = compiler
         self.hep = hep
         self.iface = iface
+        self.star = star
         self.chains: list[NftChain] = []
-        self._forward: dict[str, NftChain] = {}
+        self._forward: dict[tuple[str, str], NftChain] = {}
 
     def _chain(self, name: str, *notes: str) -> NftChain:
         chain = NftChain(name, notes=notes)
@@ -85,24 +93,37 @@ class HostChains:
 
     # ---- mangle: preDNAT ---------------------------------------------------------------------------
     def mangle(self) -> list[NftChain]:
-        """mangle PREROUTING, dispatching to the preDNAT chain when preDNAT policy applies."""
+        """mangle PREROUTING, dispatching to the preDNAT chain of the host endpoint that has preDNAT policy
+        for the interface: eth0's own, else the `*` one, which also takes the pods' interfaces."""
         if self.hep is None:
             return []
         chain = NftChain("mangle-cali-PREROUTING", hook="type filter hook prerouting priority mangle; policy accept;",
                          notes=("Before kube-proxy's DNAT: preDNAT policy sees the original destination.",))
         chain.add("ct state established,related accept")
         chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Packet already accepted (raw)")
-        plan = self.compiler.engine.host_plan(self.hep, PRE_DNAT, INGRESS)
-        if not plan.isolated:
+        own = self._pre_dnat(self.hep, self.iface)
+        star = None if self.star is None else own if self.star is self.hep else self._pre_dnat(self.star, STAR_IFACE)
+        fabric = own or star
+        if fabric is None:
             chain.rules[-1].notes += (f"no preDNAT policy applies to {self.hep.id}: no dispatch",)
             return [chain]
-        inner = self._chain(f"mangle-cali-fh-{self.iface}", f"host endpoint {self.hep.id}: preDNAT ingress policy")
+        chain.add(f'iifname "{self.iface}" jump {fabric.name}', "from the host endpoint")
+        if star is not None and self.star is not None:
+            chain.add(f'iifname "cali*" jump {star.name}', f"from a workload: {self.star.id} (interfaceName \"*\") "
+                                                           "is the dispatch's default")
+        chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Accept if policy allowed packet")
+        return [chain]
+
+    def _pre_dnat(self, hep: Endpoint, iface: str) -> NftChain | None:
+        """A host endpoint's preDNAT chain (None: no preDNAT policy applies to it)."""
+        plan = self.compiler.engine.host_plan(hep, PRE_DNAT, INGRESS)
+        if not plan.isolated:
+            return None
+        inner = self._chain(f"mangle-cali-fh-{iface}", f"host endpoint {hep.id}: preDNAT ingress policy")
         inner.add(clear_bits(MARK_ACCEPT | MARK_PASS))
         inner.add(f"meta l4proto . th dport {{ {_ports(FAILSAFE_INBOUND)} }} accept", "failsafe inbound host ports")
         self.compiler.plan_rules(inner, plan, INGRESS)
-        chain.add(f'iifname "{self.iface}" jump {inner.name}', "from the host endpoint")
-        chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Accept if policy allowed packet")
-        return [chain]
+        return inner
 
     # ---- filter: traffic to and from the node itself ---------------------------------------------
     def filter(self) -> list[NftChain]:
@@ -135,21 +156,23 @@ class HostChains:
         return [inp, out]
 
     # ---- filter FORWARD: applyOnForward --------------------------------------------------------------
-    def forward(self, direction: str) -> NftChain:
-        """cali-fhfw-<iface> (ingress) or cali-thfw-<iface> (egress): applyOnForward policy."""
-        if direction in self._forward:
-            return self._forward[direction]
+    def forward(self, direction: str, star: bool = False) -> NftChain:
+        """cali-fhfw-<iface> (ingress) or cali-thfw-<iface> (egress): applyOnForward policy (`star`: the `*`
+        host endpoint's, for the pods' interfaces: cali-fhfw-any / cali-thfw-any)."""
+        hep, iface = (self.star, STAR_IFACE) if star else (self.hep, self.iface)
+        assert hep is not None
+        if (direction, iface) in self._forward:
+            return self._forward[(direction, iface)]
         pfx = "fh" if direction == INGRESS else "th"
-        chain = self._chain(f"cali-{pfx}fw-{self.iface}", f"host endpoint {self.hep.id}: applyOnForward "
-                                                          f"{direction} policy")
+        chain = self._chain(f"cali-{pfx}fw-{iface}", f"host endpoint {hep.id}: applyOnForward {direction} policy")
         chain.add("ct state established,related accept")
         chain.add("ct state invalid drop")
         chain.add(clear_bits(MARK_ACCEPT | MARK_PASS))
-        plan = self.compiler.engine.host_plan(self.hep, FORWARD, direction)
+        plan = self.compiler.engine.host_plan(hep, FORWARD, direction)
         if plan.isolated:
             self.compiler.plan_rules(chain, plan, direction)
         else:
             chain.add(set_bits(MARK_ACCEPT), "Allow forwarded traffic by default")
             chain.add("return", "Return for accepted forward traffic")
-        self._forward[direction] = chain
+        self._forward[(direction, iface)] = chain
         return chain
