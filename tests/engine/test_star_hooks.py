@@ -229,3 +229,20 @@ def test_a_pods_cluster_ip_legs_cross_the_star_hooks(extra, reached):
 def test_node_port_and_load_balancer_legs_cross_the_star_hooks(src, dst, port, extra, reached):
     flow = FlowQuery(load_documents(copy.deepcopy([*OBJECTS, *STARS, *extra])))(src, dst, "TCP", port)
     assert {leg.name for leg, result in flow.legs if result.verdict == "allow"} == reached
+
+
+@pytest.mark.parametrize("star, verdict", [(True, "deny"), (False, "allow")])
+def test_a_nodes_own_node_port_to_its_own_address_crosses_lo(star, verdict):
+    """A node's connection to its own NodePort, DNATed to a hostNetwork backend on the node itself, goes out
+    and in by `lo`: mangle POSTROUTING and filter INPUT dispatch it to a `*` endpoint's normal policy (the
+    dispatch's default; metrics-in does not admit the node's own address), and to none without one
+    (`dispatch.go` hostDispatchChains, `static.go` StaticManglePostroutingChain, filterInputChain)."""
+    from tests.engine.test_node_backends import BASE, GUARDED, METRICS_IN
+
+    any_b = host_path.hep("node-b-any", "*", node="node-b", ips=("172.18.0.3",))
+    any_b["spec"]["profiles"] = ["projectcalico-default-allow"]
+    objects = [*BASE, any_b, METRICS_IN] if star else GUARDED
+    flow = FlowQuery(load_documents(copy.deepcopy(objects)))("node/node-b", "172.18.0.3", "TCP", 31020)
+    assert [result.verdict for _, result in flow.legs] == [verdict]
+    text = " ".join(s.reason for _, r in flow.legs for s in r.egress.trace)
+    assert "routed to lo" in text and ("node-b-any" in text) == star

@@ -197,18 +197,19 @@ def test_nodes_to_every_node_port_load_balancer_and_external_ip(paths_report):
 
 @pytest.mark.parametrize("denied", ["10.244.0.0/16", "172.18.0.3/32"])
 def test_nodes_to_services_under_host_endpoint_egress_policy(denied):
-    """Host endpoint egress policy on node-a/node-b: a node's own NodePort routes to lo before DNAT (no
-    OUTPUT hook); a VIP routes out eth0 (filter OUTPUT on the translated packet, own pods included);
-    another node's NodePort is judged as sent."""
+    """Host endpoint egress policy on node-a/node-b: a node's own DNATed connection (its NodePort, a VIP) is
+    judged in mangle POSTROUTING on the interface after DNAT (filter OUTPUT skips DNATed packets): out eth0
+    to node-b's pod, never to its own pod; another node's NodePort is judged as sent (`static.go`
+    filterOutputChain, StaticManglePostroutingChain)."""
     from tests.engine.test_node_service_client import NODES, hep_egress_deny
     from tests.engine.test_pod_entry import HEPS
 
     report = verify(load_documents([*NODES, *HEPS, hep_egress_deny(denied)]), ["203.0.113.7"])
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
-    lb = reached(report, "node/node-a", "LoadBalancer 198.51.100.10")
-    assert lb == ({"web/app-0": "denied", "web/app-1": "denied"} if denied.startswith("10.") else
-                  {"web/app-0": "allowed", "web/app-1": "allowed"})
-    assert set(reached(report, "node/node-a", "NodePort node-a:31000").values()) == {"allowed"}
+    expected = ({"web/app-0": "denied", "web/app-1": "allowed"} if denied.startswith("10.") else
+                {"web/app-0": "allowed", "web/app-1": "allowed"})
+    assert reached(report, "node/node-a", "LoadBalancer 198.51.100.10") == expected
+    assert reached(report, "node/node-a", "NodePort node-a:31000") == expected
 
 
 def open_host_endpoints() -> list[dict]:
@@ -303,6 +304,21 @@ def test_host_network_backends_agree():
     assert reached(report, "client 203.0.113.7", "NodePort node-b:31020") == {"node/node-b": "allowed"}
     assert reached(report, "client 203.0.113.7", "NodePort node-a:31020") == {"node/node-b": "denied"}
 
+
+
+def test_a_nodes_own_node_port_to_its_host_network_backend_under_a_star_host_endpoint():
+    """node-b's connection to its own NodePort, DNATed to its own address (a hostNetwork backend), goes out and
+    in by `lo`, which only a `*` host endpoint governs: its normal egress and ingress policy judge it
+    (metrics-in admits neither node-b's address), as the engine says; from a pod in the admitted range it
+    passes (`dispatch.go` hostDispatchChains, `static.go` StaticManglePostroutingChain, filterInputChain)."""
+    from tests.engine.test_node_backends import BASE, METRICS_IN
+
+    star = host_path.hep("node-b-any", "*", node="node-b", ips=("172.18.0.3",))
+    star["spec"]["profiles"] = ["projectcalico-default-allow"]
+    report = verify(load_documents(copy.deepcopy([*BASE, star, METRICS_IN])), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert reached(report, "node/node-b", "NodePort node-b:31020") == {"node/node-b": "denied"}
+    assert reached(report, "web/client", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
 
 def test_session_affinity_sets_pin_a_client_to_one_backend():
     """kube-proxy's affinity sets as the lab renders them work: connections from a client's ordinary source

@@ -58,7 +58,7 @@ class HostChains:
         self.iface = iface
         self.star = star
         self.chains: list[NftChain] = []
-        self._forward: dict[tuple[str, str], NftChain] = {}
+        self._cached: dict[tuple[str, str], NftChain] = {}  # forward and normal chains by (kind, iface)
 
     def _chain(self, name: str, *notes: str) -> NftChain:
         chain = NftChain(name, notes=notes)
@@ -99,6 +99,8 @@ class HostChains:
             return []
         chain = NftChain("mangle-cali-PREROUTING", hook="type filter hook prerouting priority mangle; policy accept;",
                          notes=("Before kube-proxy's DNAT: preDNAT policy sees the original destination.",))
+        if self.star is not None:  # Felix's raw PREROUTING clears them on every packet (here only with doNotTrack)
+            chain.add(f'iifname "lo" {clear_bits(MARK_ALL)}', "a packet back by lo keeps the marks it left with")
         chain.add("ct state established,related accept")
         chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Packet already accepted (raw)")
         own = self._pre_dnat(self.hep, self.iface)
@@ -111,6 +113,7 @@ class HostChains:
         if star is not None and self.star is not None:
             chain.add(f'iifname "cali*" jump {star.name}', f"from a workload: {self.star.id} (interfaceName \"*\") "
                                                            "is the dispatch's default")
+            chain.add(f'ct status dnat iifname "lo" jump {star.name}', "by lo (the lab: DNATed packets only)")
         chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Accept if policy allowed packet")
         return [chain]
 
@@ -140,20 +143,55 @@ class HostChains:
         out.add(f"{bits_set(MARK_ACCEPT)} accept", "Packet already accepted (raw)")
         out.add('oifname "cali*" return', "We don't currently police host -> endpoint")
         if self.hep is not None:
-            for base, direction, word, pfx, failsafe in ((inp, INGRESS, "iifname", "fh", FAILSAFE_INBOUND),
-                                                         (out, EGRESS, "oifname", "th", FAILSAFE_OUTBOUND)):
-                inner = self._chain(f"cali-{pfx}-{self.iface}", f"host endpoint {self.hep.id}: normal {direction} "
-                                                                "policy")
-                inner.add("ct state established,related accept")
-                inner.add("ct state invalid drop")
-                inner.add(f"meta l4proto . th dport {{ {_ports(failsafe)} }} accept", "failsafe ports")
-                inner.add(clear_bits(MARK_ACCEPT | MARK_PASS))
-                self.compiler.plan_rules(inner, self.compiler.engine.plan(self.hep, direction), direction)
-                inner.add("drop", "Drop if no profiles matched")
-                base.add(clear_bits(MARK_ALL))
-                base.add(f'{word} "{self.iface}" jump {inner.name}', "the host endpoint's normal policy")
-                base.add(f"{bits_set(MARK_ACCEPT)} accept", "Host endpoint policy accepted packet.")
+            inp.add(clear_bits(MARK_ALL))
+            inp.add(f'iifname "{self.iface}" jump {self.normal(INGRESS).name}', "the host endpoint's normal policy")
+            if self.star is not None:  # `lo`: only the `*` endpoint (the lab: DNATed packets only)
+                inp.add(f'ct status dnat iifname "lo" jump {self.normal(INGRESS, star=True).name}',
+                        f"lo: {self.star.id} (interfaceName \"*\") is the dispatch's default")
+            inp.add(f"{bits_set(MARK_ACCEPT)} accept", "Host endpoint policy accepted packet.")
+            out.add(clear_bits(MARK_ALL))
+            # as iptables' `! --ctstate DNAT`: a packet without a conntrack entry is dispatched too (nft's
+            # `ct status != dnat` would not match it)
+            out.add("ct status dnat accept", "DNATed: judged in mangle POSTROUTING on the interface after DNAT")
+            out.add(f'oifname "{self.iface}" jump {self.normal(EGRESS).name}', "the host endpoint's normal policy")
+            out.add(f"{bits_set(MARK_ACCEPT)} accept", "Host endpoint policy accepted packet.")
         return [inp, out]
+
+    def postrouting(self) -> list[NftChain]:
+        """mangle POSTROUTING: the node's own DNATed packets, by the interface routed to after DNAT
+        (`static.go` StaticManglePostroutingChain); forwarded ones carry filter FORWARD's accept mark."""
+        if self.hep is None:
+            return []
+        chain = NftChain("mangle-cali-POSTROUTING", hook="type filter hook postrouting priority mangle; policy accept;",
+                         notes=("The node's own DNATed packets: host endpoint policy on the interface after DNAT.",))
+        chain.add(f"{bits_set(MARK_ACCEPT)} return", "forwarded: filter FORWARD set the accept mark")
+        chain.add(clear_bits(MARK_ALL))
+        chain.add('ct status dnat oifname "cali*" return', "Skip egress WHEP policy for traffic to local workload")
+        chain.add(f'ct status dnat oifname "{self.iface}" jump {self.normal(EGRESS).name}')
+        if self.star is not None:
+            chain.add(f'ct status dnat oifname "lo" jump {self.normal(EGRESS, star=True).name}',
+                      f"lo: {self.star.id} (interfaceName \"*\") is the dispatch's default")
+        chain.add(f"{bits_set(MARK_ACCEPT)} return", "Host endpoint policy accepted packet.")
+        return [chain]
+
+    def normal(self, direction: str, star: bool = False) -> NftChain:
+        """cali-fh-<iface> (ingress) or cali-th-<iface> (egress): the normal policy (`star`: the `*` host
+        endpoint's, for `lo`: cali-fh-any / cali-th-any)."""
+        hep, iface = (self.star, STAR_IFACE) if star and self.star is not self.hep else (self.hep, self.iface)
+        assert hep is not None
+        key = (f"normal-{direction}", iface)
+        if key in self._cached:
+            return self._cached[key]
+        pfx, failsafe = ("fh", FAILSAFE_INBOUND) if direction == INGRESS else ("th", FAILSAFE_OUTBOUND)
+        inner = self._chain(f"cali-{pfx}-{iface}", f"host endpoint {hep.id}: normal {direction} policy")
+        inner.add("ct state established,related accept")
+        inner.add("ct state invalid drop")
+        inner.add(f"meta l4proto . th dport {{ {_ports(failsafe)} }} accept", "failsafe ports")
+        inner.add(clear_bits(MARK_ACCEPT | MARK_PASS))
+        self.compiler.plan_rules(inner, self.compiler.engine.plan(hep, direction), direction)
+        inner.add("drop", "Drop if no profiles matched")
+        self._cached[key] = inner
+        return inner
 
     # ---- filter FORWARD: applyOnForward --------------------------------------------------------------
     def forward(self, direction: str, star: bool = False) -> NftChain:
@@ -161,8 +199,8 @@ class HostChains:
         host endpoint's, for the pods' interfaces: cali-fhfw-any / cali-thfw-any)."""
         hep, iface = (self.star, STAR_IFACE) if star else (self.hep, self.iface)
         assert hep is not None
-        if (direction, iface) in self._forward:
-            return self._forward[(direction, iface)]
+        if (direction, iface) in self._cached:
+            return self._cached[(direction, iface)]
         pfx = "fh" if direction == INGRESS else "th"
         chain = self._chain(f"cali-{pfx}fw-{iface}", f"host endpoint {hep.id}: applyOnForward {direction} policy")
         chain.add("ct state established,related accept")
@@ -174,5 +212,5 @@ class HostChains:
         else:
             chain.add(set_bits(MARK_ACCEPT), "Allow forwarded traffic by default")
             chain.add("return", "Return for accepted forward traffic")
-        self._forward[(direction, iface)] = chain
+        self._cached[(direction, iface)] = chain
         return chain

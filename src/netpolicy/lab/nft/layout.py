@@ -34,6 +34,7 @@ from netpolicy.lab.nft.names import (
     endpoint_chain,
     policy_chain,
     profile_chain,
+    set_bits,
 )
 from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
@@ -163,6 +164,8 @@ class _Compiler:
             forward.add(f'oifname "{FABRIC_IFACE}" jump {hep_chains.forward(EGRESS).name}',
                         "to the host endpoint: its applyOnForward egress policy")
         forward.add(f"{bits_set(MARK_ACCEPT)} accept", "Policy explicitly accepted packet.")
+        if hep_chains is not None:
+            forward.add(set_bits(MARK_ACCEPT), "forwarded: mangle POSTROUTING applies no host endpoint policy")
         endpoints = {e.id: e for e in self.cluster.endpoints}
         chains: list[NftChain] = []
         from_map: list[str] = []
@@ -183,7 +186,7 @@ class _Compiler:
             chain.add("drop", "Unknown interface")
             dispatch.append(chain)
         hooks = [forward] if node_chains is None else [*node_chains.raw(), *node_chains.mangle(),
-                                                       *node_chains.filter(), forward]
+                                                       *node_chains.filter(), forward, *node_chains.postrouting()]
         table.chains = [*hooks, *dispatch, *chains, *(node_chains.chains if node_chains else ()),
                         *self.policy_chains.values(),
                         *self.profile_chains.values()]
