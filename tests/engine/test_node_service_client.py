@@ -25,9 +25,9 @@ import pytest
 
 from tests.engine import test_host_path as host_path
 from tests.engine.test_pod_entry import HEPS
-from tests.engine.test_star_hooks import STARS
 from tests.engine.test_service_fields import RANGES, with_spec
 from tests.engine.test_service_path import OBJECTS, POLICY, flow_of, service
+from tests.engine.test_star_hooks import STARS
 
 A0, A1 = "web/app-0", "web/app-1"  # app-0 on node-b, app-1 on node-a
 
