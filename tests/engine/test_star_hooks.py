@@ -246,3 +246,21 @@ def test_a_nodes_own_node_port_to_its_own_address_crosses_lo(star, verdict):
     assert [result.verdict for _, result in flow.legs] == [verdict]
     text = " ".join(s.reason for _, r in flow.legs for s in r.egress.trace)
     assert "routed to lo" in text and ("node-b-any" in text) == star
+
+
+@pytest.mark.parametrize("closed, verdict", [(False, "allow"), (True, "deny")])
+def test_a_pods_leg_to_a_host_network_backend_leaves_by_its_interface(closed, verdict):
+    """web/client (node-a) → the agent Service (a hostNetwork backend on node-b): its packet enters node-a by
+    its interface, so node-a's `*` endpoint's from-hep-forward judges it (`static.go` StaticFilterForwardChains)."""
+    from tests.engine.test_node_backends import BASE, METRICS_IN
+
+    stars = []
+    for name, address in (("node-a", "172.18.0.2"), ("node-b", "172.18.0.3")):
+        any_hep = host_path.hep(f"{name}-any", "*", node=name, ips=(address,))
+        any_hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+        stars.append(any_hep)
+    shut = forward("no-client", "all()", ingress=[{"action": "Deny", "source": {"selector": "app == 'client'"}},
+                                                  {"action": "Allow"}])
+    objects = [*BASE, *stars, METRICS_IN, *([shut] if closed else [])]
+    flow = FlowQuery(load_documents(copy.deepcopy(objects)))(CLIENT, "svc/web/agent", "TCP", 80)
+    assert [result.verdict for _, result in flow.legs] == [verdict]
