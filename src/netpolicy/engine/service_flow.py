@@ -97,9 +97,10 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     cluster = evaluator.ctx.cluster
     policed = client is not None and client.policed
     own_node = cluster.node_of(client) if policed else None  # a pod's or a host endpoint's
-    arriving = (entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None
-                and own_node != entry.node)
-    hep = node_host_endpoint(cluster, entry.node) if arriving else None
+    # a LoadBalancer or external IP from off the cluster enters the backend's node (the load balancer's pick)
+    balanced = entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and entry.node is None and not policed
+    arriving = entry.kind != CLUSTER_IP and entry.address is not None and (balanced or (
+        entry.node is not None and own_node != entry.node))
     client_node = own_node if policed and client.kind != HOST_ENDPOINT else None
     client_hep = node_host_endpoint(cluster, client_node) if arriving and client_node else None
     legs = []
@@ -113,11 +114,15 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
         sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
                       src_port if src_port is not None else EPHEMERAL[0]) if entry.address is not None else None
         if arriving:
+            at = paths.node_of(leg.backend) if balanced else entry.node
+            hep = node_host_endpoint(cluster, at) if at else None
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
-            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward
+            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward,
+                # and the reply, un-NATed on the entry node, enters the pod's node through raw PREROUTING
                 sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
                               src_port if src_port is not None else EPHEMERAL[0])
-                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
+                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings,
+                             tracked_reply(evaluator.ctx, client_hep, sent, arrived=False, into_pod=True)]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
             crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True,
@@ -127,12 +132,6 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
             # DNATed on the pod's own node (a LoadBalancer or external IP, its node's NodePort), then forwarded
             crossings = _onward(evaluator, (client_node, paths.node_of(leg.backend)), source, leg, backend,
                                 protocol, src_port)
-        elif entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and not policed and entry.address is not None:
-            # from outside: the load balancer delivers it to the backend's node, which translates it there
-            there = paths.node_of(leg.backend)
-            far = node_host_endpoint(cluster, there) if there else None
-            crossings = [] if far is None else _host_crossings(evaluator, far, source, entry, leg, backend, protocol,
-                                                               src_port)
         else:
             crossings = []
         if entry.kind != CLUSTER_IP or not source.policed:
@@ -239,7 +238,9 @@ def _sent_translated(evaluator: FlowEvaluator, paths: ServicePaths, result: Flow
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
                     src_port: int | None) -> list[Crossing]:
     """The host endpoints a packet from outside the entry node crosses on its way to one backend: the
-    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's."""
+    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's;
+    then the backend's reply entering the entry node through raw PREROUTING, before conntrack un-NATs it
+    (`static.go` StaticRawPreroutingChain; a reply leaving a workload crosses no raw chain)."""
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     target = evaluator.peer(backend)
     translated = Packet(source, target, protocol, leg.target.port, port)
@@ -251,7 +252,11 @@ def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Le
         return out
     if hep is not None:
         out.append(depart(ctx, hep, translated))
-    return out + _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    out += _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    if hep is not None:
+        back = Packet(evaluator.peer(leg.rewrite.ingress_from), target, protocol, leg.target.port, port)
+        out.append(tracked_reply(ctx, hep, back, arrived=False, translated=True))
+    return out
 
 
 def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg: Leg, backend, protocol: int,
