@@ -13,6 +13,7 @@ from netpolicy.lab import api
 from netpolicy.lab.report import render_text
 from tests.conformance_data import case_files
 from tests.conftest import EXAMPLE
+from tests.lab.probing import PROBE_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 matrix_module = pytest.importorskip("netpolicy.engine.matrix", reason="the engine's matrix is not available")
@@ -23,7 +24,7 @@ CASES = case_files("k8s-netpol")
 
 def verify_documents(documents: list[dict]):
     cluster = netpolicy_api.load_documents(documents)
-    return api.verify(cluster, matrix_module.compute_matrix(cluster))
+    return api.verify(cluster, matrix_module.compute_matrix(cluster), timeout=PROBE_TIMEOUT)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -46,7 +47,7 @@ def test_kernel_agrees_with_engine_on_the_example(policies):
     if not all(p.is_dir() for p in paths):
         pytest.skip(f"the example {EXAMPLE.name} with {policies} is not in this checkout")
     cluster = netpolicy_api.load_cluster([str(p) for p in paths])
-    report = api.verify(cluster, matrix_module.compute_matrix(cluster))
+    report = api.verify(cluster, matrix_module.compute_matrix(cluster), timeout=PROBE_TIMEOUT)
     assert report.ok, render_text(report)
     assert report.agreements == report.probes > 0
 
