@@ -383,3 +383,37 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
                and n["engine"] == "deny"]
     assert leaving and set(leaving) == {"denied"}
+
+
+# per input: {(client, entry): {backend: kernel result}} — each a case of tests/engine/test_service_replies.py
+SERVICE_REPLIES = {
+    "deny": {("client 203.0.113.7", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"},
+             ("client 203.0.113.7", "NodePort node-b:31000"): {"web/app-0": "allowed", "web/app-1": "allowed"},
+             ("client 203.0.113.7", "NodePort node-b:31001"): {"web/app-0": "allowed"},
+             ("client 203.0.113.7", "LoadBalancer 198.51.100.10"): {"web/app-0": "allowed", "web/app-1": "allowed"},
+             ("web/client", "NodePort node-b:31000"): {"web/app-0": "denied", "web/app-1": "denied"},
+             ("node/node-a", "ClusterIP 10.96.5.5"): {"web/app-0": "denied", "web/app-1": "allowed"}},
+    "allow": {("client 203.0.113.7", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"},
+              ("client 203.0.113.7", "NodePort node-b:31001"): {"web/app-0": "allowed"},
+              ("web/client", "NodePort node-b:31000"): {"web/app-0": "allowed", "web/app-1": "allowed"},
+              ("node/node-a", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"}},
+    "host-network": {("client 203.0.113.7", "NodePort node-b:31020"): {"node/node-b": "denied"},
+                     ("client 203.0.113.7", "NodePort node-a:31020"): {"node/node-b": "denied"},
+                     ("web/client", "ClusterIP 10.96.5.20"): {"node/node-b": "denied"},
+                     ("client 203.0.113.7", "externalIP 198.51.100.40"): {"node/node-b": "denied"}},
+}
+
+
+@pytest.mark.parametrize("name", list(SERVICE_REPLIES))
+def test_donottrack_on_the_replies_of_node_port_and_external_connections(name):
+    """doNotTrack Deny and Allow matching the replies of NodePort, LoadBalancer and ClusterIP connections, two
+    nodes (tests/engine/test_service_replies.py): the entry node's raw PREROUTING judges a remote backend's reply
+    before un-NAT (Allow: never un-NATed, the connection fails), a local pod backend's reply crosses no raw chain,
+    a hostNetwork backend's node sends its reply through raw OUTPUT; a node's own connection's remote reply crosses
+    its raw PREROUTING. 0 disagreements, every probe."""
+    from tests.engine.test_service_replies import LAB_INPUTS
+
+    report = verify(load_documents(LAB_INPUTS[name]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    for (client, via), expected in SERVICE_REPLIES[name].items():
+        assert reached(report, client, via) == expected, (client, via)

@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
-from netpolicy.engine.host_path import arrival, arrive, crossing_side, depart, node_host_endpoint
+from netpolicy.engine.host_path import (
+    Crossing,
+    arrival,
+    arrive,
+    crossing_side,
+    depart,
+    node_host_endpoint,
+    tracked_reply,
+)
 from netpolicy.engine.node_flow import evaluate_node_flow
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import Entry, Leg
@@ -40,10 +48,13 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     if node != at and hep is not None:  # translated on `at`, forwarded to the backend's node
         crossings.append(depart(ctx, hep, translated))
     far = node_host_endpoint(ctx.cluster, node) if node != at else None
+    sent_on = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
+        else translated
     if far is not None:
-        sent_on = Packet(evaluator.peer(masquerade), target, protocol, leg.target.port, port) if masquerade \
-            else translated
         crossings += arrival(ctx, far, sent_on, to_host=True)
+    if not any(c.untracked for c in crossings):  # an untracked request's reply is arrival's
+        crossings += _replies(ctx, (hep, far if node != at else hep, own), sent, sent_on,
+                              own_reply=client_node != node or node != at)
     head = TraceStep(None, None, None, None, "Default",
                      f"{leg.name} runs in node {node}'s network namespace: the packet goes to the node itself, "
                      "judged by its host endpoint, not by pod policy")
@@ -54,6 +65,22 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
         ingress = SideResult("allow", (head, TraceStep(None, None, None, None, "Default",
                                                         f"no host endpoint polices node {node}'s traffic")))
     return with_sides(result, ingress=ingress)
+
+
+def _replies(ctx, heps: tuple, sent: Packet, sent_on: Packet, own_reply: bool) -> list[Crossing]:
+    """The reply through the raw chains it crosses before conntrack (`host_path.tracked_reply`; `heps`: the
+    translating node's, the backend node's, the client pod's node's if another): the node sends it, so its
+    raw OUTPUT judges it unless it goes to its own pod (`own_reply`; `static.go` StaticRawOutputChain);
+    from another node it enters the translating node's raw PREROUTING before un-NAT, then the client's."""
+    at, backend, own = heps
+    out = []
+    if backend is not None and own_reply:
+        out.append(tracked_reply(ctx, backend, sent_on, arrived=True, translated=backend is at))
+    if backend is not at and at is not None:
+        out.append(tracked_reply(ctx, at, sent_on, arrived=False, translated=True))
+    if own is not None:
+        out.append(tracked_reply(ctx, own, sent, arrived=False, into_pod=True))
+    return out
 
 
 def _named(flow: FlowResult | None, leg: Leg, node: str) -> FlowResult:

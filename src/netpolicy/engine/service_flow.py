@@ -19,7 +19,7 @@ from netpolicy.engine.host_path import (
 from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.path import CLUSTER_IP, NODE_PORT, Entry, Leg, ServicePaths
+from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.model.cluster import HOST_ENDPOINT
@@ -95,9 +95,10 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     cluster = evaluator.ctx.cluster
     policed = client is not None and client.policed
     own_node = cluster.node_of(client) if policed else None  # a pod's or a host endpoint's
-    arriving = (entry.kind != CLUSTER_IP and entry.node is not None and entry.address is not None
-                and own_node != entry.node)
-    hep = node_host_endpoint(cluster, entry.node) if arriving else None
+    # a LoadBalancer or external IP from off the cluster enters the backend's node (the load balancer's pick)
+    balanced = entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and entry.node is None and not policed
+    arriving = entry.kind != CLUSTER_IP and entry.address is not None and (balanced or (
+        entry.node is not None and own_node != entry.node))
     client_node = own_node if policed and client.kind != HOST_ENDPOINT else None
     client_hep = node_host_endpoint(cluster, client_node) if arriving and client_node else None
     legs = []
@@ -109,11 +110,15 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
         backend = leg.backend.endpoint or str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
+            at = paths.node_of(leg.backend) if balanced else entry.node
+            hep = node_host_endpoint(cluster, at) if at else None
             crossings = _host_crossings(evaluator, hep, source, entry, leg, backend, protocol, src_port)
-            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward
+            if client_hep is not None:  # a pod's packet to another node's address: its node's to-hep-forward,
+                # and the reply, un-NATed on the entry node, enters the pod's node through raw PREROUTING
                 sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
                               src_port if src_port is not None else EPHEMERAL[0])
-                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings]
+                crossings = [depart(evaluator.ctx, client_hep, sent), *crossings,
+                             tracked_reply(evaluator.ctx, client_hep, sent, arrived=False, into_pod=True)]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
             crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True)
@@ -167,40 +172,48 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
         result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
-        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port)
+        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port,
+                                  paths.node_of(leg.backend) != node)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
     notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
 def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, address: str, entry: Entry, leg: Leg,
-                     src_port: int | None) -> FlowResult:
+                     src_port: int | None, remote: bool) -> FlowResult:
     """The sending node's hooks on a connection its nat OUTPUT translated. Netfilter keeps the output
     interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
     its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
     external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
-    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields)."""
+    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields).
+    The reply of a `remote` backend (off the node) crosses its raw PREROUTING (`host_path.tracked_reply`)."""
     ctx = evaluator.ctx
     hep = node_host_endpoint(ctx.cluster, node)
     if hep is None or entry.address is None:
         return result
+    port = src_port if src_port is not None else EPHEMERAL[0]
+    source = evaluator.peer(address)
+    translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
+    head: tuple = ()
     if entry.kind == NODE_PORT:
-        egress = SideResult("allow", (TraceStep(None, None, None, None, "NoPolicy",
-                                                f"{entry.address}:{entry.port} is node {node}'s own address: routed "
-                                                "to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),))
+        head = (TraceStep(None, None, None, None, "NoPolicy", f"{entry.address}:{entry.port} is node {node}'s own "
+                          "address: routed to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),)
+        crossings = []
     else:
-        port = src_port if src_port is not None else EPHEMERAL[0]
-        source = evaluator.peer(address)
         sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
-        translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
-        egress = crossing_side([depart(ctx, hep, sent, from_host=True, translated=translated)])
-    return with_sides(result, egress=egress)
+        crossings = [depart(ctx, hep, sent, from_host=True, translated=translated)]
+    if remote:  # a backend off the node answers through its raw PREROUTING, before conntrack un-NATs the reply
+        crossings.append(tracked_reply(ctx, hep, translated, arrived=False, translated=True))
+    egress = crossing_side(crossings)
+    return with_sides(result, egress=SideResult(egress.verdict, head + egress.trace))
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
                     src_port: int | None) -> list[Crossing]:
     """The host endpoints a packet from outside the entry node crosses on its way to one backend: the
-    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's."""
+    entry node's (arriving, then leaving if kube-proxy sends it to another node) and the backend node's;
+    then the backend's reply entering the entry node through raw PREROUTING, before conntrack un-NATs it
+    (`static.go` StaticRawPreroutingChain; a reply leaving a workload crosses no raw chain)."""
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     target = evaluator.peer(backend)
     translated = Packet(source, target, protocol, leg.target.port, port)
@@ -212,7 +225,11 @@ def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Le
         return out
     if hep is not None:
         out.append(depart(ctx, hep, translated))
-    return out + _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    out += _far_arrival(evaluator, source, leg, target, protocol, port, leg.backend.node)
+    if hep is not None:
+        back = Packet(evaluator.peer(leg.rewrite.ingress_from), target, protocol, leg.target.port, port)
+        out.append(tracked_reply(ctx, hep, back, arrived=False, translated=True))
+    return out
 
 
 def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg: Leg, backend, protocol: int,

@@ -63,11 +63,12 @@ def service_rows(matrix) -> list[ServiceRow]:
     order = {e.id: i for i, e in enumerate(matrix.endpoints)}
     rows = []
     by_node = None
+    raw = _raw_nodes(matrix.ctx)
     for service, sp, legs, known in ports:
         on_node = any(b.host_network for b, _ in known)
-        if service.internal_traffic_policy == "Local" or on_node:
+        if service.internal_traffic_policy == "Local" or on_node or raw:
             by_node = by_node or _Members(matrix, classes)
-            reached, local, unknown_node = by_node.counts(reach, service, sp, known)
+            reached, local, unknown_node = by_node.counts(reach, service, sp, known, raw)
         else:
             counts = np.zeros(len(classes), dtype=np.int64)
             for backend, target in known:
@@ -98,11 +99,13 @@ class _Members:
         keys = self.klass * (len(self.names) + 1) + self.node + 1
         _, self.first, self.group = np.unique(keys, return_index=True, return_inverse=True)
         self._evaluator = None
+        self._replies: dict[tuple, bool] = {}
 
-    def counts(self, reach: _Reach, service: Service, sp: ServicePort,
-               known: tuple) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
+    def counts(self, reach: _Reach, service: Service, sp: ServicePort, known: tuple,
+               raw: frozenset[str]) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
         """(source → backends it reaches, source → backends on its node, sources on no known node); without
-        internalTrafficPolicy Local every backend counts for every source."""
+        internalTrafficPolicy Local every backend counts for every source. `raw`: nodes whose doNotTrack
+        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `_untracked`)."""
         reached = np.zeros(len(self.members), dtype=np.int64)
         local = np.zeros(len(self.members), dtype=np.int64)
         node_local = service.internal_traffic_policy == "Local"
@@ -116,8 +119,12 @@ class _Members:
             else:
                 continue
             local += here
-            sent = on_node.get((backend.address, target.port)) if backend.host_network else \
-                reach.reaches(backend, target)[self.klass]
+            if backend.host_network:
+                sent = on_node.get((backend.address, target.port))
+            else:
+                sent = reach.reaches(backend, target)[self.klass]
+                if raw:
+                    sent = sent & ~self._untracked(backend, target, node, raw)[self.group]
             if sent is not None:
                 reached += here & sent
         ids = [m.id for m in self.members]
@@ -125,16 +132,21 @@ class _Members:
                 {ids[i]: int(local[i]) for i in np.flatnonzero(local).tolist()},
                 tuple(ids[i] for i in np.flatnonzero(self.node < 0).tolist()))
 
-    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
-        """(address, target port) of each backend in a node's network → per member: reached through the
-        ClusterIP, judged once per source class and node by the flow evaluator."""
+    def _flows(self):
+        """The flow evaluator, made once."""
         from netpolicy.engine.flow import FlowEvaluator
-        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
-        from netpolicy.engine.service_flow import evaluate_service
 
         if self._evaluator is None:
             self._evaluator = FlowEvaluator(self.cluster, self.matrix.ctx.options)
-        evaluator = self._evaluator
+        return self._evaluator
+
+    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
+        """(address, target port) of each backend in a node's network → per member: reached through the
+        ClusterIP, judged once per source class and node by the flow evaluator."""
+        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
+        from netpolicy.engine.service_flow import evaluate_service
+
+        evaluator = self._flows()
         paths = ServicePaths(self.cluster, evaluator.ctx.backends)
         entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)
         allowed = np.zeros(len(self.first), dtype=bool)
@@ -146,6 +158,48 @@ class _Members:
                     found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
                     found[group] = result.verdict == "allow"
         return {key: value[self.group] for key, value in out.items()}
+
+    def _untracked(self, backend: Backend, target: Target, node: str | None, raw: frozenset[str]) -> np.ndarray:
+        """Per source class and node: a pod on a `raw` node whose leg goes to a backend on another node gets the
+        reply through its node's raw PREROUTING before conntrack un-NATs it; a doNotTrack Allow there leaves
+        it un-NATed and the leg fails (`host_path.tracked_reply`, as `query` judges it); once per pair of peer
+        classes and node."""
+        from netpolicy.engine.flow import EPHEMERAL
+        from netpolicy.engine.host_path import node_host_endpoint, tracked_reply
+        from netpolicy.engine.packet import Packet
+        from netpolicy.engine.plan import DROP
+
+        evaluator, peers = self._flows(), self.matrix.peer_class
+        version = backend.address.version
+        out = np.zeros(len(self.first), dtype=bool)
+        for group, index in enumerate(self.first.tolist()):
+            here = self.names[self.node[index]] if self.node[index] >= 0 else None
+            if here not in raw or here == node:
+                continue
+            member = self.members[index]
+            key = ("raw", here, peers.get((member.id, version), member.id), peers.get((backend.endpoint.id, version), backend.endpoint.id),
+                   target.protocol, target.port)
+            found = self._replies.get(key)
+            if found is None:
+                request = Packet(evaluator.peer(member, version), evaluator.peer(backend.endpoint, version),
+                                 target.protocol, target.port, EPHEMERAL[0])
+                hep = node_host_endpoint(self.cluster, here)
+                found = self._replies[key] = tracked_reply(evaluator.ctx, hep, request, arrived=False,
+                                                           translated=True).verdict == DROP
+            out[group] = found
+        return out
+
+
+def _raw_nodes(ctx) -> frozenset[str]:
+    """Nodes whose governing host endpoint has a doNotTrack ingress Allow rule: the reply of a pod's ClusterIP
+    leg to a backend on another node enters there before conntrack un-NATs it, and an Allow leaves it un-NATed
+    (`host_path.tracked_reply`; a Deny is in the matrix's cells already, `hook_tables`)."""
+    from netpolicy.engine.plan import RuleStep
+    from netpolicy.model.ir import ALLOW, UNTRACKED
+
+    return frozenset(node for node, hep in ctx.host_endpoints.items()
+                     if any(isinstance(step, RuleStep) and step.rule.action == ALLOW
+                            for step in ctx.host_plan(hep, UNTRACKED, INGRESS).steps))
 
 
 class _Reach:

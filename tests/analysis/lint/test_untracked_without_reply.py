@@ -42,3 +42,26 @@ def test_hit(documents):
 ])
 def test_miss(documents):
     assert lint(shop(*documents), RULE) == []
+
+
+NODE_PORTS_IN = {"action": "Allow", "protocol": "TCP", "destination": {"ports": ["30000:32767"]}}
+
+
+@pytest.mark.parametrize("egress", [
+    None,  # NodePort requests let in untracked, their replies not let out (docs/semantics.md#host-endpoint-hooks)
+    [{"action": "Allow", "protocol": "TCP", "source": {"ports": [31000]}}],  # one NodePort's replies only
+    [{"action": "Allow", "protocol": "UDP", "source": {"ports": ["30000:32767"]}}],  # another protocol
+    [{"action": "Deny", "protocol": "TCP", "source": {"ports": ["30000:32767"]}}],  # a Deny lets nothing out
+])
+def test_node_port_requests_without_their_replies(egress):
+    findings = [f for f in lint(shop(untracked("nodeports", ingress=[NODE_PORTS_IN], egress=egress)), RULE)
+                if "ingress[0]" in f.message]
+    assert len(findings) == 1 and "TCP port 30000-32767" in findings[0].message, findings
+
+
+@pytest.mark.parametrize("egress", [
+    [{"action": "Allow", "protocol": "TCP", "source": {"ports": ["30000:32767"]}}],
+    [{"action": "Allow", "protocol": "TCP", "source": {"ports": ["30000:32000", "32001:32767"]}}],
+])
+def test_node_port_requests_with_their_replies(egress):
+    assert lint(shop(untracked("nodeports", ingress=[NODE_PORTS_IN], egress=egress)), RULE) == []
