@@ -114,12 +114,12 @@ def test_the_answer_says_where_it_was_translated():
 # NodePort. node-a also has a second named host endpoint (eth1, 192.168.50.2): its address is local too.
 ETH1 = host_path.hep("node-a-eth1", "eth1", node="node-a", ips=("192.168.50.2",))
 OWN_EXTERNAL = service("web-own", 31003, ip="10.96.5.11", external=["172.18.0.2", "192.168.50.2", "198.51.100.21"])
-# doNotTrack egress Deny on the Service port as sent (raw OUTPUT; after DNAT the port is 8000/8080)
-RAW_OUT_80 = host_path.gnp("raw-out-80", {"order": 10, "selector": "has(host-endpoint)", "doNotTrack": True,
-                                          "applyOnForward": True, "types": ["Egress"],
-                                          "egress": [{"action": "Deny", "protocol": "TCP",
-                                                      "destination": {"ports": [80]}}]})
-ROUTED = [*NODES, *HEPS, ETH1, OWN_EXTERNAL, RAW_OUT_80]
+# doNotTrack egress Deny toward the Service addresses as sent (raw OUTPUT; after DNAT: the backends)
+RAW_OUT = host_path.gnp("raw-out", {"order": 10, "selector": "has(host-endpoint)", "doNotTrack": True,
+                                    "applyOnForward": True, "types": ["Egress"],
+                                    "egress": [{"action": "Deny", "destination": {"nets": [
+                                        "172.18.0.2/32", "192.168.50.2/32", "198.51.100.21/32"]}}]})
+ROUTED = [*NODES, *HEPS, ETH1, OWN_EXTERNAL, RAW_OUT]
 ROUTES = [
     ("an external IP that is the node's address (eth0): lo, no raw OUTPUT", "172.18.0.2", {A0: "allow", A1: "allow"}),
     ("an external IP on the node's other host endpoint (eth1): lo too", "192.168.50.2", {A0: "allow", A1: "allow"}),

@@ -626,13 +626,13 @@ def test_a_slice_endpoint_without_node_name_is_local_nowhere():
 
 def test_a_service_address_that_is_the_nodes_own_routes_to_lo():
     """An external IP that is node-a's own address: node-a's connection to it routes to `lo`, so its host
-    endpoint's raw OUTPUT (a doNotTrack Deny on port 80) never sees it; one off the node leaves by eth0 and is
+    endpoint's raw OUTPUT (a doNotTrack Deny toward it) never sees it; one off the node leaves by eth0 and is
     denied; from outside, routing delivers it to node-a, which translates it — kernel and engine alike
     (docs/semantics.md#service-fields)."""
-    from tests.engine.test_node_service_client import NODES, OWN_EXTERNAL, RAW_OUT_80
+    from tests.engine.test_node_service_client import NODES, OWN_EXTERNAL, RAW_OUT
     from tests.engine.test_pod_entry import HEPS
 
-    report = verify(load_documents([*NODES, *HEPS, OWN_EXTERNAL, RAW_OUT_80]), [])
+    report = verify(load_documents([*NODES, *HEPS, OWN_EXTERNAL, RAW_OUT]), [])
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
     assert set(reached(report, "node/node-a", "externalIP 172.18.0.2").values()) == {"allowed"}
     assert set(reached(report, "node/node-a", "externalIP 198.51.100.21").values()) == {"denied"}
