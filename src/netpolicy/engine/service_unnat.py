@@ -24,28 +24,28 @@ class ReplyUnNat:
         self.matrix = matrix
         hooks = matrix.hooks
         self.group_node = node[first]
-        self.plans: list[tuple | None] = []
+        self.tables: list[tuple | None] = []
         walks: dict[tuple, tuple] = {}
         for index in first.tolist():
             here = names[node[index]] if node[index] >= 0 else None
             plan = hooks.hooks[here].raw if hooks is not None and here in raw and here in hooks.hooks else None
             if plan is None:
-                self.plans.append(None)
+                self.tables.append(None)
                 continue
             subject = matrix.subject_classes(members[index])
             key = (here, tuple(sorted(subject.items())))
             found = walks.get(key)
             if found is None:
                 found = walks[key] = tuple(hooks.walk(plan, INGRESS, subject, catch_all=c) for c in (False, True))
-            self.plans.append(found)
-        self.active = np.array([p is not None for p in self.plans], dtype=bool)
+            self.tables.append(found)
+        self.active = np.array([p is not None for p in self.tables], dtype=bool)
         self._decided: dict[tuple[int, int], np.ndarray] = {}
 
-    def _reply_atom(self, protocol: int, port: int) -> int:
-        """The atom of the reply: from the target port to the ephemeral client port."""
+    def _reply_atom(self, protocol: int, port: int) -> int | None:
+        """The atom of the reply: from the target port to the ephemeral client port (None: no such atom)."""
         atoms = self.matrix.atoms
         found = np.flatnonzero(atoms.point_mask(protocol, EPHEMERAL[0]) & atoms.point_mask(protocol, port, True))
-        return int(found[0])
+        return int(found[0]) if len(found) else None
 
     def _decided_at(self, protocol: int, port: int) -> np.ndarray:
         """Groups × peer classes: the reply from that peer class on the port is decided by raw (not failsafe)."""
@@ -53,13 +53,13 @@ class ReplyUnNat:
         found = self._decided.get(key)
         if found is None:
             hooks, atom = self.matrix.hooks, self._reply_atom(protocol, port)
-            found = np.zeros((len(self.plans), len(self.matrix.classes)), dtype=bool)
-            if not (hooks.inbound[atom] or hooks.outbound_from[atom]):
+            found = np.zeros((len(self.tables), len(self.matrix.classes)), dtype=bool)
+            if atom is not None and not (hooks.inbound[atom] or hooks.outbound_from[atom]):
                 columns: dict[int, np.ndarray] = {}
-                for group, tables in enumerate(self.plans):
-                    if tables is None:
+                for group, pair in enumerate(self.tables):
+                    if pair is None:
                         continue
-                    allowed, kept = (self._column(columns, t, atom) for t in tables)
+                    allowed, kept = (self._column(columns, t, atom) for t in pair)
                     found[group] = allowed | ~kept
             self._decided[key] = found
         return found
@@ -76,5 +76,5 @@ class ReplyUnNat:
         """Per source group: the leg to the backend (on node number `node`, -1 unknown) fails at its reply."""
         peer = self.matrix.peer_class.get((backend.endpoint.id, backend.address.version))
         if peer is None or not self.active.any():
-            return np.zeros(len(self.plans), dtype=bool)
+            return np.zeros(len(self.tables), dtype=bool)
         return self._decided_at(target.protocol, target.port)[:, peer] & (self.group_node != node)
