@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from netpolicy.analysis.lint.finding import ERROR, Finding, finding_at
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
+from netpolicy.model.intervals import IntervalSet
 from netpolicy.model.ir import ALLOW, EGRESS, INGRESS, UNTRACKED, Rule
 from netpolicy.model.protocols import protocol_name
 
@@ -23,8 +24,8 @@ DOC = ("A doNotTrack Allow marks a packet untracked (NOTRACK) before connection 
        "address of the host endpoints it applies to), LoadBalancer IP or external IP, or a doNotTrack egress "
        "Allow that matches a node's own requests to a Service's ClusterIP, LoadBalancer IP or external IP, "
        "makes those connections reach no backend, reply rule or not. Found on rules whose destination (port, "
-       "nets, notPorts, notNets, protocol) admits such an address and port; rules with a destination selector "
-       "or services match are left out.")
+       "nets, notPorts, notNets, protocol) admits such an address and port and whose source ports admit a "
+       "client's ephemeral ports; rules with a destination selector or services match are left out.")
 OPTIONS: dict = {}
 
 #: Which Service addresses a doNotTrack rule of each direction must not untrack (node ports need the node).
@@ -36,6 +37,9 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
     """doNotTrack Allow rules matching requests to a Service address that kube-proxy translates."""
     if not ctx.cluster.services:
         return
+    from netpolicy.engine.flow import EPHEMERAL
+
+    client = IntervalSet.span(*EPHEMERAL)  # the source ports of a client's request (ip_local_port_range)
     for policy, raw in ctx.calico_policies:
         if policy.hook != UNTRACKED or policy.staged:
             continue
@@ -44,7 +48,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
             continue
         for direction in (INGRESS, EGRESS):
             for rule in policy.rules(direction):
-                hit = _first_entry(ctx, rule, heps) if rule.action == ALLOW else None
+                hit = _first_entry(ctx, rule, heps, client) if rule.action == ALLOW else None
                 if hit is None:
                     continue
                 kind, service, address, port, protocol = hit
@@ -59,7 +63,7 @@ def check(ctx: LintContext, settings: Mapping[str, Any]) -> Iterator[Finding]:
                     "normal host endpoint policy instead of doNotTrack")
 
 
-def _first_entry(ctx: LintContext, rule: Rule, heps: list[Endpoint]) -> tuple | None:
+def _first_entry(ctx: LintContext, rule: Rule, heps: list[Endpoint], client: IntervalSet) -> tuple | None:
     """(kind, Service, address, port, protocol) of the first Service entry the rule's destination matches."""
     node_ips = sorted({ip for h in heps for ip in (*h.ips, *ctx.cluster.node_addresses.get(h.node or "", ()))},
                       key=lambda ip: (ip.version, ip))
@@ -69,22 +73,26 @@ def _first_entry(ctx: LintContext, rule: Rule, heps: list[Endpoint]) -> tuple | 
                 if kind == "NodePort":
                     if sp.node_port is None:
                         continue
-                    found = next((ip for ip in node_ips if _admits(rule, sp.protocol, sp.node_port, ip)), None)
-                    if found is not None or (not node_ips and _admits(rule, sp.protocol, sp.node_port, None)):
+                    found = next((ip for ip in node_ips if _admits(rule, client, sp.protocol, sp.node_port, ip)), None)
+                    if found is not None or (not node_ips and _admits(rule, client, sp.protocol, sp.node_port, None)):
                         return kind, service.id, found, sp.node_port, sp.protocol
                     continue
                 addresses = {"ClusterIP": service.cluster_ips, "LoadBalancer IP": service.load_balancer_ips,
                              "external IP": service.external_ips}[kind]
                 for text in addresses:
                     address = ipaddress.ip_address(text)
-                    if _admits(rule, sp.protocol, sp.port, address):
+                    if _admits(rule, client, sp.protocol, sp.port, address):
                         return kind, service.id, address, sp.port, sp.protocol
     return None
 
 
-def _admits(rule: Rule, protocol: int, port: int, address) -> bool:
-    """Whether the rule's protocol and destination admit a request to `address` (None: any) and `port`."""
-    dst = rule.destination
+def _admits(rule: Rule, client: IntervalSet, protocol: int, port: int, address) -> bool:
+    """Whether the rule admits a request from a `client` source port to `address` (None: any) and `port`."""
+    dst, src = rule.destination, rule.source
+    if src.ports is not None and not src.ports.numbers & client:
+        return False  # a reply rule: requests come from ephemeral ports
+    if src.not_ports is not None and client.issubset(src.not_ports.numbers):
+        return False
     if (rule.protocol is not None and rule.protocol != protocol) or rule.not_protocol == protocol:
         return False
     if rule.icmp is not None or dst.selector is not None or dst.not_selector is not None or dst.services:
