@@ -384,6 +384,119 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     assert leaving and set(leaving) == {"denied"}
 
 
+def node_pair_objects() -> list[dict]:
+    """Two nodes with host endpoints (default-allow profile): node-b's kubelet port only from node-a (filter
+    INPUT); doNotTrack Allow from node-a on 5000 and 5010, with a doNotTrack return rule for 5010 only (raw
+    PREROUTING and OUTPUT on node-b); node-a's egress denies 6000 to node-b (filter OUTPUT)."""
+    from tests.engine.test_pod_entry import HEPS
+
+    heps = [h | {"metadata": {**h["metadata"], "labels": {"host-endpoint": "", "node": h["spec"]["node"]}}}
+            for h in HEPS]
+    kubelet = host_path.gnp("kubelet-from-node-a", {
+        "order": 10, "selector": "node == 'node-b'", "types": ["Ingress"],
+        "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["172.18.0.2/32"]},
+                     "destination": {"ports": [10250]}},
+                    {"action": "Deny", "protocol": "TCP", "destination": {"ports": [10250]}}]})
+    untracked = host_path.gnp("untracked-from-node-a", {
+        "order": 5, "doNotTrack": True, "applyOnForward": True, "selector": "node == 'node-b'",
+        "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"nets": ["172.18.0.2/32"]},
+                     "destination": {"ports": [5000, 5010]}}],
+        "egress": [{"action": "Allow", "protocol": "TCP", "source": {"ports": [5010]},
+                    "destination": {"nets": ["172.18.0.2/32"]}}]})
+    no_6000 = host_path.gnp("node-a-not-6000-to-node-b", {
+        "order": 10, "selector": "node == 'node-a'", "types": ["Egress"],
+        "egress": [{"action": "Deny", "protocol": "TCP", "destination": {"nets": ["172.18.0.3/32"], "ports": [6000]}},
+                   {"action": "Allow"}]})
+    return [*OBJECTS[:3], *OBJECTS[4:6], OBJECTS[7], *heps, kubelet, untracked, no_6000]
+
+
+def test_node_to_node_flows_agree():
+    """Host to host (docs/semantics.md#lab-services): the sender's raw and filter OUTPUT, the receiver's raw,
+    preDNAT and filter INPUT; an untracked request's reply needs its own doNotTrack rule (`static.go`
+    StaticRawPreroutingChain, StaticRawOutputChain; `endpoints.go` appendConntrackRules); a node to the
+    other node's NodePort is translated there."""
+    report = verify(load_documents(node_pair_objects()), [])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    pairs = {(n["from"], n["to"], n["port"]): n["kernel"] for n in report.nodes
+             if n["from"].startswith("node/") and n["to"].startswith("node/") and n["protocol"] == "TCP"}
+    a, b = "node/node-a", "node/node-b"
+    assert {p: pairs[(a, b, p)] for p in (22, 10250, 5000, 5010, 6000)} == {
+        22: "allowed", 10250: "allowed", 5000: "denied", 5010: "allowed", 6000: "denied"}
+    assert {p: pairs[(b, a, p)] for p in (22, 10250, 5000, 6000)} == {
+        22: "allowed", 10250: "allowed", 5000: "allowed", 6000: "allowed"}
+    assert reached(report, a, "NodePort node-b:31000") == {"web/app-0": "allowed", "web/app-1": "allowed"}
+
+
+def ipv6_objects(dual: bool) -> list[dict]:
+    """tests/engine/test_service_path.py's two first nodes and web/app-0, web/client, in IPv6 (`dual`: and in
+    IPv4): Nodes with IPv6 InternalIPs, host endpoints with IPv6 expectedIPs (node-b's kubelet port closed to
+    node-a), a LoadBalancer Service with an IPv6 ClusterIP, LoadBalancer and external IP (`dual`: dual-stack,
+    both of each) and the office ipBlock policy on an IPv6 range (and an IPv4 one)."""
+    from tests.engine.test_ipv6_services import node, pod
+
+    def both(v6: str, v4: str) -> tuple[str, ...]:
+        return (v4, v6) if dual else (v6,)
+
+    heps = []
+    for name, address, v4 in (("node-a", "fd00:18::2", "172.18.0.2"), ("node-b", "fd00:18::3", "172.18.0.3")):
+        hep = host_path.hep(f"{name}-eth0", "eth0", labels={"host-endpoint": "", "node": name}, node=name,
+                            ips=both(address, v4))
+        hep["spec"]["profiles"] = ["projectcalico-default-allow"]
+        heps.append(hep)
+    kubelet = host_path.gnp("kubelet-not-from-node-a", {
+        "order": 10, "selector": "node == 'node-b'", "types": ["Ingress"],
+        "ingress": [*({"action": "Deny", "protocol": "TCP", "source": {"nets": [net]}, "destination": {"ports": [10250]}}
+                      for net in ("fd00:18::2/128", "172.18.0.2/32")), {"action": "Allow"}]})
+    cluster_ips = both("fd00:96::5", "10.96.5.5")
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web6", "namespace": "web"},
+               "spec": {"type": "LoadBalancer", "selector": {"app": "web"},
+                        "ipFamilies": ["IPv4", "IPv6"] if dual else ["IPv6"],
+                        "clusterIP": cluster_ips[0], "clusterIPs": list(cluster_ips),
+                        "externalIPs": list(both("2001:db8:100::20", "198.51.100.20")),
+                        "ports": [{"port": 80, "targetPort": "http", "nodePort": 31006}]},
+               "status": {"loadBalancer": {"ingress": [{"ip": ip} for ip in both("2001:db8:100::10", "198.51.100.10")]}}}
+    office = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": {"name": "office-and-client", "namespace": "web"},
+              "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                       "ingress": [{"from": [{"ipBlock": {"cidr": "2001:db8:7::/48"}},
+                                             {"ipBlock": {"cidr": "203.0.113.0/24"}},
+                                             {"podSelector": {"matchLabels": {"app": "client"}}}]}]}}
+    return [OBJECTS[0], node("node-a", *both("fd00:18::2", "172.18.0.2")),
+            node("node-b", *both("fd00:18::3", "172.18.0.3")),
+            pod("app-0", "node-b", {"app": "web"}, *both("fd00:244:2::10", "10.244.2.10"), port=8000),
+            pod("client", "node-a", {"app": "client"}, *both("fd00:244:1::5", "10.244.1.5")),
+            service, office, *heps, kubelet]
+
+
+@pytest.mark.parametrize("dual", [False, True], ids=["ipv6", "dual-stack"])
+def test_ipv6_services_and_node_ends_agree(dual):
+    """kube-proxy's `ip6 kube-proxy` table (`setupNFTables`: `ip6 daddr`, `ipv6_addr`, `ip6 daddr != ::1`; dual
+    stack: beside the `ip` one, each with its family's endpoints), the host endpoint chains and the uplink's
+    routes in IPv6: the NodePort through node-a masquerades to node-a's IPv6 address (the ipBlock no longer
+    matches), through node-b keeps the client; node ↔ node and node ↔ pod in each family."""
+    clients = ["2001:db8:7::7", "203.0.113.7"] if dual else ["2001:db8:7::7"]
+    report = verify(load_documents(ipv6_objects(dual)), clients)
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    for client in clients:
+        assert reached(report, f"client {client}", "NodePort node-a:31006") == {"web/app-0": "denied"}
+        assert reached(report, f"client {client}", "NodePort node-b:31006") == {"web/app-0": "allowed"}
+    for vip in ("fd00:96::5", "10.96.5.5") if dual else ("fd00:96::5",):
+        assert reached(report, "web/client", f"ClusterIP {vip}") == {"web/app-0": "allowed"}
+        assert reached(report, "node/node-a", f"ClusterIP {vip}") == {"web/app-0": "denied"}
+    for client in clients:  # the uplink balances to node-b, app-0's node: the client kept
+        assert reached(report, f"client {client}", "LoadBalancer") == {"web/app-0": "allowed"}
+        assert reached(report, f"client {client}", "externalIP") == {"web/app-0": "allowed"}
+    # from web/client on node-a: translated there, masqueraded to node-a's address for node-b's backend
+    assert set(reached(report, "web/client", "LoadBalancer").values()) == {"denied"}
+    assert {s["via"].split(" ")[1].rsplit(":", 1)[0] for s in report.services
+            if s["via"].startswith(("LoadBalancer", "externalIP"))} >= {"2001:db8:100::10", "2001:db8:100::20"}
+    pairs = {(n["from"], n["to"], n["port"], n["family"]): n["kernel"] for n in report.nodes if n["protocol"] == "TCP"}
+    for family in (4, 6) if dual else (6,):
+        assert pairs[("node/node-a", "node/node-b", 10250, family)] == "denied"
+        assert pairs[("node/node-b", "node/node-a", 10250, family)] == "allowed"
+        assert pairs[("node/node-b", "web/app-0", 8000, family)] == "allowed"  # its own pod: never policed
+
+
 # per input: {(client, entry): {backend: kernel result}} — each a case of tests/engine/test_service_replies.py
 SERVICE_REPLIES = {
     "deny": {("client 203.0.113.7", "NodePort node-a:31000"): {"web/app-0": "denied", "web/app-1": "allowed"},

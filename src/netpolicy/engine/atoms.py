@@ -77,11 +77,16 @@ def external_endpoints(cells: dict[int, IPCells], endpoint_ips: dict[int, list[i
             owners = owners_by_cell.get((family, index), [])
             endpoint = Endpoint(
                 id=f"external:{first}-{last}", kind="External", name=f"{first}-{last}", namespace=None,
-                labels={}, selector_labels={}, ips=(ipaddress.ip_address(free),), nets=nets,
+                labels={}, selector_labels={}, ips=(_address(family, free),), nets=nets,
                 policed=False, profiles=tuple(o.id for o in owners),
             )
             out.append((endpoint, family, index))
     return out
+
+
+def _address(family: int, value: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address of that family (`ip_address` would read an IPv6 value below 2**32 as IPv4)."""
+    return ipaddress.IPv4Address(value) if family == 4 else ipaddress.IPv6Address(value)
 
 
 def _first_free(lo: int, hi: int, used_sorted: list[int]) -> int | None:

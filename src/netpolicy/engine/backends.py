@@ -4,6 +4,7 @@ IP sets), kube-proxy's translation in the packet path, lint and the lab."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -136,13 +137,16 @@ class ServiceBackends:
         return found
 
     def _from_selector(self, service: Service) -> tuple[Backend, ...]:
+        """The selected pods' addresses of the Service's address families (`getAddressTypesForService`: one
+        EndpointSlice per family of its ClusterIPs; headless: both)."""
         wanted = service.selector.items()
+        families = service_families(service)
         out = []
         for e in self._pods_by_namespace.get(service.namespace, ()):
             if not all(e.labels.get(k) == v for k, v in wanted):
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, e))
-            out += [Backend(ip, e, targets, True, e.node) for ip in e.ips]
+            out += [Backend(ip, e, targets, True, e.node) for ip in e.ips if ip.version in families]
         return tuple(out) + self._host_network(service)
 
     @cached_property
@@ -165,8 +169,16 @@ class ServiceBackends:
             if node not in self.cluster.node_addresses or not all(pod.labels.get(k) == v for k, v in wanted):
                 continue
             targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
-            out += [Backend(a, None, targets, True, node, pod.id) for a in self.cluster.node_addresses[node][:1]]
+            families = service_families(service)
+            out += [Backend(a, None, targets, True, node, pod.id)
+                    for a in [a for a in self.cluster.node_addresses[node] if a.version in families][:1]]
         return tuple(out)
+
+
+def service_families(service: Service) -> set[int]:
+    """The address families of a Service's endpoints: its ClusterIPs' (set by the API server from
+    `ipFamilies`), both for a headless Service (`getAddressTypesForService`)."""
+    return {ipaddress.ip_address(a).version for a in service.cluster_ips} or {4, 6}
 
 
 def target_ports(port: ServicePort, pod: Endpoint | HostNetworkPod) -> list[Target]:

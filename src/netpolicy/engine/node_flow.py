@@ -9,6 +9,7 @@ filterWorkloadToHostChain and `config_params.go` DefaultEndpointToHostAction (do
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 
 from netpolicy.engine.flow import (
@@ -71,14 +72,28 @@ def host_network_pod(cluster: Cluster, text: str) -> HostNetworkPod | None:
     return next((p for p in cluster.host_network_pods if p.id == text), None)
 
 
-def node_address(cluster: Cluster, name: str) -> str:
+def node_address(cluster: Cluster, name: str, family: int | None = None) -> str:
     """Where the node's own traffic comes from and goes to: the first of `Cluster.node_addresses` (its
-    governing host endpoint's first expectedIP, else its Node object's first address)."""
+    governing host endpoint's first expectedIP, else its Node object's first address), of `family` if it has one."""
     addresses = cluster.node_addresses.get(name)
     if not addresses:
         raise InputError(f"node {name} has no known address",
                          expected="its Node object with status.addresses, or a host endpoint with expectedIPs")
-    return str(addresses[0])
+    return str(next((a for a in addresses if a.version == family), addresses[0]))
+
+
+def family_of(text: str | None) -> int | None:
+    """The address family of `text` when it is an IP address, else None."""
+    try:
+        return ipaddress.ip_address(text).version if text else None
+    except ValueError:
+        return None
+
+
+def _end_address(cluster: Cluster, text: str, name: str, other: str) -> str:
+    """The address of a node end: the node's first address of the family `text` names (one of its addresses),
+    else of the other end's family (an address), else its first."""
+    return node_address(cluster, name, family_of(text) or family_of(other))
 
 
 def evaluate_node_flow(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
@@ -110,12 +125,12 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
         pod = cluster.endpoint(dst)
         if pod is not None and cluster.node_of(pod) == src_node:
             return _host_to_local_pod(src, pod, src_node, protocol, port, src_port)
-        src = node_address(cluster, src_node)
+        src = _end_address(cluster, src, src_node, dst)
     if dst_node is not None:
         pod = cluster.endpoint(src)
         if pod is not None and cluster.node_of(pod) == dst_node:
             return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
-        dst = node_address(cluster, dst_node)
+        dst = _end_address(cluster, dst, dst_node, src)
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
 
@@ -177,7 +192,7 @@ def _pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: st
                      port: int | None, src_port: int | None) -> FlowResult:
     cluster = evaluator.ctx.cluster
     action = evaluator.ctx.options.endpoint_to_host_action
-    target, source = evaluator.peer(node_address(cluster, node)), evaluator.peer(pod)
+    target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
     egress = side(evaluator.ctx, source, EGRESS, packet)
     verdict = "deny" if action == "DROP" else "allow"

@@ -133,8 +133,9 @@ class ServicePaths:
             return backend.node or self.cluster.node_of(backend.endpoint)
         return next(iter(self.node_names)) if len(self.node_names) == 1 else None
 
-    def _address_of(self, node: str) -> str | None:
-        found = self.node_addresses.get(node)
+    def _address_of(self, node: str, family: int | None = None) -> str | None:
+        """The node's first address (of that address family when given)."""
+        found = [a for a in self.node_addresses.get(node, ()) if family is None or ipaddress.ip_address(a).version == family]
         return found[0] if found else None
 
     def translate(self, entry: Entry, client: Endpoint | None, client_address: str,
@@ -147,8 +148,12 @@ class ServicePaths:
                                           f"{service.id}: kube-proxy rejects it")
         serving = [(b, t) for b in self.backends.serving(service.namespace, service.name)
                    for t in b.targets if t.service_port == sp]
+        family = ipaddress.ip_address(entry.address).version if entry.address else None
+        if family is not None:  # one proxier per address family, fed that family's EndpointSlices
+            serving = [(b, t) for b, t in serving if b.address.version == family]
         if not serving:
-            return Translation(entry, (), f"service {service.id} has no ready endpoint for port {sp.port}: "
+            which = f" of IPv{family}" if family else ""
+            return Translation(entry, (), f"service {service.id} has no ready endpoint{which} for port {sp.port}: "
                                           "kube-proxy rejects the connection")
         is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
         client_node = self.cluster.node_of(client) if is_pod else None
@@ -232,7 +237,7 @@ class ServicePaths:
             return leg
         node = entry.node or self.node_of(leg.backend)
         vips = [a for a in entry.service.load_balancer_ips if ipaddress.ip_address(a).version == address.version]
-        own = self._address_of(node) if node else None
+        own = self._address_of(node, address.version) if node else None
         if str(address) in vips and own is not None and any(ipaddress.ip_address(own) in n for n in ranges):
             return leg
         where = f" on {entry.node}" if entry.node else " on the node it enters"
@@ -261,7 +266,8 @@ class ServicePaths:
             note = ("on the entry node masquerade comes after the filter: source kept" if entry.node else
                     "source kept if the packet enters on the backend's node (via another node: that node's address)")
             return Leg(backend, target, Rewrite(egress_to, egress_port), f"{why}; {note}")
-        node_address = self._address_of(entry.node) if entry.address is None or entry.kind != NODE_PORT else entry.address
+        node_address = entry.address if entry.kind == NODE_PORT and entry.address is not None else \
+            self._address_of(entry.node, backend.address.version)
         if node_address is None:
             raise InputError(f"node {entry.node} has no known address", expected="its Node object with status.addresses")
         return Leg(backend, target, Rewrite(egress_to, egress_port, node_address),

@@ -17,7 +17,7 @@ from netpolicy.engine.host_path import (
     tracked_reply,
 )
 from netpolicy.engine.node_backend import to_node_backend
-from netpolicy.engine.node_flow import evaluate_node_flow, node_address, node_named
+from netpolicy.engine.node_flow import evaluate_node_flow, family_of, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, Leg, ServicePaths
 from netpolicy.engine.plan import DROP, RuleStep
@@ -59,7 +59,7 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
         return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
     if entry.kind != NODE_PORT or entry.node == node:
         return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
     return replace(_sent_by_node(evaluator, flow, node, address), src=src)
 
@@ -89,7 +89,7 @@ def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, addres
 def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, client, dst: str, entry: Entry,
                   protocol: int, src_port: int | None) -> ServiceFlow:
     """A pod's or an outside address's flow to the Service entry, leg by leg."""
-    source = evaluator.peer(src)
+    source = evaluator.peer(_in_family(src, client, family_of(entry.address)))
     translation = paths.translate(entry, client, str(source.address))
     entry = translation.entry
     cluster = evaluator.ctx.cluster
@@ -107,7 +107,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
             result = to_node_backend(evaluator, src, entry, leg, protocol, src_port, client_node)
             legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
             continue
-        backend = leg.backend.endpoint or str(leg.backend.address)
+        backend = _in_family(leg.backend.endpoint, leg.backend.endpoint, leg.backend.address.version) \
+            if leg.backend.endpoint is not None else str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
         if arriving:
             at = paths.node_of(leg.backend) if balanced else entry.node
@@ -139,6 +140,15 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
+def _in_family(ref, endpoint, family: int | None):
+    """`ref`, or the endpoint's address of `family` when its first address is of the other family: a dual-stack
+    pod sends to an IPv6 entry, and an IPv6 backend is reached, from and at its IPv6 address."""
+    if endpoint is None or family is None or not endpoint.ips or endpoint.ips[0].version == family or \
+            family_of(ref if isinstance(ref, str) else None) is not None:
+        return ref
+    return next((str(ip) for ip in endpoint.ips if ip.version == family), ref)
+
+
 def _affinity(entry: Entry, legs: list) -> str:
     """sessionAffinity ClientIP when the backends answer differently: kube-proxy keeps a client address on the
     backend of its first connection (`affinity-…` sets, `syncProxyRules`), so this client's connections all
@@ -164,13 +174,13 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
     translates it in nat OUTPUT on that node, and each leg is the node's traffic to the backend as `query --from
     node/<name>` judges it, with its host endpoint's OUTPUT hooks as `_sent_translated` says
     (docs/semantics.md#service-fields)."""
-    address = node_address(evaluator.ctx.cluster, node)
+    address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     translation = paths.translate(entry, None, address, own_node=node)
     legs = []
     for leg in translation.legs:
         target = f"node/{leg.backend.node}" if leg.backend.host_network else (
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
-        result = evaluate_node_flow(evaluator, f"node/{node}", target, protocol, leg.target.port, src_port)
+        result = evaluate_node_flow(evaluator, address, target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
         result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port,
                                   paths.node_of(leg.backend) != node)

@@ -49,13 +49,16 @@ class ServiceRow:
 
 def service_rows(matrix) -> list[ServiceRow]:
     """A row per port of every Service of the input (in input order), from the matrix's side tables."""
+    from netpolicy.engine.node_flow import family_of
     from netpolicy.engine.pairs import endpoint_classes
 
     backends = matrix.ctx.backends
     classes = [c for c in endpoint_classes(matrix) if c.members[0].policed and c.members[0].kind != HOST_ENDPOINT]
     ports: list[tuple[Service, ServicePort, list, tuple]] = []
     for service in matrix.cluster.services:
-        serving = backends.serving(service.namespace, service.name)
+        family = family_of(service.cluster_ips[0]) if service.cluster_ips else None  # the row's ClusterIP's
+        serving = [b for b in backends.serving(service.namespace, service.name)
+                   if family is None or b.address.version == family]
         for sp in service.ports:
             legs = [(b, t) for b in serving for t in b.targets if t.service_port == sp]
             ports.append((service, sp, legs, tuple((b, t) for b, t in legs if b.host_network or (

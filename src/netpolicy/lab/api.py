@@ -27,7 +27,7 @@ from netpolicy.lab.build import build, destroy
 from netpolicy.lab.environment import raise_open_file_limit, require_lab_environment, sctp_supported
 from netpolicy.lab.errors import LabError, LabNotFoundError
 from netpolicy.lab.nft import compile_ruleset
-from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_table, vip_routes
+from netpolicy.lab.nft.kubeproxy import ServicePicks, kube_proxy_tables, vip_routes
 from netpolicy.lab.plan import (
     Probe,
     ProbePlan,
@@ -170,8 +170,7 @@ def node_rulesets(cluster: Cluster, topology: Topology, options: Options | None 
     out = {}
     for node in topology.nodes:
         text = compile_ruleset(cluster, topology, options, node=node).render()
-        proxy = kube_proxy_table(topology, node, picks)
-        out[node.netns] = text + ("\n" + proxy.render() if proxy is not None else "")
+        out[node.netns] = text + "".join("\n" + proxy.render() for proxy in kube_proxy_tables(topology, node, picks))
     return out
 
 
@@ -324,16 +323,17 @@ def exec_in(lab_id: str, endpoint_id: str, argv: Sequence[str]) -> int:
 
 def _plan_paths(plan: ProbePlan, cluster: Cluster, options: Options | None, handle: LabHandle,
                 sources: SourcePorts, ports: Sequence[tuple[int, int]]) -> None:
-    """Add a probe per client, Service entry and backend (the lab's own pick table), and per node end
-    and peer, with the engine's verdict for each."""
+    """Add a probe per client, Service entry and backend (the lab's own pick table), per node end and
+    peer, and per pair of nodes, with the engine's verdict for each."""
     from netpolicy.engine.flow import FlowEvaluator
-    from netpolicy.lab.node_probes import plan_node_probes
+    from netpolicy.lab.node_probes import plan_node_pairs, plan_node_probes
     from netpolicy.lab.service_probes import ServiceProbePlanner
 
     evaluator = FlowEvaluator(cluster, options)
     ServiceProbePlanner(handle.topology, evaluator, handle.paths, handle.picks, sources.take).plan(
         plan, sctp_supported())
     plan_node_probes(plan, handle.topology, cluster, evaluator, ports, sources)
+    plan_node_pairs(plan, handle.topology, cluster, evaluator, ports, sources)
 
 
 def verify(cluster: Cluster, matrix, options: Options | None = None, ports: str | Sequence = "auto", *,

@@ -88,8 +88,9 @@ def node_commands(topology: Topology, node: LabNode | None = None) -> list[str]:
     lines += [f"route add {GATEWAY_V4} dev {FABRIC_IFACE} scope link",
               f"neigh add {GATEWAY_V4} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
               f"route add default via {GATEWAY_V4} dev {FABRIC_IFACE} onlink"]
-    if 6 in topology.families:
-        lines.append(f"route add ::/0 via {GATEWAY_V6} dev {FABRIC_IFACE}")
+    if 6 in topology.families:  # a static neighbour: no neighbour discovery through the host endpoint's chains
+        lines += [f"neigh add {GATEWAY_V6} lladdr {NODE_MAC} dev {FABRIC_IFACE} nud permanent",
+                  f"route add ::/0 via {GATEWAY_V6} dev {FABRIC_IFACE}"]
     for host in topology.hosts_of(node.netns):
         lines += _host_link(host, NODE_MAC)
     return lines
@@ -111,14 +112,25 @@ def uplink_commands(topology: Topology, vips: Sequence[VipRoute] = ()) -> list[s
                       f"neigh add {address} lladdr {node.mac} dev {node.fabric_iface} nud permanent"]
     for host in topology.hosts_of(topology.uplink):
         lines += _host_link(host, NODE_MAC)
-    tables = {n.netns: VIP_TABLE + i for i, n in enumerate(topology.nodes)}
+    tables = _vip_tables(topology)
     for route in vips:
         iface, table = route.node.fabric_iface, tables[route.node.netns]
-        lines += [f"rule add pref {VIP_TABLE} to {route.address}/32 ipproto {proto_text(route.protocol)} "
-                  f"sport {route.pick} lookup {table}",
-                  f"route replace {route.address}/32 dev {iface} table {table}",
+        bits = 32 if route.address.version == 4 else 128
+        lines += [f"route replace {route.address}/{bits} dev {iface} table {table}",
                   f"neigh replace {route.address} lladdr {route.node.mac} dev {iface} nud permanent"]
-    return lines
+    return lines + vip_rules(topology, vips, 4)
+
+
+def _vip_tables(topology: Topology) -> dict[str, int]:
+    return {n.netns: VIP_TABLE + i for i, n in enumerate(topology.nodes)}
+
+
+def vip_rules(topology: Topology, vips: Sequence[VipRoute], family: int) -> list[str]:
+    """The uplink's policy-routing rules of one family (`ip -6 -batch` for IPv6: a rule's family is the
+    batch's): each LoadBalancer or external IP, protocol and picking source port to its node's table."""
+    tables = _vip_tables(topology)
+    return [f"rule add pref {VIP_TABLE} to {r.address}/{32 if family == 4 else 128} ipproto {proto_text(r.protocol)} "
+            f"sport {r.pick} lookup {tables[r.node.netns]}" for r in vips if r.address.version == family]
 
 
 def host_commands(host: Host) -> tuple[list[str], list[str]]:
@@ -159,6 +171,10 @@ def build(topology: Topology, rulesets: Mapping[str, str], vips: Sequence[VipRou
         _apply_sysctls(node.netns, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
                                     for h in topology.hosts_of(node.netns)])
     netns.ip_batch(uplink_commands(topology, vips), netns=topology.uplink, what="wiring the uplink")
+    v6_rules = vip_rules(topology, vips, 6)
+    if v6_rules:
+        netns.run(["ip", "-6", "-batch", "-"], netns=topology.uplink, stdin="\n".join(v6_rules) + "\n",
+                  what="the uplink's IPv6 load balancer")
     _apply_sysctls(topology.uplink, [(f"net.ipv4.conf.{h.node_iface}.proxy_arp", 1)
                                      for h in topology.hosts_of(topology.uplink)])
     for host in topology.hosts:

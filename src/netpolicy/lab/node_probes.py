@@ -1,5 +1,5 @@
-"""Probes with a node at one end: every named node with an address to and from every pod and outside
-range, on the probed ports plus the ports its host endpoint's policies name (and ssh, a failsafe
+"""Probes with a node at one end: every named node with an address to and from every pod, outside
+range and other node, on the probed ports plus the ports its host endpoint's policies name (and ssh, a failsafe
 port), each compared with the engine's answer for that flow (`query --from/--to node/<name>`).
 NodePorts are left to the Service probes: a node serves none itself (an untracked packet to one,
 never DNATed, must find nothing there).
@@ -43,33 +43,62 @@ def host_ports(cluster: Cluster, node: str) -> set[tuple[int, int]]:
 def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, evaluator,
                      ports: Sequence[tuple[int, int]], sources: SourcePorts) -> None:
     """Add a probe per node end, peer, direction and port, with the engine's verdict."""
-    peers = [h for h in topology.hosts if h.address(4) is not None]
+    peers = list(topology.hosts)
     node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
     for end in topology.node_ends:
-        if end.address(4) is None:
-            continue
         wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)))
                         - {(SCTP, p) for _, p in ports} - node_ports)
         plan.listen |= set(wanted)
         plan.node_listen |= set(wanted)
         for peer in peers:
-            for src, dst in ((end, peer), (peer, end)):
+            _probe_both_ways(plan, evaluator, end, peer, wanted, sources)
+
+
+def plan_node_pairs(plan: ProbePlan, topology: Topology, cluster: Cluster, evaluator,
+                    ports: Sequence[tuple[int, int]], sources: SourcePorts) -> None:
+    """Add a probe per ordered pair of named nodes and port (host to host: the sender's raw and filter
+    OUTPUT, the receiver's raw, preDNAT and filter INPUT), on the probed ports plus both nodes' `host_ports`."""
+    ends = topology.node_ends
+    node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
+    named = {end.endpoint_id: host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
+    for src in ends:
+        for dst in ends:
+            if src is dst:
+                continue
+            wanted = sorted((set(ports) | named[src.endpoint_id] | named[dst.endpoint_id])
+                            - {(SCTP, p) for _, p in ports} - node_ports)
+            plan.node_listen |= set(wanted)
+            for family in sorted(src.families & dst.families):
                 for protocol, port in wanted:
-                    _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol))
+                    _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol), family)
 
 
-def engine_ref(host: Host) -> str:
-    """How the engine names a lab host: a workload or node end by its id, anything else by its address."""
-    return host.endpoint_id if host.workload or host.endpoint_id.startswith(NODE_PREFIX) else str(host.address(4))
+def _probe_both_ways(plan: ProbePlan, evaluator, end: Host, peer: Host, wanted: list[tuple[int, int]],
+                     sources: SourcePorts) -> None:
+    """A node end and a peer, both ways, in each address family they share."""
+    for family in sorted(end.families & peer.families):
+        for src, dst in ((end, peer), (peer, end)):
+            for protocol, port in wanted:
+                _probe(plan, evaluator, src, dst, protocol, port, sources.take(src.endpoint_id, protocol), family)
 
 
-def _probe(plan: ProbePlan, evaluator, src: Host, dst: Host, protocol: int, port: int, sport: int) -> None:
+def engine_ref(host: Host, family: int | None = None) -> str:
+    """How the engine names a lab host: a workload by its id, a node end by its id (with `family`: by its
+    address of that family), anything else by its address."""
+    if host.endpoint_id.startswith(NODE_PREFIX) and family is not None:
+        return str(host.address(family))
+    return host.endpoint_id if host.workload or host.endpoint_id.startswith(NODE_PREFIX) else \
+        str(host.address(family or 4))
+
+
+def _probe(plan: ProbePlan, evaluator, src: Host, dst: Host, protocol: int, port: int, sport: int,
+           family: int) -> None:
     def ask():
-        return evaluate_node_flow(evaluator, engine_ref(src), engine_ref(dst), protocol, port, sport)
+        return evaluate_node_flow(evaluator, engine_ref(src, family), engine_ref(dst, family), protocol, port, sport)
 
     answered, result = engine_answer(plan, src.endpoint_id, dst.endpoint_id, protocol, port, ask)
     if not answered:
         return
-    plan.probes.append(Probe(src=src.endpoint_id, dst=dst.endpoint_id, family=4, protocol=protocol, port=port,
-                             sport=sport, src_address=str(src.address(4)), dst_address=str(dst.address(4)),
+    plan.probes.append(Probe(src=src.endpoint_id, dst=dst.endpoint_id, family=family, protocol=protocol, port=port,
+                             sport=sport, src_address=str(src.address(family)), dst_address=str(dst.address(family)),
                              expected=result is not None and result.verdict == "allow"))

@@ -71,7 +71,7 @@ def compare(lab_id: str, endpoints: int, plan: ProbePlan, outcomes: dict[Probe, 
         if probe.src.startswith("node/") or probe.dst.startswith("node/"):
             report.nodes.append({"from": probe.src, "to": probe.dst, "protocol": protocol_name(probe.protocol),
                                  "port": probe.port, "src_port": probe.sport, "kernel": outcome.result,
-                                 "engine": "allow" if probe.expected else "deny"})
+                                 "engine": "allow" if probe.expected else "deny", "family": probe.family})
         if probe.via:
             report.services.append({"from": probe.src, "via": probe.via, "to": probe.dst,
                                     "protocol": protocol_name(probe.protocol), "port": probe.port,

@@ -12,11 +12,12 @@ client is probed once from a source port that picks nothing, and the engine says
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, ServicePaths
 from netpolicy.engine.service_flow import evaluate_service
-from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, v4s
+from netpolicy.lab.nft.kubeproxy import NAT_PROTOCOLS, ServicePicks, of_family
 from netpolicy.lab.node_probes import engine_ref
 from netpolicy.lab.plan import NO_SCTP, NotProbed, Probe, ProbePlan, engine_answer
 from netpolicy.lab.topology import Host, LabNode, Topology
@@ -28,17 +29,22 @@ def _entries(service: Service, sp: ServicePort, topology: Topology) -> list[tupl
     """Each way into the Service port, and whether outside ranges are probed through it (not a ClusterIP:
     nothing routes it from outside)."""
     out: list[tuple[Entry, bool]] = []
-    cluster_ip = next(iter(v4s(service.cluster_ips)), None)
-    if cluster_ip is not None:
-        out.append((Entry(service, CLUSTER_IP, str(cluster_ip), sp.port, sp), False))
+    for family in (4, 6):  # each family's ClusterIP (dual-stack: both)
+        out += [(Entry(service, CLUSTER_IP, str(a), sp.port, sp), False) for a in of_family(service.cluster_ips, family)[:1]]
     if sp.node_port and service.type in ("NodePort", "LoadBalancer"):
         for node in topology.nodes:
-            address = node.address(4)
-            if node.name is not None and address is not None:
-                out.append((Entry(service, NODE_PORT, str(address), sp.node_port, sp, node.name), True))
+            for family in (4, 6):
+                address = node.address(family)
+                if node.name is not None and address is not None:
+                    out.append((Entry(service, NODE_PORT, str(address), sp.node_port, sp, node.name), True))
     for kind, addresses in ((LOAD_BALANCER, service.load_balancer_ips), (EXTERNAL_IP, service.external_ips)):
-        out += [(Entry(service, kind, str(address), sp.port, sp), True) for address in v4s(addresses)]
+        out += [(Entry(service, kind, str(address), sp.port, sp), True) for family in (4, 6)
+                for address in of_family(addresses, family)]
     return out
+
+
+def _family(entry: Entry) -> int:
+    return ipaddress.ip_address(entry.address).version
 
 
 class ServiceProbePlanner:
@@ -55,15 +61,16 @@ class ServiceProbePlanner:
         self.node_ends = {str(a): h for h in topology.node_ends for a in h.addresses}
 
     def plan(self, plan: ProbePlan, sctp: bool) -> None:
-        clients = [h for h in self.topology.hosts if h.address(4) is not None]
-        nodes = [h for h in self.topology.node_ends if h.address(4) is not None]
+        clients = list(self.topology.hosts)
+        nodes = list(self.topology.node_ends)
         for service in self.picks.services:
             for sp in service.ports:
                 if sp.protocol not in NAT_PROTOCOLS:
                     continue
                 for entry, outside in _entries(service, sp, self.topology):
                     for client in clients + nodes:
-                        if not (client.workload or client in nodes) and not outside:
+                        if not (client.workload or client in nodes) and not outside or \
+                                client.address(_family(entry)) is None:
                             continue
                         if sp.protocol == SCTP and not sctp:
                             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), SCTP,
@@ -72,13 +79,13 @@ class ServiceProbePlanner:
                         self._client(plan, client, entry)
 
     def _ask(self, client: Host, entry: Entry, sport: int | None):
-        return evaluate_service(self.evaluator, self.paths, engine_ref(client), entry.describe(), entry,
+        return evaluate_service(self.evaluator, self.paths, engine_ref(client, _family(entry)), entry.describe(), entry,
                                 entry.service_port.protocol, sport)
 
     def _client(self, plan: ProbePlan, client: Host, entry: Entry) -> None:
-        sp = entry.service_port
-        base = dict(src=client.endpoint_id, family=4, protocol=sp.protocol, port=entry.port,
-                    src_address=str(client.address(4)), dst_address=entry.address, via=entry.describe())
+        sp, family = entry.service_port, _family(entry)
+        base = dict(src=client.endpoint_id, family=family, protocol=sp.protocol, port=entry.port,
+                    src_address=str(client.address(family)), dst_address=entry.address, via=entry.describe())
         unplaced = self._unplaced(client, entry)
         if unplaced:
             plan.not_probed.append(NotProbed(client.endpoint_id, entry.describe(), sp.protocol, entry.port, unplaced))
@@ -103,7 +110,7 @@ class ServiceProbePlanner:
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port, why))
                 continue
-            if backend is client and not any(a.version == 4 for a in self._node_of(client).own):
+            if backend is client and not any(a.version == family for a in self._node_of(client).own):
                 plan.not_probed.append(NotProbed(client.endpoint_id, f"{leg.name} via {entry.describe()}",
                                                  sp.protocol, entry.port,
                                                  "hairpin: masquerade needs an address on the pod's node"))

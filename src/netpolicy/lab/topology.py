@@ -123,7 +123,9 @@ class Topology:
 
     @property
     def families(self) -> set[int]:
-        return {a.version for h in self.hosts for a in h.addresses} or {4}
+        """The address families of the hosts and the nodes (IPv4 when there is no address at all)."""
+        return ({a.version for h in self.hosts for a in h.addresses}
+                | {a.version for n in self.nodes for a in n.addresses}) or {4}
 
     def host(self, endpoint_id: str) -> Host | None:
         return next((h for h in self.hosts if h.endpoint_id == endpoint_id), None)

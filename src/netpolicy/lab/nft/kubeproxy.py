@@ -1,5 +1,6 @@
 """kube-proxy's nftables mode on one lab node: the `ip kube-proxy` table as `syncProxyRules` writes it
-(pkg/proxy/nftables/proxier.go), for the IPv4 Services of the input.
+(pkg/proxy/nftables/proxier.go), and its `ip6 kube-proxy` table as the IPv6 proxier writes it (`ip6 daddr`,
+`ipv6_addr` sets, `ip6 daddr != ::1` for NodePorts, `dnat to [address]:port`, that family's endpoints only).
 
 Base chains `nat-prerouting`/`nat-output` jump to `services`, whose `service-ips` and `service-nodeports`
 maps send a ClusterIP, LoadBalancer or external IP, or a local address with a nodePort, to the
@@ -32,6 +33,7 @@ from netpolicy.lab.nft.model import NftChain, NftSet, NftTable
 from netpolicy.lab.nft.names import safe_name
 from netpolicy.lab.nft.sets import proto_text
 from netpolicy.lab.topology import LabNode, Topology
+from netpolicy.model.addresses import IPAddress
 from netpolicy.model.cluster import Service, ServicePort
 from netpolicy.model.protocols import SCTP, TCP, UDP
 
@@ -41,18 +43,17 @@ TABLE = "kube-proxy"
 NAT_PROTOCOLS = (TCP, UDP, SCTP)
 
 
-def v4(text: str) -> ipaddress.IPv4Address | None:
-    """The address if `text` is an IPv4 address (input text never reaches a rule otherwise)."""
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    return address if address.version == 4 else None
-
-
-def v4s(texts: Iterable[str]) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses among `texts`, in order."""
-    return [a for a in (v4(t) for t in texts) if a is not None]
+def of_family(texts: Iterable[str], family: int) -> list[IPAddress]:
+    """The addresses of that family among `texts`, in order (input text never reaches a rule otherwise)."""
+    out = []
+    for text in texts:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            continue
+        if address.version == family:
+            out.append(address)
+    return out
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,14 @@ class ServiceEndpoint:
 
     service: Service
     service_port: ServicePort
-    address: ipaddress.IPv4Address
+    address: IPAddress
     port: int
     node: str | None
     pick: int
 
 
 class ServicePicks:
-    """Every ready IPv4 endpoint of every Service port, each with its own picking source port
+    """Every ready endpoint of every Service port, each with its own picking source port
     (`services`: the Services by id, the order picks are handed out in)."""
 
     def __init__(self, backends: ServiceBackends, node_of: Callable[[Backend], str | None]) -> None:
@@ -80,8 +81,6 @@ class ServicePicks:
             for sp in service.ports:
                 found = []
                 for backend in backends.serving(service.namespace, service.name):
-                    if backend.address.version != 4:
-                        continue
                     for target in backend.targets:
                         if target.service_port != sp:
                             continue
@@ -117,9 +116,11 @@ def _endpoint_base(e: ServiceEndpoint) -> str:
 
 
 class _KubeProxy:
-    def __init__(self, node: LabNode, picks: ServicePicks, pod_addresses: Iterable[str]) -> None:
+    def __init__(self, node: LabNode, picks: ServicePicks, pod_addresses: Iterable[str], family: int) -> None:
         self.node = node
         self.picks = picks
+        self.family = family
+        self.ip, self.addr_type = ("ip", "ipv4_addr") if family == 4 else ("ip6", "ipv6_addr")  # `setupNFTables`
         self.pods = sorted(set(pod_addresses), key=lambda a: ipaddress.ip_address(a))
         self.chains: list[NftChain] = []
         self.service_ips: list[str] = []
@@ -139,7 +140,7 @@ class _KubeProxy:
         chain.add(f"th sport vmap {{ {picks} }}", "", "the lab's pick: the probe's source port names the endpoint")
         if endpoints[0].service.session_affinity == "ClientIP":
             for e in endpoints:
-                chain.add(f"ip saddr @{self.affinity_set(e)} goto {self.endpoint_chain(e)}", "",
+                chain.add(f"{self.ip} saddr @{self.affinity_set(e)} goto {self.endpoint_chain(e)}", "",
                           *(("sessionAffinity ClientIP: a client address keeps its endpoint",) if e is endpoints[0]
                             else ()))
         spread = ", ".join(f"{i} : goto {self.endpoint_chain(e)}" for i, e in enumerate(endpoints))
@@ -152,12 +153,16 @@ class _KubeProxy:
     def affinity_set(e: ServiceEndpoint) -> str:
         return "affinity-" + _endpoint_base(e)
 
+    def of(self, service: Service, sp: ServicePort) -> list[ServiceEndpoint]:
+        """The Service port's endpoints of this proxier's family (one proxier per family, `NewDualStackProxier`)."""
+        return [e for e in self.picks.of(service, sp) if e.address.version == self.family]
+
     def service_port(self, service: Service, sp: ServicePort) -> None:
-        endpoints = self.picks.of(service, sp)
+        endpoints = self.of(service, sp)
         proto, base = proto_text(sp.protocol), _base(service, sp)
         key = f"{proto} . {sp.port}"
-        cluster_ips = v4s(service.cluster_ips)
-        external = v4s((*service.external_ips, *service.load_balancer_ips))
+        cluster_ips = of_family(service.cluster_ips, self.family)
+        external = of_family((*service.external_ips, *service.load_balancer_ips), self.family)
         local = service.external_traffic_policy == "Local"
         internal_local = service.internal_traffic_policy == "Local"
         accessible = bool(external or sp.node_port)
@@ -169,7 +174,7 @@ class _KubeProxy:
             if sp.node_port:
                 self.no_endpoint_nodeports.append(f"{proto} . {sp.node_port} : goto reject-chain")
             return
-        self.affinity += [NftSet(self.affinity_set(e), "ipv4_addr", [], timeout=service.affinity_timeout)
+        self.affinity += [NftSet(self.affinity_set(e), self.addr_type, [], timeout=service.affinity_timeout)
                           for e in endpoints if service.session_affinity == "ClientIP"]
         cluster_chain, local_chain = "service-" + base, "local-" + base
         chains = {}
@@ -186,7 +191,7 @@ class _KubeProxy:
                 continue
             self.service_ips.append(f"{address} . {key} : goto {internal.name}")
             if self.pods:
-                internal.add(f"ip daddr {address} {proto} dport {sp.port} ip saddr != {{ {', '.join(self.pods)} }} "
+                internal.add(f"{self.ip} daddr {address} {proto} dport {sp.port} {self.ip} saddr != {{ {', '.join(self.pods)} }} "
                              "jump mark-for-masquerade", "", "masquerade off-cluster traffic to the ClusterIP")
         for name, chain in chains.items():
             self.pick_rule(chain, endpoints if name == cluster_chain else here)
@@ -204,7 +209,7 @@ class _KubeProxy:
             ext.add(f"goto {cluster_chain}")
             return
         if self.pods:
-            ext.add(f"ip saddr {{ {', '.join(self.pods)} }} goto {cluster_chain}", "short-circuit pod traffic")
+            ext.add(f"{self.ip} saddr {{ {', '.join(self.pods)} }} goto {cluster_chain}", "short-circuit pod traffic")
         ext.add("fib saddr type local jump mark-for-masquerade", "masquerade local traffic")
         ext.add(f"fib saddr type local goto {cluster_chain}", "short-circuit local traffic")
         if here:
@@ -218,30 +223,31 @@ class _KubeProxy:
     def firewall(self, service: Service, sp: ServicePort, key: str, base: str) -> None:
         """loadBalancerSourceRanges: the LoadBalancer IPs to `firewall-…`, which drops other sources (the
         LoadBalancer IPs themselves pass when this node's address is in a range)."""
-        vips = v4s(service.load_balancer_ips)
-        ranges = [n for n in service.load_balancer_source_ranges if n.version == 4]
+        vips = of_family(service.load_balancer_ips, self.family)
+        ranges = [n for n in service.load_balancer_source_ranges if n.version == self.family]
         if not (vips and ranges):
             return
-        own = self.node.address(4)
+        own = self.node.address(self.family)
         sources = [str(n) for n in ranges] + ([str(a) for a in vips] if own and any(own in n for n in ranges) else [])
         chain = self.chain("firewall-" + base, f"{service.id} port {sp.port}: loadBalancerSourceRanges")
-        chain.add(f"ip saddr != {{ {', '.join(sources)} }} drop")
+        chain.add(f"{self.ip} saddr != {{ {', '.join(sources)} }} drop")
         self.firewall_ips += [f"{address} . {key} : goto {chain.name}" for address in vips]
 
     def endpoints(self) -> None:
         seen = set()
         for endpoints in self.picks.by_port.values():
-            for e in endpoints:
+            for e in (e for e in endpoints if e.address.version == self.family):
                 name = self.endpoint_chain(e)
                 if name in seen:
                     continue
                 seen.add(name)
                 chain = self.chain(name, f"{e.service.id}: endpoint {e.address}:{e.port}")
-                chain.add(f"ip saddr {e.address} jump mark-for-masquerade", "",
+                chain.add(f"{self.ip} saddr {e.address} jump mark-for-masquerade", "",
                           "Handle traffic that loops back to the originator with SNAT.")
                 if e.service.session_affinity == "ClientIP":
-                    chain.add(f"update @{self.affinity_set(e)} {{ ip saddr }}")
-                chain.add(f"meta l4proto {proto_text(e.service_port.protocol)} dnat to {e.address}:{e.port}")
+                    chain.add(f"update @{self.affinity_set(e)} {{ {self.ip} saddr }}")
+                to = f"{e.address}:{e.port}" if self.family == 4 else f"[{e.address}]:{e.port}"  # net.JoinHostPort
+                chain.add(f"meta l4proto {proto_text(e.service_port.protocol)} dnat to {to}")
 
     @staticmethod
     def _unique(elements: list[str]) -> list[str]:
@@ -250,6 +256,10 @@ class _KubeProxy:
         for element in elements:
             seen.setdefault(element.split(" : ")[0], element)
         return list(seen.values())
+
+    @property
+    def no_localhost(self) -> str:
+        return "ip daddr != 127.0.0.0/8" if self.family == 4 else "ip6 daddr != ::1"
 
     def table(self) -> NftTable:
         for service in self.picks.services:
@@ -275,11 +285,11 @@ class _KubeProxy:
         base[5].add("jump services")
         base[6].add("jump masquerading")
         firewall = NftChain("firewall-check")
-        firewall.add("ip daddr . meta l4proto . th dport vmap @firewall-ips")
+        firewall.add(f"{self.ip} daddr . meta l4proto . th dport vmap @firewall-ips")
         check = NftChain("endpoints-check")
-        check.add("ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+        check.add(f"{self.ip} daddr . meta l4proto . th dport vmap @no-endpoint-services")
         node_check = NftChain("nodeport-endpoints-check")
-        node_check.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports")
+        node_check.add(f"fib daddr type local {self.no_localhost} meta l4proto . th dport vmap @no-endpoint-nodeports")
         reject = NftChain("reject-chain", notes=("helper for @no-endpoint-services / @no-endpoint-nodeports",))
         reject.add("reject")
         mark = NftChain("mark-for-masquerade")
@@ -289,20 +299,20 @@ class _KubeProxy:
         masq.add(f"mark set mark xor {MASQ_MARK}")
         masq.add("masquerade fully-random")
         services = NftChain("services")
-        services.add("ip daddr . meta l4proto . th dport vmap @service-ips")
-        services.add("fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports")
-        table = NftTable("ip", TABLE, header=[f"kube-proxy (nftables mode) on node {self.node.name or 'node'}", ""])
+        services.add(f"{self.ip} daddr . meta l4proto . th dport vmap @service-ips")
+        services.add(f"fib daddr type local {self.no_localhost} meta l4proto . th dport vmap @service-nodeports")
+        table = NftTable(self.ip, TABLE, header=[f"kube-proxy (nftables mode) on node {self.node.name or 'node'}", ""])
         table.sets = [
-            NftSet("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", self._unique(self.service_ips),
+            NftSet("service-ips", f"{self.addr_type} . inet_proto . inet_service : verdict", self._unique(self.service_ips),
                    "ClusterIP, ExternalIP and LoadBalancer IP traffic", kind="map"),
             NftSet("service-nodeports", "inet_proto . inet_service : verdict", self._unique(self.node_ports),
                    "NodePort traffic", kind="map"),
-            NftSet("no-endpoint-services", "ipv4_addr . inet_proto . inet_service : verdict",
+            NftSet("no-endpoint-services", f"{self.addr_type} . inet_proto . inet_service : verdict",
                    self._unique(self.no_endpoint_services), "vmap to drop or reject packets to services with no endpoints",
                    kind="map"),
             NftSet("no-endpoint-nodeports", "inet_proto . inet_service : verdict", self._unique(self.no_endpoint_nodeports),
                    "vmap to drop or reject packets to service nodeports with no endpoints", kind="map"),
-            NftSet("firewall-ips", "ipv4_addr . inet_proto . inet_service : verdict", self._unique(self.firewall_ips),
+            NftSet("firewall-ips", f"{self.addr_type} . inet_proto . inet_service : verdict", self._unique(self.firewall_ips),
                    "destinations that are subject to LoadBalancerSourceRanges", kind="map"),
             *{s.name: s for s in self.affinity}.values(),
         ]
@@ -310,12 +320,15 @@ class _KubeProxy:
         return table
 
 
-def kube_proxy_table(topology: Topology, node: LabNode, picks: ServicePicks) -> NftTable | None:
-    """The node's `ip kube-proxy` table, or None when the input has no Service."""
+def kube_proxy_tables(topology: Topology, node: LabNode, picks: ServicePicks) -> list[NftTable]:
+    """The node's `ip kube-proxy` table, and its `ip6 kube-proxy` table when a Service or a host has an IPv6
+    address (one proxier per family); none when the input has no Service."""
     if not picks.backends.services:
-        return None
-    pods = [str(a) for h in topology.workloads for a in h.addresses if a.version == 4]
-    return _KubeProxy(node, picks, pods).table()
+        return []
+    families = {4} | {a.version for s in picks.services for a in of_family(
+        (*s.cluster_ips, *s.external_ips, *s.load_balancer_ips), 6)} | (topology.families & {6})
+    return [_KubeProxy(node, picks, [str(a) for h in topology.workloads for a in h.addresses if a.version == f],
+                       f).table() for f in sorted(families)]
 
 
 @dataclass(frozen=True)
@@ -323,19 +336,21 @@ class VipRoute:
     """How the uplink delivers a LoadBalancer or external IP: as a load balancer that sends each
     connection to a node of its backend (picked by the probe's source port, as in the table)."""
 
-    address: ipaddress.IPv4Address
+    address: IPAddress
     protocol: int
     pick: int
     node: LabNode
 
 
 def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
-    """A route per LoadBalancer or external IP, Service port and endpoint with a lab node."""
+    """A route per LoadBalancer or external IP, Service port and endpoint of the IP's family with a lab node."""
     out = []
     for service in picks.services:
-        vips = v4s((*service.load_balancer_ips, *service.external_ips))
-        for sp in service.ports:
-            for e in picks.of(service, sp) if vips else ():
-                node = topology.lab_node(e.node) if e.node else None
-                out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips if node is not None]
+        for family in (4, 6):
+            vips = of_family((*service.load_balancer_ips, *service.external_ips), family)
+            for sp in service.ports:
+                for e in picks.of(service, sp) if vips else ():
+                    node = topology.lab_node(e.node) if e.node else None
+                    out += [VipRoute(vip, sp.protocol, e.pick, node) for vip in vips
+                            if node is not None and e.address.version == family]
     return out
