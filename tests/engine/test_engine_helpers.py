@@ -72,14 +72,21 @@ def test_refine_all_numbers_groups_as_refining_one_set_at_a_time(n, n_sets, seed
     assert (got.tolist(), got_count) == (labels.tolist(), count)
 
 
-@pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])
-def test_pair_blocks_do_not_depend_on_block_size(tmp_path, monkeypatch, block):
-    """The same pairs, in the same order (source, then destination), however the walk is cut."""
-    generate(ClusterSpec("blocks", 400, 60, 8, seed=4), tmp_path)
+@pytest.fixture(scope="module")
+def blocks_walk(tmp_path_factory):
+    """A generated cluster's matrix, its classes and their pairs walked in the default blocks (built once)."""
+    folder = tmp_path_factory.mktemp("blocks")
+    generate(ClusterSpec("blocks", 400, 60, 8, seed=4), folder)
     options = Options(pod_cidr=POD_CIDR)
-    matrix = compute_matrix(load_cluster([str(tmp_path)], options), options)
+    matrix = compute_matrix(load_cluster([str(folder)], options), options)
     classes = pairs.endpoint_classes(matrix)
-    reference = [(s.id, d.id, c) for s, d, c in pairs.class_pairs(matrix, classes)]
+    return matrix, classes, [(s.id, d.id, c) for s, d, c in pairs.class_pairs(matrix, classes)]
+
+
+@pytest.mark.parametrize("block", [1, 7, 1000, 1 << 20])
+def test_pair_blocks_do_not_depend_on_block_size(blocks_walk, monkeypatch, block):
+    """The same pairs, in the same order (source, then destination), however the walk is cut."""
+    matrix, classes, reference = blocks_walk
     monkeypatch.setattr(pairs, "BLOCK_PAIRS", block)
     assert [(s.id, d.id, c) for s, d, c in pairs.class_pairs(matrix, classes)] == reference
     order = {c.id: i for i, c in enumerate(classes)}

@@ -1,4 +1,8 @@
-"""Every misuse the hostile-input review found: one located line, exit 2, never a traceback or a hang."""
+"""Every misuse the hostile-input review found: one located line, exit 2, never a traceback or a hang.
+
+What the process itself does (its streams' encoding, a closed stdin, a FIFO) runs `python -m netpolicy`;
+the error messages run the command in this process (an unexpected exception there is exit 1, not 2).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from netpolicy.cli import app
 
 POD = """apiVersion: v1
 kind: Pod
@@ -20,6 +27,13 @@ def run(args: list[str], cwd: Path, stdin=subprocess.DEVNULL, env: dict | None =
         timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "netpolicy", *args], cwd=cwd, stdin=stdin, capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def invoke(args: list[str], cwd: Path, monkeypatch) -> subprocess.CompletedProcess:
+    """The command run in this process from `cwd`: exit code, stdout and stderr as `run` gives them."""
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(app, args)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def pod(name="a", ns="x", labels="{app: a}", ip="10.0.0.1") -> str:
@@ -48,8 +62,8 @@ def cluster(tmp_path) -> Path:
     (["lab", "verify", "--timeout", "-1"], ["--timeout"]),
     (["lab", "verify", "--ports", "tcp/0"], ["--ports"]),
 ])
-def test_out_of_range_options_are_errors(cluster, args, words):
-    assert_clean_error(run([*args, "-f", "c.yaml"], cluster), *words)
+def test_out_of_range_options_are_errors(cluster, args, words, monkeypatch):
+    assert_clean_error(invoke([*args, "-f", "c.yaml"], cluster, monkeypatch), *words)
 
 
 @pytest.mark.parametrize("text, words", [
@@ -74,9 +88,9 @@ def test_out_of_range_options_are_errors(cluster, args, words):
     ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 0x" + "f" * 5000 + "}\n",
      ["64-bit"]),
 ])
-def test_invalid_input_is_a_located_error(tmp_path, text, words):
+def test_invalid_input_is_a_located_error(tmp_path, text, words, monkeypatch):
     (tmp_path / "in.yaml").write_text(text)
-    result = run(["matrix", "-f", "in.yaml"], tmp_path)
+    result = invoke(["matrix", "-f", "in.yaml"], tmp_path, monkeypatch)
     assert_clean_error(result, "in.yaml:", *words)
 
 
@@ -108,14 +122,14 @@ def test_fifo_in_an_input_folder_is_skipped(cluster):
 
 
 @pytest.mark.parametrize("ports", ["ports:", "ports: []", "protocol: []"])
-def test_expectations_that_check_nothing_are_errors(cluster, ports):
+def test_expectations_that_check_nothing_are_errors(cluster, ports, monkeypatch):
     (cluster / "e.yaml").write_text(f"expectations:\n- name: n\n  from: x/a\n  to: x/b\n  expect: deny\n  {ports}\n")
-    assert_clean_error(run(["test", "e.yaml", "-f", "c.yaml"], cluster), "checks nothing")
+    assert_clean_error(invoke(["test", "e.yaml", "-f", "c.yaml"], cluster, monkeypatch), "checks nothing")
 
 
-def test_lint_config_with_a_top_level_typo_is_an_error(cluster):
+def test_lint_config_with_a_top_level_typo_is_an_error(cluster, monkeypatch):
     (cluster / "cfg.yaml").write_text("lnt:\n  rules: {}\n")
-    assert_clean_error(run(["lint", "--config", "cfg.yaml", "-f", "c.yaml"], cluster), "did you mean lint")
+    assert_clean_error(invoke(["lint", "--config", "cfg.yaml", "-f", "c.yaml"], cluster, monkeypatch), "did you mean lint")
 
 
 def test_unexpected_errors_become_one_line(monkeypatch, capsys):

@@ -20,6 +20,7 @@ from netpolicy.lab import api
 from netpolicy.lab.report import render_text
 from netpolicy.options import Options
 from tests.conformance_data import case_files
+from tests.lab.probing import PROBE_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 
@@ -38,7 +39,7 @@ def test_kernel_agrees_with_engine_on_admin_case(name):
     failures = []
     for number, _step, state in replay(case):
         cluster = load_documents(state.documents(), options)
-        report = api.verify(cluster, compute_matrix(cluster, options), options)
+        report = api.verify(cluster, compute_matrix(cluster, options), options, timeout=PROBE_TIMEOUT)
         assert report.probes > 0
         if not report.ok:
             failures.append(f"step {number}:\n{render_text(report)}")

@@ -28,6 +28,7 @@ from netpolicy.model.ir import (
 )
 from netpolicy.model.protocols import TCP, UDP
 from tests.lab.lab_clusters import in_namespace, pod, policy, sel
+from tests.lab.probing import PROBE_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 matrix_module = pytest.importorskip("netpolicy.engine.matrix", reason="the engine's matrix is not available")
@@ -99,5 +100,6 @@ def clusters(draw):
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(clusters())
 def test_kernel_agrees_with_engine_on_random_clusters(cluster):
-    report = api.verify(cluster, matrix_module.compute_matrix(cluster), ports=["tcp/80", "tcp/81", "udp/80"])
+    report = api.verify(cluster, matrix_module.compute_matrix(cluster), ports=["tcp/80", "tcp/81", "udp/80"],
+                        timeout=PROBE_TIMEOUT)
     assert report.ok, render_text(report)

@@ -18,6 +18,7 @@ from netpolicy.lab.environment import missing_requirement
 from netpolicy.render.lab_json import disagreement_json
 from tests.engine import test_host_path as host_path
 from tests.engine.test_service_path import OBJECTS
+from tests.lab.probing import PROBE_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("lab_ready")
 
@@ -28,7 +29,7 @@ def verify(cluster, clients):
     reason = missing_requirement()
     if reason:
         pytest.skip(f"needs the real kernel: {reason}")
-    return lab.verify(cluster, api.matrix(cluster), clients=clients)
+    return lab.verify(cluster, api.matrix(cluster), clients=clients, timeout=PROBE_TIMEOUT)
 
 
 def reached(report, client, via):

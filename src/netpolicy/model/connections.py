@@ -139,6 +139,9 @@ class ConnectionSet:
         step = self.by_protocol.get(protocol)
         if not step:
             return False
+        (dlo, dhi), (slo, shi) = domain(protocol)
+        if first is not None and second is not None and dlo <= first <= dhi and slo <= second <= shi:
+            return second in self.seconds_for(protocol, first)
         probe = ConnectionSet.of(protocol, None if first is None else IntervalSet.span(first, first),
                                  None if second is None else IntervalSet.span(second, second))
         return probe.issubset(self)
