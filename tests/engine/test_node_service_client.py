@@ -7,10 +7,14 @@ from filter input only), `syncProxyRules` (`service-ips` for LoadBalancer and ex
 on `fib daddr type local`; externalTrafficChain "masquerade local traffic" and "short-circuit local
 traffic" go to every endpoint; eTP Local without a local endpoint puts the LoadBalancer and external IPs
 in `no-endpoint-services` with `drop`); another node's address is not local, so the packet leaves as a
-plain packet and that node translates it like any client's. Netfilter keeps the pre-DNAT output
-interface for all of OUTPUT (`__ip_local_out`): the node's own address routes to `lo`, so no host
-endpoint hook sees a connection to its own NodePort; a LoadBalancer or external IP routes out the fabric
-interface, whose host endpoint's filter OUTPUT judges the translated packet, own pods included.
+plain packet and that node translates it like any client's. Felix (`felix/rules/static.go`): raw OUTPUT
+judges the packet as sent on the interface routed to before DNAT (the node's own address: `lo`, which no
+raw chain dispatches; a LoadBalancer or external IP: the fabric interface); filter OUTPUT dispatches host
+endpoint policy only for packets not DNATed (filterOutputChain `notDNATMatch`), and mangle POSTROUTING
+judges the DNATed ones by the normal egress policy of the interface routed to after DNAT
+(StaticManglePostroutingChain, "Skip egress WHEP policy for traffic to local workload" in
+`dispatch.go`): a leg to the node's own pod is not policed, one to a pod elsewhere leaves by the fabric
+interface; `lo` (a backend in the node's own network) only an `interfaceName: "*"` endpoint governs.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from tests.engine import test_host_path as host_path
 from tests.engine.test_pod_entry import HEPS
 from tests.engine.test_service_fields import RANGES, with_spec
 from tests.engine.test_service_path import OBJECTS, POLICY, flow_of, service
+from tests.engine.test_star_hooks import STARS
 
 A0, A1 = "web/app-0", "web/app-1"  # app-0 on node-b, app-1 on node-a
 
@@ -70,11 +75,14 @@ CASES = [
      "198.51.100.40", 80, {}, "`endpoints-check` (filter output, before DNAT)"),
     ("loadBalancerSourceRanges without the node's address: firewall-check in filter output drops it",
      [*NODES, RANGES], "node/node-a", "198.51.100.30", 80, {}, "outside the loadBalancerSourceRanges"),
-    ("host endpoint egress on the pods' range: own NodePort routes to lo, no OUTPUT hook", [*NODES, *HEPS,
-     hep_egress_deny("10.244.0.0/16")], "node/node-a", "node-a:31000", None, {A0: "allow", A1: "allow"}, ""),
-    ("host endpoint egress on the pods' range: a LoadBalancer IP routes out eth0, filter OUTPUT denies every leg",
+    ("host endpoint egress on the pods' range: own NodePort, mangle POSTROUTING denies the leg out eth0, skips "
+     "its own pod", [*NODES, *HEPS, hep_egress_deny("10.244.0.0/16")], "node/node-a", "node-a:31000", None,
+     {A0: "deny", A1: "allow"}, ""),
+    ("host endpoint egress on the pods' range: a LoadBalancer IP, the same after DNAT",
      [*NODES, *HEPS, hep_egress_deny("10.244.0.0/16")], "node/node-a", "198.51.100.10", 80,
-     {A0: "deny", A1: "deny"}, ""),
+     {A0: "deny", A1: "allow"}, ""),
+    ("the same under `*` host endpoints", [*NODES, *STARS, hep_egress_deny("10.244.0.0/16")], "node/node-a",
+     "node-a:31000", None, {A0: "deny", A1: "allow"}, ""),
     ("host endpoint egress on the pods' range: another node's NodePort is sent to its address, allowed",
      [*NODES, *HEPS, hep_egress_deny("10.244.0.0/16")], "node/node-a", "node-b:31000", None,
      {A0: "allow", A1: "allow"}, ""),

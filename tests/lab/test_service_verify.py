@@ -9,6 +9,8 @@ trojanwall example with and without its preDNAT office-range policy.
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from netpolicy import api
@@ -196,18 +198,19 @@ def test_nodes_to_every_node_port_load_balancer_and_external_ip(paths_report):
 
 @pytest.mark.parametrize("denied", ["10.244.0.0/16", "172.18.0.3/32"])
 def test_nodes_to_services_under_host_endpoint_egress_policy(denied):
-    """Host endpoint egress policy on node-a/node-b: a node's own NodePort routes to lo before DNAT (no
-    OUTPUT hook); a VIP routes out eth0 (filter OUTPUT on the translated packet, own pods included);
-    another node's NodePort is judged as sent."""
+    """Host endpoint egress policy on node-a/node-b: a node's own DNATed connection (its NodePort, a VIP) is
+    judged in mangle POSTROUTING on the interface after DNAT (filter OUTPUT skips DNATed packets): out eth0
+    to node-b's pod, never to its own pod; another node's NodePort is judged as sent (`static.go`
+    filterOutputChain, StaticManglePostroutingChain)."""
     from tests.engine.test_node_service_client import NODES, hep_egress_deny
     from tests.engine.test_pod_entry import HEPS
 
     report = verify(load_documents([*NODES, *HEPS, hep_egress_deny(denied)]), ["203.0.113.7"])
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
-    lb = reached(report, "node/node-a", "LoadBalancer 198.51.100.10")
-    assert lb == ({"web/app-0": "denied", "web/app-1": "denied"} if denied.startswith("10.") else
-                  {"web/app-0": "allowed", "web/app-1": "allowed"})
-    assert set(reached(report, "node/node-a", "NodePort node-a:31000").values()) == {"allowed"}
+    expected = ({"web/app-0": "denied", "web/app-1": "allowed"} if denied.startswith("10.") else
+                {"web/app-0": "allowed", "web/app-1": "allowed"})
+    assert reached(report, "node/node-a", "LoadBalancer 198.51.100.10") == expected
+    assert reached(report, "node/node-a", "NodePort node-a:31000") == expected
 
 
 def open_host_endpoints() -> list[dict]:
@@ -303,6 +306,21 @@ def test_host_network_backends_agree():
     assert reached(report, "client 203.0.113.7", "NodePort node-a:31020") == {"node/node-b": "denied"}
 
 
+
+def test_a_nodes_own_node_port_to_its_host_network_backend_under_a_star_host_endpoint():
+    """node-b's connection to its own NodePort, DNATed to its own address (a hostNetwork backend), goes out and
+    in by `lo`, which only a `*` host endpoint governs: its normal egress and ingress policy judge it
+    (metrics-in admits neither node-b's address), as the engine says; from a pod in the admitted range it
+    passes (`dispatch.go` hostDispatchChains, `static.go` StaticManglePostroutingChain, filterInputChain)."""
+    from tests.engine.test_node_backends import BASE, METRICS_IN
+
+    star = host_path.hep("node-b-any", "*", node="node-b", ips=("172.18.0.3",))
+    star["spec"]["profiles"] = ["projectcalico-default-allow"]
+    report = verify(load_documents(copy.deepcopy([*BASE, star, METRICS_IN])), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert reached(report, "node/node-b", "NodePort node-b:31020") == {"node/node-b": "denied"}
+    assert reached(report, "web/client", "ClusterIP 10.96.5.20") == {"node/node-b": "allowed"}
+
 def test_session_affinity_sets_pin_a_client_to_one_backend():
     """kube-proxy's affinity sets as the lab renders them work: connections from a client's ordinary source
     ports (below the lab's picking ports) all land on one backend, whose `affinity-…` set alone holds it."""
@@ -383,6 +401,68 @@ def test_a_drop_in_the_nodes_own_output_chain_is_a_denial():
     leaving = [n["kernel"] for n in report.nodes if n["from"].startswith("node/") and n["protocol"] == "UDP"
                and n["engine"] == "deny"]
     assert leaving and set(leaving) == {"denied"}
+
+
+# `*` host endpoints on node-a and node-b (tests/engine/test_star_hooks.py): preDNAT on the pods' packets
+# (web/client → TCP 8000, before DNAT, so its ClusterIP leg to web/app-0 on port 80 passes), node-a's forward
+# policy keeping web/client from web/app-1 (on the same node), a doNotTrack deny-all (ignored on `*`) and a
+# normal deny-all (never on the pods' interfaces)
+STAR_PRE_CLIENT = host_path.gnp("pre-client-8000", {
+    "order": 5, "preDNAT": True, "applyOnForward": True, "selector": "hostname == 'node-a'",
+    "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"selector": "app == 'client'"},
+                 "destination": {"ports": [8000]}}]})
+STAR_CLIENT_NOT_APP_1 = host_path.gnp("client-not-app-1", {
+    "order": 10, "applyOnForward": True, "selector": "hostname == 'node-a'", "types": ["Ingress"],
+    "ingress": [{"action": "Deny", "source": {"selector": "app == 'client'"},
+                 "destination": {"nets": ["10.244.1.10/32"]}}, {"action": "Allow"}]})
+
+
+@pytest.fixture(scope="module")
+def star_report():
+    from tests.engine import test_star_hooks as star
+
+    objects = [*OBJECTS, *star.STARS, STAR_CLIENT_NOT_APP_1, STAR_PRE_CLIENT, star.RAW_DENY_ALL,
+               star.NORMAL_DENY_ALL]
+    return verify(load_documents(copy.deepcopy(objects)), ["203.0.113.7"])
+
+
+def test_star_host_endpoints_on_pod_interfaces_agree(star_report):
+    """Felix dispatches every interface no other host endpoint names to the `*` endpoint's chains, pod
+    interfaces included (`dispatch.go` hostDispatchChains): the kernel and the engine agree on every probe."""
+    assert star_report.ok, [disagreement_json(d) for d in star_report.disagreements]
+
+
+def test_star_forward_policy_polices_pods_on_one_node(star_report):
+    """The engine denies web/client → web/app-1 (both on node-a) because of node-a's `*` forward policy and
+    web/client → web/app-0:8000 because of its preDNAT policy; the kernel agrees (no disagreement), and the
+    ClusterIP leg to web/app-0 passes preDNAT (it sees port 80) while the one to web/app-1 does not pass the
+    forward policy."""
+    from netpolicy.analysis.flow_query import FlowQuery
+    from tests.engine import test_star_hooks as star
+
+    objects = [*OBJECTS, *star.STARS, STAR_CLIENT_NOT_APP_1, STAR_PRE_CLIENT]
+    query = FlowQuery(load_documents(copy.deepcopy(objects)))
+    for dst, port, policy in (("web/app-1", 8080, "client-not-app-1"), ("web/app-0", 8000, "pre-client-8000")):
+        result = query("web/client", dst, "TCP", port)
+        assert result.verdict == "deny" and policy in " ".join(f"{s.policy} {s.reason}" for s in result.ingress.trace)
+    assert star_report.ok and star_report.probes >= 100
+    assert reached(star_report, "web/client", "ClusterIP 10.96.5.5") == {"web/app-0": "allowed",
+                                                                        "web/app-1": "denied"}
+
+
+def test_a_named_and_a_star_host_endpoint_on_one_node_agree():
+    """node-a's eth0 has its own host endpoint (no preDNAT policy: the `*` one's polices eth0 too), its pods'
+    interfaces the `*` one; to-hep-forward on app-1's interface drops what reaches it."""
+    from tests.engine import test_star_hooks as star
+
+    pre_any = host_path.gnp("pre-any", {"order": 5, "preDNAT": True, "applyOnForward": True,
+                                        "selector": "!has(named)",
+                                        "ingress": [{"action": "Deny", "source": {"nets": ["203.0.113.0/24"]}}]})
+    objects = [*OBJECTS, star.NAMED_A, *star.STARS, star.NOT_TO_APP_1, pre_any]
+    report = verify(load_documents(copy.deepcopy(objects)), ["203.0.113.7", "198.51.100.99"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "client 203.0.113.7", "NodePort node-a:31000").values()) == {"denied"}
+    assert reached(report, "client 198.51.100.99", "NodePort node-a:31000")["web/app-1"] == "denied"
 
 
 def node_pair_objects() -> list[dict]:

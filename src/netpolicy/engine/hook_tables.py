@@ -29,7 +29,7 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
-from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, node_parts
+from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, STRAY_HOST, node_parts
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
 from netpolicy.engine.terms import RuleTerm
@@ -39,6 +39,8 @@ from netpolicy.model.protocols import PORT_PROTOCOLS, UDP
 
 #: A pod on a known node without hooks: off every guarded node (classes are not split among such nodes).
 ELSEWHERE = "\x00elsewhere"
+#: A host endpoint governing no node, when `*` host endpoints police pod interfaces (kind STRAY_HOST).
+STRAY = "\x00stray"
 _CATCH_ALL = (ProfileStart("catch-all", None), RuleStep(None, None, Rule(ALLOW, INGRESS, 0, "catch-all")))
 
 
@@ -52,6 +54,16 @@ class NodeHooks:
     into: Plan | None       # from-hep-forward (applyOnForward ingress)
     out: Plan | None        # to-hep-forward (applyOnForward egress)
     raw_out: Plan | None    # raw OUTPUT (doNotTrack egress; never on a `*` host endpoint)
+    star: StarHooks | None = None  # the node's `*` host endpoint on its pods' interfaces
+
+
+@dataclass(frozen=True)
+class StarHooks:
+    """A `*` host endpoint's hooks on its node's pod interfaces (`star_hooks.py`; None: no policy of the hook)."""
+
+    pre: Plan | None        # mangle PREROUTING of a pod's packets (preDNAT)
+    into: Plan | None       # from-hep-forward of a pod's forwarded packets
+    out: Plan | None        # to-hep-forward of packets forwarded to a pod
 
     @property
     def arrives(self) -> bool:
@@ -64,8 +76,14 @@ def hooked_nodes(ctx: EngineContext) -> dict[str, NodeHooks]:
     for node, hep in ctx.host_endpoints.items():
         raw, pre, into, leave, raw_out = (_isolated(ctx, hep, hook, direction) for hook, direction in (
             (UNTRACKED, INGRESS), (PRE_DNAT, INGRESS), (FORWARD, INGRESS), (FORWARD, EGRESS), (UNTRACKED, EGRESS)))
-        star = hep.interface == "*"
-        out[node] = NodeHooks(hep, None if star else raw, pre, into, leave, None if star else raw_out)
+        star = ctx.cluster.star_host_endpoints.get(node)
+        on_pods = None
+        if star is not None:
+            on_pods = StarHooks(*(_isolated(ctx, star, hook, direction) for hook, direction in (
+                (PRE_DNAT, INGRESS), (FORWARD, INGRESS), (FORWARD, EGRESS))))
+            pre = pre if pre is not None else on_pods.pre  # the mangle dispatch's default (`pre_dnat_endpoint`)
+        named = hep.interface != "*"
+        out[node] = NodeHooks(hep, raw if named else None, pre, into, leave, raw_out if named else None, on_pods)
     return out
 
 
@@ -81,13 +99,16 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
     """A peer class's node: a policed pod's or workload's (ELSEWHERE: a node no host endpoint governs;
-    None: unknown), a governing host endpoint's; None for other host endpoints and address ranges."""
+    None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY
+    when a `*` host endpoint polices pod interfaces: their traffic to pods is not told by the node's)."""
+    stray = STRAY if any(h.star is not None for h in hooks.values()) else None
+
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
             return None
         if endpoint.kind == HOST_ENDPOINT:
             found = hooks.get(endpoint.node) if endpoint.node else None
-            return endpoint.node if found is not None and found.hep is endpoint else None
+            return endpoint.node if found is not None and found.hep is endpoint else stray
         node = ctx.cluster.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
@@ -130,8 +151,9 @@ class HookTables:
         self._pod_node = np.array([-1 if c.endpoint is None or c.endpoint.kind == HOST_ENDPOINT or c.node is None
                                    else self._numbers.get(c.node, len(hooks)) for c in classes], dtype=np.int64)
         self._host_node = np.array([self._numbers[c.node] if c.endpoint is not None
-                                    and c.endpoint.kind == HOST_ENDPOINT and c.node is not None else -1
+                                    and c.endpoint.kind == HOST_ENDPOINT and c.node not in (None, STRAY) else -1
                                     for c in classes], dtype=np.int64)
+        self._stray = np.array([c.node == STRAY for c in classes], dtype=bool)
         self._outside = np.array([c.endpoint is None for c in classes], dtype=bool)
         self._bases: dict[tuple, tuple] = {}
         self._folded: dict[tuple, SideTable] = {}
@@ -168,15 +190,16 @@ class HookTables:
                    subject: dict[int, int]) -> tuple[dict | None, Callable]:
         """A pod's table and its node's hooks (None: its egress crosses no to-hep-forward policy)."""
         parts: dict[str, SideTable] = {"own": table}
+        star = self._star_parts(parts, direction, hooks.star, subject)
         if direction == EGRESS:
-            if hooks.out is None and hooks.raw is None:
+            if hooks.out is None and hooks.raw is None and not star:
                 return None, self._egress
             if hooks.out is not None:
                 parts["out"] = self.walk(hooks.out, EGRESS, subject, catch_all=True)
             if hooks.raw is not None:  # the reply enters the node through raw PREROUTING, before conntrack
                 self.tri_state(parts, "raw", hooks.raw, INGRESS, subject)
                 parts["back"] = self.matrix.plain_side_table(endpoint, INGRESS)
-            return parts, self._egress
+            return parts, self._star_egress if star else self._egress
         if hooks.raw is not None:
             self.tri_state(parts, "raw", hooks.raw, INGRESS, subject)
             parts["reply"] = self.matrix.side_table(endpoint, EGRESS)
@@ -184,7 +207,38 @@ class HookTables:
             self.tri_state(parts, "pre", hooks.pre, INGRESS, subject)
         if hooks.into is not None:
             parts["into"] = self.walk(hooks.into, INGRESS, subject, catch_all=True)
-        return parts, self._arrival
+        return parts, self._star_arrival if star else self._arrival
+
+    def _star_parts(self, parts: dict, direction: str, star: StarHooks | None, subject: dict[int, int]) -> bool:
+        """A `*` host endpoint's hooks on the pod's interface, walked with the pod as the subject of the rule's
+        other side (its packets' source for preDNAT and from-hep-forward, their destination for
+        to-hep-forward); whether any applies."""
+        if star is None:
+            return False
+        if direction == EGRESS:
+            if star.pre is not None:
+                self.tri_state(parts, "star_pre", star.pre, EGRESS, subject)
+            if star.into is not None:
+                parts["star_into"] = self.walk(star.into, EGRESS, subject, catch_all=True)
+            return star.pre is not None or star.into is not None
+        if star.out is not None:
+            parts["star_out"] = self.walk(star.out, INGRESS, subject, catch_all=True)
+        return star.out is not None
+
+    def _star_egress(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
+        """`_egress`, then the `*` endpoint on the pod's interface: preDNAT (to anything but a host endpoint
+        governing no node; failsafe inbound ports skip it; Allow skips from-hep-forward), from-hep-forward
+        (forwarded: not to its own node)."""
+        allowed, undecided = self.decided(rows, "star_pre", self.inbound[None, :])
+        forwarded = ~np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None]
+        passed = allowed | undecided & (~forwarded | rows.get("star_into", True))
+        return self._egress(rows, kinds) & (passed | (kinds == STRAY_HOST)[:, None])
+
+    def _star_arrival(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
+        """`_arrival`, then the `*` endpoint's to-hep-forward on the pod's interface for every packet
+        forwarded to the pod (not its node's own, not a host endpoint's governing no node)."""
+        kept = np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None] | rows.get("star_out", True)
+        return self._arrival(rows, kinds) & kept
 
     def tri_state(self, parts: dict, name: str, plan: Plan, direction: str, subject: dict[int, int]) -> None:
         """A raw or preDNAT hook as two walks: what it allows (`name`) and what it does not drop (`name_kept`)."""
@@ -242,7 +296,7 @@ class HookTables:
         return self.matrix.tables.table(steps, terms)
 
     def kinds(self, node: str) -> np.ndarray:
-        """What each peer class is to `node`: OTHER, OFF, OWN_POD or OWN_HOST."""
+        """What each peer class is to `node`: OTHER, OFF, OWN_POD, OWN_HOST or STRAY_HOST."""
         found = self._kinds.get(node)
         if found is None:
             number = self._numbers[node]
@@ -251,6 +305,7 @@ class HookTables:
                   | ((self._host_node >= 0) & (self._host_node != number))] = OFF
             found[self._pod_node == number] = OWN_POD
             found[self._host_node == number] = OWN_HOST
+            found[self._stray] = STRAY_HOST
             self._kinds[node] = found
         return found
 

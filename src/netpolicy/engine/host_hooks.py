@@ -71,8 +71,17 @@ def raw_hook(ctx: EngineContext, hep: Endpoint, direction: str, packet: Packet) 
 
 
 def pre_dnat_hook(ctx: EngineContext, hep: Endpoint, packet: Packet) -> Hop:
-    """mangle PREROUTING: preDNAT policy (ingress only) on the packet as it arrived, failsafe first."""
-    return _table_hook(ctx, hep, PRE_DNAT, MANGLE, INGRESS, packet)
+    """mangle PREROUTING: preDNAT policy (ingress only) on the packet as it arrived, failsafe first. Felix's
+    mangle dispatch names only host endpoints with preDNAT policy, so an interface whose own has none goes
+    to the node's `*` endpoint's (`endpoint_mgr.go` newPreDNATIfaceNameToHostEpID, default chain)."""
+    return _table_hook(ctx, pre_dnat_endpoint(ctx, hep), PRE_DNAT, MANGLE, INGRESS, packet)
+
+
+def pre_dnat_endpoint(ctx: EngineContext, hep: Endpoint) -> Endpoint:
+    """The host endpoint whose preDNAT policy polices `hep`'s interface: its own, else its node's `*` one."""
+    if hep.interface == "*" or not hep.node or ctx.host_plan(hep, PRE_DNAT, INGRESS).isolated:
+        return hep
+    return ctx.cluster.star_host_endpoints.get(hep.node, hep)
 
 
 def _table_hook(ctx: EngineContext, hep: Endpoint, hook: str, label: str, direction: str, packet: Packet) -> Hop:

@@ -22,6 +22,7 @@ from netpolicy.engine.host_path import (
 from netpolicy.engine.node_flow import evaluate_node_flow
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import Entry, Leg
+from netpolicy.engine.star_hooks import from_pod
 
 
 def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, protocol: int,
@@ -37,9 +38,10 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     source, target = evaluator.peer(src), evaluator.peer(str(leg.backend.address))
     translated = Packet(source, target, protocol, leg.target.port, port)
-    crossings = []
     hep = node_host_endpoint(ctx.cluster, at) if at else None
     sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
+    # a pod's packet enters its node by its interface: a `*` endpoint's preDNAT and from-hep-forward (star_hooks)
+    crossings = from_pod(ctx, translated if at == client_node else sent, sent) if client_node is not None else []
     own = node_host_endpoint(ctx.cluster, client_node) if client_node is not None and client_node != at else None
     if own is not None:  # a pod's packet to another node's address leaves its node through to-hep-forward
         crossings.append(depart(ctx, own, sent))

@@ -23,6 +23,7 @@ from netpolicy.engine.flow import (
 )
 from netpolicy.engine.host_path import Crossing, crossing_side, forwarded, host_side, node_host_endpoint
 from netpolicy.engine.packet import Packet
+from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
 from netpolicy.model.ir import EGRESS
@@ -174,7 +175,9 @@ def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str 
     hep = node_host_endpoint(ctx.cluster, node) if node else None
     if hep is None:
         return []
-    return forwarded(ctx, hep, None, packet) if src_node is None else forwarded(ctx, None, hep, packet)
+    if src_node is None:
+        return [*from_pod(ctx, packet), *forwarded(ctx, hep, None, packet)]
+    return [*forwarded(ctx, None, hep, packet), *to_pod(ctx, packet)]
 
 
 def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: int | None,
@@ -194,7 +197,8 @@ def _pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: st
     action = evaluator.ctx.options.endpoint_to_host_action
     target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
-    egress = side(evaluator.ctx, source, EGRESS, packet)
+    sent = replace(packet, second=EPHEMERAL[0]) if src_port is None and packet.has_ports else packet
+    egress = crossing_side(from_pod(evaluator.ctx, sent, to_host=True), side(evaluator.ctx, source, EGRESS, packet))
     verdict = "deny" if action == "DROP" else "allow"
     why = {"ACCEPT": "accepts it (what calico.yaml and the operator set)",
            "DROP": "drops it (Felix's own default)",

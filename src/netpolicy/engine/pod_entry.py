@@ -17,6 +17,7 @@ from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import Crossing, crossing_side, forwarded
 from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
 from netpolicy.engine.packet import Packet
+from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.protocols import PORT_PROTOCOLS
 
@@ -67,17 +68,22 @@ def crossed(evaluator: FlowEvaluator, src: str, dst: str) -> tuple[Endpoint | No
 
 
 def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
-                  src_port: int | None, translated: bool = False) -> list[Crossing]:
-    """The host endpoint crossings of src → dst between a pod and anything off its node, in order
-    (`translated`: a Service leg, DNATed on the pod's node)."""
-    sender, receiver = crossed(evaluator, src, dst)
-    if sender is None and receiver is None:
+                  src_port: int | None, translated: bool = False, sent: Packet | None = None) -> list[Crossing]:
+    """The host endpoint crossings of src → dst, in order: the `*` endpoints' hooks on the pods' interfaces
+    (star_hooks), and the hooks between a pod and anything off its node (`translated`: a Service leg, DNATed
+    on the pod's node from the packet as `sent`)."""
+    if not evaluator.ctx.host_endpoints:
         return []
+    sender, receiver = crossed(evaluator, src, dst)
     source, target = evaluator.peer(src), evaluator.peer(dst)
     if src_port is None and protocol in PORT_PROTOCOLS:
         src_port = EPHEMERAL[0]
     packet = Packet(source, target, protocol, port, src_port)
-    return forwarded(evaluator.ctx, sender, receiver, packet, translated)
+    between = [] if sender is None and receiver is None else forwarded(evaluator.ctx, sender, receiver, packet,
+                                                                      translated)
+    if HOST_ENDPOINT in {p.endpoint.kind for p in (source, target) if p.endpoint is not None}:
+        return between
+    return [*from_pod(evaluator.ctx, packet, sent), *between, *to_pod(evaluator.ctx, packet)]
 
 
 def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:

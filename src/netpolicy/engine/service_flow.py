@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult, SideResult, TraceStep, with_sides
+from netpolicy.engine.host_hooks import Hop, normal_hook, note, raw_hook
 from netpolicy.engine.host_path import (
     Crossing,
     arrival,
@@ -20,8 +21,9 @@ from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, family_of, node_address, node_named
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_PORT, Entry, Leg, ServicePaths
-from netpolicy.engine.plan import DROP, RuleStep
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
+from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
@@ -110,6 +112,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
         backend = _in_family(leg.backend.endpoint, leg.backend.endpoint, leg.backend.address.version) \
             if leg.backend.endpoint is not None else str(leg.backend.address)
         result = evaluator.evaluate(src, backend, protocol, leg.target.port, src_port, leg.rewrite)
+        sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port,
+                      src_port if src_port is not None else EPHEMERAL[0]) if entry.address is not None else None
         if arriving:
             at = paths.node_of(leg.backend) if balanced else entry.node
             hep = node_host_endpoint(cluster, at) if at else None
@@ -122,7 +126,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
                              tracked_reply(evaluator.ctx, client_hep, sent, arrived=False, into_pod=True)]
         elif entry.kind == CLUSTER_IP and source.policed:
             # DNATed on the client's node: a pod → backend packet, with the hooks of its nodes (pod_entry)
-            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True)
+            crossings = pod_crossings(evaluator, src, backend, protocol, leg.target.port, src_port, translated=True,
+                                      sent=sent)
         elif client_node is not None and entry.node == client_node and paths.node_of(leg.backend) not in (
                 None, client_node):
             # DNATed on the pod's own node (a LoadBalancer or external IP, its node's NodePort), then forwarded
@@ -130,6 +135,8 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
                                 protocol, src_port)
         else:
             crossings = []
+        if entry.kind != CLUSTER_IP or not source.policed:
+            crossings = _star_crossings(evaluator, source, leg, backend, protocol, src_port, sent, arriving) + crossings
         if crossings:
             result = behind(result, crossings)
         if leg.fails:
@@ -182,40 +189,60 @@ def _from_node(evaluator: FlowEvaluator, paths: ServicePaths, src: str, node: st
             leg.backend.endpoint.id if leg.backend.endpoint is not None else str(leg.backend.address))
         result = evaluate_node_flow(evaluator, address, target, protocol, leg.target.port, src_port)
         assert result is not None  # one end is a node
-        result = _sent_translated(evaluator, result, node, address, translation.entry, leg, src_port,
-                                  paths.node_of(leg.backend) != node)
+        result = _sent_translated(evaluator, paths, result, node, address, translation.entry, leg, src_port)
         legs.append((leg, _failed(result, leg.fails) if leg.fails else result))
     notes = tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(src, dst, translation.entry, protocol, src_port, tuple(legs), translation.dropped, notes)
 
 
-def _sent_translated(evaluator: FlowEvaluator, result: FlowResult, node: str, address: str, entry: Entry, leg: Leg,
-                     src_port: int | None, remote: bool) -> FlowResult:
-    """The sending node's hooks on a connection its nat OUTPUT translated. Netfilter keeps the output
-    interface routed to before DNAT for the rest of OUTPUT (`__ip_local_out`: `nf_hook(..., skb_dst(skb)->dev)`):
-    its own NodePort address routes to `lo`, so no host endpoint hook sees it; a ClusterIP, LoadBalancer or
-    external IP routes out the node's fabric interface, so its host endpoint's raw OUTPUT judges the packet
-    as sent and filter OUTPUT the translated one, to its own pods too (docs/semantics.md#service-fields).
-    The reply of a `remote` backend (off the node) crosses its raw PREROUTING (`host_path.tracked_reply`)."""
+def _sent_translated(evaluator: FlowEvaluator, paths: ServicePaths, result: FlowResult, node: str, address: str,
+                     entry: Entry, leg: Leg, src_port: int | None) -> FlowResult:
+    """The sending node's host endpoint hooks on a connection its nat OUTPUT translated (`static.go`): raw
+    OUTPUT judges the packet as sent on the interface routed to before DNAT (its own NodePort: `lo`, which
+    no raw chain dispatches); filter OUTPUT leaves DNATed packets alone (filterOutputChain `notDNATMatch`)
+    and mangle POSTROUTING judges them by the normal egress policy of the interface routed to after DNAT
+    (StaticManglePostroutingChain): a pod's on the node is skipped ("Skip egress WHEP policy for traffic to
+    local workload"), `lo` (a backend in the node's own network) only a `*` endpoint governs, whose normal
+    ingress policy then judges it in INPUT, anything else leaves by the fabric interface
+    (docs/semantics.md#service-fields)."""
     ctx = evaluator.ctx
-    hep = node_host_endpoint(ctx.cluster, node)
-    if hep is None or entry.address is None:
+    hep, star = node_host_endpoint(ctx.cluster, node), ctx.cluster.star_host_endpoints.get(node)
+    if (hep is None and star is None) or entry.address is None:
         return result
     port = src_port if src_port is not None else EPHEMERAL[0]
     source = evaluator.peer(address)
+    sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
     translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
-    head: tuple = ()
-    if entry.kind == NODE_PORT:
-        head = (TraceStep(None, None, None, None, "NoPolicy", f"{entry.address}:{entry.port} is node {node}'s own "
-                          "address: routed to lo before DNAT, so no host endpoint's OUTPUT hook sees it"),)
-        crossings = []
-    else:
-        sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
-        crossings = [depart(ctx, hep, sent, from_host=True, translated=translated)]
-    if remote:  # a backend off the node answers through its raw PREROUTING, before conntrack un-NATs the reply
-        crossings.append(tracked_reply(ctx, hep, translated, arrived=False, translated=True))
-    egress = crossing_side(crossings)
-    return with_sides(result, egress=SideResult(egress.verdict, head + egress.trace))
+    hops: list[Hop] = []
+    if entry.kind != NODE_PORT and hep is not None:  # routed out the fabric interface before DNAT
+        raw = raw_hook(ctx, hep, EGRESS, sent)
+        hops.append(raw)
+        if raw.verdict == DROP or raw.untracked:
+            return with_sides(result, egress=crossing_side([depart(ctx, hep, sent, from_host=True,
+                                                                   translated=translated)]))
+    elif entry.kind == NODE_PORT:
+        hops.append(Hop(NEXT, (note(f"{entry.address}:{entry.port} is node {node}'s own address: routed to lo "
+                                    "before DNAT, which no raw chain dispatches"),)))
+    here = paths.node_of(leg.backend) == node
+    if here and not leg.backend.host_network:
+        hops.append(Hop(ACCEPT, (note("DNATed: filter OUTPUT leaves it to mangle POSTROUTING, which skips host "
+                                      "endpoint policy toward a workload on the node"),)))
+        return with_sides(result, egress=crossing_side([Crossing(tuple(hops), ACCEPT)]))
+    if here:
+        if star is None:
+            return with_sides(result, egress=crossing_side([Crossing(tuple(hops), ACCEPT)]))
+        out = normal_hook(ctx, star, EGRESS, translated)
+        why = note(f"DNATed to the node itself: out and in by lo, which only {star.id} (interfaceName \"*\") governs")
+        egress = crossing_side([Crossing((*hops, Hop(out.verdict, (why, *out.trace))), out.verdict)])
+        return with_sides(result, egress=egress, ingress=crossing_side([arrive(ctx, star, translated, to_host=True)]))
+    if hep is None:
+        return with_sides(result, egress=crossing_side([Crossing(tuple(hops), ACCEPT)]))
+    out = normal_hook(ctx, hep, EGRESS, translated)
+    why = note("DNATed: filter OUTPUT leaves it to mangle POSTROUTING, which judges it on the interface routed to "
+               "after DNAT")
+    crossings = [Crossing((*hops, Hop(out.verdict, (why, *out.trace))), out.verdict),
+                 tracked_reply(ctx, hep, translated, arrived=False, translated=True)]
+    return with_sides(result, egress=crossing_side(crossings))
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,
@@ -259,6 +286,19 @@ def _onward(evaluator: FlowEvaluator, nodes: tuple[str, str | None], source, leg
                   protocol, leg.target.port, port)
     return [depart(ctx, hep, sent), *_far_arrival(evaluator, source, leg, target, protocol, port, there),
             tracked_reply(ctx, hep, back, arrived=False, translated=True)]
+
+
+def _star_crossings(evaluator: FlowEvaluator, source, leg: Leg, backend, protocol: int, src_port: int | None,
+                    sent: Packet | None, arriving: bool) -> list[Crossing]:
+    """The `*` host endpoints on the pods' interfaces (star_hooks): a pod client's, on the packet as sent
+    (preDNAT) and as forwarded (from-hep-forward: translated on its node unless it goes to another node's
+    address), and the backend pod's to-hep-forward with the source its ingress sees."""
+    ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
+    target = evaluator.peer(backend)
+    translated = Packet(source, target, protocol, leg.target.port, port)
+    seen = evaluator.peer(leg.rewrite.ingress_from) if leg.rewrite.ingress_from else source
+    out = from_pod(ctx, sent if arriving and sent is not None else translated, sent)
+    return [*out, *to_pod(ctx, replace(translated, src=seen))]
 
 
 def _far_arrival(evaluator: FlowEvaluator, source, leg: Leg, target, protocol: int, port: int,

@@ -68,11 +68,12 @@ def service_rows(matrix) -> list[ServiceRow]:
     rows = []
     by_node = None
     raw = _raw_nodes(matrix.ctx)
+    judged = _star_pre_dnat(matrix)
     for service, sp, legs, known in ports:
         on_node = any(b.host_network for b, _ in known)
-        if service.internal_traffic_policy == "Local" or on_node or raw:
+        if service.internal_traffic_policy == "Local" or on_node or raw or judged:
             by_node = by_node or _Members(matrix, classes)
-            reached, local, unknown_node = by_node.counts(reach, service, sp, known, raw)
+            reached, local, unknown_node = by_node.counts(reach, service, sp, known, raw, judged)
         else:
             counts = np.zeros(len(classes), dtype=np.int64)
             for backend, target in known:
@@ -83,6 +84,13 @@ def service_rows(matrix) -> list[ServiceRow]:
         rows.append(ServiceRow(service, sp, known, dict(sorted(reached.items(), key=lambda kv: order[kv[0]])),
                                len(legs) - len(known), local, unknown_node))
     return rows
+
+
+def _star_pre_dnat(matrix) -> bool:
+    """Whether a `*` host endpoint's preDNAT policy judges pods' packets as sent, to the ClusterIP (no peer
+    class of the matrix): then every leg is judged once per source class and node by the flow evaluator."""
+    hooks = matrix.hooks.hooks if matrix.hooks is not None else {}
+    return any(h.star is not None and h.star.pre is not None for h in hooks.values())
 
 
 class _Members:
@@ -106,14 +114,16 @@ class _Members:
         self._unnat: ReplyUnNat | None = None
 
     def counts(self, reach: _Reach, service: Service, sp: ServicePort, known: tuple,
-               raw: frozenset[str]) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
+               raw: frozenset[str], judged: bool = False) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
         """(source → backends it reaches, source → backends on its node, sources on no known node); without
         internalTrafficPolicy Local every backend counts for every source. `raw`: nodes whose doNotTrack
-        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `service_unnat`)."""
+        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `service_unnat`);
+        `judged`: every leg by the flow evaluator, not only those to backends in a node's network."""
         reached = np.zeros(len(self.members), dtype=np.int64)
         local = np.zeros(len(self.members), dtype=np.int64)
         node_local = service.internal_traffic_policy == "Local"
-        on_node = self._node_backends(service, sp) if any(b.host_network for b, _ in known) else {}
+        on_node = self._node_backends(service, sp, judged) if judged or any(b.host_network for b, _ in known) \
+            else {}
         for backend, target in known:
             node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
             if not node_local:
@@ -123,7 +133,7 @@ class _Members:
             else:
                 continue
             local += here
-            if backend.host_network:
+            if backend.host_network or judged:
                 sent = on_node.get((backend.address, target.port))
             else:
                 sent = reach.reaches(backend, target)[self.klass]
@@ -147,9 +157,9 @@ class _Members:
             self._evaluator = FlowEvaluator(self.cluster, self.matrix.ctx.options)
         return self._evaluator
 
-    def _node_backends(self, service: Service, sp: ServicePort) -> dict[tuple, np.ndarray]:
-        """(address, target port) of each backend in a node's network → per member: reached through the
-        ClusterIP, judged once per source class and node by the flow evaluator."""
+    def _node_backends(self, service: Service, sp: ServicePort, every: bool = False) -> dict[tuple, np.ndarray]:
+        """(address, target port) of each backend in a node's network (`every`: of each backend) → per
+        member: reached through the ClusterIP, judged once per source class and node by the flow evaluator."""
         from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
@@ -161,7 +171,7 @@ class _Members:
         for group, index in enumerate(self.first.tolist()):
             flow = evaluate_service(evaluator, paths, self.members[index].id, service.id, entry, sp.protocol)
             for leg, result in flow.legs:
-                if leg.backend.host_network:
+                if leg.backend.host_network or every:
                     found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
                     found[group] = result.verdict == "allow"
         return {key: value[self.group] for key, value in out.items()}

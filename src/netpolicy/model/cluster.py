@@ -239,6 +239,11 @@ class Cluster:
         return governing_host_endpoints(self.endpoints)
 
     @cached_property
+    def star_host_endpoints(self) -> Mapping[str, Endpoint]:
+        """Node → its `interfaceName: "*"` host endpoint (`star_host_endpoints`)."""
+        return star_host_endpoints(self.endpoints)
+
+    @cached_property
     def node_addresses(self) -> Mapping[str, tuple[IPAddress, ...]]:
         """Where each node is (`node_addresses`), computed once."""
         return node_addresses(self.nodes, self.endpoints)
@@ -265,6 +270,16 @@ def governing_host_endpoints(endpoints: Iterable[Endpoint]) -> dict[str, Endpoin
             by_node.setdefault(endpoint.node, []).append(endpoint)
     return {node: found for node, heps in sorted(by_node.items())
             if (found := governing_host_endpoint(heps)) is not None}
+
+
+def star_host_endpoints(endpoints: Iterable[Endpoint]) -> dict[str, Endpoint]:
+    """Node → the `interfaceName: "*"` host endpoint Felix dispatches every interface no other host endpoint
+    names to, pod interfaces included: the alphabetically first of the node's (`endpoint_mgr.go`)."""
+    out: dict[str, Endpoint] = {}
+    for endpoint in sorted(endpoints, key=lambda e: e.name):
+        if endpoint.kind == HOST_ENDPOINT and endpoint.node and endpoint.interface == "*":
+            out.setdefault(endpoint.node, endpoint)
+    return out
 
 
 def node_addresses(nodes: Mapping[str, Node], endpoints: Iterable[Endpoint]) -> dict[str, tuple[IPAddress, ...]]:

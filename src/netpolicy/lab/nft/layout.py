@@ -34,6 +34,7 @@ from netpolicy.lab.nft.names import (
     endpoint_chain,
     policy_chain,
     profile_chain,
+    set_bits,
 )
 from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
@@ -144,18 +145,27 @@ class _Compiler:
             "Every forwarded packet: from a workload → its egress chain; to a workload → its ingress chain.",
         ))
         hep = node_host_endpoint(self.cluster, self.node.name) if self.node.name else None
-        node_chains = HostChains(self, hep) if self.node.name else None
+        star = self.cluster.star_host_endpoints.get(self.node.name) if self.node.name else None
+        node_chains = HostChains(self, hep, star=star) if self.node.name else None
         hep_chains = node_chains if hep is not None else None
         forward.add(clear_bits(MARK_ALL & ~MARK_ACCEPT), "clear Calico's mark bits but accept (set by preDNAT policy)")
         if hep_chains is not None:
             forward.add(f'{bits_clear(MARK_ACCEPT)} iifname "{FABRIC_IFACE}" jump {hep_chains.forward(INGRESS).name}',
                         "from the host endpoint: its applyOnForward ingress policy")
+        if star is not None and hep_chains is not None:
+            forward.add(f'{bits_clear(MARK_ACCEPT)} iifname "cali*" jump {hep_chains.forward(INGRESS, star=True).name}',
+                        f"from a workload: {star.id}'s applyOnForward ingress policy (interfaceName \"*\")")
         forward.add(f'iifname "cali*" jump {FROM_WL_DISPATCH}', "from a workload: its egress policy")
         forward.add(f'oifname "cali*" jump {TO_WL_DISPATCH}', "to a workload: its ingress policy")
+        if star is not None and hep_chains is not None:
+            forward.add(f'oifname "cali*" jump {hep_chains.forward(EGRESS, star=True).name}',
+                        f"to a workload: {star.id}'s applyOnForward egress policy (interfaceName \"*\")")
         if hep_chains is not None:
             forward.add(f'oifname "{FABRIC_IFACE}" jump {hep_chains.forward(EGRESS).name}',
                         "to the host endpoint: its applyOnForward egress policy")
         forward.add(f"{bits_set(MARK_ACCEPT)} accept", "Policy explicitly accepted packet.")
+        if hep_chains is not None:
+            forward.add(set_bits(MARK_ACCEPT), "forwarded: mangle POSTROUTING applies no host endpoint policy")
         endpoints = {e.id: e for e in self.cluster.endpoints}
         chains: list[NftChain] = []
         from_map: list[str] = []
@@ -176,7 +186,7 @@ class _Compiler:
             chain.add("drop", "Unknown interface")
             dispatch.append(chain)
         hooks = [forward] if node_chains is None else [*node_chains.raw(), *node_chains.mangle(),
-                                                       *node_chains.filter(), forward]
+                                                       *node_chains.filter(), forward, *node_chains.postrouting()]
         table.chains = [*hooks, *dispatch, *chains, *(node_chains.chains if node_chains else ()),
                         *self.policy_chains.values(),
                         *self.profile_chains.values()]
