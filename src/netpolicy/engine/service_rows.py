@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netpolicy.engine.backends import Backend, Target
+from netpolicy.engine.service_unnat import ReplyUnNat
 from netpolicy.engine.tables import distinct_tables
 from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
 from netpolicy.model.ir import EGRESS, INGRESS
@@ -111,13 +112,13 @@ class _Members:
         keys = self.klass * (len(self.names) + 1) + self.node + 1
         _, self.first, self.group = np.unique(keys, return_index=True, return_inverse=True)
         self._evaluator = None
-        self._replies: dict[tuple, bool] = {}
+        self._unnat: ReplyUnNat | None = None
 
     def counts(self, reach: _Reach, service: Service, sp: ServicePort, known: tuple,
                raw: frozenset[str], judged: bool = False) -> tuple[dict[str, int], dict[str, int], tuple[str, ...]]:
         """(source → backends it reaches, source → backends on its node, sources on no known node); without
         internalTrafficPolicy Local every backend counts for every source. `raw`: nodes whose doNotTrack
-        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `_untracked`);
+        Allow can leave the reply of their pods' legs to other nodes un-NATed (`_raw_nodes`, `service_unnat`);
         `judged`: every leg by the flow evaluator, not only those to backends in a node's network."""
         reached = np.zeros(len(self.members), dtype=np.int64)
         local = np.zeros(len(self.members), dtype=np.int64)
@@ -139,7 +140,10 @@ class _Members:
             else:
                 sent = reach.reaches(backend, target)[self.klass]
                 if raw:
-                    sent = sent & ~self._untracked(backend, target, node, raw)[self.group]
+                    unnat = self._unnat = self._unnat or ReplyUnNat(self.matrix, self.members, self.first, self.node,
+                                                                    self.names, raw)
+                    number = self.names.index(node) if node in self.names else -1
+                    sent = sent & ~unnat.untracked(backend, target, number)[self.group]
             if sent is not None:
                 reached += here & sent
         ids = [m.id for m in self.members]
@@ -173,36 +177,6 @@ class _Members:
                     found = out.setdefault((leg.backend.address, leg.target.port), allowed.copy())
                     found[group] = result.verdict == "allow"
         return {key: value[self.group] for key, value in out.items()}
-
-    def _untracked(self, backend: Backend, target: Target, node: str | None, raw: frozenset[str]) -> np.ndarray:
-        """Per source class and node: a pod on a `raw` node whose leg goes to a backend on another node gets the
-        reply through its node's raw PREROUTING before conntrack un-NATs it; a doNotTrack Allow there leaves
-        it un-NATed and the leg fails (`host_path.tracked_reply`, as `query` judges it); once per pair of peer
-        classes and node."""
-        from netpolicy.engine.flow import EPHEMERAL
-        from netpolicy.engine.host_path import node_host_endpoint, tracked_reply
-        from netpolicy.engine.packet import Packet
-        from netpolicy.engine.plan import DROP
-
-        evaluator, peers = self._flows(), self.matrix.peer_class
-        version = backend.address.version
-        out = np.zeros(len(self.first), dtype=bool)
-        for group, index in enumerate(self.first.tolist()):
-            here = self.names[self.node[index]] if self.node[index] >= 0 else None
-            if here not in raw or here == node:
-                continue
-            member = self.members[index]
-            key = ("raw", here, peers.get((member.id, version), member.id), peers.get((backend.endpoint.id, version), backend.endpoint.id),
-                   target.protocol, target.port)
-            found = self._replies.get(key)
-            if found is None:
-                request = Packet(evaluator.peer(member, version), evaluator.peer(backend.endpoint, version),
-                                 target.protocol, target.port, EPHEMERAL[0])
-                hep = node_host_endpoint(self.cluster, here)
-                found = self._replies[key] = tracked_reply(evaluator.ctx, hep, request, arrived=False,
-                                                           translated=True).verdict == DROP
-            out[group] = found
-        return out
 
 
 def _raw_nodes(ctx) -> frozenset[str]:

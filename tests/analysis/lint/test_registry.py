@@ -15,7 +15,7 @@ ISSUE_RULES = {
     "named-port-unresolved", "service-port-confusion", "peer-and-vs-or", "missing-policy-types",
     "egress-rules-without-egress-type", "unknown-namespace", "duplicate-policy", "mergeable-policies",
     "unprotected-namespace", "unreachable-service", "ipblock-on-service-address", "nodeport-source-range",
-    "services-without-namespace", "untracked-without-reply", "selects-host-network",
+    "services-without-namespace", "untracked-without-reply", "selects-host-network", "untracked-service-request",
     # issue 15: admin policies
     "admin-priority-tie", "admin-unenforced-peer", "admin-accept-overridden", "pass-to-nothing", "baseline-overridden",
 }

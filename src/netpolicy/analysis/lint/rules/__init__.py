@@ -35,6 +35,7 @@ from netpolicy.analysis.lint.rules import (
     unknown_namespace,
     unprotected_namespace,
     unreachable_service,
+    untracked_service_request,
     untracked_without_reply,
 )
 
@@ -70,6 +71,7 @@ _MODULES = (
     unreachable_service,
     services_without_namespace,
     untracked_without_reply,
+    untracked_service_request,
 )
 
 RULES: dict[str, ModuleType] = {module.ID: module for module in _MODULES}
