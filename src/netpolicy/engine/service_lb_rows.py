@@ -41,6 +41,8 @@ class LoadBalancerRow:
     #: Sources `query` cannot judge (an error of the input, such as a node without an address), and why.
     not_judged: tuple[str, ...] = ()
     why_not: str = ""
+    #: The node entered (a row through a nodePort at `address`, its first address); None: a LoadBalancer IP.
+    node: str | None = None
 
     def verdict(self, source: str) -> str | None:
         """`allow` (every backend it is sent to), `partial` (some) or None (none) for a source endpoint id."""
@@ -54,17 +56,36 @@ def load_balancer_rows(matrix) -> list[LoadBalancerRow]:
                 if s.type == "LoadBalancer" and s.load_balancer_source_ranges and s.load_balancer_ips]
     if not services:
         return []
+    from netpolicy.engine.path import LOAD_BALANCER, Entry
+
+    sources, order = _sources(matrix)
+    return [sources.row(Entry(service, LOAD_BALANCER, address, sp.port, sp), order)
+            for service in services for sp in service.ports for address in service.load_balancer_ips]
+
+
+def node_port_rows(matrix) -> list[LoadBalancerRow]:
+    """A row per nodePort and node with an address of every Service with nodePorts (input order), each
+    entered as `query --to <node>:<nodePort>` enters it (at the node's first address)."""
+    cluster = matrix.cluster
+    nodes = sorted(n for n in cluster.node_names if cluster.node_addresses.get(n))
+    services = [s for s in cluster.services if s.type in ("NodePort", "LoadBalancer")
+                and any(sp.node_port is not None for sp in s.ports)]
+    if not services or not nodes:
+        return []
+    from netpolicy.engine.path import NODE_PORT, Entry
+
+    sources, order = _sources(matrix)
+    return [sources.row(Entry(service, NODE_PORT, str(cluster.node_addresses[node][0]), sp.node_port, sp, node),
+                        order)
+            for service in services for sp in service.ports if sp.node_port is not None for node in nodes]
+
+
+def _sources(matrix) -> tuple[_Sources, dict[str, int]]:
+    """The sources of the rows (every endpoint class but host endpoints) and the endpoints' order."""
     from netpolicy.engine.pairs import endpoint_classes
 
     classes = [c for c in endpoint_classes(matrix) if c.members[0].kind != HOST_ENDPOINT]
-    sources = _Sources(matrix, classes)
-    order = {e.id: i for i, e in enumerate(matrix.endpoints)}
-    rows = []
-    for service in services:
-        for sp in service.ports:
-            for address in service.load_balancer_ips:
-                rows.append(sources.row(service, sp, address, order))
-    return rows
+    return _Sources(matrix, classes), {e.id: i for i, e in enumerate(matrix.endpoints)}
 
 
 class _Sources:
@@ -123,12 +144,12 @@ class _Sources:
                 (low & np.uint64(mask & _LOW)) == np.uint64(base & _LOW))
         return has, has & inside
 
-    def _node_kinds(self, serving) -> np.ndarray:
+    def _node_kinds(self, serving, entered: str | None) -> np.ndarray:
         """Per node (index + 1; 0: unknown), a number shared by nodes a source on which is judged alike: each
-        node with a backend or a host endpoint apart, any other by the peer class of the address its pods
-        are masqueraded to (`ServicePaths._leg`), and nodes without an address together."""
+        node with a backend or a host endpoint and the node `entered` apart, any other by the peer class of
+        the address its pods are masqueraded to (`ServicePaths._leg`), and nodes without an address together."""
         cluster, peers = self.matrix.cluster, self.matrix.peers
-        apart = {self.paths.node_of(b) for b in serving} | set(self.matrix.guarded_nodes)
+        apart = {self.paths.node_of(b) for b in serving} | set(self.matrix.guarded_nodes) | {entered}
         kinds: dict[tuple, int] = {("unknown",): 0}
         out = [0]
         for name in self.names:
@@ -138,13 +159,15 @@ class _Sources:
             out.append(kinds.setdefault(kind, len(kinds)))
         return np.array(out, dtype=np.int64)
 
-    def row(self, service: Service, sp: ServicePort, address: str, order: dict[str, int]) -> LoadBalancerRow:
-        """The row of one Service port through one LoadBalancer IP."""
-        from netpolicy.engine.path import LOAD_BALANCER, Entry
+    def row(self, entry, order: dict[str, int]) -> LoadBalancerRow:
+        """The row of one Service port through one LoadBalancer IP or one node's nodePort (`entry`)."""
+        from netpolicy.engine.path import LOAD_BALANCER
         from netpolicy.engine.service_flow import evaluate_service
 
-        entry = Entry(service, LOAD_BALANCER, address, sp.port, sp)
-        has, passing = self.passing(service, address)
+        service, sp, address = entry.service, entry.service_port, entry.address
+        balanced = entry.kind == LOAD_BALANCER
+        has, passing = self.passing(service, address) if balanced else (self._addresses(
+            ipaddress.ip_address(address).version)[0],) * 2
         family = ipaddress.ip_address(address).version
         # one proxier per address family, fed that family's endpoints (`ServicePaths.translate`)
         serving = [b for b in self.paths.backends.serving(service.namespace, service.name)
@@ -156,8 +179,8 @@ class _Sources:
         why = ""
         judged = passing.copy()
         # from the side tables unless a host endpoint or a backend in a node's network is on the path; a source
-        # at a LoadBalancer IP (the VIP exception) by the flow evaluator
-        bulk = passing & ~np.isin(self._addresses(family)[3], list(service.load_balancer_ips))
+        # at a LoadBalancer IP (the VIP exception), and every source of a nodePort, by the flow evaluator
+        bulk = passing & ~np.isin(self._addresses(family)[3], list(service.load_balancer_ips)) & balanced
         if self.bulk is not None and bulk.any() and not any(b.host_network for b, _ in legs):
             found = self.bulk.counts(service, legs, self.paths.node_of)
             reached[bulk], counted[bulk], failed[bulk] = found[0][bulk], found[1][bulk], found[2][bulk]
@@ -165,7 +188,7 @@ class _Sources:
             judged &= ~bulk
         chosen = np.flatnonzero(judged)
         own = np.isin(self.id_array[chosen], [b.endpoint.id for b in serving if b.endpoint is not None])
-        nodes = self._node_kinds(serving)
+        nodes = self._node_kinds(serving, entry.node)
         # a backend among the sources is judged on its own (its leg to itself), the others per class and node
         key = np.where(own, -1 - chosen, self.klass[chosen] * (nodes.max() + 2) + nodes[self.node[chosen] + 1])
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
@@ -183,4 +206,4 @@ class _Sources:
         ids = sorted(np.flatnonzero(reached).tolist(), key=lambda m: order[self.ids[m]])
         return LoadBalancerRow(service, sp, address, backends, {self.ids[m]: int(reached[m]) for m in ids},
                                {self.ids[m]: int(counted[m]) for m in ids}, int(has.sum() - passing.sum()),
-                               tuple(self.ids[m] for m in np.flatnonzero(failed).tolist()), why)
+                               tuple(self.ids[m] for m in np.flatnonzero(failed).tolist()), why, entry.node)

@@ -9,12 +9,12 @@ from netpolicy.model.protocols import protocol_name
 from netpolicy.render.ranges import display_id
 
 
-def services_json(rows, load_balancer=(), backends=None) -> list[dict]:
-    """One entry per Service port: its ready backends and who reaches how many of them (`load_balancer`:
-    the rows through its LoadBalancer IPs, engine/service_lb_rows.py; `backends`: the ServiceBackends that
-    name hostNetwork workloads on unknown nodes)."""
+def services_json(rows, load_balancer=(), backends=None, node_ports=()) -> list[dict]:
+    """One entry per Service port: its ready backends and who reaches how many of them (`load_balancer`,
+    `node_ports`: the rows through its LoadBalancer IPs and its nodePort on each node, engine/service_lb_rows.py;
+    `backends`: the ServiceBackends that name hostNetwork workloads on unknown nodes)."""
     out = []
-    through = _by_port(load_balancer)
+    through, entered = _by_port(load_balancer), _by_port(node_ports)
     for row in rows:
         service, port = row.service, row.port
         entry = {"id": service.id, "port": port.port, "protocol": protocol_name(port.protocol), "name": port.name,
@@ -35,6 +35,8 @@ def services_json(rows, load_balancer=(), backends=None) -> list[dict]:
             entry["host_network_on_unknown_nodes"] = [p.id for p in unplaced]
         if found := through.get((service.id, port.port, port.protocol)):
             entry["load_balancer"] = [_load_balancer_json(lb) for lb in found]
+        if found := entered.get((service.id, port.port, port.protocol)):
+            entry["node_ports"] = [_node_port_json(row) for row in found]
         out.append(entry)
     return out
 
@@ -64,6 +66,16 @@ def _load_balancer_json(lb) -> dict:
                     for source, count in lb.reached.items()]}
     if lb.not_judged:
         out["sources_not_judged"] = {"sources": list(lb.not_judged), "why": lb.why_not}
+    return out
+
+
+def _node_port_json(row) -> dict:
+    """The nodePort of a Service port on one node: who reaches how many backends."""
+    out = {"node": row.node, "ip": row.address, "node_port": row.port.node_port, "backends": row.backends,
+           "from": [{"from": source, "reached": count, "verdict": row.verdict(source)}
+                    for source, count in row.reached.items()]}
+    if row.not_judged:
+        out["sources_not_judged"] = {"sources": list(row.not_judged), "why": row.why_not}
     return out
 
 
