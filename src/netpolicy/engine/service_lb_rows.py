@@ -146,10 +146,12 @@ class _Sources:
 
     def _node_kinds(self, serving, entered: str | None) -> np.ndarray:
         """Per node (index + 1; 0: unknown), a number shared by nodes a source on which is judged alike: each
-        node with a backend or a host endpoint and the node `entered` apart, any other by the peer class of
-        the address its pods are masqueraded to (`ServicePaths._leg`), and nodes without an address together."""
+        node with a host endpoint apart, and each with a backend (a LoadBalancer IP: the pod's node translates)
+        or the node `entered` (a nodePort: only it translates); any other by the peer class of the address its
+        pods are masqueraded to (`ServicePaths._leg`), and nodes without an address together."""
         cluster, peers = self.matrix.cluster, self.matrix.peers
-        apart = {self.paths.node_of(b) for b in serving} | set(self.matrix.guarded_nodes) | {entered}
+        translating = {entered} if entered is not None else {self.paths.node_of(b) for b in serving}
+        apart = translating | set(self.matrix.guarded_nodes)
         kinds: dict[tuple, int] = {("unknown",): 0}
         out = [0]
         for name in self.names:
