@@ -276,3 +276,53 @@ def test_a_pods_leg_to_a_host_network_backend_leaves_by_its_interface(closed, ve
     objects = [*BASE, *stars, METRICS_IN, *([shut] if closed else [])]
     flow = FlowQuery(load_documents(copy.deepcopy(objects)))(CLIENT, "svc/web/agent", "TCP", 80)
     assert [result.verdict for _, result in flow.legs] == [verdict]
+
+
+DENY_IN = host_path.gnp("deny-in", {"order": 1, "selector": "has(host-endpoint)", "ingress": [{"action": "Deny"}]})
+PRE_FROM_SELF = host_path.gnp("pre-from-self", {
+    "order": 5, "preDNAT": True, "applyOnForward": True, "selector": "has(host-endpoint)",
+    "ingress": [{"action": "Allow", "source": {"nets": ["172.18.0.2/32"]}}]})
+NAMED_DENY_ALL = host_path.gnp("named-deny-all", {"order": 1, "selector": "has(named)",
+                                                  "ingress": [{"action": "Deny"}], "egress": [{"action": "Deny"}]})
+# (case, host endpoints, extra objects, destination, protocol, port, verdict, a phrase of the trace)
+LO_CASES = [
+    # without a `*` endpoint nothing governs lo (dispatch.go: only named interfaces and the default)
+    ("no host endpoint", [], [], "node/node-a", "TCP", 8080, "allow", "no host endpoint governs"),
+    ("a named eth0 endpoint only: lo is not its", [NAMED_A], [NAMED_DENY_ALL], "172.18.0.2", "TCP", 8080, "allow",
+     "no host endpoint governs"),
+    # filterOutputChain and filterInputChain dispatch lo to the `*` endpoint's normal chains
+    ("`*`: its profile allows", STARS, [], "node/node-a", "TCP", 8080, "allow", "by lo"),
+    ("`*`: its normal policy denies (filter OUTPUT first)", STARS, [NORMAL_DENY_ALL], "172.18.0.2", "TCP", 8080,
+     "deny", "deny-all"),
+    ("`*`: ingress only denies (filter INPUT)", STARS, [DENY_IN], "node/node-a", "TCP", 8080, "deny", "deny-in"),
+    # failsafeOutChain, then failsafeInChain: a port must be failsafe both ways to pass a deny-all
+    ("failsafe both ways (TCP 179)", STARS, [NORMAL_DENY_ALL], "node/node-a", "TCP", 179, "allow", "failsafe"),
+    ("failsafe inbound only (TCP 22): OUTPUT denies", STARS, [NORMAL_DENY_ALL], "node/node-a", "TCP", 22, "deny",
+     "deny-all"),
+    ("failsafe outbound only (UDP 53): INPUT denies", STARS, [NORMAL_DENY_ALL], "node/node-a", "UDP", 53, "deny",
+     "failsafe outbound"),
+    # StaticManglePreroutingChain: a packet back by lo meets the `*` endpoint's preDNAT policy
+    ("preDNAT on lo", STARS, [PRE_NO_9999], "node/node-a", "TCP", 9999, "deny", "pre-no-9999"),
+    ("preDNAT Allow skips INPUT (acceptAlreadyAccepted)", STARS, [PRE_FROM_SELF, DENY_IN], "node/node-a", "TCP",
+     8080, "allow", "INPUT policy is skipped"),
+    # a named eth0 endpoint beside: lo still takes the `*` one's chains
+    ("named and `*`: lo takes the `*` one", [NAMED_A, *STARS], [NAMED_DENY_ALL], "node/node-a", "TCP", 8080,
+     "allow", "node-a-any"),
+    ("named and `*`: the `*` one's policy", [NAMED_A, *STARS], [NORMAL_DENY_ALL], "node/node-a", "TCP", 8080,
+     "deny", "deny-all"),
+]
+
+
+@pytest.mark.parametrize("case, heps, extra, dst, protocol, port, verdict, reason", LO_CASES,
+                         ids=[c[0] for c in LO_CASES])
+def test_a_nodes_traffic_to_itself_crosses_lo(case, heps, extra, dst, protocol, port, verdict, reason):
+    """node-a → its own address: out and in by `lo`, which only a `*` host endpoint governs (Felix's dispatch
+    default: `dispatch.go` hostDispatchChains; `static.go` filterOutputChain, StaticManglePreroutingChain,
+    filterInputChain; raw clears the marks filter OUTPUT set, StaticRawPreroutingChain)."""
+    objects = [*OBJECTS, *heps, *extra]
+    result = FlowQuery(load_documents(copy.deepcopy(objects)))("node/node-a", dst, protocol, port)
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    if heps:
+        assert agrees(objects)

@@ -21,8 +21,18 @@ from netpolicy.engine.flow import (
     side,
     with_sides,
 )
-from netpolicy.engine.host_path import Crossing, crossing_side, forwarded, host_side, node_host_endpoint
+from netpolicy.engine.host_hooks import Hop, note
+from netpolicy.engine.host_path import (
+    Crossing,
+    arrive,
+    crossing_side,
+    depart,
+    forwarded,
+    host_side,
+    node_host_endpoint,
+)
 from netpolicy.engine.packet import Packet
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
@@ -118,10 +128,7 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
                protocol: int, port: int | None, src_port: int | None) -> FlowResult:
     cluster = evaluator.ctx.cluster
     if src_node is not None and src_node == dst_node:
-        step = SideResult("allow", (TraceStep(None, None, None, None, "Default",
-                                              f"both ends are node {src_node}: its traffic to itself does not "
-                                              "cross a policed interface"),))
-        return FlowResult(src, dst, protocol, port, src_port, "allow", step, step)
+        return _to_itself(evaluator, src, dst, src_node, protocol, port, src_port)
     if src_node is not None:
         pod = cluster.endpoint(dst)
         if pod is not None and cluster.node_of(pod) == src_node:
@@ -134,6 +141,29 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
         dst = _end_address(cluster, dst, dst_node, src)
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
+
+
+def _to_itself(evaluator: FlowEvaluator, src: str, dst: str, node: str, protocol: int, port: int | None,
+               src_port: int | None) -> FlowResult:
+    """A node's traffic to itself (its own address, 127.0.0.1): out and in by `lo`, which only its `*` host
+    endpoint governs (the dispatch's default): filter OUTPUT's normal egress policy, then mangle PREROUTING's
+    preDNAT and filter INPUT's normal ingress policy, failsafe ports first (`static.go` filterOutputChain,
+    StaticManglePreroutingChain, filterInputChain; raw dispatches no `*` endpoint). Without one: not policed."""
+    ctx = evaluator.ctx
+    star = ctx.cluster.star_host_endpoints.get(node)
+    if star is None:
+        step = SideResult(ACCEPT, (TraceStep(None, None, None, None, "Default",
+                                             f"both ends are node {node}: its traffic to itself leaves and enters "
+                                             "by lo, which no host endpoint governs (no `*` host endpoint)"),))
+        return FlowResult(src, dst, protocol, port, src_port, ACCEPT, step, step)
+    address = evaluator.peer(_end_address(ctx.cluster, dst, node, src))
+    packet = Packet(address, address, protocol, port, src_port if src_port is not None else EPHEMERAL[0])
+    why = note(f"both ends are node {node}: out and in by lo, which only {star.id} (interfaceName \"*\") governs "
+               "(the default of Felix's dispatch chains)")
+    egress = crossing_side([Crossing((Hop(NEXT, (why,)),), ACCEPT), depart(ctx, star, packet, from_host=True)])
+    ingress = crossing_side([arrive(ctx, star, packet, to_host=True)])
+    verdict = ACCEPT if egress.verdict == ingress.verdict == ACCEPT else DROP
+    return FlowResult(src, dst, protocol, port, src_port, verdict, egress, ingress)
 
 
 def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: str, dst: str,
