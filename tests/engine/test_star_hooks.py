@@ -326,3 +326,30 @@ def test_a_nodes_traffic_to_itself_crosses_lo(case, heps, extra, dst, protocol, 
     assert reason in text, text
     if heps:
         assert agrees(objects)
+
+
+PRE_NO_9100 = host_path.gnp("pre-no-9100", {**PRE_NO_80["spec"], "ingress": [
+    {"action": "Deny", "protocol": "TCP", "destination": {"ports": [9100]}}]})
+PRE_NO_9100["metadata"]["name"] = "pre-no-9100"
+
+
+@pytest.mark.parametrize("extra, verdict, reason", [
+    ([], "allow", "DefaultEndpointToHostAction"),
+    ([PRE_NO_80], "deny", "pre-no-80"),     # mangle PREROUTING sees the ClusterIP's port 80, before DNAT
+    ([PRE_NO_9100], "allow", ""),           # ... never the hostNetwork backend's port 9100
+])
+def test_a_pods_leg_to_a_host_network_backend_on_its_node_meets_pre_dnat_before_dnat(extra, verdict, reason):
+    """web/app-0 (node-b) → the agent Service, whose hostNetwork backend is node-b itself: kube-proxy translates
+    it on node-b, after mangle PREROUTING dispatched it on the pod's interface to the `*` endpoint's preDNAT
+    policy (`static.go` StaticManglePreroutingChain; `dispatch.go` default), so that policy judges the ClusterIP
+    and Service port; `query` and the Service rows agree."""
+    from tests.engine.test_node_backends import BASE
+
+    cluster = load_documents(copy.deepcopy([*BASE, *STARS, *extra]))
+    flow = FlowQuery(cluster)(APP_0, "svc/web/agent", "TCP", 80)
+    ((_, result),) = flow.legs
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    row = next(r for r in service_rows(Matrix(cluster)) if r.service.name == "agent")
+    assert row.reached.get(APP_0, 0) == (verdict == "allow")

@@ -634,3 +634,16 @@ def test_a_nodes_traffic_to_its_own_address_crosses_lo():
     assert own[("TCP", 8080)] == ("deny", "denied")
     assert own[("TCP", 9999)] == ("deny", "denied")
     assert own[("TCP", 22)] == ("allow", "allowed")
+
+
+def test_a_pods_leg_to_a_host_network_backend_on_its_node_meets_pre_dnat_before_dnat():
+    """web/app-0 (node-b) → the agent ClusterIP, DNATed on node-b to node-b itself: node-b's `*` endpoint's
+    preDNAT policy (mangle PREROUTING on the pod's interface) sees port 80, not 9100: pre-no-80 drops it,
+    pre-no-9100 does not (`static.go` StaticManglePreroutingChain); the kernel agrees with the engine."""
+    from tests.engine import test_star_hooks as star
+    from tests.engine.test_node_backends import BASE
+
+    for pre, kernel in ((star.PRE_NO_80, "denied"), (star.PRE_NO_9100, "allowed")):
+        report = verify(load_documents(copy.deepcopy([*BASE, *star.STARS, pre])), [])
+        assert report.ok, [disagreement_json(d) for d in report.disagreements]
+        assert reached(report, "web/app-0", "ClusterIP 10.96.5.20") == {"node/node-b": kernel}

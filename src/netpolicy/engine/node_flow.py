@@ -137,7 +137,7 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
     if dst_node is not None:
         pod = cluster.endpoint(src)
         if pod is not None and cluster.node_of(pod) == dst_node:
-            return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
+            return pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
         dst = _end_address(cluster, dst, dst_node, src)
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
@@ -221,14 +221,17 @@ def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: 
     return FlowResult(src, pod.id, protocol, port, src_port, "allow", egress, ingress)
 
 
-def _pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
-                     port: int | None, src_port: int | None) -> FlowResult:
+def pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
+                    port: int | None, src_port: int | None, original: Packet | None = None) -> FlowResult:
+    """A pod's packet to its own node: a `*` endpoint's preDNAT policy on the packet as sent (`original`: a
+    Service address before kube-proxy's DNAT), the pod's egress, then DefaultEndpointToHostAction."""
     cluster = evaluator.ctx.cluster
     action = evaluator.ctx.options.endpoint_to_host_action
     target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
     sent = replace(packet, second=EPHEMERAL[0]) if src_port is None and packet.has_ports else packet
-    egress = crossing_side(from_pod(evaluator.ctx, sent, to_host=True), side(evaluator.ctx, source, EGRESS, packet))
+    egress = crossing_side(from_pod(evaluator.ctx, sent, original, to_host=True),
+                           side(evaluator.ctx, source, EGRESS, packet))
     verdict = "deny" if action == "DROP" else "allow"
     why = {"ACCEPT": "accepts it (what calico.yaml and the operator set)",
            "DROP": "drops it (Felix's own default)",
