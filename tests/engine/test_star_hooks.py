@@ -353,3 +353,50 @@ def test_a_pods_leg_to_a_host_network_backend_on_its_node_meets_pre_dnat_before_
     assert reason in text, text
     row = next(r for r in service_rows(Matrix(cluster)) if r.service.name == "agent")
     assert row.reached.get(APP_0, 0) == (verdict == "allow")
+
+
+def _stray(name: str, node_name: str, address: str) -> dict:
+    """A host endpoint naming eth1: eth0's named one governs its node (the alphabetically first), so this one
+    governs none."""
+    found = host_path.hep(name, "eth1", labels={"host-endpoint": "", "stray": ""},
+                          node=node_name, ips=(address,))
+    found["spec"]["profiles"] = ["projectcalico-default-allow"]
+    return found
+
+
+# in the office range app-1 admits
+ETH1_A, ETH1_B = _stray("node-a-eth1", "node-a", "203.0.113.50"), _stray("node-b-eth1", "node-b", "203.0.113.60")
+# (case, extra objects, source, destination, port, verdict, a phrase of the trace or "")
+STRAY_CASES = [
+    # StaticFilterForwardChains: a pod's packet to another node's address is forwarded: from-hep-forward of the
+    # `*` endpoint on its interface
+    ("to another node's eth1: from-hep-forward", [FORWARD_CLOSED_A], CLIENT, "node-b-eth1", 8080, "deny",
+     "closed-a"),
+    # filterInputChain: to its own node's eth1 address the packet goes to the node itself (workload-to-host)
+    ("to its own node's eth1: not forwarded", [FORWARD_CLOSED_A], CLIENT, "node-a-eth1", 8080, "allow", ""),
+    # StaticManglePreroutingChain: preDNAT on the pod's interface, whatever the destination
+    ("to its own node's eth1: preDNAT", [PRE_NO_9999], CLIENT, "node-a-eth1", 9999, "deny", "pre-no-9999"),
+    ("to another node's eth1: preDNAT", [PRE_NO_9999], CLIENT, "node-b-eth1", 9999, "deny", "pre-no-9999"),
+    # to-hep-forward of every packet forwarded to a pod; a node's own packets to its pods are not forwarded
+    ("from another node's eth1: to-hep-forward", [NOT_TO_APP_1], "node-b-eth1", APP_1, 8080, "deny",
+     "not-to-app-1"),
+    ("from its own node's eth1: never forwarded", [NOT_TO_APP_1], "node-a-eth1", APP_1, 8080, "allow", ""),
+]
+
+
+@pytest.mark.parametrize("case, extra, src, dst, port, verdict, reason", STRAY_CASES,
+                         ids=[c[0] for c in STRAY_CASES])
+def test_a_pods_traffic_with_a_host_endpoint_governing_no_node_crosses_the_star_hooks(case, extra, src, dst, port,
+                                                                                    verdict, reason):
+    """A host endpoint governing no node (node-x's eth1 beside its governing eth0 one) is still an address on
+    a node: the `*` endpoint's hooks on the pod's interface judge the pod's packets to it and those forwarded
+    from it (`dispatch.go` hostDispatchChains default; `static.go` as cited)."""
+    named_b = host_path.hep("node-b-eth0", "eth0", labels={"host-endpoint": "", "hostname": "node-b", "named": ""},
+                            node="node-b", ips=("172.18.0.3",))
+    named_b["spec"]["profiles"] = ["projectcalico-default-allow"]
+    objects = [*OBJECTS, NAMED_A, named_b, *STARS, ETH1_A, ETH1_B, *extra]
+    result = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", port)
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    assert agrees(objects)

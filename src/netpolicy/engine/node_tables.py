@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: What a peer class is to a node (`HookTables.kinds`): anything else, off the node (an address range, a
 #: pod on another known node, another node's governing host endpoint), one of its pods, its governing
-#: host endpoint, a host endpoint governing no node (told apart only under `*` host endpoints).
+#: host endpoint, a host endpoint of it governing no node (told apart only under `*` host endpoints).
 OTHER, OFF, OWN_POD, OWN_HOST, STRAY_HOST = 0, 1, 2, 3, 4
 N_KINDS = 5
 
