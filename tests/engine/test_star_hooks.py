@@ -287,9 +287,9 @@ NAMED_DENY_ALL = host_path.gnp("named-deny-all", {"order": 1, "selector": "has(n
 # (case, host endpoints, extra objects, destination, protocol, port, verdict, a phrase of the trace)
 LO_CASES = [
     # without a `*` endpoint nothing governs lo (dispatch.go: only named interfaces and the default)
-    ("no host endpoint", [], [], "node/node-a", "TCP", 8080, "allow", "no host endpoint governs"),
+    ("no host endpoint", [], [], "node/node-a", "TCP", 8080, "allow", "does not cross a policed"),
     ("a named eth0 endpoint only: lo is not its", [NAMED_A], [NAMED_DENY_ALL], "172.18.0.2", "TCP", 8080, "allow",
-     "no host endpoint governs"),
+     "does not cross a policed"),
     # filterOutputChain and filterInputChain dispatch lo to the `*` endpoint's normal chains
     ("`*`: its profile allows", STARS, [], "node/node-a", "TCP", 8080, "allow", "by lo"),
     ("`*`: its normal policy denies (filter OUTPUT first)", STARS, [NORMAL_DENY_ALL], "172.18.0.2", "TCP", 8080,

@@ -153,8 +153,8 @@ def _to_itself(evaluator: FlowEvaluator, src: str, dst: str, node: str, protocol
     star = ctx.cluster.star_host_endpoints.get(node)
     if star is None:
         step = SideResult(ACCEPT, (TraceStep(None, None, None, None, "Default",
-                                             f"both ends are node {node}: its traffic to itself leaves and enters "
-                                             "by lo, which no host endpoint governs (no `*` host endpoint)"),))
+                                             f"both ends are node {node}: its traffic to itself does not "
+                                             "cross a policed interface"),))
         return FlowResult(src, dst, protocol, port, src_port, ACCEPT, step, step)
     address = evaluator.peer(_end_address(ctx.cluster, dst, node, src))
     packet = Packet(address, address, protocol, port, src_port if src_port is not None else EPHEMERAL[0])
