@@ -53,7 +53,8 @@ class PeerClasses:
         families = {ip.version for e in self.policed for ip in e.ips} | {4}
         self.service_refs = sorted({ref for r in self.rules for e in (r.source, r.destination) for ref in e.services},
                                    key=lambda r: (r.namespace, r.name))
-        nets = rule_networks(policies) + [n for s in network_sets for n in s.nets] + self._backend_hosts()
+        nets = (rule_networks(policies) + [n for s in network_sets for n in s.nets] + self._backend_hosts()
+                + [n for s in cluster.services if s.type == "LoadBalancer" for n in s.load_balancer_source_ranges])
         families |= {n.version for n in nets}
         self.cells = ip_cells(nets, families)
         self.cell_offset: dict[int, int] = {}
