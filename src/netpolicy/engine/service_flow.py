@@ -24,6 +24,7 @@ from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_P
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.engine.star_hooks import from_pod, to_pod
+from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
@@ -57,6 +58,8 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     """Translate src → entry as kube-proxy does and judge every leg."""
     client = evaluator.ctx.cluster.endpoint(src)
     node = _node_source(evaluator, src, client)
+    if node is None:
+        _same_family(evaluator, src, entry)
     if node is None:
         return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
     if entry.kind != NODE_PORT or entry.node == node:
@@ -145,6 +148,19 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _same_family(evaluator: FlowEvaluator, src: str, entry: Entry) -> None:
+    """A packet keeps its address family: a source with no address of the entry's family cannot reach it (as
+    `FlowEvaluator` refuses two ends that share no family), whatever a Service of the other family offers."""
+    family = family_of(entry.address)
+    families = evaluator.families(src)
+    if family is None or family in families:
+        return
+    kind = {LOAD_BALANCER: "LoadBalancer IP", EXTERNAL_IP: "external IP", NODE_PORT: "NodePort address"}
+    what = f"the {kind.get(entry.kind, entry.kind)} {entry.address} of service {entry.service.id}"
+    raise InputError(f"--from {src} is IPv{min(families)}, {what} is IPv{family}: a packet keeps its address family",
+                     expected=f"a source with an IPv{family} address")
 
 
 def _in_family(ref, endpoint, family: int | None):
