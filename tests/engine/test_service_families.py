@@ -80,3 +80,19 @@ def test_a_service_ip_on_a_node_address(case, src, dst, port, kind, verdict):
     if kind is not None:
         assert [str(leg.backend.address) for leg, _ in flow.legs] == ["10.244.2.10"]
     assert flow.verdict == verdict
+
+
+def test_matrix_service_rows_leave_the_other_family_out():
+    """The matrix's Service rows judged per source (a hostNetwork backend) skip a source of the other family,
+    as `query` refuses it, instead of failing."""
+    from netpolicy.api import matrix
+    from netpolicy.engine.service_rows import service_rows
+
+    host = pod("host-web", "node-b", {"app": "host-web"}, "172.18.0.3", port=8080)
+    host["spec"]["hostNetwork"] = True
+    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "host", "namespace": "web"},
+           "spec": {"selector": {"app": "host-web"}, "clusterIP": "10.96.5.8",
+                    "ports": [{"port": 80, "targetPort": "http"}]}}
+    rows = service_rows(matrix(load_documents([*OBJECTS, host, svc])))
+    (row,) = [r for r in rows if r.service.name == "host"]
+    assert "web/v6-client" not in row.reached and "web/app-0" in row.reached
