@@ -157,6 +157,7 @@ class _Checker:
         `via: loadBalancer`, through each of its LoadBalancer IPs) as kube-proxy translates it (allowed when
         every ready backend allows it; for a deny expectation, when some backend does:
         docs/semantics.md#service-rows)."""
+        from netpolicy.engine.node_flow import family_of
         from netpolicy.engine.path import ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
@@ -183,17 +184,18 @@ class _Checker:
                     continue
                 wanted = allowed = ConnectionSet.empty()
                 shown = {}
+                families = (None, *self.evaluator.families(ref))  # a packet keeps its family: other entries skipped
                 for sp in ports[service.id]:
                     flows = [evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
-                             for entry in _entries(service, sp, via)]
+                             for entry in _entries(service, sp, via) if family_of(entry.address) in families]
                     point = ConnectionSet.of(sp.protocol, IntervalSet.span(sp.port, sp.port))
                     wanted |= point
                     # allow: every ready backend must answer; deny: none may (a partial reach fails both)
-                    reached = all(f.verdict == ALLOW for f in flows) or (expectation.expect == DENY and any(
-                        r.verdict == ALLOW for f in flows for _, r in f.legs))
+                    reached = bool(flows) and (all(f.verdict == ALLOW for f in flows) or (
+                        expectation.expect == DENY and any(r.verdict == ALLOW for f in flows for _, r in f.legs)))
                     allowed |= point if reached else ConnectionSet.empty()
                     shown[(sp.protocol, sp.port)] = next((f.shown for f in flows if f.verdict != ALLOW),
-                                                         flows[0].shown)
+                                                         flows[0].shown if flows else None)
                 pairs += 1
                 result = _judge(replace(expectation, connections=wanted), src, dst, allowed)
                 if result is not None:
