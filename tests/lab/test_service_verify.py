@@ -636,3 +636,26 @@ def test_a_service_address_that_is_the_nodes_own_routes_to_lo():
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
     assert set(reached(report, "node/node-a", "externalIP 172.18.0.2").values()) == {"allowed"}
     assert set(reached(report, "node/node-a", "externalIP 198.51.100.21").values()) == {"denied"}
+
+
+def test_an_external_ip_on_a_nodes_address_is_querys_node_answer():
+    """An external IP that is node-b's address: the kernel DNATs an outside client's packet to it on the
+    Service's port to the backends, and `query --to node/node-b --port 80` answers the same per backend;
+    the lab probes no IPv6 source to that IPv4 entry, and `query` refuses one (docs/semantics.md#nodes,
+    #service-fields)."""
+    from netpolicy.analysis.flow_query import FlowQuery
+    from netpolicy.errors import InputError
+    from tests.engine.test_service_families import OBJECTS as ON_NODE
+
+    cluster = load_documents(copy.deepcopy(ON_NODE))
+    report = verify(cluster, ["203.0.113.7", "198.51.100.1"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    query = FlowQuery(cluster)
+    for client in ("203.0.113.7", "198.51.100.1"):
+        kernel = reached(report, f"client {client}", "externalIP 172.18.0.3")
+        flow = query(client, "node/node-b", "TCP", 80)
+        assert kernel and {leg.name: r.verdict for leg, r in flow.legs} == {
+            to: "allow" if result == "allowed" else "deny" for to, result in kernel.items()}, (client, kernel)
+    assert not [s for s in report.services if s["via"].startswith("externalIP 172.18.0.3") and ":" in s["from"]]
+    with pytest.raises(InputError, match="a packet keeps its address family"):
+        query("2001:db8:7::7", "node/node-b", "TCP", 80)
