@@ -39,8 +39,9 @@ from netpolicy.model.protocols import PORT_PROTOCOLS, UDP
 
 #: A pod on a known node without hooks: off every guarded node (classes are not split among such nodes).
 ELSEWHERE = "\x00elsewhere"
-#: A host endpoint governing no node, when `*` host endpoints police pod interfaces (kind STRAY_HOST).
-STRAY = "\x00stray"
+#: The prefix of a host endpoint's node when it governs none and `*` host endpoints police pod interfaces
+#: (kind STRAY_HOST on its own node: a pod's packet to it goes to the node itself; OTHER elsewhere).
+STRAY = "\x00stray:"
 _CATCH_ALL = (ProfileStart("catch-all", None), RuleStep(None, None, Rule(ALLOW, INGRESS, 0, "catch-all")))
 
 
@@ -99,16 +100,18 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
     """A peer class's node: a policed pod's or workload's (ELSEWHERE: a node no host endpoint governs;
-    None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY
-    when a `*` host endpoint polices pod interfaces: their traffic to pods is not told by the node's)."""
-    stray = STRAY if any(h.star is not None for h in hooks.values()) else None
+    None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY and
+    their node when a `*` host endpoint polices pod interfaces: its pods' packets to them are told apart by it)."""
+    stray = any(h.star is not None for h in hooks.values())
 
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
             return None
         if endpoint.kind == HOST_ENDPOINT:
             found = hooks.get(endpoint.node) if endpoint.node else None
-            return endpoint.node if found is not None and found.hep is endpoint else stray
+            if found is not None and found.hep is endpoint:
+                return endpoint.node
+            return f"{STRAY}{endpoint.node or ''}" if stray else None
         node = ctx.cluster.node_of(endpoint)
         return node if node is None or node in hooks else ELSEWHERE
 
@@ -151,9 +154,11 @@ class HookTables:
         self._pod_node = np.array([-1 if c.endpoint is None or c.endpoint.kind == HOST_ENDPOINT or c.node is None
                                    else self._numbers.get(c.node, len(hooks)) for c in classes], dtype=np.int64)
         self._host_node = np.array([self._numbers[c.node] if c.endpoint is not None
-                                    and c.endpoint.kind == HOST_ENDPOINT and c.node not in (None, STRAY) else -1
-                                    for c in classes], dtype=np.int64)
-        self._stray = np.array([c.node == STRAY for c in classes], dtype=bool)
+                                    and c.endpoint.kind == HOST_ENDPOINT and c.node is not None
+                                    and not c.node.startswith(STRAY) else -1 for c in classes], dtype=np.int64)
+        # per peer class: the node of a host endpoint governing none ("" when not one)
+        self._stray = np.array([c.node[len(STRAY):] if c.node and c.node.startswith(STRAY) else ""
+                                for c in classes], dtype=object)
         self._outside = np.array([c.endpoint is None for c in classes], dtype=bool)
         self._bases: dict[tuple, tuple] = {}
         self._folded: dict[tuple, SideTable] = {}
@@ -226,17 +231,17 @@ class HookTables:
         return star.out is not None
 
     def _star_egress(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
-        """`_egress`, then the `*` endpoint on the pod's interface: preDNAT (to anything but a host endpoint
-        governing no node; failsafe inbound ports skip it; Allow skips from-hep-forward), from-hep-forward
-        (forwarded: not to its own node)."""
+        """`_egress`, then the `*` endpoint on the pod's interface: preDNAT (to anything; failsafe inbound ports
+        skip it; Allow skips from-hep-forward), from-hep-forward (forwarded: not to its own node, nor to a host
+        endpoint of it governing none)."""
         allowed, undecided = self.decided(rows, "star_pre", self.inbound[None, :])
         forwarded = ~np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None]
         passed = allowed | undecided & (~forwarded | rows.get("star_into", True))
-        return self._egress(rows, kinds) & (passed | (kinds == STRAY_HOST)[:, None])
+        return self._egress(rows, kinds) & passed
 
     def _star_arrival(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
         """`_arrival`, then the `*` endpoint's to-hep-forward on the pod's interface for every packet
-        forwarded to the pod (not its node's own, not a host endpoint's governing no node)."""
+        forwarded to the pod (not its node's own: from its governing host endpoint or another of it)."""
         kept = np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None] | rows.get("star_out", True)
         return self._arrival(rows, kinds) & kept
 
@@ -305,7 +310,7 @@ class HookTables:
                   | ((self._host_node >= 0) & (self._host_node != number))] = OFF
             found[self._pod_node == number] = OWN_POD
             found[self._host_node == number] = OWN_HOST
-            found[self._stray] = STRAY_HOST
+            found[self._stray == node] = STRAY_HOST
             self._kinds[node] = found
         return found
 
