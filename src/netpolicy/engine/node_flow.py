@@ -31,7 +31,7 @@ from netpolicy.engine.host_path import (
     host_side,
     node_host_endpoint,
 )
-from netpolicy.engine.packet import Packet
+from netpolicy.engine.packet import Packet, Peer
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.errors import InputError
@@ -221,13 +221,37 @@ def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: 
     return FlowResult(src, pod.id, protocol, port, src_port, "allow", egress, ingress)
 
 
+def own_node_flow(evaluator: FlowEvaluator, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+                  port: int | None, src_port: int | None) -> FlowResult | None:
+    """A pod's flow with a host endpoint of its own node governing none (eth1 beside eth0): the node's own
+    traffic, judged as with the governing one (filterInputChain sends a workload's packet to the
+    workload-to-host chain, filterOutputChain returns for workload interfaces); None for anything else."""
+    ctx = evaluator.ctx
+    if not ctx.host_endpoints:
+        return None
+    source, target = evaluator.peer(src), evaluator.peer(dst)
+    ends = [p.endpoint if p.policed else None for p in (source, target)]
+    if any(e is None for e in ends) or [e.kind == HOST_ENDPOINT for e in ends].count(True) != 1:
+        return None
+    hep, pod = ends if ends[0].kind == HOST_ENDPOINT else ends[::-1]
+    if hep.node is None or hep.node != ctx.cluster.node_of(pod) or node_host_endpoint(ctx.cluster, hep.node) is hep:
+        return None
+    refs = [ref if isinstance(ref, str) else ref.id for ref in (src, dst)]
+    if hep is ends[0]:
+        return _host_to_local_pod(refs[0], pod, hep.node, protocol, port, src_port)
+    return replace(pod_to_own_host(evaluator, pod, refs[1], hep.node, protocol, port, src_port, at=target),
+                   src=refs[0])
+
+
 def pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
-                    port: int | None, src_port: int | None, original: Packet | None = None) -> FlowResult:
-    """A pod's packet to its own node: a `*` endpoint's preDNAT policy on the packet as sent (`original`: a
-    Service address before kube-proxy's DNAT), the pod's egress, then DefaultEndpointToHostAction."""
+                    port: int | None, src_port: int | None, original: Packet | None = None,
+                    at: Peer | None = None) -> FlowResult:
+    """A pod's packet to its own node (`at`: one of its addresses, else the one of `dst`'s family): a `*`
+    endpoint's preDNAT policy on the packet as sent (`original`: a Service address before kube-proxy's DNAT),
+    the pod's egress, then DefaultEndpointToHostAction."""
     cluster = evaluator.ctx.cluster
     action = evaluator.ctx.options.endpoint_to_host_action
-    target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
+    target, source = at or evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
     sent = replace(packet, second=EPHEMERAL[0]) if src_port is None and packet.has_ports else packet
     egress = crossing_side(from_pod(evaluator.ctx, sent, original, to_host=True),
