@@ -29,6 +29,8 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
+from netpolicy.engine.nat_outgoing import pool_networks
+from netpolicy.engine.nat_tables import masqueraded_table
 from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, STRAY_HOST, node_parts
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
@@ -102,6 +104,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
     None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY
     when a `*` host endpoint polices pod interfaces: their traffic to pods is not told by the node's)."""
     stray = STRAY if any(h.star is not None for h in hooks.values()) else None
+    named = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
 
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
@@ -110,7 +113,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
             found = hooks.get(endpoint.node) if endpoint.node else None
             return endpoint.node if found is not None and found.hep is endpoint else stray
         node = ctx.cluster.node_of(endpoint)
-        return node if node is None or node in hooks else ELSEWHERE
+        return node if node is None or node in hooks or named else ELSEWHERE
 
     return node_of
 
@@ -181,9 +184,11 @@ class HookTables:
         key = ("hooks", node, endpoint.kind == HOST_ENDPOINT, direction, names, tuple(id(parts[n]) for n in names))
         found = self._folded.get(key)
         if found is None:
-            found = self._folded[key] = self._combine(
-                [parts[n] for n in names], self.kinds(node),
-                lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            found = self._combine([parts[n] for n in names], self.kinds(node),
+                                  lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            if endpoint.kind == HOST_ENDPOINT and direction == INGRESS:
+                found = masqueraded_table(self.matrix, node, self.kinds(node), found)
+            self._folded[key] = found
         return found, key
 
     def _pod_parts(self, endpoint: Endpoint, direction: str, table: SideTable, hooks: NodeHooks,

@@ -27,6 +27,14 @@ def masquerades(cluster: Cluster, src: IPAddress, dst: IPAddress, exclusions: st
     return True
 
 
+def pool_networks(cluster) -> list:
+    """The IP pools' CIDRs as cuts of the matrix's IP cells, so that no peer class straddles a pool (none
+    without a natOutgoing pool: the cells stay as they were)."""
+    if not any(p.nat_outgoing for p in cluster.ip_pools):
+        return []
+    return [p.cidr for p in cluster.ip_pools]
+
+
 def masquerade_note(pod: str, node: str, address: str) -> str:
     """The trace line of a masqueraded packet."""
     return (f"natOutgoing: {pod} is in a natOutgoing IP pool and the destination is in none, so its node {node} "
