@@ -101,3 +101,25 @@ def test_masquerades(src, dst, pools, exclusions, expected):
                for i, (cidr, nat, disabled, uses) in enumerate(pools)]
     cluster = load_documents(copy.deepcopy([*OBJECTS, *HEPS, *objects]))
     assert masquerades(cluster, ipaddress.ip_address(src), ipaddress.ip_address(dst), exclusions) is expected
+
+
+# (case, extra objects, NodePort entry, {backend: verdict}): web/client (node-a) to node-b's NodePorts; web/web's
+# policy admits web/client and 203.0.113.0/24, not node-a's address (tests/engine/test_service_path.py)
+NODE_PORT_CASES = [
+    ("no IPPool: eTP Cluster, the backend on node-b sees the pod", [], "node-b:31000",
+     {"web/app-0": "allow", "web/app-1": "deny"}),
+    ("natOutgoing: masqueraded to node-a before node-b translates it", [NAT_POOL], "node-b:31000",
+     {"web/app-0": "deny", "web/app-1": "deny"}),
+    ("no IPPool: eTP Local short-circuits pod traffic", [], "node-b:31001",
+     {"web/app-0": "allow", "web/app-1": "deny"}),
+    ("natOutgoing: eTP Local sees node-a's address: node-b's own endpoints only", [NAT_POOL], "node-b:31001",
+     {"web/app-0": "deny"}),
+]
+
+
+@pytest.mark.parametrize("case, extra, entry, verdicts", NODE_PORT_CASES, ids=[c[0] for c in NODE_PORT_CASES])
+def test_a_pods_packet_to_another_nodes_node_port(case, extra, entry, verdicts):
+    """kube-proxy on the entry node translates the packet natOutgoing masqueraded on the pod's node: its
+    "short-circuit pod traffic" (source in the cluster CIDR) no longer matches."""
+    flow = FlowQuery(load_documents(copy.deepcopy([*OBJECTS, *HEPS, *extra])))("web/client", entry, "TCP", None)
+    assert {leg.backend.endpoint.id: result.verdict for leg, result in flow.legs} == verdicts
