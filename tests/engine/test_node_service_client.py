@@ -107,3 +107,39 @@ def test_the_answer_says_where_it_was_translated():
     assert all("translated on node-b" in r.egress.trace[0].reason for _, r in other.legs)
     lo = flow_of([*OBJECTS, *HEPS], "node/node-a", "node-a:31000", None)
     assert all("routed to lo" in r.egress.trace[0].reason for _, r in lo.legs)
+
+
+# A node's own address as a Service address: the kernel routes any local address to `lo` (the local routing
+# table), whichever interface holds it, so no raw OUTPUT chain sees the packet as sent, as for its own
+# NodePort. node-a also has a second named host endpoint (eth1, 192.168.50.2): its address is local too.
+ETH1 = host_path.hep("node-a-eth1", "eth1", node="node-a", ips=("192.168.50.2",))
+OWN_EXTERNAL = service("web-own", 31003, ip="10.96.5.11", external=["172.18.0.2", "192.168.50.2", "198.51.100.21"])
+# doNotTrack egress Deny toward the Service addresses as sent (raw OUTPUT; after DNAT: the backends)
+RAW_OUT = host_path.gnp("raw-out", {"order": 10, "selector": "has(host-endpoint)", "doNotTrack": True,
+                                    "applyOnForward": True, "types": ["Egress"],
+                                    "egress": [{"action": "Deny", "destination": {"nets": [
+                                        "172.18.0.2/32", "192.168.50.2/32", "198.51.100.21/32"]}}]})
+ROUTED = [*NODES, *HEPS, ETH1, OWN_EXTERNAL, RAW_OUT]
+ROUTES = [
+    ("an external IP that is the node's address (eth0): lo, no raw OUTPUT", "172.18.0.2", {A0: "allow", A1: "allow"}),
+    ("an external IP on the node's other host endpoint (eth1): lo too", "192.168.50.2", {A0: "allow", A1: "allow"}),
+    ("an external IP off the node: out the fabric interface, raw OUTPUT denies the packet as sent",
+     "198.51.100.21", {A0: "deny", A1: "deny"}),
+]
+
+
+@pytest.mark.parametrize("case, address, expected", ROUTES, ids=[c[0] for c in ROUTES])
+def test_a_local_service_address_routes_to_lo(case, address, expected):
+    flow = flow_of(ROUTED, "node/node-a", address, 80)
+    assert {leg.name: result.verdict for leg, result in flow.legs} == expected
+    lo = all("routed to lo" in r.egress.trace[0].reason for _, r in flow.legs)
+    assert lo == (address != "198.51.100.21")
+
+
+def test_an_outside_client_to_a_node_address_enters_that_node():
+    """An external IP that is node-a's address is routed to node-a (no load balancer picks the node): node-a
+    translates it, so the backend on node-b sees node-a's address (externalTrafficPolicy Cluster)."""
+    flow = flow_of([*OBJECTS, OWN_EXTERNAL], "203.0.113.7", "172.18.0.2", 80)
+    assert flow.entry.node == "node-a"
+    assert {leg.name: (r.verdict, leg.rewrite.ingress_from) for leg, r in flow.legs} == {
+        A1: ("allow", None), A0: ("deny", "172.18.0.2")}

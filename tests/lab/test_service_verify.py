@@ -612,6 +612,32 @@ def test_donottrack_on_the_replies_of_node_port_and_external_connections(name):
         assert reached(report, client, via) == expected, (client, via)
 
 
+def test_a_slice_endpoint_without_node_name_is_local_nowhere():
+    """externalTrafficPolicy Local with an EndpointSlice endpoint that has no nodeName (app-0, on node-b):
+    kube-proxy on node-b has no local endpoint and drops; node-a's (nodeName set) answers — kernel and engine
+    alike (docs/semantics.md#node-backends)."""
+    from tests.engine.test_unplaced_backends import LOCAL_WEB
+
+    report = verify(load_documents(LOCAL_WEB), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "client 203.0.113.7", "NodePort node-b:31001").values()) == {"denied"}
+    assert reached(report, "client 203.0.113.7", "NodePort node-a:31001") == {"web/app-1": "allowed"}
+
+
+def test_a_service_address_that_is_the_nodes_own_routes_to_lo():
+    """An external IP that is node-a's own address: node-a's connection to it routes to `lo`, so its host
+    endpoint's raw OUTPUT (a doNotTrack Deny toward it) never sees it; one off the node leaves by eth0 and is
+    denied; from outside, routing delivers it to node-a, which translates it — kernel and engine alike
+    (docs/semantics.md#service-fields)."""
+    from tests.engine.test_node_service_client import NODES, OWN_EXTERNAL, RAW_OUT
+    from tests.engine.test_pod_entry import HEPS
+
+    report = verify(load_documents([*NODES, *HEPS, OWN_EXTERNAL, RAW_OUT]), [])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    assert set(reached(report, "node/node-a", "externalIP 172.18.0.2").values()) == {"allowed"}
+    assert set(reached(report, "node/node-a", "externalIP 198.51.100.21").values()) == {"denied"}
+
+
 @pytest.mark.parametrize("allowed", ["pods", "nodes"])
 def test_nat_outgoing_masquerades_a_pods_packet_to_another_node(allowed):
     """An IPPool with natOutgoing: web/client's (node-a) packet to node-b leaves node-a masqueraded to its

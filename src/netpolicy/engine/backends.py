@@ -44,6 +44,9 @@ class Backend:
     #: A backend in its node's network namespace (a hostNetwork pod's id, or `node/<name>` for a slice
     #: address that is a node's): traffic to it is traffic to the node (docs/semantics.md#node-backends).
     host_network: str | None = None
+    #: Whether kube-proxy knows its node: an EndpointSlice endpoint without `nodeName` is never local to any
+    #: node (`endpointslicecache.go` addEndpoints: `isLocal := endpoint.NodeName != nil && ...`).
+    node_named: bool = True
 
     @property
     def name(self) -> str:
@@ -119,7 +122,8 @@ class ServiceBackends:
                 for a in ep.addresses:
                     pod, node = self._pods_by_ip.get(a), self._nodes_by_ip.get(a)
                     on_node = f"node/{node}" if pod is None and node is not None else None
-                    out.append(Backend(a, pod, targets, ep.ready, ep.node or (pod.node if pod else node), on_node))
+                    out.append(Backend(a, pod, targets, ep.ready, ep.node or (pod.node if pod else node), on_node,
+                                       ep.node is not None))
         return tuple(out)
 
     @cached_property
@@ -151,28 +155,39 @@ class ServiceBackends:
 
     @cached_property
     def _host_network_by_namespace(self) -> dict[str, list[HostNetworkPod]]:
-        """hostNetwork pods (not workloads: their nodes are unknown) by namespace."""
+        """hostNetwork pods and workloads by namespace."""
         found: dict[str, list[HostNetworkPod]] = {}
         for pod in self.cluster.host_network_pods:
-            if pod.kind == "Pod":
-                found.setdefault(pod.namespace, []).append(pod)
+            found.setdefault(pod.namespace, []).append(pod)
         return found
 
+    def _picked(self, service: Service) -> list[HostNetworkPod]:
+        wanted = service.selector.items() if service.selector else ()
+        return [p for p in self._host_network_by_namespace.get(service.namespace, ())
+                if wanted and all(p.labels.get(k) == v for k, v in wanted)]
+
     def _host_network(self, service: Service) -> tuple[Backend, ...]:
-        """hostNetwork pods the selector picks: the EndpointSlice controller lists them like any pod, with
-        their pod IPs, which are their node's addresses (`reconciler.go` reconcileByAddressType,
-        `podToEndpoint`); a pod on no node with a known address gives none."""
-        wanted = service.selector.items()
+        """hostNetwork pods and workloads the selector picks: the EndpointSlice controller lists each pod like
+        any, with its pod IPs, which are its node's addresses (`reconciler.go` reconcileByAddressType,
+        `podToEndpoint`); one on no known node with an address gives none (`unplaced`)."""
         out = []
-        for pod in self._host_network_by_namespace.get(service.namespace, ()):
+        for pod in self._picked(service):
             node = self.cluster.node_of(pod)
-            if node not in self.cluster.node_addresses or not all(pod.labels.get(k) == v for k, v in wanted):
-                continue
-            targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
-            families = service_families(service)
-            out += [Backend(a, None, targets, True, node, pod.id)
-                    for a in [a for a in self.cluster.node_addresses[node] if a.version in families][:1]]
+            if node in self.cluster.node_addresses:
+                targets = tuple(t for sp in service.ports for t in target_ports(sp, pod))
+                families = service_families(service)
+                out += [Backend(a, None, targets, True, node, pod.id)
+                        for a in [a for a in self.cluster.node_addresses[node] if a.version in families][:1]]
         return tuple(out)
+
+    def unplaced(self, namespace: str, name: str) -> tuple[HostNetworkPod, ...]:
+        """hostNetwork pods and workloads the Service's selector picks on no node with a known address (a
+        workload among several nodes): kube-proxy would send connections to their nodes' addresses, which
+        the input does not say; none when EndpointSlices list the backends."""
+        service = self.services.get((namespace, name))
+        if service is None or self.from_slices(namespace, name):
+            return ()
+        return tuple(p for p in self._picked(service) if self.cluster.node_of(p) not in self.cluster.node_addresses)
 
 
 def service_families(service: Service) -> set[int]:

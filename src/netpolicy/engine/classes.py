@@ -55,6 +55,7 @@ class PeerClasses:
         self.service_refs = sorted({ref for r in self.rules for e in (r.source, r.destination) for ref in e.services},
                                    key=lambda r: (r.namespace, r.name))
         nets = (rule_networks(policies) + [n for s in network_sets for n in s.nets] + self._backend_hosts()
+                + [n for s in cluster.services if s.type == "LoadBalancer" for n in s.load_balancer_source_ranges]
                 + pool_networks(cluster))
         families |= {n.version for n in nets}
         self.cells = ip_cells(nets, families)

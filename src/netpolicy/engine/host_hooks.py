@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import TraceStep, evaluate_side
 from netpolicy.engine.packet import Packet
-from netpolicy.engine.plan import ACCEPT, DROP, NEXT
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT, RuleStep
 from netpolicy.model.cluster import Endpoint
-from netpolicy.model.ir import INGRESS, PRE_DNAT, UNTRACKED
+from netpolicy.model.ir import EGRESS, INGRESS, PRE_DNAT, UNTRACKED, Rule
 from netpolicy.model.protocols import TCP, UDP, protocol_name
 
 #: Felix's FailsafeInboundHostPorts and FailsafeOutboundHostPorts defaults (`config_params.go`).
@@ -116,6 +116,14 @@ def normal_hook(ctx: EngineContext, hep: Endpoint, direction: str, packet: Packe
         return Hop(ACCEPT, (note(f"[{FILTER}] {why} of {hep.id}: accepted before its policy", "Allow"),))
     side = evaluate_side(ctx, hep, direction, packet)
     return Hop(side.verdict, tuple(tag(s, FILTER) for s in side.trace))
+
+
+def governing_rules(ctx: EngineContext, hep: Endpoint) -> list[Rule]:
+    """The policy rules of every hook that judges the host endpoint's traffic (normal, preDNAT, doNotTrack,
+    applyOnForward; both directions), as its plans list them: the active policies that select it."""
+    plans = [ctx.plan(hep, INGRESS), ctx.plan(hep, EGRESS), ctx.host_plan(hep, PRE_DNAT, INGRESS),
+             *(ctx.host_plan(hep, hook, d) for hook in (UNTRACKED, FORWARD) for d in (INGRESS, EGRESS))]
+    return [step.rule for plan in plans for step in plan.tier_steps if isinstance(step, RuleStep)]
 
 
 def tag(step: TraceStep, hook: str) -> TraceStep:

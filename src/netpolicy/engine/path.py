@@ -133,6 +133,11 @@ class ServicePaths:
             return backend.node or self.cluster.node_of(backend.endpoint)
         return next(iter(self.node_names)) if len(self.node_names) == 1 else None
 
+    def local_node(self, backend: Backend) -> str | None:
+        """The node whose kube-proxy counts the backend as local (externalTrafficPolicy and
+        internalTrafficPolicy Local): its node, unless an EndpointSlice lists it without `nodeName`."""
+        return self.node_of(backend) if backend.node_named else None
+
     def _address_of(self, node: str, family: int | None = None) -> str | None:
         """The node's first address (of that address family when given)."""
         found = [a for a in self.node_addresses.get(node, ()) if family is None or ipaddress.ip_address(a).version == family]
@@ -151,23 +156,30 @@ class ServicePaths:
         family = ipaddress.ip_address(entry.address).version if entry.address else None
         if family is not None:  # one proxier per address family, fed that family's EndpointSlices
             serving = [(b, t) for b, t in serving if b.address.version == family]
+        unplaced = self._unplaced(service)
         if not serving:
             which = f" of IPv{family}" if family else ""
-            return Translation(entry, (), f"service {service.id} has no ready endpoint{which} for port {sp.port}: "
-                                          "kube-proxy rejects the connection")
+            return Translation(entry, (), f"service {service.id} has no ready endpoint{which} for port {sp.port}"
+                                          + (f" netpolicy can place: {unplaced}" if unplaced else
+                                             ": kube-proxy rejects the connection"))
         is_pod = client is not None and client.policed and client.kind != HOST_ENDPOINT
         client_node = self.cluster.node_of(client) if is_pod else None
         sender = Client(client.id if is_pod else client_address, client_address, client_node, is_pod)
+        if entry.kind in (LOAD_BALANCER, EXTERNAL_IP) and entry.node is None and not is_pod and own_node is None:
+            # a node's own address: routing delivers the packet to that node, no load balancer picks one
+            entry = replace(entry, node=self.node_at(entry.address))
         note = ""
         if entry.kind == CLUSTER_IP and service.internal_traffic_policy == "Local":
             serving, note, dropped = self._node_local(entry, serving, sender)
             if dropped:
                 return Translation(entry, (), dropped)
+        if unplaced:
+            note = "; ".join(n for n in (note, f"not judged: {unplaced}") if n)
         if own_node is not None and entry.kind != CLUSTER_IP:
             return self._from_own_node(replace(entry, node=own_node), serving, sender)
         local = service.external_traffic_policy == "Local" and entry.kind != CLUSTER_IP
         if local and not is_pod and entry.node is not None:
-            serving = [(b, t) for b, t in serving if self.node_of(b) == entry.node]
+            serving = [(b, t) for b, t in serving if self.local_node(b) == entry.node]
             if not serving:
                 return Translation(entry, (), f"externalTrafficPolicy Local and no endpoint of {service.id} on node "
                                               f"{entry.node}: kube-proxy drops the packet there")
@@ -187,7 +199,7 @@ class ServicePaths:
         stays the node's address (`syncProxyRules` externalTrafficChain). Under eTP Local a node without a
         local endpoint drops its LoadBalancer and external IPs first (filter output's `endpoints-check`)."""
         local = entry.service.external_traffic_policy == "Local"
-        if local and entry.kind != NODE_PORT and not any(self.node_of(b) == entry.node for b, _ in serving):
+        if local and entry.kind != NODE_PORT and not any(self.local_node(b) == entry.node for b, _ in serving):
             return Translation(entry, (), (
                 f"externalTrafficPolicy Local and no endpoint of {entry.service.id} on node {entry.node}: kube-proxy's "
                 f"`endpoints-check` (filter output, before DNAT) drops the node's own connection to {entry.kind} "
@@ -207,6 +219,16 @@ class ServicePaths:
         """The node that has this address (a Node object's), else None."""
         return next((name for name, found in self.node_addresses.items() if address in found), None)
 
+    def _unplaced(self, service: Service) -> str:
+        """What to say of the hostNetwork pods and workloads the selector picks on no known node."""
+        found = self.backends.unplaced(service.namespace, service.name)
+        if not found:
+            return ""
+        return (f"hostNetwork {', '.join(p.id for p in found)} runs on nodes the input does not "
+                "name; kube-proxy sends connections to the addresses of the nodes its pods run on (the EndpointSlice "
+                "controller lists a hostNetwork pod at its node's address), which netpolicy cannot tell (give the "
+                "EndpointSlices, spec.nodeName or a single Node)")
+
     def _node_local(self, entry: Entry, serving: list, client: Client) -> tuple[list, str, str]:
         """internalTrafficPolicy Local: kube-proxy on the client's node sends ClusterIP connections only to
         that node's endpoints, and drops them when it has none (`syncProxyRules`: internalPolicyChain is the
@@ -217,12 +239,12 @@ class ServicePaths:
             return [], "", (f"internalTrafficPolicy Local: kube-proxy sends {client.name}'s connections to "
                             f"{service.id} only to endpoints on its own node, and its node is not known "
                             "(give the pod spec.nodeName, or Node objects)")
-        here = [(b, t) for b, t in serving if self.node_of(b) == node]
+        here = [(b, t) for b, t in serving if self.local_node(b) == node]
         if not here:
             return [], "", (f"internalTrafficPolicy Local and no ready endpoint of {service.id} on node {node}, "
                             f"{client.name}'s node: kube-proxy drops the connection")
         others = sorted({b.endpoint.id if b.endpoint is not None else str(b.address)
-                         for b, _ in serving if self.node_of(b) != node})
+                         for b, _ in serving if self.local_node(b) != node})
         note = (f"internalTrafficPolicy Local: kube-proxy on {node} sends {client.name}'s connections only to "
                 f"endpoints on {node}" + (f"; not tried: {', '.join(others)} (on other nodes)" if others else ""))
         return here, note, ""
@@ -269,7 +291,7 @@ class ServicePaths:
         node_address = entry.address if entry.kind == NODE_PORT and entry.address is not None else \
             self._address_of(entry.node, backend.address.version)
         if node_address is None:
-            raise InputError(f"node {entry.node} has no known address", expected="its Node object with status.addresses")
+            raise unaddressed(entry.node)
         return Leg(backend, target, Rewrite(egress_to, egress_port, node_address),
                    f"{why}; externalTrafficPolicy Cluster and the backend is on node {backend.node or '(unknown)'}: "
                    f"masqueraded to {node_address}, so its ingress sees {node_address}, not {client_address}")
@@ -292,6 +314,11 @@ class ServicePaths:
             f"without masquerade (externalTrafficPolicy Local, \"short-circuit pod traffic\"): the backend "
             f"answers {client.address} directly, the reply never passes {entry.node} to be translated back, and "
             "the connection fails"))
+
+def unaddressed(node: str | None) -> InputError:
+    """Why a leg masqueraded to a node's address cannot be judged: the node has none in the input."""
+    return InputError(f"node {node} has no known address", expected="its Node object with status.addresses")
+
 
 def _service_port(service: Service, protocol: int, port: int | None, strict: bool = True,
                   name: str | None = None) -> ServicePort | None:

@@ -242,7 +242,8 @@ def _sent_translated(evaluator: FlowEvaluator, paths: ServicePaths, result: Flow
     (StaticManglePostroutingChain): a pod's on the node is skipped ("Skip egress WHEP policy for traffic to
     local workload"), `lo` (a backend in the node's own network) only a `*` endpoint governs, whose normal
     ingress policy then judges it in INPUT, anything else leaves by the fabric interface
-    (docs/semantics.md#service-fields)."""
+    (docs/semantics.md#service-fields). A LoadBalancer or external IP that is one of the node's own addresses
+    routes to `lo` before DNAT like its NodePort (`_is_local`)."""
     ctx = evaluator.ctx
     hep, star = node_host_endpoint(ctx.cluster, node), ctx.cluster.star_host_endpoints.get(node)
     if (hep is None and star is None) or entry.address is None:
@@ -252,13 +253,14 @@ def _sent_translated(evaluator: FlowEvaluator, paths: ServicePaths, result: Flow
     sent = Packet(source, evaluator.peer(entry.address), result.protocol, entry.port, port)
     translated = Packet(source, evaluator.peer(str(leg.backend.address)), result.protocol, leg.target.port, port)
     hops: list[Hop] = []
-    if entry.kind != NODE_PORT and hep is not None:  # routed out the fabric interface before DNAT
+    local = entry.kind == NODE_PORT or _is_local(ctx.cluster, node, entry.address)
+    if not local and hep is not None:  # routed out the fabric interface before DNAT
         raw = raw_hook(ctx, hep, EGRESS, sent)
         hops.append(raw)
         if raw.verdict == DROP or raw.untracked:
             return with_sides(result, egress=crossing_side([depart(ctx, hep, sent, from_host=True,
                                                                    translated=translated)]))
-    elif entry.kind == NODE_PORT:
+    elif local:
         hops.append(Hop(NEXT, (note(f"{entry.address}:{entry.port} is node {node}'s own address: routed to lo "
                                     "before DNAT, which no raw chain dispatches"),)))
     here = paths.node_of(leg.backend) == node
@@ -281,6 +283,14 @@ def _sent_translated(evaluator: FlowEvaluator, paths: ServicePaths, result: Flow
     crossings = [Crossing((*hops, Hop(out.verdict, (why, *out.trace))), out.verdict),
                  tracked_reply(ctx, hep, translated, arrived=False, translated=True)]
     return with_sides(result, egress=crossing_side(crossings))
+
+
+def _is_local(cluster, node: str, address: str) -> bool:
+    """Whether an address is one of the node's own (its Node object's, any of its host endpoints'
+    expectedIPs): the kernel routes a local address to `lo`, whichever interface holds it."""
+    own = {str(a) for a in cluster.node_addresses.get(node, ())}
+    own |= {str(a) for e in cluster.endpoints if e.kind == HOST_ENDPOINT and e.node == node for a in e.ips}
+    return address in own
 
 
 def _host_crossings(evaluator: FlowEvaluator, hep, source, entry: Entry, leg: Leg, backend, protocol: int,

@@ -16,6 +16,7 @@ import numpy as np
 
 from netpolicy.engine.backends import Backend, Target
 from netpolicy.engine.service_unnat import ReplyUnNat
+from netpolicy.engine.tables import distinct_tables
 from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
 from netpolicy.model.ir import EGRESS, INGRESS
 
@@ -125,7 +126,8 @@ class _Members:
         on_node = self._node_backends(service, sp, judged) if judged or any(b.host_network for b, _ in known) \
             else {}
         for backend, target in known:
-            node = backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
+            node = (backend.node or (self.cluster.node_of(backend.endpoint) if backend.endpoint else None)
+                    ) if backend.node_named else None  # kube-proxy counts a slice endpoint without nodeName local nowhere
             if not node_local:
                 here = np.ones(len(self.members), dtype=bool)
             elif node in self.names:
@@ -196,16 +198,7 @@ class _Reach:
 
     def __init__(self, matrix, classes: list, legs: list[tuple[Backend, Target]]) -> None:
         self.matrix = matrix
-        unique: dict[int, int] = {}
-        self.egress: list = []
-        table_of = []
-        for c in classes:
-            table = matrix.side_table(c.representative, EGRESS)
-            if id(table) not in unique:
-                unique[id(table)] = len(self.egress)
-                self.egress.append(table)
-            table_of.append(unique[id(table)])
-        self.table_of = np.array(table_of, dtype=np.int64)
+        self.egress, self.table_of = distinct_tables([matrix.side_table(c.representative, EGRESS) for c in classes])
         self.peer = {f: np.array([c.classes.get(f, -1) for c in classes], dtype=np.int64) for f in matrix.cells}
         self._cache: dict[tuple, np.ndarray] = {}
         self._sent = self._egress_side(legs)

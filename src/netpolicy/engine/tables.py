@@ -242,6 +242,15 @@ class SideTables:
         return found
 
 
+def distinct_tables(tables: Sequence) -> tuple[list, np.ndarray]:
+    """The distinct side tables of a list (by identity), and the index of each item's among them."""
+    index: dict[int, int] = {}
+    for table in tables:
+        index.setdefault(id(table), len(index))
+    distinct = list({id(t): t for t in tables}.values())
+    return distinct, np.array([index[id(t)] for t in tables], dtype=np.int64)
+
+
 def _content(step: Step, term: RuleTerm | None) -> tuple:
     """What a step contributes to a table: its kind, outcome and the content of its term."""
     if isinstance(step, RuleStep):

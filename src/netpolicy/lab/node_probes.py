@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from netpolicy.engine.host_hooks import governing_rules
 from netpolicy.engine.host_path import node_host_endpoint
 from netpolicy.engine.node_flow import NODE_PREFIX, evaluate_node_flow
 from netpolicy.lab.plan import Probe, ProbePlan, SourcePorts, engine_answer
@@ -23,20 +24,18 @@ from netpolicy.model.protocols import PORT_PROTOCOLS, SCTP, TCP
 MAX_NAMED_PORTS = 8  # ports a host endpoint's policies name that are probed, at most, per node
 
 
-def host_ports(cluster: Cluster, node: str) -> set[tuple[int, int]]:
-    """TCP 22 and the single ports the policies of the node's host endpoint name as destinations."""
+def host_ports(ctx, node: str) -> set[tuple[int, int]]:
+    """TCP 22 and the single ports named as destinations by the policies the engine's plans say govern
+    the node's host endpoint (`host_hooks.governing_rules`)."""
     out = {(TCP, 22)}
-    hep = node_host_endpoint(cluster, node)
+    hep = node_host_endpoint(ctx.cluster, node)
     if hep is None:
         return out
     named = set()
-    for policy in cluster.policies:
-        if not policy.selector.matches(hep.selector_labels):
-            continue
-        for rule in [*policy.ingress, *policy.egress]:
-            numbers = rule.destination.ports.numbers if rule.destination.ports else ()
-            protocols = [rule.protocol] if rule.protocol in PORT_PROTOCOLS else [TCP]
-            named |= {(p, lo) for lo, hi in numbers for p in protocols if lo == hi}
+    for rule in governing_rules(ctx, hep):
+        numbers = rule.destination.ports.numbers if rule.destination.ports else ()
+        protocols = [rule.protocol] if rule.protocol in PORT_PROTOCOLS else [TCP]
+        named |= {(p, lo) for lo, hi in numbers for p in protocols if lo == hi}
     return out | set(sorted(named)[:MAX_NAMED_PORTS])
 
 
@@ -46,7 +45,7 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
     peers = list(topology.hosts)
     node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
     for end in topology.node_ends:
-        wanted = sorted((set(ports) | host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)))
+        wanted = sorted((set(ports) | host_ports(evaluator.ctx, end.endpoint_id.removeprefix(NODE_PREFIX)))
                         - {(SCTP, p) for _, p in ports} - node_ports)
         plan.listen |= set(wanted)
         plan.node_listen |= set(wanted)
@@ -60,7 +59,7 @@ def plan_node_pairs(plan: ProbePlan, topology: Topology, cluster: Cluster, evalu
     OUTPUT, the receiver's raw, preDNAT and filter INPUT), on the probed ports plus both nodes' `host_ports`."""
     ends = topology.node_ends
     node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
-    named = {end.endpoint_id: host_ports(cluster, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
+    named = {end.endpoint_id: host_ports(evaluator.ctx, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
     for src in ends:
         for dst in ends:
             if src is dst:

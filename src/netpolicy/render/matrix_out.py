@@ -106,10 +106,11 @@ def stream_matrix_json(matrix: Matrix, stream, group_by_class: bool = False, max
     else:
         services = None
         if matrix.cluster.services:
+            from netpolicy.engine.service_lb_rows import load_balancer_rows
             from netpolicy.engine.service_rows import service_rows
             from netpolicy.render.matrix_services import services_json
 
-            services = services_json(service_rows(matrix))
+            services = services_json(service_rows(matrix), load_balancer_rows(matrix), matrix.ctx.backends)
         write_json(([endpoint_json(e) for e in matrix.endpoints],
                     ((s.id, d.id, conns) for s, d, conns in matrix.flows())), stream, services, _hooks(matrix))
 

@@ -6,11 +6,15 @@ from typing import TextIO
 
 from netpolicy.escape import terminal
 from netpolicy.model.protocols import protocol_name
+from netpolicy.render.ranges import display_id
 
 
-def services_json(rows) -> list[dict]:
-    """One entry per Service port: its ready backends and who reaches how many of them."""
+def services_json(rows, load_balancer=(), backends=None) -> list[dict]:
+    """One entry per Service port: its ready backends and who reaches how many of them (`load_balancer`:
+    the rows through its LoadBalancer IPs, engine/service_lb_rows.py; `backends`: the ServiceBackends that
+    name hostNetwork workloads on unknown nodes)."""
     out = []
+    through = _by_port(load_balancer)
     for row in rows:
         service, port = row.service, row.port
         entry = {"id": service.id, "port": port.port, "protocol": protocol_name(port.protocol), "name": port.name,
@@ -27,32 +31,81 @@ def services_json(rows) -> list[dict]:
             entry["sources_on_unknown_node"] = list(row.unknown_node)
         if service.session_affinity == "ClientIP":
             entry["session_affinity"] = {"type": "ClientIP", "timeout_seconds": service.affinity_timeout}
+        if backends is not None and (unplaced := backends.unplaced(service.namespace, service.name)):
+            entry["host_network_on_unknown_nodes"] = [p.id for p in unplaced]
+        if found := through.get((service.id, port.port, port.protocol)):
+            entry["load_balancer"] = [_load_balancer_json(lb) for lb in found]
         out.append(entry)
     return out
 
 
-def write_services_text(rows, stream: TextIO) -> None:
+def _write_reach(row, candidates, head: str, stream: TextIO, indent: str = "    ") -> None:
+    """`head: reached from …` (every backend), then the PARTIAL sources with `k of n`."""
+    full = [display_id(s) for s in row.reached if row.verdict(s) == "allow"]
+    partial = [f"{display_id(s)} ({row.reached[s]} of {candidates(s)})" for s in row.reached
+               if row.verdict(s) != "allow"]
+    stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
+    if partial:
+        stream.write(terminal(f"{indent}PARTIAL, some backends only: {', '.join(partial)}") + "\n")
+
+
+def _by_port(load_balancer) -> dict[tuple, list]:
+    out: dict[tuple, list] = {}
+    for lb in load_balancer:
+        out.setdefault((lb.service.id, lb.port.port, lb.port.protocol), []).append(lb)
+    return out
+
+
+def _load_balancer_json(lb) -> dict:
+    """One LoadBalancer IP of a Service port with loadBalancerSourceRanges: who reaches how many backends."""
+    out = {"ip": lb.address, "source_ranges": [str(n) for n in lb.service.load_balancer_source_ranges],
+           "backends": lb.backends, "sources_outside_ranges": lb.outside,
+           "from": [{"from": source, "reached": count, "verdict": lb.verdict(source)}
+                    for source, count in lb.reached.items()]}
+    if lb.not_judged:
+        out["sources_not_judged"] = {"sources": list(lb.not_judged), "why": lb.why_not}
+    return out
+
+
+def _write_load_balancer(lb, stream: TextIO) -> None:
+    ranges = ", ".join(str(n) for n in lb.service.load_balancer_source_ranges)
+    head = (f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: {lb.outside} "
+            f"source{'s' if lb.outside != 1 else ''} outside, dropped)")
+    _write_reach(lb, lambda s: lb.candidates[s], head, stream, "      ")
+    if lb.not_judged:
+        stream.write(terminal(f"      not judged: {len(lb.not_judged)} source{'s' if len(lb.not_judged) != 1 else ''} "
+                              f"({lb.why_not})") + "\n")
+
+
+def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None) -> None:
     """`Services` section: per Service port, the sources reaching every ready backend, and those reaching
-    only some (partial: the connection depends on the backend kube-proxy picks)."""
+    only some (partial: the connection depends on the backend kube-proxy picks); then through each
+    LoadBalancer IP of a Service with loadBalancerSourceRanges."""
+    through = _by_port(load_balancer)
     stream.write("\nServices (through the ClusterIP: reached = every ready backend on its target port)\n")
     for row in rows:
         head = (f"  {row.service.id} {protocol_name(row.port.protocol)} {row.port.port}"
                 f" ({len(row.backends)} ready backend{'s' if len(row.backends) != 1 else ''})")
+        unplaced = backends.unplaced(row.service.namespace, row.service.name) if backends is not None else ()
         if not row.backends:
-            stream.write(terminal(f"{head}: no ready backend, kube-proxy rejects every connection") + "\n")
+            stream.write(terminal(f"{head}: no ready backend" + (" netpolicy can place" if unplaced else
+                                                                 ", kube-proxy rejects every connection")) + "\n")
+        else:
+            _write_reach(row, row.candidates, head, stream)
+        if unplaced:
+            stream.write(terminal(f"    not counted: hostNetwork {', '.join(p.id for p in unplaced)} on nodes the "
+                                  "input does not name (kube-proxy sends to their nodes' addresses)") + "\n")
+        if not row.backends:
             continue
-        full = [s for s in row.reached if row.verdict(s) == "allow"]
-        partial = [f"{s} ({row.reached[s]} of {row.candidates(s)})" for s in row.reached if row.verdict(s) != "allow"]
-        stream.write(terminal(f"{head}: reached from {', '.join(full) or 'no endpoint'}") + "\n")
-        if partial:
-            stream.write(terminal(f"    PARTIAL, some backends only: {', '.join(partial)}") + "\n")
         if row.local is not None:
             unknown = f"; node unknown, left out: {', '.join(row.unknown_node)}" if row.unknown_node else ""
             stream.write(terminal(f"    internalTrafficPolicy Local: each source only to the backends on its node"
                                   f"{unknown}") + "\n")
-        if row.service.session_affinity == "ClientIP" and partial:
+        if row.service.session_affinity == "ClientIP" and any(row.verdict(s) != "allow" for s in row.reached):
             stream.write(terminal(f"    sessionAffinity ClientIP: a PARTIAL source keeps the backend of its first "
                                   f"connection ({row.service.affinity_timeout} s)") + "\n")
+        for lb in through.get((row.service.id, row.port.port, row.port.protocol), ()):
+            _write_load_balancer(lb, stream)
 
 
 HOOKS_NOTE = ("cells between pods on these nodes and anything off their node apply the host endpoint hooks "

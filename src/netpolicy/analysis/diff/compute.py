@@ -135,7 +135,7 @@ def semantic_diff(before: Cluster, after: Cluster, options: Options | None = Non
         removed=[p for p in index.endpoints if p.sides[AFTER] is None],
         endpoints=len(index.endpoints),
         externals=len(index.externals),
-        services=service_changes(*index.matrices),
+        services=service_changes(*index.matrices, index.externals),
     )
 
 

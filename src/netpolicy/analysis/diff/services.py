@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netpolicy.engine.service_lb_rows import load_balancer_rows
 from netpolicy.engine.service_rows import service_rows
 
 NONE = "none"
@@ -20,11 +21,14 @@ class ServiceChange:
     before: str
     after: str
     sources: tuple[str, ...]
+    #: The LoadBalancer IP the sources go through (a Service with loadBalancerSourceRanges); None: the ClusterIP.
+    via: str | None = None
 
 
-def service_changes(before, after) -> list[ServiceChange]:
-    """Every change of a source's verdict on a Service port, grouped by Service port and verdicts."""
-    sides = [_verdicts(matrix) for matrix in (before, after)]
+def service_changes(before, after, externals=()) -> list[ServiceChange]:
+    """Every change of a source's verdict on a Service port, grouped by Service port and verdicts;
+    `externals`: the external places common to both sides (each side's ranges cut where either cuts)."""
+    sides = [_verdicts(matrix, externals, side) for side, matrix in enumerate((before, after))]
     keys = list(dict.fromkeys([*sides[0], *sides[1]]))
     changes = []
     for key in keys:
@@ -34,13 +38,22 @@ def service_changes(before, after) -> list[ServiceChange]:
             was, now = old.get(source, NONE), new.get(source, NONE)
             if was != now:
                 grouped.setdefault((was, now), []).append(source)
-        changes += [ServiceChange(*key, was, now, tuple(sources)) for (was, now), sources in grouped.items()]
+        changes += [ServiceChange(*key[:3], was, now, tuple(sources), *key[3:])
+                    for (was, now), sources in grouped.items()]
     return changes
 
 
-def _verdicts(matrix) -> dict[tuple[str, int, int], dict[str, str]]:
-    """(Service id, port, protocol) → source → allow or partial."""
+def _verdicts(matrix, externals, side: int) -> dict[tuple, dict[str, str]]:
+    """(Service id, port, protocol[, LoadBalancer IP]) → source → allow or partial; the external ranges of
+    a LoadBalancer row as the common places (`externals`) that their side's range holds."""
     if not matrix.cluster.services:
         return {}
-    return {(row.service.id, row.port.port, row.port.protocol): {s: row.verdict(s) for s in row.reached}
-            for row in service_rows(matrix)}
+    out = {(row.service.id, row.port.port, row.port.protocol): {s: row.verdict(s) for s in row.reached}
+           for row in service_rows(matrix)}
+    ranges = {e.id for e in matrix.externals}
+    for row in load_balancer_rows(matrix):
+        reached = {s: row.verdict(s) for s in row.reached if s not in ranges}
+        reached |= {p.id: verdict for p in externals if p.sides[side] is not None
+                    and (verdict := row.verdict(p.sides[side].id))}
+        out[(row.service.id, row.port.port, row.port.protocol, row.address)] = reached
+    return out

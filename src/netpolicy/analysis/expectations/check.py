@@ -19,7 +19,15 @@ from functools import cached_property
 
 from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
 from netpolicy.analysis.diff.probes import Cuts, rule_cuts, typical_probe
-from netpolicy.analysis.expectations.model import ALLOW, DENY, EVERY, SERVICE, Expectation, ExpectationSuite
+from netpolicy.analysis.expectations.model import (
+    ALLOW,
+    DENY,
+    EVERY,
+    SERVICE,
+    VIA,
+    Expectation,
+    ExpectationSuite,
+)
 from netpolicy.analysis.expectations.peers import PeerResolver
 from netpolicy.engine.flow import FlowEvaluator, FlowResult
 from netpolicy.engine.matrix import Matrix
@@ -145,25 +153,29 @@ class _Checker:
 
     def _check_services(self, expectation: Expectation, file: str, sources: list[Place],
                         notes: list[str]) -> Outcome:
-        """Sources × Services: each Service port the expectation names, reached through its ClusterIP as
-        kube-proxy translates it (allowed when every ready backend allows it; for a deny expectation,
-        when some backend does: docs/semantics.md#service-rows)."""
-        from netpolicy.engine.path import CLUSTER_IP, Entry, ServicePaths
+        """Sources × Services: each Service port the expectation names, reached through its ClusterIP (or,
+        `via: loadBalancer`, through each of its LoadBalancer IPs) as kube-proxy translates it (allowed when
+        every ready backend allows it; for a deny expectation, when some backend does:
+        docs/semantics.md#service-rows)."""
+        from netpolicy.engine.path import ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
         paths = ServicePaths(self.cluster, self.evaluator.ctx.backends)
-        found = [paths.backends.services.get(tuple(spec.text.split("/", 1))) for spec in expectation.destinations]
+        found = [(paths.backends.services.get(tuple(spec.text.split("/", 1))), spec.via)
+                 for spec in expectation.destinations]
         notes = notes + [f"service {spec.text} is not in the input"
-                         for spec, service in zip(expectation.destinations, found, strict=True) if service is None]
-        services = [s for s in found if s is not None]
+                         for spec, (service, _) in zip(expectation.destinations, found, strict=True) if service is None]
+        services = [(s, via) for s, via in found if s is not None]
         ports = {s.id: [sp for sp in s.ports if expectation.connections.allows(sp.protocol, sp.port)]
-                 for s in services}
+                 for s, _ in services}
         notes += [f"service {sid} has none of the ports named" for sid, named in ports.items() if not named]
+        notes += [f"service {s.id} has no LoadBalancer ingress IP (status.loadBalancer.ingress)"
+                  for s, via in services if via == VIA[1] and not s.load_balancer_ips]
         if notes:
             return Outcome(expectation, file, ERROR, notes=tuple(notes))
         pairs = failing = 0
         listed: list[PairResult] = []
-        for service in services:
+        for service, via in services:
             dst = Place(f"svc/{service.id}", SERVICE, service.namespace, (None,))
             for src in sources:
                 ref = src.ref(0)
@@ -172,16 +184,16 @@ class _Checker:
                 wanted = allowed = ConnectionSet.empty()
                 shown = {}
                 for sp in ports[service.id]:
-                    entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None,
-                                  sp.port, sp)
-                    flow = evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
+                    flows = [evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
+                             for entry in _entries(service, sp, via)]
                     point = ConnectionSet.of(sp.protocol, IntervalSet.span(sp.port, sp.port))
                     wanted |= point
                     # allow: every ready backend must answer; deny: none may (a partial reach fails both)
-                    reached = flow.verdict == ALLOW or (expectation.expect == DENY and any(
-                        r.verdict == ALLOW for _, r in flow.legs))
+                    reached = all(f.verdict == ALLOW for f in flows) or (expectation.expect == DENY and any(
+                        r.verdict == ALLOW for f in flows for _, r in f.legs))
                     allowed |= point if reached else ConnectionSet.empty()
-                    shown[(sp.protocol, sp.port)] = flow.shown
+                    shown[(sp.protocol, sp.port)] = next((f.shown for f in flows if f.verdict != ALLOW),
+                                                         flows[0].shown)
                 pairs += 1
                 result = _judge(replace(expectation, connections=wanted), src, dst, allowed)
                 if result is not None:
@@ -228,3 +240,11 @@ def _judge(expectation: Expectation, src: Place, dst: Place, allowed: Connection
         return None
     return PairResult(src, dst, allowed, missing, extra)
 
+
+def _entries(service, sp, via: str) -> list:
+    """Where a `service` peer is entered on one port: its ClusterIP, or each of its LoadBalancer IPs."""
+    from netpolicy.engine.path import CLUSTER_IP, LOAD_BALANCER, Entry
+
+    if via == VIA[1]:
+        return [Entry(service, LOAD_BALANCER, address, sp.port, sp) for address in service.load_balancer_ips]
+    return [Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)]

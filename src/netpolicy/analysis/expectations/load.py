@@ -17,6 +17,7 @@ from netpolicy.analysis.expectations.model import (
     QUANTIFIERS,
     SELECTOR,
     SERVICE,
+    VIA,
     Expectation,
     ExpectationSuite,
     PeerSpec,
@@ -33,7 +34,7 @@ from netpolicy.suggest import closest, did_you_mean
 
 TOP_KEYS = ("expectations", "pods")
 EXPECTATION_KEYS = ("name", "description", "from", "to", "protocol", "ports", "expect", "quantifier")
-PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE, "except")
+PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE, "except", "via")
 POD_KEYS = ("id", "labels", "ports", "ip")
 PORT_KEYS = ("port", "protocol", "name")
 LABEL_SELECTOR_KEYS = ("matchLabels", "matchExpressions")
@@ -200,12 +201,19 @@ class _Reader:
         if kind in (CIDR, EXTERNAL) and namespace is not None:
             self.error(f"{path}.namespace", f"a {kind} peer has no namespace")
             return None
+        if "via" in item and kind != SERVICE:
+            self.error(f"{path}.via", "only a service peer has via")
+            return None
         if kind == SERVICE:
             if not isinstance(value, str) or value.count("/") != 1 or namespace is not None:
                 self.error(f"{path}.service", f"{value!r} is not a service",
                            expected="namespace/name of a Service, without a namespace key")
                 return None
-            return PeerSpec(SERVICE, value, path=path)
+            via = item.get("via", VIA[0])
+            if via not in VIA:
+                self.error(f"{path}.via", f"{via!r} is not a way into a Service", expected=" or ".join(VIA))
+                return None
+            return PeerSpec(SERVICE, value, path=path, via=via)
         if kind == ENDPOINT:
             if not isinstance(value, str) or "/" not in value:
                 self.error(f"{path}.endpoint", f"{value!r} is not an endpoint id",

@@ -21,6 +21,8 @@ QUANTIFIERS = (EVERY, ANY)
 # Peer kinds.
 ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE = (
     "endpoint", "podSelector", "selector", "namespace", "cidr", "external", "service")
+# How a `service` peer is entered: its ClusterIP, or each of its LoadBalancer ingress IPs.
+VIA = ("clusterIP", "loadBalancer")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,8 @@ class PeerSpec:
     - `namespace`: every endpoint of a namespace;
     - `cidr`: every address of `addresses` (endpoints and outside addresses);
     - `external`: the addresses of `addresses` that no endpoint owns;
-    - `service`: a Service (`namespace/name`, destinations only), reached as kube-proxy translates it.
+    - `service`: a Service (`namespace/name`, destinations only), reached as kube-proxy translates it,
+      through its ClusterIP or (`via` loadBalancer) each of its LoadBalancer ingress IPs.
     """
 
     kind: str
@@ -42,6 +45,7 @@ class PeerSpec:
     selector: Selector | None = None
     addresses: AddressSet | None = None
     path: str = ""
+    via: str = "clusterIP"
 
     def describe(self) -> str:
         """Readable: `podSelector app=django in trojanwall`, `external 0.0.0.0/0`."""

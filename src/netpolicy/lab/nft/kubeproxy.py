@@ -66,6 +66,8 @@ class ServiceEndpoint:
     port: int
     node: str | None
     pick: int
+    #: Whether kube-proxy knows its node (an EndpointSlice endpoint without nodeName is local to none).
+    node_named: bool = True
 
 
 class ServicePicks:
@@ -87,7 +89,7 @@ class ServicePicks:
                         if pick > PICK_PORTS[1]:
                             continue
                         found.append(ServiceEndpoint(service, sp, backend.address, target.port,
-                                                     node_of(backend), pick))
+                                                     node_of(backend), pick, backend.node_named))
                         pick += 1
                 self.by_port[_key(service, sp)] = found
 
@@ -166,7 +168,7 @@ class _KubeProxy:
         local = service.external_traffic_policy == "Local"
         internal_local = service.internal_traffic_policy == "Local"
         accessible = bool(external or sp.node_port)
-        here = [e for e in endpoints if e.node == self.node.name]
+        here = [e for e in endpoints if e.node_named and e.node == self.node.name]
         self.firewall(service, sp, key, base)
         if not endpoints:
             for address in cluster_ips + external:
@@ -343,11 +345,14 @@ class VipRoute:
 
 
 def vip_routes(topology: Topology, picks: ServicePicks) -> list[VipRoute]:
-    """A route per LoadBalancer or external IP, Service port and endpoint of the IP's family with a lab node."""
+    """A route per LoadBalancer or external IP, Service port and endpoint of the IP's family with a lab node; an
+    IP that is a node's own address is routed to that node like any of its addresses."""
     out = []
+    nodes = {str(a) for found in picks.backends.cluster.node_addresses.values() for a in found}
     for service in picks.services:
         for family in (4, 6):
-            vips = of_family((*service.load_balancer_ips, *service.external_ips), family)
+            vips = [v for v in of_family((*service.load_balancer_ips, *service.external_ips), family)
+                    if str(v) not in nodes]
             for sp in service.ports:
                 for e in picks.of(service, sp) if vips else ():
                     node = topology.lab_node(e.node) if e.node else None

@@ -35,7 +35,7 @@ def diff_markdown(result: DiffResult, group_by: str = "auto", title: str = "Conn
             lines.append("")
     if result.services:
         lines += ["| Service port | from | before | after |", "|---|---|---|---|"]
-        lines += [f"| {markdown(f'{c.service} {protocol_name(c.protocol)} {c.port}')} | "
+        lines += [f"| {markdown(f'{c.service} {protocol_name(c.protocol)} {c.port}' + (f' via {c.via}' if c.via else ''))} | "
                   f"{', '.join(markdown_code(s) for s in c.sources[:20])}{' …' if len(c.sources) > 20 else ''} | "
                   f"{c.before} | {c.after} |" for c in result.services[:MAX_ROWS]]
         lines.append("")

@@ -33,7 +33,8 @@ def render_diff_text(result: DiffResult, console, group_by: str = "auto") -> Non
         console.print("\n[bold]Services[/bold] (through the ClusterIP: allow = every ready backend, partial = some)")
         for change in result.services:
             shown = ", ".join(change.sources[:8]) + (f" and {len(change.sources) - 8} more" if len(change.sources) > 8 else "")
-            console.print(_esc(f"  {change.service} {protocol_name(change.protocol)} {change.port}: "
+            via = f" through LoadBalancer IP {change.via}" if change.via else ""
+            console.print(_esc(f"  {change.service} {protocol_name(change.protocol)} {change.port}{via}: "
                                f"{change.before} → {change.after} from {shown}"))
     chosen, rows = layout(result, group_by)
     for allowed, title, style in ((True, "Newly allowed", "green"), (False, "Newly blocked", "red")):

@@ -27,7 +27,7 @@ def write_report(args: ReportArgs, load: Callable[..., Cluster]) -> str:
     """Write the page to `args.output`; the line to tell the user. `load(paths, options, stdin=, objects=)`
     reads paths (with the command's other inputs); the cluster's warnings are printed here."""
     from netpolicy.analysis.lint import load_config, run_lint
-    from netpolicy.analysis.report_data import ReportInput, report_data
+    from netpolicy.render.html.data import ReportInput, report_data
     from netpolicy.render.html.page import render_page
 
     expectations = None

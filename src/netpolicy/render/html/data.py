@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netpolicy.analysis.diff.places import Group, Place, PlaceIndex
-from netpolicy.analysis.report_explain import Explainer
 from netpolicy.engine.matrix import Matrix, selected_endpoints
 from netpolicy.engine.pairs import class_pair_blocks, endpoint_classes
 from netpolicy.model.cluster import Cluster, Endpoint
 from netpolicy.model.connections import ConnectionSet
 from netpolicy.model.ir import EGRESS, INGRESS
 from netpolicy.options import Options
+from netpolicy.render.html.explain import Explainer
 from netpolicy.render.lint.json_out import finding_json
 from netpolicy.render.matrix_out import common_labels
 from netpolicy.render.ranges import display_id
