@@ -61,7 +61,7 @@ def test_via_is_checked(tmp_path: Path) -> None:
     path = write(tmp_path, "cluster.yaml", CLUSTER)
     suite = tmp_path / "expect.yaml"
     suite.write_text("expectations:\n- name: x\n  from: {endpoint: web/client}\n"
-                     "  to: {service: web/web-lb, via: nodePort}\n  expect: allow\n")
+                     "  to: {service: web/web-lb, via: hostPort}\n  expect: allow\n")
     result = CliRunner().invoke(app, ["test", str(suite), "-f", path])
     assert result.exit_code == 2
-    assert "expect.yaml:4: expectations[0].to.via: 'nodePort' is not a way into a Service" in result.output
+    assert "expect.yaml:4: expectations[0].to.via: 'hostPort' is not a way into a Service" in result.output

@@ -276,3 +276,127 @@ def test_a_pods_leg_to_a_host_network_backend_leaves_by_its_interface(closed, ve
     objects = [*BASE, *stars, METRICS_IN, *([shut] if closed else [])]
     flow = FlowQuery(load_documents(copy.deepcopy(objects)))(CLIENT, "svc/web/agent", "TCP", 80)
     assert [result.verdict for _, result in flow.legs] == [verdict]
+
+
+DENY_IN = host_path.gnp("deny-in", {"order": 1, "selector": "has(host-endpoint)", "ingress": [{"action": "Deny"}]})
+PRE_FROM_SELF = host_path.gnp("pre-from-self", {
+    "order": 5, "preDNAT": True, "applyOnForward": True, "selector": "has(host-endpoint)",
+    "ingress": [{"action": "Allow", "source": {"nets": ["172.18.0.2/32"]}}]})
+NAMED_DENY_ALL = host_path.gnp("named-deny-all", {"order": 1, "selector": "has(named)",
+                                                  "ingress": [{"action": "Deny"}], "egress": [{"action": "Deny"}]})
+# (case, host endpoints, extra objects, destination, protocol, port, verdict, a phrase of the trace)
+LO_CASES = [
+    # without a `*` endpoint nothing governs lo (dispatch.go: only named interfaces and the default)
+    ("no host endpoint", [], [], "node/node-a", "TCP", 8080, "allow", "does not cross a policed"),
+    ("a named eth0 endpoint only: lo is not its", [NAMED_A], [NAMED_DENY_ALL], "172.18.0.2", "TCP", 8080, "allow",
+     "does not cross a policed"),
+    # filterOutputChain and filterInputChain dispatch lo to the `*` endpoint's normal chains
+    ("`*`: its profile allows", STARS, [], "node/node-a", "TCP", 8080, "allow", "by lo"),
+    ("`*`: its normal policy denies (filter OUTPUT first)", STARS, [NORMAL_DENY_ALL], "172.18.0.2", "TCP", 8080,
+     "deny", "deny-all"),
+    ("`*`: ingress only denies (filter INPUT)", STARS, [DENY_IN], "node/node-a", "TCP", 8080, "deny", "deny-in"),
+    # failsafeOutChain, then failsafeInChain: a port must be failsafe both ways to pass a deny-all
+    ("failsafe both ways (TCP 179)", STARS, [NORMAL_DENY_ALL], "node/node-a", "TCP", 179, "allow", "failsafe"),
+    ("failsafe inbound only (TCP 22): OUTPUT denies", STARS, [NORMAL_DENY_ALL], "node/node-a", "TCP", 22, "deny",
+     "deny-all"),
+    ("failsafe outbound only (UDP 53): INPUT denies", STARS, [NORMAL_DENY_ALL], "node/node-a", "UDP", 53, "deny",
+     "failsafe outbound"),
+    # StaticManglePreroutingChain: a packet back by lo meets the `*` endpoint's preDNAT policy
+    ("preDNAT on lo", STARS, [PRE_NO_9999], "node/node-a", "TCP", 9999, "deny", "pre-no-9999"),
+    ("preDNAT Allow skips INPUT (acceptAlreadyAccepted)", STARS, [PRE_FROM_SELF, DENY_IN], "node/node-a", "TCP",
+     8080, "allow", "INPUT policy is skipped"),
+    # a named eth0 endpoint beside: lo still takes the `*` one's chains
+    ("named and `*`: lo takes the `*` one", [NAMED_A, *STARS], [NAMED_DENY_ALL], "node/node-a", "TCP", 8080,
+     "allow", "node-a-any"),
+    ("named and `*`: the `*` one's policy", [NAMED_A, *STARS], [NORMAL_DENY_ALL], "node/node-a", "TCP", 8080,
+     "deny", "deny-all"),
+]
+
+
+@pytest.mark.parametrize("case, heps, extra, dst, protocol, port, verdict, reason", LO_CASES,
+                         ids=[c[0] for c in LO_CASES])
+def test_a_nodes_traffic_to_itself_crosses_lo(case, heps, extra, dst, protocol, port, verdict, reason):
+    """node-a → its own address: out and in by `lo`, which only a `*` host endpoint governs (Felix's dispatch
+    default: `dispatch.go` hostDispatchChains; `static.go` filterOutputChain, StaticManglePreroutingChain,
+    filterInputChain; raw clears the marks filter OUTPUT set, StaticRawPreroutingChain)."""
+    objects = [*OBJECTS, *heps, *extra]
+    result = FlowQuery(load_documents(copy.deepcopy(objects)))("node/node-a", dst, protocol, port)
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    if heps:
+        assert agrees(objects)
+
+
+PRE_NO_9100 = host_path.gnp("pre-no-9100", {**PRE_NO_80["spec"], "ingress": [
+    {"action": "Deny", "protocol": "TCP", "destination": {"ports": [9100]}}]})
+PRE_NO_9100["metadata"]["name"] = "pre-no-9100"
+
+
+@pytest.mark.parametrize("extra, verdict, reason", [
+    ([], "allow", "DefaultEndpointToHostAction"),
+    ([PRE_NO_80], "deny", "pre-no-80"),     # mangle PREROUTING sees the ClusterIP's port 80, before DNAT
+    ([PRE_NO_9100], "allow", ""),           # ... never the hostNetwork backend's port 9100
+])
+def test_a_pods_leg_to_a_host_network_backend_on_its_node_meets_pre_dnat_before_dnat(extra, verdict, reason):
+    """web/app-0 (node-b) → the agent Service, whose hostNetwork backend is node-b itself: kube-proxy translates
+    it on node-b, after mangle PREROUTING dispatched it on the pod's interface to the `*` endpoint's preDNAT
+    policy (`static.go` StaticManglePreroutingChain; `dispatch.go` default), so that policy judges the ClusterIP
+    and Service port; `query` and the Service rows agree."""
+    from tests.engine.test_node_backends import BASE
+
+    cluster = load_documents(copy.deepcopy([*BASE, *STARS, *extra]))
+    flow = FlowQuery(cluster)(APP_0, "svc/web/agent", "TCP", 80)
+    ((_, result),) = flow.legs
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    row = next(r for r in service_rows(Matrix(cluster)) if r.service.name == "agent")
+    assert row.reached.get(APP_0, 0) == (verdict == "allow")
+
+
+def _stray(name: str, node_name: str, address: str) -> dict:
+    """A host endpoint naming eth1: eth0's named one governs its node (the alphabetically first), so this one
+    governs none."""
+    found = host_path.hep(name, "eth1", labels={"host-endpoint": "", "stray": ""},
+                          node=node_name, ips=(address,))
+    found["spec"]["profiles"] = ["projectcalico-default-allow"]
+    return found
+
+
+# in the office range app-1 admits
+ETH1_A, ETH1_B = _stray("node-a-eth1", "node-a", "203.0.113.50"), _stray("node-b-eth1", "node-b", "203.0.113.60")
+# (case, extra objects, source, destination, port, verdict, a phrase of the trace or "")
+STRAY_CASES = [
+    # StaticFilterForwardChains: a pod's packet to another node's address is forwarded: from-hep-forward of the
+    # `*` endpoint on its interface
+    ("to another node's eth1: from-hep-forward", [FORWARD_CLOSED_A], CLIENT, "node-b-eth1", 8080, "deny",
+     "closed-a"),
+    # filterInputChain: to its own node's eth1 address the packet goes to the node itself (workload-to-host)
+    ("to its own node's eth1: not forwarded", [FORWARD_CLOSED_A], CLIENT, "node-a-eth1", 8080, "allow", ""),
+    # StaticManglePreroutingChain: preDNAT on the pod's interface, whatever the destination
+    ("to its own node's eth1: preDNAT", [PRE_NO_9999], CLIENT, "node-a-eth1", 9999, "deny", "pre-no-9999"),
+    ("to another node's eth1: preDNAT", [PRE_NO_9999], CLIENT, "node-b-eth1", 9999, "deny", "pre-no-9999"),
+    # to-hep-forward of every packet forwarded to a pod; a node's own packets to its pods are not forwarded
+    ("from another node's eth1: to-hep-forward", [NOT_TO_APP_1], "node-b-eth1", APP_1, 8080, "deny",
+     "not-to-app-1"),
+    ("from its own node's eth1: never forwarded", [NOT_TO_APP_1], "node-a-eth1", APP_1, 8080, "allow", ""),
+]
+
+
+@pytest.mark.parametrize("case, extra, src, dst, port, verdict, reason", STRAY_CASES,
+                         ids=[c[0] for c in STRAY_CASES])
+def test_a_pods_traffic_with_a_host_endpoint_governing_no_node_crosses_the_star_hooks(case, extra, src, dst, port,
+                                                                                    verdict, reason):
+    """A host endpoint governing no node (node-x's eth1 beside its governing eth0 one) is still an address on
+    a node: the `*` endpoint's hooks on the pod's interface judge the pod's packets to it and those forwarded
+    from it (`dispatch.go` hostDispatchChains default; `static.go` as cited)."""
+    named_b = host_path.hep("node-b-eth0", "eth0", labels={"host-endpoint": "", "hostname": "node-b", "named": ""},
+                            node="node-b", ips=("172.18.0.3",))
+    named_b["spec"]["profiles"] = ["projectcalico-default-allow"]
+    objects = [*OBJECTS, NAMED_A, named_b, *STARS, ETH1_A, ETH1_B, *extra]
+    result = FlowQuery(load_documents(copy.deepcopy(objects)))(src, dst, "TCP", port)
+    assert result.verdict == verdict
+    text = " ".join(f"{s.policy} {s.reason}" for side in (result.egress, result.ingress) for s in side.trace)
+    assert reason in text, text
+    assert agrees(objects)

@@ -612,6 +612,43 @@ def test_donottrack_on_the_replies_of_node_port_and_external_connections(name):
         assert reached(report, client, via) == expected, (client, via)
 
 
+# node-a's `*` host endpoint polices lo: its normal ingress policy keeps node-a's own address from its port 8080
+# (filter INPUT), its preDNAT policy drops 9999 (mangle PREROUTING on lo), failsafe 22 passes
+LO_NO_8080 = host_path.gnp("lo-no-8080", {
+    "order": 10, "selector": "hostname == 'node-a'", "types": ["Ingress"],
+    "ingress": [{"action": "Deny", "protocol": "TCP", "source": {"nets": ["172.18.0.2/32"]},
+                 "destination": {"ports": [8080]}}, {"action": "Allow"}]})
+
+
+def test_a_nodes_traffic_to_its_own_address_crosses_lo():
+    """node-a → 172.18.0.2 leaves and enters by `lo`, dispatched to the `*` endpoint's chains for every packet
+    (`dispatch.go` hostDispatchChains default; `static.go` filterOutputChain, StaticManglePreroutingChain,
+    filterInputChain): the kernel and the engine agree, and the engine denies 8080 and 9999, allows 22."""
+    from tests.engine import test_star_hooks as star
+
+    objects = [*OBJECTS, *star.STARS, LO_NO_8080, star.PRE_NO_9999]
+    report = verify(load_documents(copy.deepcopy(objects)), [])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    own = {(n["protocol"], n["port"]): (n["engine"], n["kernel"]) for n in report.nodes
+           if n["from"] == n["to"] == "node/node-a"}
+    assert own[("TCP", 8080)] == ("deny", "denied")
+    assert own[("TCP", 9999)] == ("deny", "denied")
+    assert own[("TCP", 22)] == ("allow", "allowed")
+
+
+def test_a_pods_leg_to_a_host_network_backend_on_its_node_meets_pre_dnat_before_dnat():
+    """web/app-0 (node-b) → the agent ClusterIP, DNATed on node-b to node-b itself: node-b's `*` endpoint's
+    preDNAT policy (mangle PREROUTING on the pod's interface) sees port 80, not 9100: pre-no-80 drops it,
+    pre-no-9100 does not (`static.go` StaticManglePreroutingChain); the kernel agrees with the engine."""
+    from tests.engine import test_star_hooks as star
+    from tests.engine.test_node_backends import BASE
+
+    for pre, kernel in ((star.PRE_NO_80, "denied"), (star.PRE_NO_9100, "allowed")):
+        report = verify(load_documents(copy.deepcopy([*BASE, *star.STARS, pre])), [])
+        assert report.ok, [disagreement_json(d) for d in report.disagreements]
+        assert reached(report, "web/app-0", "ClusterIP 10.96.5.20") == {"node/node-b": kernel}
+
+
 def test_a_slice_endpoint_without_node_name_is_local_nowhere():
     """externalTrafficPolicy Local with an EndpointSlice endpoint that has no nodeName (app-0, on node-b):
     kube-proxy on node-b has no local endpoint and drops; node-a's (nodeName set) answers — kernel and engine

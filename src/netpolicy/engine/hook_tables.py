@@ -31,7 +31,16 @@ from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
 from netpolicy.engine.nat_outgoing import pool_networks
 from netpolicy.engine.nat_tables import masqueraded_table
-from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, STRAY_HOST, node_parts
+from netpolicy.engine.node_tables import (
+    N_KINDS,
+    OFF,
+    OTHER,
+    OWN_HOST,
+    OWN_POD,
+    STRAY_HOST,
+    node_parts,
+    stray_parts,
+)
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
 from netpolicy.engine.terms import RuleTerm
@@ -41,8 +50,9 @@ from netpolicy.model.protocols import PORT_PROTOCOLS, UDP
 
 #: A pod on a known node without hooks: off every guarded node (classes are not split among such nodes).
 ELSEWHERE = "\x00elsewhere"
-#: A host endpoint governing no node, when `*` host endpoints police pod interfaces (kind STRAY_HOST).
-STRAY = "\x00stray"
+#: The prefix of a host endpoint's node when it governs none and `*` host endpoints police pod interfaces
+#: (kind STRAY_HOST on its own node: a pod's packet to it goes to the node itself; OTHER elsewhere).
+STRAY = "\x00stray:"
 _CATCH_ALL = (ProfileStart("catch-all", None), RuleStep(None, None, Rule(ALLOW, INGRESS, 0, "catch-all")))
 
 
@@ -101,9 +111,9 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
     """A peer class's node: a policed pod's or workload's (ELSEWHERE: a node no host endpoint governs;
-    None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY
-    when a `*` host endpoint polices pod interfaces: their traffic to pods is not told by the node's)."""
-    stray = STRAY if any(h.star is not None for h in hooks.values()) else None
+    None: unknown), a governing host endpoint's; None for address ranges; STRAY and its node for another host
+    endpoint on a guarded node or under `*` host endpoints (its pods' traffic with it is the node's own)."""
+    stray = any(h.star is not None for h in hooks.values())
     named = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
 
     def node_of(endpoint: Endpoint) -> str | None:
@@ -111,7 +121,9 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
             return None
         if endpoint.kind == HOST_ENDPOINT:
             found = hooks.get(endpoint.node) if endpoint.node else None
-            return endpoint.node if found is not None and found.hep is endpoint else stray
+            if found is not None and found.hep is endpoint:
+                return endpoint.node
+            return f"{STRAY}{endpoint.node or ''}" if stray or found is not None else None
         node = ctx.cluster.node_of(endpoint)
         return node if node is None or node in hooks or named else ELSEWHERE
 
@@ -154,9 +166,11 @@ class HookTables:
         self._pod_node = np.array([-1 if c.endpoint is None or c.endpoint.kind == HOST_ENDPOINT or c.node is None
                                    else self._numbers.get(c.node, len(hooks)) for c in classes], dtype=np.int64)
         self._host_node = np.array([self._numbers[c.node] if c.endpoint is not None
-                                    and c.endpoint.kind == HOST_ENDPOINT and c.node not in (None, STRAY) else -1
-                                    for c in classes], dtype=np.int64)
-        self._stray = np.array([c.node == STRAY for c in classes], dtype=bool)
+                                    and c.endpoint.kind == HOST_ENDPOINT and c.node is not None
+                                    and not c.node.startswith(STRAY) else -1 for c in classes], dtype=np.int64)
+        # per peer class: the node of a host endpoint governing none ("" when not one)
+        self._stray = np.array([c.node[len(STRAY):] if c.node and c.node.startswith(STRAY) else ""
+                                for c in classes], dtype=object)
         self._outside = np.array([c.endpoint is None for c in classes], dtype=bool)
         self._bases: dict[tuple, tuple] = {}
         self._folded: dict[tuple, SideTable] = {}
@@ -171,10 +185,13 @@ class HookTables:
         """The endpoint's table with the hooks folded in, and what tells it apart (empty: unchanged)."""
         subject = self.matrix.subject_classes(endpoint)
         node = self.matrix.classes[next(iter(subject.values()))].node if subject else None
-        hooks = self.hooks.get(node) if node is not None else None
+        stray = node is not None and node.startswith(STRAY)
+        hooks = self.hooks.get(node[len(STRAY):] if stray else node) if node is not None else None
         if hooks is None:
             return table, ()
-        if endpoint.kind == HOST_ENDPOINT:
+        if stray:
+            parts, rows_of = stray_parts(self, table, direction)
+        elif endpoint.kind == HOST_ENDPOINT:
             parts, rows_of = node_parts(self, endpoint, direction, hooks, subject)
         else:
             parts, rows_of = self._pod_parts(endpoint, direction, table, hooks, subject)
@@ -184,10 +201,10 @@ class HookTables:
         key = ("hooks", node, endpoint.kind == HOST_ENDPOINT, direction, names, tuple(id(parts[n]) for n in names))
         found = self._folded.get(key)
         if found is None:
-            found = self._combine([parts[n] for n in names], self.kinds(node),
+            found = self._combine([parts[n] for n in names], self.kinds(hooks.hep.node),
                                   lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
             if endpoint.kind == HOST_ENDPOINT and direction == INGRESS:
-                found = masqueraded_table(self.matrix, node, self.kinds(node), found)
+                found = masqueraded_table(self.matrix, hooks.hep.node, self.kinds(hooks.hep.node), found)
             self._folded[key] = found
         return found, key
 
@@ -231,17 +248,17 @@ class HookTables:
         return star.out is not None
 
     def _star_egress(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
-        """`_egress`, then the `*` endpoint on the pod's interface: preDNAT (to anything but a host endpoint
-        governing no node; failsafe inbound ports skip it; Allow skips from-hep-forward), from-hep-forward
-        (forwarded: not to its own node)."""
+        """`_egress`, then the `*` endpoint on the pod's interface: preDNAT (to anything; failsafe inbound ports
+        skip it; Allow skips from-hep-forward), from-hep-forward (forwarded: not to its own node, nor to a host
+        endpoint of it governing none)."""
         allowed, undecided = self.decided(rows, "star_pre", self.inbound[None, :])
         forwarded = ~np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None]
         passed = allowed | undecided & (~forwarded | rows.get("star_into", True))
-        return self._egress(rows, kinds) & (passed | (kinds == STRAY_HOST)[:, None])
+        return self._egress(rows, kinds) & passed
 
     def _star_arrival(self, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
         """`_arrival`, then the `*` endpoint's to-hep-forward on the pod's interface for every packet
-        forwarded to the pod (not its node's own, not a host endpoint's governing no node)."""
+        forwarded to the pod (not its node's own: from its governing host endpoint or another of it)."""
         kept = np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None] | rows.get("star_out", True)
         return self._arrival(rows, kinds) & kept
 
@@ -275,7 +292,7 @@ class HookTables:
         """From a class off the node: raw (Allow: untracked, its reply judged by the pod's egress with the
         ports swapped, UDP only; Deny drops), preDNAT (Allow skips the forward hook; Deny drops), then
         from-hep-forward (Deny drops); failsafe ports skip raw and preDNAT policy; then the pod's ingress.
-        From its node's governing host endpoint: never policed (`static.go` filterOutputChain)."""
+        From its node's own host endpoints: never policed (`static.go` filterOutputChain)."""
         passed = rows.get("into", True)
         allowed, undecided = self.decided(rows, "pre", self.inbound[None, :])
         passed = allowed | undecided & passed
@@ -283,7 +300,7 @@ class HookTables:
         if "raw" in rows:
             allowed = allowed & self.udp[None, :] & rows["reply"][:, self.swapped]
         passed = allowed | undecided & passed
-        return (rows["own"] & ((kinds != OFF)[:, None] | passed)) | (kinds == OWN_HOST)[:, None]
+        return (rows["own"] & ((kinds != OFF)[:, None] | passed)) | np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None]
 
     def walk(self, plan: Plan, direction: str, subject: dict[int, int], catch_all: bool) -> SideTable:
         """A hook's plan over the peer classes with the endpoint as the subject of each rule's own side;
@@ -310,7 +327,7 @@ class HookTables:
                   | ((self._host_node >= 0) & (self._host_node != number))] = OFF
             found[self._pod_node == number] = OWN_POD
             found[self._host_node == number] = OWN_HOST
-            found[self._stray] = STRAY_HOST
+            found[self._stray == node] = STRAY_HOST
             self._kinds[node] = found
         return found
 

@@ -19,7 +19,7 @@ from netpolicy.engine.host_path import (
     node_host_endpoint,
     tracked_reply,
 )
-from netpolicy.engine.node_flow import evaluate_node_flow
+from netpolicy.engine.node_flow import pod_to_own_host
 from netpolicy.engine.packet import Packet
 from netpolicy.engine.path import Entry, Leg
 from netpolicy.engine.star_hooks import from_pod
@@ -31,12 +31,16 @@ def to_node_backend(evaluator: FlowEvaluator, src: str, entry: Entry, leg: Leg, 
     node = leg.backend.node
     at = entry.node or client_node or node  # the node where kube-proxy translated the packet
     masquerade = leg.rewrite.ingress_from
-    if client_node is not None and client_node == node == at and masquerade is None:
-        flow = evaluate_node_flow(evaluator, src, f"node/{node}", protocol, leg.target.port, src_port)
-        return _named(flow, leg, node)
-    result = evaluator.evaluate(src, str(leg.backend.address), protocol, leg.target.port, src_port, leg.rewrite)
     ctx, port = evaluator.ctx, src_port if src_port is not None else EPHEMERAL[0]
     source, target = evaluator.peer(src), evaluator.peer(str(leg.backend.address))
+    if client_node is not None and client_node == node == at and masquerade is None:
+        # translated on the pod's own node: a `*` endpoint's preDNAT sees the packet as sent (mangle PREROUTING)
+        sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else None
+        pod = ctx.cluster.endpoint(src)
+        assert pod is not None
+        return _named(pod_to_own_host(evaluator, pod, f"node/{node}", node, protocol, leg.target.port, src_port,
+                                      sent), leg, node)
+    result = evaluator.evaluate(src, str(leg.backend.address), protocol, leg.target.port, src_port, leg.rewrite)
     translated = Packet(source, target, protocol, leg.target.port, port)
     hep = node_host_endpoint(ctx.cluster, at) if at else None
     sent = Packet(source, evaluator.peer(entry.address), protocol, entry.port, port) if entry.address else translated
@@ -85,9 +89,8 @@ def _replies(ctx, heps: tuple, sent: Packet, sent_on: Packet, own_reply: bool) -
     return out
 
 
-def _named(flow: FlowResult | None, leg: Leg, node: str) -> FlowResult:
+def _named(flow: FlowResult, leg: Leg, node: str) -> FlowResult:
     """The node flow as the leg's result, saying why the node judges it."""
-    assert flow is not None
     why = TraceStep(None, None, None, None, "Default",
                     f"{leg.name} runs in node {node}'s network namespace: a pod's packet to it is a packet to its "
                     "own node")

@@ -21,9 +21,19 @@ from netpolicy.engine.flow import (
     side,
     with_sides,
 )
-from netpolicy.engine.host_path import Crossing, crossing_side, forwarded, host_side, node_host_endpoint
+from netpolicy.engine.host_hooks import Hop, note
+from netpolicy.engine.host_path import (
+    Crossing,
+    arrive,
+    crossing_side,
+    depart,
+    forwarded,
+    host_side,
+    node_host_endpoint,
+)
 from netpolicy.engine.nat_outgoing import masquerade_note, masquerades
-from netpolicy.engine.packet import Packet
+from netpolicy.engine.packet import Packet, Peer
+from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Cluster, Endpoint, HostNetworkPod
@@ -119,10 +129,7 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
                protocol: int, port: int | None, src_port: int | None) -> FlowResult:
     cluster = evaluator.ctx.cluster
     if src_node is not None and src_node == dst_node:
-        step = SideResult("allow", (TraceStep(None, None, None, None, "Default",
-                                              f"both ends are node {src_node}: its traffic to itself does not "
-                                              "cross a policed interface"),))
-        return FlowResult(src, dst, protocol, port, src_port, "allow", step, step)
+        return _to_itself(evaluator, src, dst, src_node, protocol, port, src_port)
     if src_node is not None:
         pod = cluster.endpoint(dst)
         if pod is not None and cluster.node_of(pod) == src_node:
@@ -131,10 +138,33 @@ def _node_flow(evaluator: FlowEvaluator, src: str, dst: str, src_node: str | Non
     if dst_node is not None:
         pod = cluster.endpoint(src)
         if pod is not None and cluster.node_of(pod) == dst_node:
-            return _pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
+            return pod_to_own_host(evaluator, pod, dst, dst_node, protocol, port, src_port)
         dst = _end_address(cluster, dst, dst_node, src)
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     return _through_host_endpoints(evaluator, result, src, dst, src_node, dst_node)
+
+
+def _to_itself(evaluator: FlowEvaluator, src: str, dst: str, node: str, protocol: int, port: int | None,
+               src_port: int | None) -> FlowResult:
+    """A node's traffic to itself (its own address, 127.0.0.1): out and in by `lo`, which only its `*` host
+    endpoint governs (the dispatch's default): filter OUTPUT's normal egress policy, then mangle PREROUTING's
+    preDNAT and filter INPUT's normal ingress policy, failsafe ports first (`static.go` filterOutputChain,
+    StaticManglePreroutingChain, filterInputChain; raw dispatches no `*` endpoint). Without one: not policed."""
+    ctx = evaluator.ctx
+    star = ctx.cluster.star_host_endpoints.get(node)
+    if star is None:
+        step = SideResult(ACCEPT, (TraceStep(None, None, None, None, "Default",
+                                             f"both ends are node {node}: its traffic to itself does not "
+                                             "cross a policed interface"),))
+        return FlowResult(src, dst, protocol, port, src_port, ACCEPT, step, step)
+    address = evaluator.peer(_end_address(ctx.cluster, dst, node, src))
+    packet = Packet(address, address, protocol, port, src_port if src_port is not None else EPHEMERAL[0])
+    why = note(f"both ends are node {node}: out and in by lo, which only {star.id} (interfaceName \"*\") governs "
+               "(the default of Felix's dispatch chains)")
+    egress = crossing_side([Crossing((Hop(NEXT, (why,)),), ACCEPT), depart(ctx, star, packet, from_host=True)])
+    ingress = crossing_side([arrive(ctx, star, packet, to_host=True)])
+    verdict = ACCEPT if egress.verdict == ingress.verdict == ACCEPT else DROP
+    return FlowResult(src, dst, protocol, port, src_port, verdict, egress, ingress)
 
 
 def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: str, dst: str,
@@ -210,14 +240,41 @@ def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: 
     return FlowResult(src, pod.id, protocol, port, src_port, "allow", egress, ingress)
 
 
-def _pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
-                     port: int | None, src_port: int | None) -> FlowResult:
+def own_node_flow(evaluator: FlowEvaluator, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+                  port: int | None, src_port: int | None) -> FlowResult | None:
+    """A pod's flow with a host endpoint of its own node governing none (eth1 beside eth0): the node's own
+    traffic, judged as with the governing one (filterInputChain sends a workload's packet to the
+    workload-to-host chain, filterOutputChain returns for workload interfaces); None for anything else."""
+    ctx = evaluator.ctx
+    if not ctx.host_endpoints:
+        return None
+    source, target = evaluator.peer(src), evaluator.peer(dst)
+    ends = [p.endpoint if p.policed else None for p in (source, target)]
+    if any(e is None for e in ends) or [e.kind == HOST_ENDPOINT for e in ends].count(True) != 1:
+        return None
+    hep, pod = ends if ends[0].kind == HOST_ENDPOINT else ends[::-1]
+    if hep.node is None or hep.node != ctx.cluster.node_of(pod) or node_host_endpoint(ctx.cluster, hep.node) is hep:
+        return None
+    refs = [ref if isinstance(ref, str) else ref.id for ref in (src, dst)]
+    if hep is ends[0]:
+        return _host_to_local_pod(refs[0], pod, hep.node, protocol, port, src_port)
+    return replace(pod_to_own_host(evaluator, pod, refs[1], hep.node, protocol, port, src_port, at=target),
+                   src=refs[0])
+
+
+def pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
+                    port: int | None, src_port: int | None, original: Packet | None = None,
+                    at: Peer | None = None) -> FlowResult:
+    """A pod's packet to its own node (`at`: one of its addresses, else the one of `dst`'s family): a `*`
+    endpoint's preDNAT policy on the packet as sent (`original`: a Service address before kube-proxy's DNAT),
+    the pod's egress, then DefaultEndpointToHostAction."""
     cluster = evaluator.ctx.cluster
     action = evaluator.ctx.options.endpoint_to_host_action
-    target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
+    target, source = at or evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
     sent = replace(packet, second=EPHEMERAL[0]) if src_port is None and packet.has_ports else packet
-    egress = crossing_side(from_pod(evaluator.ctx, sent, to_host=True), side(evaluator.ctx, source, EGRESS, packet))
+    egress = crossing_side(from_pod(evaluator.ctx, sent, original, to_host=True),
+                           side(evaluator.ctx, source, EGRESS, packet))
     verdict = "deny" if action == "DROP" else "allow"
     why = {"ACCEPT": "accepts it (what calico.yaml and the operator set)",
            "DROP": "drops it (Felix's own default)",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 #: What a peer class is to a node (`HookTables.kinds`): anything else, off the node (an address range, a
 #: pod on another known node, another node's governing host endpoint), one of its pods, its governing
-#: host endpoint, a host endpoint governing no node (told apart only under `*` host endpoints).
+#: host endpoint, a host endpoint of it governing no node (told apart only under `*` host endpoints).
 OTHER, OFF, OWN_POD, OWN_HOST, STRAY_HOST = 0, 1, 2, 3, 4
 N_KINDS = 5
 
@@ -51,10 +51,30 @@ def node_parts(tables: HookTables, hep: Endpoint, direction: str, hooks: NodeHoo
         tables.tri_state(parts, "raw_back", raw_other, other, subject)
     if hooks.pre is not None and direction == INGRESS:
         tables.tri_state(parts, "pre", hooks.pre, INGRESS, subject)
+    star = matrix.ctx.cluster.star_host_endpoints.get(hep.node) if hooks.star is not None else None
+    if star is not None:  # the node's traffic to itself, by `lo`: the `*` endpoint's normal policy and preDNAT
+        parts["lo"] = matrix.plain_side_table(star, own)
+        if hooks.star.pre is not None and direction == INGRESS:
+            tables.tri_state(parts, "lo_pre", hooks.star.pre, INGRESS, matrix.subject_classes(star))
     if direction == EGRESS:
-        return parts, lambda rows, kinds: _leaving(tables, rows, kinds)
+        return parts, lambda rows, kinds: _by_lo(tables, rows, kinds, _leaving(tables, rows, kinds), EGRESS)
     accept = matrix.ctx.options.endpoint_to_host_action != "DROP"
-    return parts, lambda rows, kinds: _arriving(tables, rows, kinds, accept)
+    return parts, lambda rows, kinds: _by_lo(tables, rows, kinds, _arriving(tables, rows, kinds, accept), INGRESS)
+
+
+def _by_lo(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray, found: np.ndarray,
+           direction: str) -> np.ndarray:
+    """The node's cells with itself under a `*` host endpoint, which governs `lo` (`dispatch.go` default):
+    leaving, filter OUTPUT (failsafe outbound ports, then its normal egress policy); arriving, preDNAT (failsafe
+    inbound ports skip it; Allow skips INPUT), then filter INPUT (failsafe inbound, its normal ingress policy)."""
+    if "lo" not in rows:
+        return found
+    if direction == EGRESS:
+        by_lo = t.outbound[None, :] | rows["lo"]
+    else:
+        allowed, undecided = t.decided(rows, "lo_pre", t.inbound[None, :])
+        by_lo = allowed | undecided & (t.inbound[None, :] | rows["lo"])
+    return np.where((kinds == OWN_HOST)[:, None], by_lo, found)
 
 
 def _leaving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray) -> np.ndarray:
@@ -90,3 +110,12 @@ def _arriving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray, acc
     arriving = np.where((kinds == OWN_POD)[:, None], accept, arriving)
     return arriving | (kinds == OWN_HOST)[:, None]
 
+
+
+def stray_parts(tables: HookTables, table: SideTable, direction: str) -> tuple[dict[str, SideTable], Callable]:
+    """A host endpoint governing none on a guarded node: with its node's pods, the node's own traffic (to them
+    never policed; from them DefaultEndpointToHostAction), else its own table."""
+    if direction == EGRESS:
+        return {"own": table}, lambda rows, kinds: rows["own"] | (kinds == OWN_POD)[:, None]
+    accept = tables.matrix.ctx.options.endpoint_to_host_action != "DROP"
+    return {"own": table}, lambda rows, kinds: np.where((kinds == OWN_POD)[:, None], accept, rows["own"])

@@ -15,9 +15,9 @@ from dataclasses import replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import Crossing, crossing_side, forwarded
-from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
-from netpolicy.engine.packet import Packet
-from netpolicy.engine.star_hooks import from_pod, to_pod
+from netpolicy.engine.node_flow import evaluate_node_flow, governing_node, own_node_flow
+from netpolicy.engine.packet import Packet, Peer
+from netpolicy.engine.star_hooks import from_pod, pod_node, to_pod
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
 from netpolicy.model.protocols import PORT_PROTOCOLS
 
@@ -25,7 +25,11 @@ from netpolicy.model.protocols import PORT_PROTOCOLS
 def entering_pod(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                  src_port: int | None = None) -> FlowResult:
     """src → dst as policy judges it, with the host endpoint hooks its packet crosses between a pod and
-    anything off the pod's node (as is when on it, when a node is unknown or no host endpoint is crossed)."""
+    anything off the pod's node (as is when on it, when a node is unknown or no host endpoint is crossed);
+    a pod's flow with another host endpoint of its node is the node's own (`own_node_flow`)."""
+    own = own_node_flow(evaluator, src, dst, protocol, port, src_port)
+    if own is not None:
+        return own
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     crossings = pod_crossings(evaluator, src, dst, protocol, port, src_port)
     return behind(result, crossings) if crossings else result
@@ -81,9 +85,18 @@ def pod_crossings(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, p
     packet = Packet(source, target, protocol, port, src_port)
     between = [] if sender is None and receiver is None else forwarded(evaluator.ctx, sender, receiver, packet,
                                                                       translated)
-    if HOST_ENDPOINT in {p.endpoint.kind for p in (source, target) if p.endpoint is not None}:
-        return between
-    return [*from_pod(evaluator.ctx, packet, sent), *between, *to_pod(evaluator.ctx, packet)]
+    ctx = evaluator.ctx
+    if target.endpoint is not None and target.endpoint.kind == HOST_ENDPOINT:  # one governing no node
+        return [*from_pod(ctx, packet, sent, to_host=_on_node(ctx, target.endpoint, source)), *between]
+    if source.endpoint is not None and source.endpoint.kind == HOST_ENDPOINT:
+        return [*between, *([] if _on_node(ctx, source.endpoint, target) else to_pod(ctx, packet))]
+    return [*from_pod(ctx, packet, sent), *between, *to_pod(ctx, packet)]
+
+
+def _on_node(ctx, hep: Endpoint, pod: Peer) -> bool:
+    """Whether a host endpoint governing no node is on the pod's node: its traffic is the node's own (a pod's
+    packet to it goes to the node itself; the node's to its pods is never forwarded)."""
+    return hep.node is not None and hep.node == pod_node(ctx, pod)
 
 
 def behind(result: FlowResult, crossings: list[Crossing]) -> FlowResult:

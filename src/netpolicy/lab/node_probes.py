@@ -56,13 +56,14 @@ def plan_node_probes(plan: ProbePlan, topology: Topology, cluster: Cluster, eval
 def plan_node_pairs(plan: ProbePlan, topology: Topology, cluster: Cluster, evaluator,
                     ports: Sequence[tuple[int, int]], sources: SourcePorts) -> None:
     """Add a probe per ordered pair of named nodes and port (host to host: the sender's raw and filter
-    OUTPUT, the receiver's raw, preDNAT and filter INPUT), on the probed ports plus both nodes' `host_ports`."""
+    OUTPUT, the receiver's raw, preDNAT and filter INPUT; a node with a `*` host endpoint to its own address
+    too, by `lo`), on the probed ports plus both nodes' `host_ports`."""
     ends = topology.node_ends
     node_ports = {(sp.protocol, sp.node_port) for s in cluster.services for sp in s.ports if sp.node_port}
     named = {end.endpoint_id: host_ports(evaluator.ctx, end.endpoint_id.removeprefix(NODE_PREFIX)) for end in ends}
     for src in ends:
         for dst in ends:
-            if src is dst:
+            if src is dst and src.endpoint_id.removeprefix(NODE_PREFIX) not in cluster.star_host_endpoints:
                 continue
             wanted = sorted((set(ports) | named[src.endpoint_id] | named[dst.endpoint_id])
                             - {(SCTP, p) for _, p in ports} - node_ports)

@@ -154,28 +154,36 @@ class _Checker:
     def _check_services(self, expectation: Expectation, file: str, sources: list[Place],
                         notes: list[str]) -> Outcome:
         """Sources × Services: each Service port the expectation names, reached through its ClusterIP (or,
-        `via: loadBalancer`, through each of its LoadBalancer IPs) as kube-proxy translates it (allowed when
+        `via: loadBalancer`, through each of its LoadBalancer IPs; `via: nodePort`, through its nodePort on
+        each node with an address, or the one named) as kube-proxy translates it (allowed when
         every ready backend allows it; for a deny expectation, when some backend does:
         docs/semantics.md#service-rows)."""
         from netpolicy.engine.path import ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
         paths = ServicePaths(self.cluster, self.evaluator.ctx.backends)
-        found = [(paths.backends.services.get(tuple(spec.text.split("/", 1))), spec.via)
-                 for spec in expectation.destinations]
+        found = [paths.backends.services.get(tuple(spec.text.split("/", 1))) for spec in expectation.destinations]
         notes = notes + [f"service {spec.text} is not in the input"
-                         for spec, (service, _) in zip(expectation.destinations, found, strict=True) if service is None]
-        services = [(s, via) for s, via in found if s is not None]
-        ports = {s.id: [sp for sp in s.ports if expectation.connections.allows(sp.protocol, sp.port)]
-                 for s, _ in services}
-        notes += [f"service {sid} has none of the ports named" for sid, named in ports.items() if not named]
+                         for spec, service in zip(expectation.destinations, found, strict=True) if service is None]
+        services = [(s, spec) for s, spec in zip(found, expectation.destinations, strict=True) if s is not None]
+        notes += [f"service {s.id} has no nodePort" for s, spec in services
+                  if spec.via == VIA[2] and all(sp.node_port is None for sp in s.ports)]
+        ports = {(s.id, spec.via): [sp for sp in s.ports if _number(sp, spec.via) is not None
+                                    and expectation.connections.allows(sp.protocol, _number(sp, spec.via))]
+                 for s, spec in services}
+        notes += [f"service {key[0]} has none of the ports named" for key, named in ports.items() if not named]
         notes += [f"service {s.id} has no LoadBalancer ingress IP (status.loadBalancer.ingress)"
-                  for s, via in services if via == VIA[1] and not s.load_balancer_ips]
+                  for s, spec in services if spec.via == VIA[1] and not s.load_balancer_ips]
+        nodes = {spec.node: [spec.node] if spec.node else sorted(n for n in self.cluster.node_names
+                                                                 if self.cluster.node_addresses.get(n))
+                 for _, spec in services if spec.via == VIA[2]}
+        notes += [f"node {name} is not in the input" for name in nodes if name and name not in self.cluster.node_names]
+        notes += ["no node has an address to enter a nodePort by" for name, found in nodes.items() if not found]
         if notes:
             return Outcome(expectation, file, ERROR, notes=tuple(notes))
         pairs = failing = 0
         listed: list[PairResult] = []
-        for service, via in services:
+        for service, spec in services:
             dst = Place(f"svc/{service.id}", SERVICE, service.namespace, (None,))
             for src in sources:
                 ref = src.ref(0)
@@ -183,16 +191,17 @@ class _Checker:
                     continue
                 wanted = allowed = ConnectionSet.empty()
                 shown = {}
-                for sp in ports[service.id]:
+                for sp in ports[(service.id, spec.via)]:
+                    number = _number(sp, spec.via)
                     flows = [evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
-                             for entry in _entries(service, sp, via)]
-                    point = ConnectionSet.of(sp.protocol, IntervalSet.span(sp.port, sp.port))
+                             for entry in _entries(service, sp, spec.via, paths, nodes.get(spec.node, ()))]
+                    point = ConnectionSet.of(sp.protocol, IntervalSet.span(number, number))
                     wanted |= point
                     # allow: every ready backend must answer; deny: none may (a partial reach fails both)
                     reached = all(f.verdict == ALLOW for f in flows) or (expectation.expect == DENY and any(
                         r.verdict == ALLOW for f in flows for _, r in f.legs))
                     allowed |= point if reached else ConnectionSet.empty()
-                    shown[(sp.protocol, sp.port)] = next((f.shown for f in flows if f.verdict != ALLOW),
+                    shown[(sp.protocol, number)] = next((f.shown for f in flows if f.verdict != ALLOW),
                                                          flows[0].shown)
                 pairs += 1
                 result = _judge(replace(expectation, connections=wanted), src, dst, allowed)
@@ -241,10 +250,20 @@ def _judge(expectation: Expectation, src: Place, dst: Place, allowed: Connection
     return PairResult(src, dst, allowed, missing, extra)
 
 
-def _entries(service, sp, via: str) -> list:
-    """Where a `service` peer is entered on one port: its ClusterIP, or each of its LoadBalancer IPs."""
-    from netpolicy.engine.path import CLUSTER_IP, LOAD_BALANCER, Entry
+def _number(sp, via: str) -> int | None:
+    """The port a client sends to: the nodePort (`via: nodePort`; None when the port has none), else the
+    Service port."""
+    return sp.node_port if via == VIA[2] else sp.port
 
+
+def _entries(service, sp, via: str, paths, nodes) -> list:
+    """Where a `service` peer is entered on one port: its ClusterIP, each of its LoadBalancer IPs, or its
+    nodePort on each of `nodes` at the node's first address (as `query --to <node>:<nodePort>`)."""
+    from netpolicy.engine.path import CLUSTER_IP, LOAD_BALANCER, NODE_PORT, Entry
+
+    if via == VIA[2]:
+        return [Entry(service, NODE_PORT, next(iter(paths.node_addresses.get(node, ())), None), sp.node_port, sp, node)
+                for node in nodes]
     if via == VIA[1]:
         return [Entry(service, LOAD_BALANCER, address, sp.port, sp) for address in service.load_balancer_ips]
     return [Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)]

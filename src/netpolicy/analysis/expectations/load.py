@@ -34,7 +34,7 @@ from netpolicy.suggest import closest, did_you_mean
 
 TOP_KEYS = ("expectations", "pods")
 EXPECTATION_KEYS = ("name", "description", "from", "to", "protocol", "ports", "expect", "quantifier")
-PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE, "except", "via")
+PEER_KEYS = (ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE, "except", "via", "node")
 POD_KEYS = ("id", "labels", "ports", "ip")
 PORT_KEYS = ("port", "protocol", "name")
 LABEL_SELECTOR_KEYS = ("matchLabels", "matchExpressions")
@@ -201,9 +201,10 @@ class _Reader:
         if kind in (CIDR, EXTERNAL) and namespace is not None:
             self.error(f"{path}.namespace", f"a {kind} peer has no namespace")
             return None
-        if "via" in item and kind != SERVICE:
-            self.error(f"{path}.via", "only a service peer has via")
-            return None
+        for key in ("via", "node"):
+            if key in item and kind != SERVICE:
+                self.error(f"{path}.{key}", f"only a service peer has {key}")
+                return None
         if kind == SERVICE:
             if not isinstance(value, str) or value.count("/") != 1 or namespace is not None:
                 self.error(f"{path}.service", f"{value!r} is not a service",
@@ -213,7 +214,11 @@ class _Reader:
             if via not in VIA:
                 self.error(f"{path}.via", f"{via!r} is not a way into a Service", expected=" or ".join(VIA))
                 return None
-            return PeerSpec(SERVICE, value, path=path, via=via)
+            node = item.get("node")
+            if "node" in item and (via != VIA[2] or not isinstance(node, str) or not node):
+                self.error(f"{path}.node", f"{node!r} is not a node to enter by", expected="a node name, with via: nodePort")
+                return None
+            return PeerSpec(SERVICE, value, path=path, via=via, node=node)
         if kind == ENDPOINT:
             if not isinstance(value, str) or "/" not in value:
                 self.error(f"{path}.endpoint", f"{value!r} is not an endpoint id",

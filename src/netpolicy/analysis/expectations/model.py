@@ -21,8 +21,9 @@ QUANTIFIERS = (EVERY, ANY)
 # Peer kinds.
 ENDPOINT, POD_SELECTOR, SELECTOR, NAMESPACE, CIDR, EXTERNAL, SERVICE = (
     "endpoint", "podSelector", "selector", "namespace", "cidr", "external", "service")
-# How a `service` peer is entered: its ClusterIP, or each of its LoadBalancer ingress IPs.
-VIA = ("clusterIP", "loadBalancer")
+# How a `service` peer is entered: its ClusterIP, each of its LoadBalancer ingress IPs, or its nodePort on
+# each node with an address (or on the one `node` names).
+VIA = ("clusterIP", "loadBalancer", "nodePort")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class PeerSpec:
     - `cidr`: every address of `addresses` (endpoints and outside addresses);
     - `external`: the addresses of `addresses` that no endpoint owns;
     - `service`: a Service (`namespace/name`, destinations only), reached as kube-proxy translates it,
-      through its ClusterIP or (`via` loadBalancer) each of its LoadBalancer ingress IPs.
+      through its ClusterIP, (`via` loadBalancer) each of its LoadBalancer ingress IPs or (`via` nodePort)
+      its nodePort on every node with an address, or on `node` alone.
     """
 
     kind: str
@@ -46,6 +48,7 @@ class PeerSpec:
     addresses: AddressSet | None = None
     path: str = ""
     via: str = "clusterIP"
+    node: str | None = None
 
     def describe(self) -> str:
         """Readable: `podSelector app=django in trojanwall`, `external 0.0.0.0/0`."""

@@ -11,6 +11,7 @@ so the raw and mangle chains carry the table as a prefix.
     cali-INPUT: accept mark → accept; from a workload → cali-wl-to-host (its egress, then
       DefaultEndpointToHostAction); from eth0 → cali-fh-eth0 (normal policy: failsafe, tiers, profiles, drop)
     cali-OUTPUT: accept mark → accept; to a workload → return (never policed); to eth0 → cali-th-eth0
+      (to lo → the `*` host endpoint's cali-th-any; cali-INPUT from lo → cali-fh-any)
     cali-FORWARD: unless the accept mark is set, from eth0 → cali-fhfw-eth0; to eth0 → cali-thfw-eth0
       (applyOnForward policy; none → "Allow forwarded traffic by default")
 
@@ -113,7 +114,7 @@ class HostChains:
         if star is not None and self.star is not None:
             chain.add(f'iifname "cali*" jump {star.name}', f"from a workload: {self.star.id} (interfaceName \"*\") "
                                                            "is the dispatch's default")
-            chain.add(f'ct status dnat iifname "lo" jump {star.name}', "by lo (the lab: DNATed packets only)")
+            chain.add(f'iifname "lo" jump {star.name}', "by lo: the node's own traffic to itself")
         chain.add(f"{bits_set(MARK_ACCEPT)} accept", "Accept if policy allowed packet")
         return [chain]
 
@@ -145,8 +146,8 @@ class HostChains:
         if self.hep is not None:
             inp.add(clear_bits(MARK_ALL))
             inp.add(f'iifname "{self.iface}" jump {self.normal(INGRESS).name}', "the host endpoint's normal policy")
-            if self.star is not None:  # `lo`: only the `*` endpoint (the lab: DNATed packets only)
-                inp.add(f'ct status dnat iifname "lo" jump {self.normal(INGRESS, star=True).name}',
+            if self.star is not None:  # `lo`: only the `*` endpoint
+                inp.add(f'iifname "lo" jump {self.normal(INGRESS, star=True).name}',
                         f"lo: {self.star.id} (interfaceName \"*\") is the dispatch's default")
             inp.add(f"{bits_set(MARK_ACCEPT)} accept", "Host endpoint policy accepted packet.")
             out.add(clear_bits(MARK_ALL))
@@ -154,6 +155,9 @@ class HostChains:
             # `ct status != dnat` would not match it)
             out.add("ct status dnat accept", "DNATed: judged in mangle POSTROUTING on the interface after DNAT")
             out.add(f'oifname "{self.iface}" jump {self.normal(EGRESS).name}', "the host endpoint's normal policy")
+            if self.star is not None:
+                out.add(f'oifname "lo" jump {self.normal(EGRESS, star=True).name}',
+                        f"lo: {self.star.id} (interfaceName \"*\") is the dispatch's default")
             out.add(f"{bits_set(MARK_ACCEPT)} accept", "Host endpoint policy accepted packet.")
         return [inp, out]
 
