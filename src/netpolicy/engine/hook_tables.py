@@ -114,7 +114,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
     None: unknown), a governing host endpoint's; None for address ranges; STRAY and its node for another host
     endpoint on a guarded node or under `*` host endpoints (its pods' traffic with it is the node's own)."""
     stray = any(h.star is not None for h in hooks.values())
-    named = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
+    every_node = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
 
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
@@ -125,7 +125,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
                 return endpoint.node
             return f"{STRAY}{endpoint.node or ''}" if stray or found is not None else None
         node = ctx.cluster.node_of(endpoint)
-        return node if node is None or node in hooks or named else ELSEWHERE
+        return node if node is None or node in hooks or every_node else ELSEWHERE
 
     return node_of
 
