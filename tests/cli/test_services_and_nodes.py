@@ -61,3 +61,18 @@ def test_endpoints_and_query_of_host_network_pods(tmp_path: Path) -> None:
     assert flow["ingress"]["trace"][-1]["reason"].startswith("[filter]")
     assert json.loads(run("query", "-f", path, "--from", "203.0.113.7", "--to", "node/node-a", "--port", "22",
                           "-o", "json"))["verdict"] == "allow"
+
+
+def test_query_nat_outgoing_exclusions(tmp_path: Path) -> None:
+    """natOutgoing masquerades web/client's packet to node-b under Felix's default IPPoolsOnly, not under
+    IPPoolsAndHostIPs (docs/semantics.md#nat-outgoing); a bad setting is a located input error."""
+    from tests.engine import test_nat_outgoing as nat
+    from tests.engine.test_pod_entry import HEPS
+    from tests.engine.test_service_path import OBJECTS
+
+    path = write(tmp_path, "nat.yaml", [*OBJECTS, *HEPS, nat.NAT_POOL, nat.PODS_ONLY])
+    ask = ("query", "-f", path, "--from", "web/client", "--to", "node/node-b", "--port", "9999")
+    assert ": DENY" in run(*ask).splitlines()[0]
+    assert ": ALLOW" in run(*ask, "--nat-outgoing-exclusions", "IPPoolsAndHostIPs").splitlines()[0]
+    bad = CliRunner().invoke(app, [*ask, "--nat-outgoing-exclusions", "bogus"])
+    assert bad.exit_code == 2 and "not a setting" in bad.output

@@ -50,6 +50,9 @@ def query(
     to_host: Annotated[str, typer.Option(
         "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
                                           "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
+    nat_exclusions: Annotated[str, typer.Option(
+        "--nat-outgoing-exclusions", help="Felix's NATOutgoingExclusions: IPPoolsOnly (its default: natOutgoing "
+                                          "masquerades pods' packets to nodes too) or IPPoolsAndHostIPs.")] = "IPPoolsOnly",
 ) -> None:
     """Explain one flow: the verdict, and why, rule by rule on both ends. Either end may be a node
     (`node/<name>` or its address); the destination may be a Service."""
@@ -62,8 +65,11 @@ def query(
         check_ports(number, None, src_port)
         if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
             raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
-        options = replace(engine.options(),
-                          endpoint_to_host_action=to_host.upper())
+        if nat_exclusions not in ("IPPoolsOnly", "IPPoolsAndHostIPs"):
+            raise InputError(f"--nat-outgoing-exclusions: {nat_exclusions!r} is not a setting",
+                             expected="IPPoolsOnly or IPPoolsAndHostIPs")
+        options = replace(engine.options(), endpoint_to_host_action=to_host.upper(),
+                          nat_outgoing_exclusions=nat_exclusions)
         cluster = load(files, options)
         from netpolicy import api
         from netpolicy.analysis.find_endpoint import find_endpoint

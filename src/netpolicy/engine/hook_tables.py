@@ -29,6 +29,8 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
+from netpolicy.engine.nat_outgoing import pool_networks
+from netpolicy.engine.nat_tables import masqueraded_table
 from netpolicy.engine.node_tables import (
     N_KINDS,
     OFF,
@@ -112,6 +114,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
     None: unknown), a governing host endpoint's; None for address ranges; STRAY and its node for another host
     endpoint on a guarded node or under `*` host endpoints (its pods' traffic with it is the node's own)."""
     stray = any(h.star is not None for h in hooks.values())
+    every_node = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
 
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
@@ -122,7 +125,7 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
                 return endpoint.node
             return f"{STRAY}{endpoint.node or ''}" if stray or found is not None else None
         node = ctx.cluster.node_of(endpoint)
-        return node if node is None or node in hooks else ELSEWHERE
+        return node if node is None or node in hooks or every_node else ELSEWHERE
 
     return node_of
 
@@ -198,9 +201,11 @@ class HookTables:
         key = ("hooks", node, endpoint.kind == HOST_ENDPOINT, direction, names, tuple(id(parts[n]) for n in names))
         found = self._folded.get(key)
         if found is None:
-            found = self._folded[key] = self._combine(
-                [parts[n] for n in names], self.kinds(hooks.hep.node),
-                lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            found = self._combine([parts[n] for n in names], self.kinds(hooks.hep.node),
+                                  lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            if endpoint.kind == HOST_ENDPOINT and direction == INGRESS:
+                found = masqueraded_table(self.matrix, hooks.hep.node, self.kinds(hooks.hep.node), found)
+            self._folded[key] = found
         return found, key
 
     def _pod_parts(self, endpoint: Endpoint, direction: str, table: SideTable, hooks: NodeHooks,

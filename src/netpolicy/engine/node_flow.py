@@ -31,6 +31,7 @@ from netpolicy.engine.host_path import (
     host_side,
     node_host_endpoint,
 )
+from netpolicy.engine.nat_outgoing import masquerade_note, masquerades
 from netpolicy.engine.packet import Packet, Peer
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.engine.star_hooks import from_pod, to_pod
@@ -180,13 +181,31 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
         egress = host_side(ctx, sender, packet, arrived=False)
     receiver = node_host_endpoint(cluster, dst_node) if dst_node else None
     if receiver is not None:
-        ingress = host_side(ctx, receiver, packet, arrived=True)
+        masqueraded = _masqueraded(evaluator, packet) if src_node is None else None
+        ingress = host_side(ctx, receiver, masqueraded[0] if masqueraded else packet, arrived=True)
+        if masqueraded:
+            ingress = SideResult(ingress.verdict, (masqueraded[1], *ingress.trace))
     pod_hooks = _pod_node_crossings(evaluator, packet, src_node, dst_node)
     if pod_hooks:
         ingress = crossing_side(pod_hooks, ingress)
     if sender is None and receiver is None and not pod_hooks:
         return result
     return with_sides(result, egress, ingress)
+
+
+def _masqueraded(evaluator: FlowEvaluator, packet: Packet) -> tuple[Packet, TraceStep] | None:
+    """A pod's packet to another node as that node sees it when natOutgoing masquerades it to the pod's
+    node's address (`nat_outgoing.masquerades`), with the trace line; None when it is not."""
+    cluster, pod = evaluator.ctx.cluster, packet.src.endpoint
+    if pod is None or pod.kind == HOST_ENDPOINT or not pod.policed or not cluster.ip_pools:
+        return None
+    node = cluster.node_of(pod)
+    if node is None or not cluster.node_addresses.get(node) or not masquerades(
+            cluster, packet.src.address, packet.dst.address, evaluator.ctx.options.nat_outgoing_exclusions):
+        return None
+    address = node_address(cluster, node, packet.family)
+    step = TraceStep(None, None, None, None, "Default", masquerade_note(pod.id, node, address))
+    return replace(packet, src=evaluator.peer(address)), step
 
 
 def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str | None,
