@@ -69,7 +69,7 @@ def _compile(objects: list[RawObject], options: Options, diags: Diagnostics) -> 
         if policy is not None:
             policies.append(policy)
     calico = compile_calico(base.objects, base, options, diags)
-    with_endpoints = replace(base, endpoints=(*base.endpoints, *calico.endpoints))
+    with_endpoints = replace(base, endpoints=(*base.endpoints, *calico.endpoints), ip_pools=calico.ip_pools)
     diags.raise_if_errors()
     return replace(with_endpoints, policies=(*policies, *calico.policies),
                    tiers={**builtin_tiers(options.calico_version), **calico.tiers},

@@ -18,9 +18,12 @@ class Options:
     - `endpoint_to_host_action`: Felix's DefaultEndpointToHostAction for pod → own node traffic after
       the pod's egress: ACCEPT (what calico.yaml and the operator set), DROP (Felix's own default) or
       RETURN (no host endpoint policy follows for it either).
+    - `nat_outgoing_exclusions`: Felix's NATOutgoingExclusions: IPPoolsOnly (its default; a natOutgoing pod's
+      packet to a node's address is masqueraded) or IPPoolsAndHostIPs (it is not).
     """
 
     pod_cidr: str = DEFAULT_POD_CIDR
     ipblock_matches_pods: bool = True
     calico_version: tuple[int, int] = (3, 32)
     endpoint_to_host_action: str = "ACCEPT"
+    nat_outgoing_exclusions: str = "IPPoolsOnly"

@@ -65,3 +65,17 @@ def test_via_is_checked(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["test", str(suite), "-f", path])
     assert result.exit_code == 2
     assert "expect.yaml:4: expectations[0].to.via: 'hostPort' is not a way into a Service" in result.output
+
+
+def test_expectations_via_load_balancer_of_both_families(tmp_path: Path) -> None:
+    """A source of one family is judged through the LoadBalancer IPs of its family only: a packet keeps its
+    family (the matrix's rows leave it out of the others, `query` refuses it)."""
+    path = write(tmp_path, "cluster.yaml", INPUTS[5][1])
+    suite = tmp_path / "expect.yaml"
+    lb = {"service": "web/dual-lb", "via": "loadBalancer"}
+    suite.write_text(yaml.safe_dump({"expectations": [
+        {"name": "the IPv6 office", "from": {"cidr": "2001:db8:7:1::/64"}, "to": lb, "expect": "allow"},
+        {"name": "the IPv4 office", "from": {"cidr": "203.0.113.128/25"}, "to": lb, "expect": "allow"},
+        {"name": "the IPv6 internet", "from": {"cidr": "2001:db8:9::/64"}, "to": lb, "expect": "deny"}]}))
+    report = json.loads(run("test", str(suite), "-f", path, "-o", "json"))
+    assert [o["status"] for o in report["results"]] == ["pass", "pass", "pass"]

@@ -61,3 +61,44 @@ def test_endpoints_and_query_of_host_network_pods(tmp_path: Path) -> None:
     assert flow["ingress"]["trace"][-1]["reason"].startswith("[filter]")
     assert json.loads(run("query", "-f", path, "--from", "203.0.113.7", "--to", "node/node-a", "--port", "22",
                           "-o", "json"))["verdict"] == "allow"
+
+
+def test_query_nat_outgoing_exclusions(tmp_path: Path) -> None:
+    """natOutgoing masquerades web/client's packet to node-b under Felix's default IPPoolsOnly, not under
+    IPPoolsAndHostIPs (docs/semantics.md#nat-outgoing); a bad setting is a located input error."""
+    from tests.engine import test_nat_outgoing as nat
+    from tests.engine.test_pod_entry import HEPS
+    from tests.engine.test_service_path import OBJECTS
+
+    path = write(tmp_path, "nat.yaml", [*OBJECTS, *HEPS, nat.NAT_POOL, nat.PODS_ONLY])
+    ask = ("query", "-f", path, "--from", "web/client", "--to", "node/node-b", "--port", "9999")
+    assert ": DENY" in run(*ask).splitlines()[0]
+    assert ": ALLOW" in run(*ask, "--nat-outgoing-exclusions", "IPPoolsAndHostIPs").splitlines()[0]
+    bad = CliRunner().invoke(app, [*ask, "--nat-outgoing-exclusions", "bogus"])
+    assert bad.exit_code == 2 and "not a setting" in bad.output
+
+
+def test_engine_switches_reach_the_matrix_as_they_reach_query(tmp_path: Path) -> None:
+    """--nat-outgoing-exclusions and --endpoint-to-host-action are engine options of every command: the
+    matrix's cell from web/client to a node's host endpoint says what `query` says under each setting."""
+    from tests.engine import test_nat_outgoing as nat
+    from tests.engine.test_pod_entry import HEPS
+    from tests.engine.test_service_path import OBJECTS
+
+    path = write(tmp_path, "nat.yaml", [*OBJECTS, *HEPS, nat.NAT_POOL, nat.PODS_ONLY])
+
+    def cell(to: str, *switches: str) -> bool:
+        flows = json.loads(run("matrix", "-f", path, "-o", "json", *switches))["flows"]
+        allowed = next((f["allowed"] for f in flows if (f["from"], f["to"]) == ("web/client", to)), [])
+        return any(a["protocol"] == "TCP" and a["ports"] == "1-65535" for a in allowed)
+
+    def asked(node: str, *switches: str) -> bool:
+        return ": ALLOW" in run("query", "-f", path, "--from", "web/client", "--to", node, "--port", "9999",
+                                *switches).splitlines()[0]
+
+    for switches, to_b, to_a in ([(), False, True], [("--nat-outgoing-exclusions", "IPPoolsAndHostIPs"), True, True],
+                                 [("--endpoint-to-host-action", "DROP"), False, False]):
+        assert (cell("node-b-eth0", *switches), cell("node-a-eth0", *switches)) == (to_b, to_a), switches
+        assert (asked("node/node-b", *switches), asked("node/node-a", *switches)) == (to_b, to_a), switches
+    bad = CliRunner().invoke(app, ["matrix", "-f", path, "--endpoint-to-host-action", "bogus"])
+    assert bad.exit_code == 2 and "not an action" in bad.output

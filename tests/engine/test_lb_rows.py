@@ -58,9 +58,9 @@ INPUTS = [
 
 def sources(m, family):
     """Every pod, workload and external range of the matrix with an address of the family, as `query` names it
-    (an address of the other family cannot reach the LoadBalancer IP: the rows say so, `query` does not ask)."""
+    (`family` negative: those with none of -family, which cannot reach the LoadBalancer IP)."""
     return [(e.id, e.id if e.policed else str(e.ips[0])) for e in m.endpoints
-            if e.kind != "HostEndpoint" and any(ip.version == family for ip in e.ips)]
+            if e.kind != "HostEndpoint" and any(ip.version == abs(family) for ip in e.ips) == (family > 0)]
 
 
 @pytest.mark.parametrize("case, objects", INPUTS, ids=[c[0] for c in INPUTS])
@@ -81,6 +81,10 @@ def test_every_cell_is_querys_answer(case, objects):
             assert (row.verdict(source) == "allow") == (query.verdict == "allow"), source
             if allowed:
                 assert row.candidates[source] == len(query.legs), source
+        for source, ref in sources(m, -ipaddress.ip_address(row.address).version):  # no row cell, query refuses
+            assert row.verdict(source) is None and source not in row.candidates, source
+            with pytest.raises(InputError, match="a packet keeps its address family"):
+                flow_of(objects, ref, row.address, row.port.port)
 
 
 # (case, objects, source, verdict in the row: None = not reached)

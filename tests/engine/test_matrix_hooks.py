@@ -28,6 +28,7 @@ from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.protocols import ICMP_PROTOCOLS, PORT_PROTOCOLS, TCP
 from netpolicy.options import Options
 from tests.engine import test_host_path as host_path
+from tests.engine import test_nat_outgoing as nat
 from tests.engine import test_node_addresses as node_addresses
 from tests.engine import test_node_pod_hooks as node_pod
 from tests.engine import test_pod_entry as pod_entry
@@ -88,6 +89,12 @@ INPUTS = [
       replies.DENY_FROM_APP_0]),
     ("doNotTrack Allow on tracked replies: untracked, to the pod's ingress",
      [*OBJECTS, *HEPS, replies.ALLOW_FROM_OUTSIDE, replies.CLIENT_CLOSED, NODE_POLICY]),
+    ("natOutgoing: the receiving node's host endpoint sees the sending node, not the pod",
+     [*OBJECTS, *THREE_HEPS, nat.NAT_POOL, nat.PODS_ONLY]),
+    ("natOutgoing toward a node without a host endpoint's address, a rule on the node range",
+     [*OBJECTS, *HEPS, nat.NAT_POOL, nat.NODES_ONLY, node_pod.NOT_FROM_NODE_B]),
+    ("natOutgoing with a disabled pool over the nodes: not masqueraded",
+     [*OBJECTS, *HEPS, nat.NAT_POOL, nat.NODES_POOL_DISABLED, nat.PODS_ONLY]),
     ("host endpoints without profiles: failsafe ports only", [*OBJECTS, *[
         {**h, "spec": {k: v for k, v in h["spec"].items() if k != "profiles"}} for h in HEPS], NODE_POLICY]),
 ]

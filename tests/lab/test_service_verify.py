@@ -673,3 +673,44 @@ def test_a_service_address_that_is_the_nodes_own_routes_to_lo():
     assert report.ok, [disagreement_json(d) for d in report.disagreements]
     assert set(reached(report, "node/node-a", "externalIP 172.18.0.2").values()) == {"allowed"}
     assert set(reached(report, "node/node-a", "externalIP 198.51.100.21").values()) == {"denied"}
+
+
+def test_an_external_ip_on_a_nodes_address_is_querys_node_answer():
+    """An external IP that is node-b's address: the kernel DNATs an outside client's packet to it on the
+    Service's port to the backends, and `query --to node/node-b --port 80` answers the same per backend;
+    the lab probes no IPv6 source to that IPv4 entry, and `query` refuses one (docs/semantics.md#nodes,
+    #service-fields)."""
+    from netpolicy.analysis.flow_query import FlowQuery
+    from netpolicy.errors import InputError
+    from tests.engine.test_service_families import OBJECTS as ON_NODE
+
+    cluster = load_documents(copy.deepcopy(ON_NODE))
+    report = verify(cluster, ["203.0.113.7", "198.51.100.1"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    query = FlowQuery(cluster)
+    for client in ("203.0.113.7", "198.51.100.1"):
+        kernel = reached(report, f"client {client}", "externalIP 172.18.0.3")
+        flow = query(client, "node/node-b", "TCP", 80)
+        assert kernel and {leg.name: r.verdict for leg, r in flow.legs} == {
+            to: "allow" if result == "allowed" else "deny" for to, result in kernel.items()}, (client, kernel)
+    assert not [s for s in report.services
+                if s["via"].startswith("externalIP 172.18.0.3") and ":" in s["from"].removeprefix("external:")]
+    with pytest.raises(InputError, match="a packet keeps its address family"):
+        query("2001:db8:7::7", "node/node-b", "TCP", 80)
+
+
+@pytest.mark.parametrize("allowed", ["pods", "nodes"])
+def test_nat_outgoing_masquerades_a_pods_packet_to_another_node(allowed):
+    """An IPPool with natOutgoing: web/client's (node-a) packet to node-b leaves node-a masqueraded to its
+    address by the lab's cali-nat-outgoing (`felix/rules/nat.go` NATOutgoingChain), so node-b's host
+    endpoint policy allowing only the pod CIDR drops it and one allowing only the node range accepts it;
+    its packets to its own node are not masqueraded. The kernel and the engine agree on every probe."""
+    from tests.engine import test_nat_outgoing as nat
+    from tests.engine.test_pod_entry import HEPS
+
+    policy = nat.PODS_ONLY if allowed == "pods" else nat.NODES_ONLY
+    report = verify(load_documents([*OBJECTS, *HEPS, nat.NAT_POOL, policy]), ["203.0.113.7"])
+    assert report.ok, [disagreement_json(d) for d in report.disagreements]
+    to_b = {n["port"]: n["kernel"] for n in report.nodes if n["from"] == "web/client" and n["to"] == "node/node-b"
+            and n["protocol"] == "TCP" and n["port"] != 22}
+    assert to_b and set(to_b.values()) == {"denied" if allowed == "pods" else "allowed"}, report.nodes

@@ -10,7 +10,7 @@ from netpolicy.sources.raw import RawObject
 
 CALICO_KINDS = [
     ("NetworkPolicy", True), ("GlobalNetworkPolicy", False), ("NetworkSet", True), ("GlobalNetworkSet", False),
-    ("Tier", False), ("Profile", False), ("HostEndpoint", False), ("StagedNetworkPolicy", True),
+    ("Tier", False), ("Profile", False), ("HostEndpoint", False), ("IPPool", False), ("StagedNetworkPolicy", True),
     ("StagedGlobalNetworkPolicy", False), ("StagedKubernetesNetworkPolicy", True),
 ]
 

@@ -1,5 +1,5 @@
-"""The engine options of every evaluating command (--pod-cidr, --ipblock-matches-pods, --calico-version),
-declared once and added by one decorator in the place of the command's `engine` parameter."""
+"""The engine options of every evaluating command (--pod-cidr, --ipblock-matches-pods, --calico-version,
+--endpoint-to-host-action, --nat-outgoing-exclusions), declared once and added by one decorator in the place of the command's `engine` parameter."""
 
 from __future__ import annotations
 
@@ -24,6 +24,13 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {
         "(Cilium).")], "true"),
     "calico_version": (Annotated[str, typer.Option(
         "--calico-version", help="Calico version whose tie-break rules apply.")], "3.32"),
+    "endpoint_to_host_action": (Annotated[str, typer.Option(
+        "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
+                                          "calico.yaml and the operator set it), DROP or RETURN.")], "ACCEPT"),
+    "nat_outgoing_exclusions": (Annotated[str, typer.Option(
+        "--nat-outgoing-exclusions", help="Felix's NATOutgoingExclusions: IPPoolsOnly (its default: natOutgoing "
+                                          "masquerades pods' packets to nodes too) or IPPoolsAndHostIPs.")],
+                                "IPPoolsOnly"),
 }
 
 
@@ -34,16 +41,20 @@ class EngineFlags:
     pod_cidr: str
     ipblock_matches_pods: str
     calico_version: str
+    endpoint_to_host_action: str
+    nat_outgoing_exclusions: str
 
     def options(self) -> Options:
-        return make_options(self.pod_cidr, self.ipblock_matches_pods, self.calico_version)
+        return make_options(self.pod_cidr, self.ipblock_matches_pods, self.calico_version,
+                            self.endpoint_to_host_action, self.nat_outgoing_exclusions)
 
 
 #: The placeholder default of a command's `engine` parameter (the decorator replaces it).
 ENGINE_DEFAULTS = EngineFlags(**{name: default for name, (_, default) in _OPTIONS.items()})
 
 
-def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) -> Options:
+def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str,
+                 endpoint_to_host_action: str = "ACCEPT", nat_outgoing_exclusions: str = "IPPoolsOnly") -> Options:
     """The engine's options from the shared command-line options, each checked."""
     value = ipblock_matches_pods.strip().lower()
     if value not in ("true", "false", "1", "0", "yes", "no"):
@@ -56,8 +67,16 @@ def make_options(pod_cidr: str, ipblock_matches_pods: str, calico_version: str) 
         ipaddress.ip_network(pod_cidr)
     except ValueError:
         raise InputError(f"--pod-cidr: {pod_cidr!r} is not a CIDR", expected="e.g. 10.244.0.0/16") from None
+    action = endpoint_to_host_action.upper()
+    if action not in ("ACCEPT", "DROP", "RETURN"):
+        raise InputError(f"--endpoint-to-host-action: {endpoint_to_host_action!r} is not an action",
+                         expected="ACCEPT, DROP or RETURN")
+    if nat_outgoing_exclusions not in ("IPPoolsOnly", "IPPoolsAndHostIPs"):
+        raise InputError(f"--nat-outgoing-exclusions: {nat_outgoing_exclusions!r} is not a setting",
+                         expected="IPPoolsOnly or IPPoolsAndHostIPs")
     return Options(pod_cidr=pod_cidr, ipblock_matches_pods=value in ("true", "1", "yes"),
-                   calico_version=(major, minor))
+                   calico_version=(major, minor), endpoint_to_host_action=action,
+                   nat_outgoing_exclusions=nat_outgoing_exclusions)
 
 
 def with_engine_options(command: Callable[..., Any]) -> Callable[..., Any]:

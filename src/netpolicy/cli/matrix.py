@@ -15,6 +15,7 @@ from netpolicy.cli.shared import (
     console,
     input_errors,
     load,
+    say,
 )
 from netpolicy.errors import InputError
 
@@ -66,6 +67,10 @@ def matrix(
             raise InputError("--form compact is a JSON document", suggestion="-o json --form compact")
         cluster = load(files, options)
         from netpolicy import api
+        from netpolicy.engine.node_service_ips import matrix_notes
+
+        for note in matrix_notes(cluster):
+            say(note)
         from netpolicy.cli.lasting import keep
         from netpolicy.progress import Progress
         from netpolicy.render import matrix_out, matrix_tables

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -47,9 +46,6 @@ def query(
         "--findings", help="auto (clusters up to 2,000 endpoints), always or never: show lint findings on "
                            "the rules the flow passes through.")] = "auto",
     engine: EngineFlags = ENGINE_DEFAULTS,
-    to_host: Annotated[str, typer.Option(
-        "--endpoint-to-host-action", help="Felix's DefaultEndpointToHostAction for pod → own node: ACCEPT (as "
-                                          "calico.yaml and the operator set it), DROP or RETURN.")] = "ACCEPT",
 ) -> None:
     """Explain one flow: the verdict, and why, rule by rule on both ends. Either end may be a node
     (`node/<name>` or its address); the destination may be a Service."""
@@ -60,10 +56,7 @@ def query(
 
         number = protocol_of(protocol, "--protocol")
         check_ports(number, None, src_port)
-        if to_host.upper() not in ("ACCEPT", "DROP", "RETURN"):
-            raise InputError(f"--endpoint-to-host-action: {to_host!r} is not an action", expected="ACCEPT, DROP or RETURN")
-        options = replace(engine.options(),
-                          endpoint_to_host_action=to_host.upper())
+        options = engine.options()
         cluster = load(files, options)
         from netpolicy import api
         from netpolicy.analysis.find_endpoint import find_endpoint

@@ -17,6 +17,7 @@ import numpy as np
 from netpolicy.engine.atoms import external_endpoints, ip_cells, rule_networks
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.labelindex import LabelIndex
+from netpolicy.engine.nat_outgoing import pool_networks
 from netpolicy.model.cluster import EXTERNAL, Endpoint, default_profiles
 from netpolicy.model.ir import Policy, Rule
 from netpolicy.progress import StageReport
@@ -54,7 +55,8 @@ class PeerClasses:
         self.service_refs = sorted({ref for r in self.rules for e in (r.source, r.destination) for ref in e.services},
                                    key=lambda r: (r.namespace, r.name))
         nets = (rule_networks(policies) + [n for s in network_sets for n in s.nets] + self._backend_hosts()
-                + [n for s in cluster.services if s.type == "LoadBalancer" for n in s.load_balancer_source_ranges])
+                + [n for s in cluster.services if s.type == "LoadBalancer" for n in s.load_balancer_source_ranges]
+                + pool_networks(cluster))
         families |= {n.version for n in nets}
         self.cells = ip_cells(nets, families)
         self.cell_offset: dict[int, int] = {}

@@ -238,14 +238,14 @@ class FlowEvaluator:
 
     def _peers(self, src: str | Endpoint, dst: str | Endpoint) -> tuple[Peer, Peer]:
         """Both ends in one address family: the lowest both have (as the matrix judges a pair)."""
-        family = common_family(self._families(src), self._families(dst))
+        family = common_family(self.families(src), self.families(dst))
         if family is None:
             names = [ref.id if isinstance(ref, Endpoint) else str(ref) for ref in (src, dst)]
             raise InputError(f"{names[0]} and {names[1]} share no address family",
                              expected="two ends with an IPv4 or two with an IPv6 address")
         return self.peer(src, family), self.peer(dst, family)
 
-    def _families(self, ref: str | Endpoint) -> set[int]:
+    def families(self, ref: str | Endpoint) -> set[int]:
         """The address families a flow end can use (an IP address given as such: its own)."""
         endpoint = ref if isinstance(ref, Endpoint) else self.ctx.cluster.endpoint(ref)
         if endpoint is None:

@@ -29,7 +29,18 @@ from netpolicy.engine.classset import ClassSet
 from netpolicy.engine.context import EngineContext
 from netpolicy.engine.flow import EPHEMERAL
 from netpolicy.engine.host_hooks import FAILSAFE_INBOUND, FAILSAFE_OUTBOUND, FORWARD
-from netpolicy.engine.node_tables import N_KINDS, OFF, OTHER, OWN_HOST, OWN_POD, STRAY_HOST, node_parts
+from netpolicy.engine.nat_outgoing import pool_networks
+from netpolicy.engine.nat_tables import masqueraded_table
+from netpolicy.engine.node_tables import (
+    N_KINDS,
+    OFF,
+    OTHER,
+    OWN_HOST,
+    OWN_POD,
+    STRAY_HOST,
+    node_parts,
+    stray_parts,
+)
 from netpolicy.engine.plan import CONTINUE, Plan, PolicyStart, ProfilesEnd, ProfileStart, RuleStep, Step
 from netpolicy.engine.tables import SideTable
 from netpolicy.engine.terms import RuleTerm
@@ -100,9 +111,10 @@ def hook_policies(ctx: EngineContext) -> list[Policy]:
 
 def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[Endpoint], str | None]:
     """A peer class's node: a policed pod's or workload's (ELSEWHERE: a node no host endpoint governs;
-    None: unknown), a governing host endpoint's; None for address ranges and other host endpoints (STRAY and
-    their node when a `*` host endpoint polices pod interfaces: its pods' packets to them are told apart by it)."""
+    None: unknown), a governing host endpoint's; None for address ranges; STRAY and its node for another host
+    endpoint on a guarded node or under `*` host endpoints (its pods' traffic with it is the node's own)."""
     stray = any(h.star is not None for h in hooks.values())
+    every_node = bool(pool_networks(ctx.cluster))  # natOutgoing needs every pod's node (`nat_tables.py`)
 
     def node_of(endpoint: Endpoint) -> str | None:
         if not endpoint.policed:
@@ -111,9 +123,9 @@ def class_node(ctx: EngineContext, hooks: dict[str, NodeHooks]) -> Callable[[End
             found = hooks.get(endpoint.node) if endpoint.node else None
             if found is not None and found.hep is endpoint:
                 return endpoint.node
-            return f"{STRAY}{endpoint.node or ''}" if stray else None
+            return f"{STRAY}{endpoint.node or ''}" if stray or found is not None else None
         node = ctx.cluster.node_of(endpoint)
-        return node if node is None or node in hooks else ELSEWHERE
+        return node if node is None or node in hooks or every_node else ELSEWHERE
 
     return node_of
 
@@ -173,10 +185,13 @@ class HookTables:
         """The endpoint's table with the hooks folded in, and what tells it apart (empty: unchanged)."""
         subject = self.matrix.subject_classes(endpoint)
         node = self.matrix.classes[next(iter(subject.values()))].node if subject else None
-        hooks = self.hooks.get(node) if node is not None else None
+        stray = node is not None and node.startswith(STRAY)
+        hooks = self.hooks.get(node[len(STRAY):] if stray else node) if node is not None else None
         if hooks is None:
             return table, ()
-        if endpoint.kind == HOST_ENDPOINT:
+        if stray:
+            parts, rows_of = stray_parts(self, table, direction)
+        elif endpoint.kind == HOST_ENDPOINT:
             parts, rows_of = node_parts(self, endpoint, direction, hooks, subject)
         else:
             parts, rows_of = self._pod_parts(endpoint, direction, table, hooks, subject)
@@ -186,9 +201,11 @@ class HookTables:
         key = ("hooks", node, endpoint.kind == HOST_ENDPOINT, direction, names, tuple(id(parts[n]) for n in names))
         found = self._folded.get(key)
         if found is None:
-            found = self._folded[key] = self._combine(
-                [parts[n] for n in names], self.kinds(node),
-                lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            found = self._combine([parts[n] for n in names], self.kinds(hooks.hep.node),
+                                  lambda rows, kinds: rows_of(dict(zip(names, rows, strict=True)), kinds))
+            if endpoint.kind == HOST_ENDPOINT and direction == INGRESS:
+                found = masqueraded_table(self.matrix, hooks.hep.node, self.kinds(hooks.hep.node), found)
+            self._folded[key] = found
         return found, key
 
     def _pod_parts(self, endpoint: Endpoint, direction: str, table: SideTable, hooks: NodeHooks,
@@ -275,7 +292,7 @@ class HookTables:
         """From a class off the node: raw (Allow: untracked, its reply judged by the pod's egress with the
         ports swapped, UDP only; Deny drops), preDNAT (Allow skips the forward hook; Deny drops), then
         from-hep-forward (Deny drops); failsafe ports skip raw and preDNAT policy; then the pod's ingress.
-        From its node's governing host endpoint: never policed (`static.go` filterOutputChain)."""
+        From its node's own host endpoints: never policed (`static.go` filterOutputChain)."""
         passed = rows.get("into", True)
         allowed, undecided = self.decided(rows, "pre", self.inbound[None, :])
         passed = allowed | undecided & passed
@@ -283,7 +300,7 @@ class HookTables:
         if "raw" in rows:
             allowed = allowed & self.udp[None, :] & rows["reply"][:, self.swapped]
         passed = allowed | undecided & passed
-        return (rows["own"] & ((kinds != OFF)[:, None] | passed)) | (kinds == OWN_HOST)[:, None]
+        return (rows["own"] & ((kinds != OFF)[:, None] | passed)) | np.isin(kinds, (OWN_HOST, STRAY_HOST))[:, None]
 
     def walk(self, plan: Plan, direction: str, subject: dict[int, int], catch_all: bool) -> SideTable:
         """A hook's plan over the peer classes with the endpoint as the subject of each rule's own side;

@@ -31,7 +31,8 @@ from netpolicy.engine.host_path import (
     host_side,
     node_host_endpoint,
 )
-from netpolicy.engine.packet import Packet
+from netpolicy.engine.nat_outgoing import masquerade_note, masquerades
+from netpolicy.engine.packet import Packet, Peer
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT
 from netpolicy.engine.star_hooks import from_pod, to_pod
 from netpolicy.errors import InputError
@@ -180,13 +181,31 @@ def _through_host_endpoints(evaluator: FlowEvaluator, result: FlowResult, src: s
         egress = host_side(ctx, sender, packet, arrived=False)
     receiver = node_host_endpoint(cluster, dst_node) if dst_node else None
     if receiver is not None:
-        ingress = host_side(ctx, receiver, packet, arrived=True)
+        masqueraded = _masqueraded(evaluator, packet) if src_node is None else None
+        ingress = host_side(ctx, receiver, masqueraded[0] if masqueraded else packet, arrived=True)
+        if masqueraded:
+            ingress = SideResult(ingress.verdict, (masqueraded[1], *ingress.trace))
     pod_hooks = _pod_node_crossings(evaluator, packet, src_node, dst_node)
     if pod_hooks:
         ingress = crossing_side(pod_hooks, ingress)
     if sender is None and receiver is None and not pod_hooks:
         return result
     return with_sides(result, egress, ingress)
+
+
+def _masqueraded(evaluator: FlowEvaluator, packet: Packet) -> tuple[Packet, TraceStep] | None:
+    """A pod's packet to another node as that node sees it when natOutgoing masquerades it to the pod's
+    node's address (`nat_outgoing.masquerades`), with the trace line; None when it is not."""
+    cluster, pod = evaluator.ctx.cluster, packet.src.endpoint
+    if pod is None or pod.kind == HOST_ENDPOINT or not pod.policed or not cluster.ip_pools:
+        return None
+    node = cluster.node_of(pod)
+    if node is None or not cluster.node_addresses.get(node) or not masquerades(
+            cluster, packet.src.address, packet.dst.address, evaluator.ctx.options.nat_outgoing_exclusions):
+        return None
+    address = node_address(cluster, node, packet.family)
+    step = TraceStep(None, None, None, None, "Default", masquerade_note(pod.id, node, address))
+    return replace(packet, src=evaluator.peer(address)), step
 
 
 def _pod_node_crossings(evaluator: FlowEvaluator, packet: Packet, src_node: str | None,
@@ -221,13 +240,37 @@ def _host_to_local_pod(src: str, pod: Endpoint, node: str, protocol: int, port: 
     return FlowResult(src, pod.id, protocol, port, src_port, "allow", egress, ingress)
 
 
+def own_node_flow(evaluator: FlowEvaluator, src: str | Endpoint, dst: str | Endpoint, protocol: int,
+                  port: int | None, src_port: int | None) -> FlowResult | None:
+    """A pod's flow with a host endpoint of its own node governing none (eth1 beside eth0): the node's own
+    traffic, judged as with the governing one (filterInputChain sends a workload's packet to the
+    workload-to-host chain, filterOutputChain returns for workload interfaces); None for anything else."""
+    ctx = evaluator.ctx
+    if not ctx.host_endpoints:
+        return None
+    source, target = evaluator.peer(src), evaluator.peer(dst)
+    ends = [p.endpoint if p.policed else None for p in (source, target)]
+    if any(e is None for e in ends) or [e.kind == HOST_ENDPOINT for e in ends].count(True) != 1:
+        return None
+    hep, pod = ends if ends[0].kind == HOST_ENDPOINT else ends[::-1]
+    if hep.node is None or hep.node != ctx.cluster.node_of(pod) or node_host_endpoint(ctx.cluster, hep.node) is hep:
+        return None
+    refs = [ref if isinstance(ref, str) else ref.id for ref in (src, dst)]
+    if hep is ends[0]:
+        return _host_to_local_pod(refs[0], pod, hep.node, protocol, port, src_port)
+    return replace(pod_to_own_host(evaluator, pod, refs[1], hep.node, protocol, port, src_port, at=target),
+                   src=refs[0])
+
+
 def pod_to_own_host(evaluator: FlowEvaluator, pod: Endpoint, dst: str, node: str, protocol: int,
-                    port: int | None, src_port: int | None, original: Packet | None = None) -> FlowResult:
-    """A pod's packet to its own node: a `*` endpoint's preDNAT policy on the packet as sent (`original`: a
-    Service address before kube-proxy's DNAT), the pod's egress, then DefaultEndpointToHostAction."""
+                    port: int | None, src_port: int | None, original: Packet | None = None,
+                    at: Peer | None = None) -> FlowResult:
+    """A pod's packet to its own node (`at`: one of its addresses, else the one of `dst`'s family): a `*`
+    endpoint's preDNAT policy on the packet as sent (`original`: a Service address before kube-proxy's DNAT),
+    the pod's egress, then DefaultEndpointToHostAction."""
     cluster = evaluator.ctx.cluster
     action = evaluator.ctx.options.endpoint_to_host_action
-    target, source = evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
+    target, source = at or evaluator.peer(_end_address(cluster, dst, node, "")), evaluator.peer(pod)
     packet = Packet(source, target, protocol, port, src_port)
     sent = replace(packet, second=EPHEMERAL[0]) if src_port is None and packet.has_ports else packet
     egress = crossing_side(from_pod(evaluator.ctx, sent, original, to_host=True),

@@ -110,3 +110,12 @@ def _arriving(t: HookTables, rows: dict[str, np.ndarray], kinds: np.ndarray, acc
     arriving = np.where((kinds == OWN_POD)[:, None], accept, arriving)
     return arriving | (kinds == OWN_HOST)[:, None]
 
+
+
+def stray_parts(tables: HookTables, table: SideTable, direction: str) -> tuple[dict[str, SideTable], Callable]:
+    """A host endpoint governing none on a guarded node: with its node's pods, the node's own traffic (to them
+    never policed; from them DefaultEndpointToHostAction), else its own table."""
+    if direction == EGRESS:
+        return {"own": table}, lambda rows, kinds: rows["own"] | (kinds == OWN_POD)[:, None]
+    accept = tables.matrix.ctx.options.endpoint_to_host_action != "DROP"
+    return {"own": table}, lambda rows, kinds: np.where((kinds == OWN_POD)[:, None], accept, rows["own"])

@@ -101,19 +101,37 @@ class ServicePaths:
         node, _, node_port = text.rpartition(":")
         if node in self.node_names and node_port.isdigit():
             return self._node_port(node, None, protocol, int(node_port))
+        if text.startswith("node/") and text[5:] in self.node_names and port is not None:
+            # as each of its addresses with that port: a Service IP there, else its NodePort
+            name = text[5:]
+            found = (self._service_ip(a, protocol, port, port_name, True) for a in self.node_addresses.get(name, ()))
+            return next(filter(None, found), None) or self._node_port(name, self._address_of(name), protocol, port)
         try:
             address = str(ipaddress.ip_address(text))
         except ValueError:
             return None
-        for service in self.backends.services.values():
-            for kind, addresses in ((CLUSTER_IP, service.cluster_ips), (LOAD_BALANCER, service.load_balancer_ips),
-                                    (EXTERNAL_IP, service.external_ips)):
-                if address in addresses:
-                    chosen = _service_port(service, protocol, port, strict=False, name=port_name)
-                    return Entry(service, kind, address, chosen.port if chosen else port or 0, chosen)
+        found = self._service_ip(address, protocol, port, port_name, False)
+        if found is not None:
+            return found
         for node, addresses in self.node_addresses.items():
             if address in addresses and port is not None:
                 return self._node_port(node, address, protocol, port)
+        return None
+
+    def _service_ip(self, address: str, protocol: int, port: int | None, port_name: str | None,
+                    on_node: bool) -> Entry | None:
+        """The ClusterIP, LoadBalancer IP or external IP entry at `address` (kube-proxy's `service-ips` map, in
+        nat PREROUTING and OUTPUT before any host INPUT). A LoadBalancer or external IP that is a node's address
+        captures only its Service's ports (`on_node`, or it is one): other ports stay the node's."""
+        local = on_node or any(address in found for found in self.node_addresses.values())
+        for service in self.backends.services.values():
+            for kind, addresses in ((CLUSTER_IP, service.cluster_ips), (LOAD_BALANCER, service.load_balancer_ips),
+                                    (EXTERNAL_IP, service.external_ips)):
+                if address in addresses and not (on_node and kind == CLUSTER_IP):
+                    chosen = _service_port(service, protocol, port, strict=False, name=port_name)
+                    if chosen is None and local and kind != CLUSTER_IP:
+                        continue
+                    return Entry(service, kind, address, chosen.port if chosen else port or 0, chosen)
         return None
 
     def _node_port(self, node: str, address: str | None, protocol: int, port: int) -> Entry | None:

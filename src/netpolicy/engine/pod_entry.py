@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from netpolicy.engine.flow import EPHEMERAL, FlowEvaluator, FlowResult
 from netpolicy.engine.host_path import Crossing, crossing_side, forwarded
-from netpolicy.engine.node_flow import evaluate_node_flow, governing_node
+from netpolicy.engine.node_flow import evaluate_node_flow, governing_node, own_node_flow
 from netpolicy.engine.packet import Packet, Peer
 from netpolicy.engine.star_hooks import from_pod, pod_node, to_pod
 from netpolicy.model.cluster import HOST_ENDPOINT, Endpoint
@@ -25,7 +25,11 @@ from netpolicy.model.protocols import PORT_PROTOCOLS
 def entering_pod(evaluator: FlowEvaluator, src: str, dst: str, protocol: int, port: int | None,
                  src_port: int | None = None) -> FlowResult:
     """src → dst as policy judges it, with the host endpoint hooks its packet crosses between a pod and
-    anything off the pod's node (as is when on it, when a node is unknown or no host endpoint is crossed)."""
+    anything off the pod's node (as is when on it, when a node is unknown or no host endpoint is crossed);
+    a pod's flow with another host endpoint of its node is the node's own (`own_node_flow`)."""
+    own = own_node_flow(evaluator, src, dst, protocol, port, src_port)
+    if own is not None:
+        return own
     result = evaluator.evaluate(src, dst, protocol, port, src_port)
     crossings = pod_crossings(evaluator, src, dst, protocol, port, src_port)
     return behind(result, crossings) if crossings else result

@@ -17,6 +17,7 @@ from netpolicy.engine.host_path import (
     node_host_endpoint,
     tracked_reply,
 )
+from netpolicy.engine.nat_outgoing import masquerade_note, masquerades
 from netpolicy.engine.node_backend import to_node_backend
 from netpolicy.engine.node_flow import evaluate_node_flow, family_of, node_address, node_named
 from netpolicy.engine.packet import Packet
@@ -24,6 +25,7 @@ from netpolicy.engine.path import CLUSTER_IP, EXTERNAL_IP, LOAD_BALANCER, NODE_P
 from netpolicy.engine.plan import ACCEPT, DROP, NEXT, RuleStep
 from netpolicy.engine.pod_entry import behind, pod_crossings
 from netpolicy.engine.star_hooks import from_pod, to_pod
+from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT
 from netpolicy.model.ir import EGRESS
 
@@ -58,12 +60,50 @@ def evaluate_service(evaluator: FlowEvaluator, paths: ServicePaths, src: str, ds
     client = evaluator.ctx.cluster.endpoint(src)
     node = _node_source(evaluator, src, client)
     if node is None:
+        _same_family(evaluator, src, entry)
+        masqueraded = _nat_outgoing_address(evaluator, client, entry)
+        if masqueraded is not None:
+            return _masqueraded_pod(evaluator, paths, src, client, dst, entry, protocol, src_port, masqueraded)
         return _from_address(evaluator, paths, src, client, dst, entry, protocol, src_port)
     if entry.kind != NODE_PORT or entry.node == node:
         return _from_node(evaluator, paths, src, node, dst, entry, protocol, src_port)
     address = node_address(evaluator.ctx.cluster, node, family_of(entry.address))
     flow = _from_address(evaluator, paths, address, client, dst, entry, protocol, src_port)
     return replace(_sent_by_node(evaluator, flow, node, address), src=src)
+
+
+def _nat_outgoing_address(evaluator: FlowEvaluator, client, entry: Entry) -> str | None:
+    """The address natOutgoing masquerades a pod's packet to another node's NodePort to (its node's: the
+    entry node's address is in no IP pool), else None (`nat_outgoing.masquerades`)."""
+    cluster = evaluator.ctx.cluster
+    if client is None or not client.policed or client.kind == HOST_ENDPOINT or entry.kind != NODE_PORT \
+            or entry.address is None or not cluster.ip_pools:
+        return None
+    node = cluster.node_of(client)
+    family = family_of(entry.address)
+    source = next((ip for ip in client.ips if ip.version == family), None)
+    if node is None or node == entry.node or source is None or not cluster.node_addresses.get(node) or \
+            not masquerades(cluster, source, ipaddress.ip_address(entry.address),
+                            evaluator.ctx.options.nat_outgoing_exclusions):
+        return None
+    return node_address(cluster, node, family)
+
+
+def _masqueraded_pod(evaluator: FlowEvaluator, paths: ServicePaths, src: str, client, dst: str, entry: Entry,
+                     protocol: int, src_port: int | None, address: str) -> ServiceFlow:
+    """A natOutgoing pod's packet to another node's NodePort: its egress and its node's to-hep-forward judge
+    it as sent; it leaves masqueraded to its node's `address`, and the entry node translates it as that
+    address's (kube-proxy's pod short-circuit no longer matches: docs/semantics.md#nat-outgoing)."""
+    node = evaluator.ctx.cluster.node_of(client)
+    flow = _from_address(evaluator, paths, address, None, dst, entry, protocol, src_port)
+    pod = evaluator.evaluate(src, entry.address, protocol, entry.port, src_port).egress
+    hep = node_host_endpoint(evaluator.ctx.cluster, node)
+    if hep is not None:
+        sent = Packet(evaluator.peer(src), evaluator.peer(entry.address), protocol, entry.port,
+                      src_port if src_port is not None else EPHEMERAL[0])
+        pod = crossing_side([depart(evaluator.ctx, hep, sent)], pod)
+    egress = SideResult(pod.verdict, (*pod.trace, note(masquerade_note(src, node, address))))
+    return replace(flow, src=src, legs=tuple((leg, with_sides(result, egress=egress)) for leg, result in flow.legs))
 
 
 def _sent_by_node(evaluator: FlowEvaluator, flow: ServiceFlow, node: str, address: str) -> ServiceFlow:
@@ -145,6 +185,19 @@ def _from_address(evaluator: FlowEvaluator, paths: ServicePaths, src: str, clien
     notes = _address_rules(evaluator, client, entry) if client is not None and client.policed else ()
     notes += tuple(n for n in (translation.note, _affinity(entry, legs)) if n)
     return ServiceFlow(source.display, dst, entry, protocol, src_port, tuple(legs), translation.dropped, notes)
+
+
+def _same_family(evaluator: FlowEvaluator, src: str, entry: Entry) -> None:
+    """A packet keeps its address family: a source with no address of the entry's family cannot reach it (as
+    `FlowEvaluator` refuses two ends that share no family), whatever a Service of the other family offers."""
+    family = family_of(entry.address)
+    families = evaluator.families(src)
+    if family is None or family in families:
+        return
+    kind = {LOAD_BALANCER: "LoadBalancer IP", EXTERNAL_IP: "external IP", NODE_PORT: "NodePort address"}
+    what = f"the {kind.get(entry.kind, entry.kind)} {entry.address} of service {entry.service.id}"
+    raise InputError(f"--from {src} is IPv{min(families)}, {what} is IPv{family}: a packet keeps its address family",
+                     expected=f"a source with an IPv{family} address")
 
 
 def _in_family(ref, endpoint, family: int | None):

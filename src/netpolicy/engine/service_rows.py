@@ -10,6 +10,7 @@ classes and the side tables' rows, one step per distinct egress table and backen
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,7 +171,10 @@ class _Members:
         entry = Entry(service, CLUSTER_IP, service.cluster_ips[0] if service.cluster_ips else None, sp.port, sp)
         allowed = np.zeros(len(self.first), dtype=bool)
         out: dict[tuple, np.ndarray] = {}
+        family = entry.address and ipaddress.ip_address(entry.address).version
         for group, index in enumerate(self.first.tolist()):
+            if family and family not in evaluator.families(self.members[index]):  # a packet keeps its family
+                continue
             flow = evaluate_service(evaluator, paths, self.members[index].id, service.id, entry, sp.protocol)
             for leg, result in flow.legs:
                 if leg.backend.host_network or every:

@@ -133,6 +133,23 @@ class Node:
 
 
 @dataclass(frozen=True)
+class IPPool:
+    """A Calico IPPool: its CIDR and what Felix does with it (natOutgoing masquerade, docs/semantics.md#nat-outgoing)."""
+
+    name: str
+    cidr: IPNetwork
+    nat_outgoing: bool = False
+    disabled: bool = False
+    ipip_mode: str = "Never"
+    vxlan_mode: str = "Never"
+    block_size: int = 26
+    node_selector: str = "all()"
+    allowed_uses: tuple[str, ...] = ("Workload", "Tunnel")
+    disable_bgp_export: bool = False
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """An IP owner: a pod or workload (all its replicas), a host endpoint, a network set.
 
@@ -208,10 +225,12 @@ class Cluster:
     warnings: tuple[Problem, ...] = ()
     #: The pod CIDR(s) in effect: --pod-cidr, or the default widened to fit the input (empty: made by hand).
     pod_networks: tuple[IPNetwork, ...] = ()
+    #: Calico IPPool objects (empty: none given, so no natOutgoing).
+    ip_pools: tuple[IPPool, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("endpoints", "services", "endpoint_slices", "host_network_pods", "policies", "objects",
-                     "warnings", "pod_networks"):
+                     "warnings", "pod_networks", "ip_pools"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("namespaces", "nodes", "service_accounts", "tiers", "profiles"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

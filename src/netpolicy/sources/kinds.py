@@ -49,7 +49,7 @@ KINDS: tuple[KindInfo, ...] = tuple(
     + _kinds(CALICO_API_VERSIONS, CALICO, {
         "NetworkPolicy": True, "GlobalNetworkPolicy": False, "NetworkSet": True,
         "GlobalNetworkSet": False, "Tier": False, "Profile": False, "HostEndpoint": False,
-        "StagedNetworkPolicy": True, "StagedGlobalNetworkPolicy": False,
+        "IPPool": False, "StagedNetworkPolicy": True, "StagedGlobalNetworkPolicy": False,
         "StagedKubernetesNetworkPolicy": True,
     })
     + _kinds(("policy.networking.k8s.io/v1alpha1",), ADMIN,

@@ -24,7 +24,7 @@ _PLURALS = {
     "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "ReplicaSet": "replicasets", "Job": "jobs",
     "CronJob": "cronjobs", "NetworkPolicy": "networkpolicies", "GlobalNetworkPolicy": "globalnetworkpolicies",
     "NetworkSet": "networksets", "GlobalNetworkSet": "globalnetworksets", "Tier": "tiers", "Profile": "profiles",
-    "HostEndpoint": "hostendpoints", "StagedNetworkPolicy": "stagednetworkpolicies",
+    "HostEndpoint": "hostendpoints", "IPPool": "ippools", "StagedNetworkPolicy": "stagednetworkpolicies",
     "StagedGlobalNetworkPolicy": "stagedglobalnetworkpolicies",
     "StagedKubernetesNetworkPolicy": "stagedkubernetesnetworkpolicies",
     "AdminNetworkPolicy": "adminnetworkpolicies", "BaselineAdminNetworkPolicy": "baselineadminnetworkpolicies",

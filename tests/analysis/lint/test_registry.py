@@ -16,6 +16,7 @@ ISSUE_RULES = {
     "egress-rules-without-egress-type", "unknown-namespace", "duplicate-policy", "mergeable-policies",
     "unprotected-namespace", "unreachable-service", "ipblock-on-service-address", "nodeport-source-range",
     "services-without-namespace", "untracked-without-reply", "selects-host-network", "untracked-service-request",
+    "nat-outgoing-host-rule",
     # issue 15: admin policies
     "admin-priority-tie", "admin-unenforced-peer", "admin-accept-overridden", "pass-to-nothing", "baseline-overridden",
 }

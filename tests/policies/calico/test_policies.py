@@ -292,7 +292,7 @@ def test_staged_kubernetes_policy_errors_point_at_the_object():
 def test_storage_form_and_other_kinds():
     text = (policy_yaml("selector: all()").replace("projectcalico.org/v3", "crd.projectcalico.org/v1")
             + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: k\nspec: {}\n"
-            + "---\napiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pool\nspec: {}\n")
+            + "---\napiVersion: projectcalico.org/v3\nkind: BGPConfiguration\nmetadata:\n  name: default\nspec: {}\n")
     result, diags = compile_yaml(text)
     assert diags.problems == []
     assert [(p.name, p.kind) for p in result.policies] == [("p", ir.CALICO_NETWORK_POLICY)]

@@ -158,6 +158,7 @@ class _Checker:
         each node with an address, or the one named) as kube-proxy translates it (allowed when
         every ready backend allows it; for a deny expectation, when some backend does:
         docs/semantics.md#service-rows)."""
+        from netpolicy.engine.node_flow import family_of
         from netpolicy.engine.path import ServicePaths
         from netpolicy.engine.service_flow import evaluate_service
 
@@ -191,18 +192,20 @@ class _Checker:
                     continue
                 wanted = allowed = ConnectionSet.empty()
                 shown = {}
+                families = (None, *self.evaluator.families(ref))  # a packet keeps its family: other entries skipped
                 for sp in ports[(service.id, spec.via)]:
                     number = _number(sp, spec.via)
                     flows = [evaluate_service(self.evaluator, paths, ref, dst.id, entry, sp.protocol)
-                             for entry in _entries(service, sp, spec.via, paths, nodes.get(spec.node, ()))]
+                             for entry in _entries(service, sp, spec.via, paths, nodes.get(spec.node, ()))
+                             if family_of(entry.address) in families]
                     point = ConnectionSet.of(sp.protocol, IntervalSet.span(number, number))
                     wanted |= point
                     # allow: every ready backend must answer; deny: none may (a partial reach fails both)
-                    reached = all(f.verdict == ALLOW for f in flows) or (expectation.expect == DENY and any(
-                        r.verdict == ALLOW for f in flows for _, r in f.legs))
+                    reached = bool(flows) and (all(f.verdict == ALLOW for f in flows) or (
+                        expectation.expect == DENY and any(r.verdict == ALLOW for f in flows for _, r in f.legs)))
                     allowed |= point if reached else ConnectionSet.empty()
                     shown[(sp.protocol, number)] = next((f.shown for f in flows if f.verdict != ALLOW),
-                                                         flows[0].shown)
+                                                         flows[0].shown if flows else None)
                 pairs += 1
                 result = _judge(replace(expectation, connections=wanted), src, dst, allowed)
                 if result is not None:

@@ -36,6 +36,7 @@ from netpolicy.lab.nft.names import (
     profile_chain,
     set_bits,
 )
+from netpolicy.lab.nft.natout import nat_outgoing_chain
 from netpolicy.lab.nft.rules import FAMILY_NAME, render_rule
 from netpolicy.lab.nft.sets import SetRegistry
 from netpolicy.lab.topology import LabNode, Topology
@@ -187,6 +188,9 @@ class _Compiler:
             dispatch.append(chain)
         hooks = [forward] if node_chains is None else [*node_chains.raw(), *node_chains.mangle(),
                                                        *node_chains.filter(), forward, *node_chains.postrouting()]
+        masquerade = nat_outgoing_chain(self.cluster, self.engine.options, self.families) if self.node.name else None
+        if masquerade is not None:
+            hooks.append(masquerade)
         table.chains = [*hooks, *dispatch, *chains, *(node_chains.chains if node_chains else ()),
                         *self.policy_chains.values(),
                         *self.profile_chains.values()]

@@ -2,9 +2,10 @@
 
 `compile_calico` validates every Calico object of the input as Calico's API would and compiles it:
 policies (enforced and staged) to `ir.Policy` with effective selectors, Tier objects to `ir.Tier`,
-Profile objects to profile policies, and NetworkSets, GlobalNetworkSets and HostEndpoints to
-endpoints. An object Calico would reject is reported and left out. preDNAT and doNotTrack policies
-are kept for explanations but govern no direction, since only normal host-endpoint policy is modelled.
+Profile objects to profile policies, NetworkSets, GlobalNetworkSets and HostEndpoints to
+endpoints, and IPPools to `IPPool`s. An object Calico would reject is reported and left out. preDNAT and
+doNotTrack policies are kept for explanations but govern no direction, since only normal host-endpoint
+policy is modelled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from netpolicy.model.cluster import (
     NETWORK_SET,
     Cluster,
     Endpoint,
+    IPPool,
     default_profiles,
 )
 from netpolicy.model.ir import Policy, Tier
@@ -35,11 +37,11 @@ __all__ = ["CALICO_GROUPS", "CALICO_KINDS", "CalicoResult", "builtin_profiles", 
            "compile_calico", "default_profiles", "is_calico_object", "tier_order"]
 
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
-TIER, PROFILE = "Tier", "Profile"
+TIER, PROFILE, IP_POOL = "Tier", "Profile", "IPPool"
 STAGED_KUBERNETES_NETWORK_POLICY = "StagedKubernetesNetworkPolicy"
 CALICO_KINDS = frozenset({"NetworkPolicy", "GlobalNetworkPolicy", "StagedNetworkPolicy", "StagedGlobalNetworkPolicy",
                           STAGED_KUBERNETES_NETWORK_POLICY, TIER, PROFILE, NETWORK_SET, GLOBAL_NETWORK_SET,
-                          HOST_ENDPOINT})
+                          HOST_ENDPOINT, IP_POOL})
 
 
 @dataclass
@@ -49,13 +51,14 @@ class CalicoResult:
     `policies` holds enforced and staged policies (staged ones have `staged=True` and their
     stagedAction in `notes`); `tiers` the built-in tiers of the target Calico version plus Tier
     objects; `profiles` the Profile objects (built-in profiles come from `builtin_profiles`);
-    `endpoints` the network sets and host endpoints.
+    `endpoints` the network sets and host endpoints; `ip_pools` the IPPool objects.
     """
 
     policies: list[Policy] = field(default_factory=list)
     tiers: dict[str, Tier] = field(default_factory=dict)
     profiles: dict[str, Policy] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
+    ip_pools: list[IPPool] = field(default_factory=list)
 
 
 def is_calico_object(raw: RawObject) -> bool:
@@ -83,8 +86,12 @@ def compile_calico(objects: list[RawObject], cluster: Cluster, options: Options,
             profiles[raw.name] = compiled
             result.profiles[raw.name] = compiled.policy
     result.endpoints = _endpoints(by_kind, cluster, profiles, diags)
+    if by_kind.get(IP_POOL):
+        from netpolicy.policies.calico.ip_pools import compile_ip_pool
+
+        result.ip_pools = [p for raw in by_kind[IP_POOL] if (p := compile_ip_pool(raw, diags)) is not None]
     if not any(by_kind.get(kind) for kind in CALICO_KINDS - {TIER, PROFILE, NETWORK_SET, GLOBAL_NETWORK_SET,
-                                                             HOST_ENDPOINT}):
+                                                             HOST_ENDPOINT, IP_POOL}):
         return result
     from netpolicy.policies.calico.policies import (  # pydantic models
         POLICY_KINDS,

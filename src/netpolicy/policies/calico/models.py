@@ -135,6 +135,20 @@ class HostEndpointSpec(CalicoModel):
     ports: list[EndpointPort] | None = None
 
 
+class IPPoolSpec(CalicoModel):
+    cidr: str = ""
+    nat_outgoing: bool = Field(False, alias="natOutgoing")
+    disabled: bool = False
+    ipip_mode: str = Field("", alias="ipipMode")
+    vxlan_mode: str = Field("", alias="vxlanMode")
+    block_size: int | None = Field(None, alias="blockSize")
+    node_selector: str = Field("", alias="nodeSelector")
+    allowed_uses: list[str] | None = Field(None, alias="allowedUses")
+    disable_bgp_export: bool = Field(False, alias="disableBGPExport")
+    namespace_selector: str = Field("", alias="namespaceSelector")
+    assignment_mode: str = Field("", alias="assignmentMode")
+
+
 SpecModel = TypeVar("SpecModel", bound=CalicoModel)
 
 _EXPECTED_BY_ERROR = {
