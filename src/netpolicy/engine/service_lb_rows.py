@@ -100,6 +100,7 @@ class _Sources:
         self.members = [m for c in classes for m in c.members]
         self.ids = [m.id for m in self.members]
         self.id_array = np.array(self.ids, dtype=object)
+        self.index = {m: i for i, m in enumerate(self.ids)}
         # what `query` is given: a pod's or workload's id, an external range's free address
         self.refs = [m.id if m.policed else str(m.ips[0]) for m in self.members]
         self._family: dict[int, tuple] = {}
@@ -161,6 +162,15 @@ class _Sources:
             out.append(kinds.setdefault(kind, len(kinds)))
         return np.array(out, dtype=np.int64)
 
+    def _node_port_bulk(self, entered: str) -> np.ndarray:
+        """Per member: whether its nodePort cells come from the side tables — not at a node's address (the node's own connection), not a pod natOutgoing masquerades off its node."""
+        cluster = self.matrix.cluster
+        out = ~np.isin(np.array(self.refs, dtype=object), [str(a) for f in cluster.node_addresses.values() for a in f])
+        if any(p.nat_outgoing for p in cluster.ip_pools):
+            entry_node = self.names.index(entered) if entered in self.names else -2
+            out &= ~(self.bulk.pod & (self.node != entry_node))
+        return out
+
     def row(self, entry, order: dict[str, int]) -> LoadBalancerRow:
         """The row of one Service port through one LoadBalancer IP or one node's nodePort (`entry`)."""
         from netpolicy.engine.path import LOAD_BALANCER
@@ -181,12 +191,17 @@ class _Sources:
         why = ""
         judged = passing.copy()
         # from the side tables unless a host endpoint or a backend in a node's network is on the path; a source
-        # at a LoadBalancer IP (the VIP exception), and every source of a nodePort, by the flow evaluator
+        # at a LoadBalancer IP (the VIP exception) or a node's address, by the flow evaluator
         bulk = passing & ~np.isin(self._addresses(family)[3], list(service.load_balancer_ips)) & balanced
         if self.bulk is not None and bulk.any() and not any(b.host_network for b, _ in legs):
             found = self.bulk.counts(service, legs, self.paths.node_of)
             reached[bulk], counted[bulk], failed[bulk] = found[0][bulk], found[1][bulk], found[2][bulk]
             why = found[3] if failed.any() else ""
+            judged &= ~bulk
+        elif self.bulk is not None and not balanced and not any(b.host_network for b, _ in legs):
+            bulk = passing & self._node_port_bulk(entry.node)
+            found = self.bulk.node_port_counts(service, legs, self.paths.node_of, entry, self.index)
+            reached[bulk], counted[bulk] = found[0][bulk], found[1][bulk]
             judged &= ~bulk
         chosen = np.flatnonzero(judged)
         own = np.isin(self.id_array[chosen], [b.endpoint.id for b in serving if b.endpoint is not None])
