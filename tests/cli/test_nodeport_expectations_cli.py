@@ -76,3 +76,42 @@ def test_node_needs_via_node_port(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["test", str(suite), *_files(True)])
     assert result.exit_code == 2
     assert "expect.yaml:4: expectations[0].to.node: 'trojanwall-node' is not a node to enter by" in result.output
+
+
+def test_diff_reports_the_node_port_reach_the_prednat_policy_takes_away() -> None:
+    """`diff` compares the matrix's nodePort rows: adding the preDNAT office-only policy takes the NodePort
+    away from every outside range but the office's, on the one node (JSON `node`, `node_port`; text and
+    Markdown say "through nodePort … on node …")."""
+    before = [a for d in BASE for a in ("--before", d)]
+    after = [a for d in BASE + [str(EXAMPLE / "nodeport-policies")] for a in ("--after", d)]
+    result = CliRunner().invoke(app, ["diff", *before, *after, "-o", "json"])
+    assert result.exit_code in (0, 1), result.output
+    rows = [c for c in json.loads(result.output)["services"] if c.get("node_port")]
+    assert [(c["service"], c["node"], c["node_port"], c["before"], c["after"]) for c in rows] == [
+        ("trojanwall/trojanwall-django", "trojanwall-node", 31000, "allow", "none")]
+    lost = rows[0]["from"]
+    assert "external:203.0.113.0-203.0.113.255" in lost or any(
+        p.startswith("external:") and _holds(p, "203.0.113.7") for p in lost)
+    assert not any(_holds(p, "198.51.100.7") for p in lost)  # the office keeps it
+    for output in ("text", "md"):
+        shown = CliRunner().invoke(app, ["diff", *before, *after, "-o", output]).output
+        assert "through nodePort 31000 on node trojanwall-node" in shown
+
+
+def _holds(place: str, address: str) -> bool:
+    import ipaddress
+
+    if not place.startswith("external:"):
+        return False
+    low, high = place.removeprefix("external:").split("-")
+    return ipaddress.ip_address(low) <= ipaddress.ip_address(address) <= ipaddress.ip_address(high)
+
+
+@pytest.mark.parametrize("office_only", [True, False])
+def test_matrix_text_lists_the_node_port_reach(office_only: bool) -> None:
+    """The matrix's Services section names who reaches the NodePort on each node: the office range alone
+    (as an outside source) with the preDNAT policy, every outside address without it."""
+    text = CliRunner().invoke(app, ["matrix", *_files(office_only)]).output
+    line = next(ln for ln in text.splitlines() if "through nodePort 31000 on node trojanwall-node" in ln)
+    outside = [p for p in line.split("reached from ")[1].split(", ") if "/" in p or "-" in p]
+    assert outside == (["198.51.100.0/24"] if office_only else ["0.0.0.0/0"]), line

@@ -84,16 +84,27 @@ def _write_load_balancer(lb, stream: TextIO) -> None:
     head = (f"    through LoadBalancer IP {lb.address} (loadBalancerSourceRanges {ranges}: {lb.outside} "
             f"source{'s' if lb.outside != 1 else ''} outside, dropped)")
     _write_reach(lb, lambda s: lb.candidates[s], head, stream, "      ")
-    if lb.not_judged:
-        stream.write(terminal(f"      not judged: {len(lb.not_judged)} source{'s' if len(lb.not_judged) != 1 else ''} "
-                              f"({lb.why_not})") + "\n")
+    _write_not_judged(lb, stream)
 
 
-def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None) -> None:
+def _write_not_judged(row, stream: TextIO) -> None:
+    """The sources of a LoadBalancer or nodePort row that `query` cannot judge, and why."""
+    if row.not_judged:
+        stream.write(terminal(f"      not judged: {len(row.not_judged)} source{'s' if len(row.not_judged) != 1 else ''} "
+                              f"({row.why_not})") + "\n")
+
+
+def _write_node_port(row, stream: TextIO) -> None:
+    head = f"    through nodePort {row.port.node_port} on node {row.node} ({row.address})"
+    _write_reach(row, lambda s: row.candidates[s], head, stream, "      ")
+    _write_not_judged(row, stream)
+
+
+def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None, node_ports=()) -> None:
     """`Services` section: per Service port, the sources reaching every ready backend, and those reaching
     only some (partial: the connection depends on the backend kube-proxy picks); then through each
-    LoadBalancer IP of a Service with loadBalancerSourceRanges."""
-    through = _by_port(load_balancer)
+    LoadBalancer IP of a Service with loadBalancerSourceRanges, and through its nodePort on each node."""
+    through, entered = _by_port(load_balancer), _by_port(node_ports)
     stream.write("\nServices (through the ClusterIP: reached = every ready backend on its target port)\n")
     for row in rows:
         head = (f"  {row.service.id} {protocol_name(row.port.protocol)} {row.port.port}"
@@ -118,6 +129,8 @@ def write_services_text(rows, stream: TextIO, load_balancer=(), backends=None) -
                                   f"connection ({row.service.affinity_timeout} s)") + "\n")
         for lb in through.get((row.service.id, row.port.port, row.port.protocol), ()):
             _write_load_balancer(lb, stream)
+        for entry in entered.get((row.service.id, row.port.port, row.port.protocol), ()):
+            _write_node_port(entry, stream)
 
 
 HOOKS_NOTE = ("cells between pods on these nodes and anything off their node apply the host endpoint hooks "

@@ -158,8 +158,9 @@ def write_text(matrix: Matrix, stream: TextIO, group_after: int = GROUP_AFTER) -
 
         write_host_hooks_text(nodes, stream)
     if matrix.cluster.services:
-        from netpolicy.engine.service_lb_rows import load_balancer_rows
+        from netpolicy.engine.service_lb_rows import load_balancer_rows, node_port_rows
         from netpolicy.engine.service_rows import service_rows
         from netpolicy.render.matrix_services import write_services_text
 
-        write_services_text(service_rows(matrix), stream, load_balancer_rows(matrix), matrix.ctx.backends)
+        write_services_text(service_rows(matrix), stream, load_balancer_rows(matrix), matrix.ctx.backends,
+                            node_port_rows(matrix))

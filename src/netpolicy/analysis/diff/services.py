@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netpolicy.engine.service_lb_rows import load_balancer_rows
+from netpolicy.engine.service_lb_rows import load_balancer_rows, node_port_rows
 from netpolicy.engine.service_rows import service_rows
 
 NONE = "none"
@@ -23,6 +23,9 @@ class ServiceChange:
     sources: tuple[str, ...]
     #: The LoadBalancer IP the sources go through (a Service with loadBalancerSourceRanges); None: the ClusterIP.
     via: str | None = None
+    #: The node and nodePort the sources go through (a Service with nodePorts); None: not a nodePort row.
+    node: str | None = None
+    node_port: int | None = None
 
 
 def service_changes(before, after, externals=()) -> list[ServiceChange]:
@@ -44,16 +47,18 @@ def service_changes(before, after, externals=()) -> list[ServiceChange]:
 
 
 def _verdicts(matrix, externals, side: int) -> dict[tuple, dict[str, str]]:
-    """(Service id, port, protocol[, LoadBalancer IP]) → source → allow or partial; the external ranges of
-    a LoadBalancer row as the common places (`externals`) that their side's range holds."""
+    """(Service id, port, protocol[, LoadBalancer IP, node, nodePort]) → source → allow or partial; the
+    external ranges of a LoadBalancer or nodePort row as the common places (`externals`) that their side's
+    range holds."""
     if not matrix.cluster.services:
         return {}
     out = {(row.service.id, row.port.port, row.port.protocol): {s: row.verdict(s) for s in row.reached}
            for row in service_rows(matrix)}
     ranges = {e.id for e in matrix.externals}
-    for row in load_balancer_rows(matrix):
+    for row in [*load_balancer_rows(matrix), *node_port_rows(matrix)]:
         reached = {s: row.verdict(s) for s in row.reached if s not in ranges}
         reached |= {p.id: verdict for p in externals if p.sides[side] is not None
                     and (verdict := row.verdict(p.sides[side].id))}
-        out[(row.service.id, row.port.port, row.port.protocol, row.address)] = reached
+        entered = (None, row.node, row.port.node_port) if row.node else (row.address,)
+        out[(row.service.id, row.port.port, row.port.protocol, *entered)] = reached
     return out

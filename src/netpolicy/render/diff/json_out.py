@@ -44,7 +44,8 @@ def diff_json(result: DiffResult, group_by: str = "auto", max_members: int = MAX
         "changes": [_row(row, chosen, max_members) for row in rows],
         **({"services": [{"service": c.service, "port": c.port, "protocol": protocol_name(c.protocol),
                           "before": c.before, "after": c.after, "from": list(c.sources),
-                          **({"load_balancer_ip": c.via} if c.via else {})}
+                          **({"load_balancer_ip": c.via} if c.via else {}),
+                          **({"node": c.node, "node_port": c.node_port} if c.node else {})}
                          for c in result.services]} if result.services else {}),
     }
 

@@ -7,7 +7,7 @@ from netpolicy.engine.flow import FlowResult
 from netpolicy.escape import markdown, markdown_code
 from netpolicy.model.protocols import protocol_name
 from netpolicy.render.diff.rows import Row, explanations, layout, places_text
-from netpolicy.render.diff.text import headline
+from netpolicy.render.diff.text import entered, headline
 from netpolicy.render.steps import side_brief
 from netpolicy.render.words import describe
 
@@ -35,7 +35,7 @@ def diff_markdown(result: DiffResult, group_by: str = "auto", title: str = "Conn
             lines.append("")
     if result.services:
         lines += ["| Service port | from | before | after |", "|---|---|---|---|"]
-        lines += [f"| {markdown(f'{c.service} {protocol_name(c.protocol)} {c.port}' + (f' via {c.via}' if c.via else ''))} | "
+        lines += [f"| {markdown(f'{c.service} {protocol_name(c.protocol)} {c.port}' + entered(c))} | "
                   f"{', '.join(markdown_code(s) for s in c.sources[:20])}{' …' if len(c.sources) > 20 else ''} | "
                   f"{c.before} | {c.after} |" for c in result.services[:MAX_ROWS]]
         lines.append("")

@@ -10,6 +10,13 @@ from netpolicy.render.steps import side_brief
 from netpolicy.render.words import describe
 
 
+def entered(change) -> str:
+    """How a Service change's sources enter it, when not through the ClusterIP (text and Markdown)."""
+    if change.node:
+        return f" through nodePort {change.node_port} on node {change.node}"
+    return f" through LoadBalancer IP {change.via}" if change.via else ""
+
+
 def headline(result: DiffResult) -> str:
     """`2 endpoint pairs newly allowed, 3 newly blocked` or `no change in connectivity`."""
     if result.empty:
@@ -33,7 +40,7 @@ def render_diff_text(result: DiffResult, console, group_by: str = "auto") -> Non
         console.print("\n[bold]Services[/bold] (through the ClusterIP: allow = every ready backend, partial = some)")
         for change in result.services:
             shown = ", ".join(change.sources[:8]) + (f" and {len(change.sources) - 8} more" if len(change.sources) > 8 else "")
-            via = f" through LoadBalancer IP {change.via}" if change.via else ""
+            via = entered(change)
             console.print(_esc(f"  {change.service} {protocol_name(change.protocol)} {change.port}{via}: "
                                f"{change.before} → {change.after} from {shown}"))
     chosen, rows = layout(result, group_by)
