@@ -115,3 +115,16 @@ def test_matrix_text_lists_the_node_port_reach(office_only: bool) -> None:
     line = next(ln for ln in text.splitlines() if "through nodePort 31000 on node trojanwall-node" in ln)
     outside = [p for p in line.split("reached from ")[1].split(", ") if "/" in p or "-" in p]
     assert outside == (["198.51.100.0/24"] if office_only else ["0.0.0.0/0"]), line
+
+
+def test_rows_over_the_evaluation_budget_name_their_sources_as_not_judged(monkeypatch) -> None:
+    """Sources the side tables cannot judge (here: through the node's host endpoint) go to the flow evaluator
+    within a budget; past it a row judges none of them and says so, rather than guessing or stalling."""
+    from netpolicy.engine import service_lb_rows
+
+    monkeypatch.setattr(service_lb_rows, "EVALUATED_LEGS", 1)
+    text = CliRunner().invoke(app, ["matrix", *_files(True)]).output
+    lines = text.splitlines()
+    at = next(i for i, ln in enumerate(lines) if "through nodePort 31000 on node trojanwall-node" in ln)
+    assert "reached from no endpoint" in lines[at]
+    assert "not judged" in lines[at + 1] and "budget of 1 evaluated legs" in lines[at + 1]

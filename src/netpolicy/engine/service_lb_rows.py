@@ -24,6 +24,9 @@ from netpolicy.errors import InputError
 from netpolicy.model.cluster import HOST_ENDPOINT, Service, ServicePort
 
 _LOW = (1 << 64) - 1
+#: Backend legs the rows may judge with the flow evaluator (sources the side tables cannot judge, such as
+#: through host endpoints): about 3 s; rows beyond it name their sources as not judged, and why.
+EVALUATED_LEGS = 3_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class _Sources:
         self.node = np.array([index.get(n, -1) for n in nodes], dtype=np.int64)
         self.matrix = matrix
         self.evaluator = FlowEvaluator(cluster, matrix.ctx.options)
+        self.spent = 0  # backend legs judged by the flow evaluator so far (EVALUATED_LEGS bounds them)
         self.paths = ServicePaths(cluster, self.evaluator.ctx.backends)
         self.bulk = None if matrix.guarded_nodes else LoadBalancerReach(matrix, classes, self.klass, self.node,
                                                                          self.names)
@@ -210,6 +214,14 @@ class _Sources:
         key = np.where(own, -1 - chosen, self.klass[chosen] * (nodes.max() + 2) + nodes[self.node[chosen] + 1])
         _, first, group = np.unique(key, return_index=True, return_inverse=True)
         results = np.zeros((len(first), 3), dtype=np.int64)  # reached, counted, failed
+        cost = len(first) * max(1, len(legs))
+        if self.spent + cost > EVALUATED_LEGS:
+            results[:, 2] = 1
+            why = why or (f"not computed: {len(first)} groups of sources x {len(legs)} backend legs through host "
+                          f"endpoints exceed the matrix's budget of {EVALUATED_LEGS:,} evaluated legs; ask `query` "
+                          f"or `test` for them")
+            first = first[:0]
+        self.spent += cost if len(first) else 0
         for index, member in enumerate(chosen[first].tolist()):
             try:
                 flow = evaluate_service(self.evaluator, self.paths, self.refs[member], service.id, entry, sp.protocol)
