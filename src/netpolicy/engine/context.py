@@ -52,7 +52,16 @@ class EngineContext:
         """A host endpoint's plan on another hook than the filter INPUT/OUTPUT chains: preDNAT (ingress)
         or untracked (doNotTrack, both directions): tiers default to Pass, no profiles, what none decides
         goes on (`event_sequencer.go`); forward (applyOnForward policies, end of tier drops, no profiles,
-        `plan.isolated` False when none applies: forwarded traffic is allowed)."""
+        `plan.isolated` False when none applies: forwarded traffic is allowed). Built once per endpoint,
+        hook and direction, as `plan` is."""
+        cache = self.__dict__.setdefault("host_plans", {})
+        key = (endpoint.id, hook, direction)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self._host_plan(endpoint, hook, direction)
+        return found
+
+    def _host_plan(self, endpoint: Endpoint, hook: str, direction: str) -> Plan:
         if hook in (PRE_DNAT, UNTRACKED):
             policies = [p for p in self.cluster.policies if not p.staged and p.hook == hook]
             tiers = [TierPolicies(replace(t.tier, default_action=PASS), found) for t in self._tiers_of(policies)
